@@ -1,0 +1,99 @@
+# dao-primitives: the README's commands.
+#   make demo   the main job on a local anvil chain, from a fresh clone
+#   make test   every test (forge, bindings drift, cargo)
+# Everything the commands need is installed by the project's own files: npm (forge, anvil, cast,
+# solc, Solidity libraries) and cargo (Rust). Nothing is downloaded by hand.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+NODE_BIN := $(CURDIR)/node_modules/.bin
+FORGE    := $(NODE_BIN)/forge
+ANVIL    := $(NODE_BIN)/anvil
+CARGO    ?= cargo
+export PATH := $(NODE_BIN):$(PATH)
+# A native solc of the pinned version is used when one is on PATH; otherwise the wasm shim.
+SOLC_VERSION := 0.8.30
+NATIVE_SOLC := $(shell command -v solc 2>/dev/null)
+ifneq ($(NATIVE_SOLC),)
+ifneq ($(findstring $(SOLC_VERSION),$(shell solc --version 2>/dev/null)),)
+export FOUNDRY_SOLC ?= $(NATIVE_SOLC)
+endif
+endif
+VENV := $(CURDIR)/.venv
+
+.PHONY: help deps build test test-forge test-rust bindings bindings-check snapshot demo bench fmt fmt-check lint slither clean
+
+help:
+	@echo "make demo      deploy the example DAO on a local anvil chain and run its story through daoctl"
+	@echo "make test      install what is missing, then run every test (forge, bindings drift, cargo)"
+	@echo "make bench     indexer throughput benchmark"
+	@echo "make fmt       format Solidity and Rust"
+	@echo "make lint      forge fmt check, cargo fmt check, clippy -D warnings, slither"
+	@echo "make snapshot  rewrite the committed gas snapshot (.gas-snapshot and snapshots/)"
+	@echo "make bindings  refresh the Foundry artifacts the Rust bindings are built from"
+
+# npm ci only when node_modules is missing or older than the lockfile.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+deps: node_modules/.package-lock.json
+	$(CARGO) fetch --locked
+
+build: deps
+	$(FORGE) build
+	$(CARGO) build --workspace --locked
+
+test: deps test-forge bindings-check test-rust
+
+test-forge: node_modules/.package-lock.json
+	$(FORGE) build
+	$(FORGE) test
+	$(FORGE) snapshot --isolate --check --match-path 'contracts/test/gas/*'
+
+test-rust: deps
+	$(CARGO) test --workspace --locked
+
+# Bindings are built from artifacts committed in crates/bindings/artifacts so that cargo needs no forge.
+bindings: node_modules/.package-lock.json
+	$(FORGE) build
+	script/export-artifacts.sh
+
+bindings-check: node_modules/.package-lock.json
+	$(FORGE) build
+	script/export-artifacts.sh --check
+
+snapshot: node_modules/.package-lock.json
+	$(FORGE) snapshot --isolate --match-path 'contracts/test/gas/*'
+
+demo: deps
+	$(FORGE) build
+	$(CARGO) build --workspace --locked
+	@echo "demo: the story is not written yet; built contracts in out/ and daoctl in target/debug"
+
+bench: deps
+	@echo "bench: nothing to measure yet"
+
+fmt: node_modules/.package-lock.json
+	$(FORGE) fmt
+	$(CARGO) fmt --all
+
+fmt-check: node_modules/.package-lock.json
+	$(FORGE) fmt --check
+	$(CARGO) fmt --all -- --check
+
+lint: fmt-check slither
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+$(VENV)/bin/slither:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet -r script/requirements-lint.txt
+
+slither: node_modules/.package-lock.json $(VENV)/bin/slither
+	$(FORGE) build --build-info
+	$(VENV)/bin/slither . --config-file slither.config.json
+
+clean:
+	rm -rf out cache target
