@@ -94,8 +94,7 @@ $(VENV)/bin/slither:
 	$(VENV)/bin/pip install --quiet -r script/requirements-lint.txt
 
 slither: node_modules/.package-lock.json $(VENV)/bin/slither
-	$(FORGE) build --build-info
-	$(VENV)/bin/slither . --config-file slither.config.json
+	FORGE=$(FORGE) SLITHER=$(VENV)/bin/slither script/slither.sh
 
 clean:
 	rm -rf out cache target
