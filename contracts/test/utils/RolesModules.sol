@@ -124,3 +124,25 @@ contract MockForwarder {
         return ret;
     }
 }
+
+/// @notice Answers whatever two words (or how many bytes) the test sets: for fuzzing module answers.
+contract ConfigurableModule {
+    uint256 public a;
+    uint256 public b;
+    uint256 public size = 0x40;
+
+    function set(uint256 a_, uint256 b_, uint256 size_) external {
+        (a, b, size) = (a_, b_, size_);
+    }
+
+    fallback() external {
+        uint256 a_ = a;
+        uint256 b_ = b;
+        uint256 size_ = size;
+        assembly {
+            mstore(0, a_)
+            mstore(0x20, b_)
+            return(0, size_)
+        }
+    }
+}
