@@ -225,7 +225,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
             adminId,
             details,
             role.maxSupply,
-            _eligibility[roleId],
+            role.flags & HAS_ELIGIBILITY != 0 ? _eligibility[roleId] : address(0),
             role.toggle,
             role.flags & MUTABLE != 0,
             role.flags & CLAIMABLE != 0,
