@@ -20,6 +20,7 @@ contract CellRegistryHandler is Test {
     /// @dev Ghosts: what succeeded, counted on the handler's side.
     uint256 public ghostCreated;
     uint256 public ghostDissolved;
+    uint256 public ghostMoved;
 
     constructor(CellRegistry registry_) {
         registry = registry_;
@@ -37,8 +38,11 @@ contract CellRegistryHandler is Test {
         return address(uint160(0xA000 + seed % 16));
     }
 
+    uint256 public daoCount;
+
     function createDao(uint256 govSeed) external {
-        if (cells.length > 48) return;
+        if (daoCount >= 3 || cells.length > 64) return;
+        ++daoCount;
         address gov = address(uint160(0xD000 + cells.length));
         uint256 id = registry.createDao(
             gov, "dao", ICellRegistry.Scale.Constituency, ICellRegistry.Phase.Conversation, new address[](0)
@@ -50,21 +54,29 @@ contract CellRegistryHandler is Test {
         govSeed; // the DAO's governance address is derived, not fuzzed, so the handler can act for it
     }
 
-    /// @dev Either the DAO's governance (authority over every cell) or the parent's own admin creates.
+    /// @dev Either the DAO's governance (authority over every cell) or the parent's own admin creates; each
+    /// call tries two cells so that trees grow deep enough for moves and cycles to matter.
     function createCell(uint256 parentSeed, uint256 adminSeed, bool asParentAdmin) external {
-        if (cells.length == 0 || cells.length > 48) return;
-        uint256 parent = _pick(parentSeed);
-        address admin = _actor(adminSeed);
-        vm.prank(asParentAdmin ? adminOf[parent] : governanceOf[registry.daoOf(parent)]);
-        try registry.createCell(
-            parent, "cell", ICellRegistry.Scale.Collaboration, ICellRegistry.Phase.Conversation, admin, new address[](0)
-        ) returns (
-            uint256 id
-        ) {
-            adminOf[id] = admin;
-            cells.push(id);
-            ++ghostCreated;
-        } catch {}
+        for (uint256 k; k < 2; ++k) {
+            if (cells.length == 0 || cells.length > 64) return;
+            uint256 parent = _pick(parentSeed >> (k * 8));
+            address admin = _actor(adminSeed >> (k * 8));
+            vm.prank(asParentAdmin ? adminOf[parent] : governanceOf[registry.daoOf(parent)]);
+            try registry.createCell(
+                parent,
+                "cell",
+                ICellRegistry.Scale.Collaboration,
+                ICellRegistry.Phase.Conversation,
+                admin,
+                new address[](0)
+            ) returns (
+                uint256 id
+            ) {
+                adminOf[id] = admin;
+                cells.push(id);
+                ++ghostCreated;
+            } catch {}
+        }
     }
 
     function setPhase(uint256 cellSeed, uint8 phaseRaw, bool asOwnAdmin) external {
@@ -77,12 +89,31 @@ contract CellRegistryHandler is Test {
         } catch {}
     }
 
-    function moveCell(uint256 cellSeed, uint256 parentSeed) external {
+    /// @dev Usually picks the new parent inside the cell's own DAO, so moves mostly pass the DAO check and
+    /// exercise the cycle and authority checks.
+    function moveCell(uint256 cellSeed, uint256 parentSeed, bool anyDao) external {
         if (cells.length == 0) return;
         uint256 cellId = _pick(cellSeed);
+        uint256 dao = registry.daoOf(cellId);
+        parentSeed %= cells.length;
         uint256 newParent = _pick(parentSeed);
-        vm.prank(governanceOf[registry.daoOf(cellId)]);
-        try registry.moveCell(cellId, newParent) {} catch {}
+        for (uint256 i; !anyDao && i < cells.length && registry.daoOf(newParent) != dao; ++i) {
+            newParent = _pick(parentSeed + i);
+        }
+        vm.prank(governanceOf[dao]);
+        try registry.moveCell(cellId, newParent) {
+            ++ghostMoved;
+        } catch {}
+    }
+
+    /// @dev Tries to dissolve a cell, as its own admin or as its DAO's governance.
+    function dissolve(uint256 cellSeed, bool asOwnAdmin) external {
+        if (cells.length == 0) return;
+        uint256 cellId = _pick(cellSeed);
+        vm.prank(asOwnAdmin ? adminOf[cellId] : governanceOf[registry.daoOf(cellId)]);
+        try registry.setPhase(cellId, ICellRegistry.Phase.Dissolved) {
+            ++ghostDissolved;
+        } catch {}
     }
 
     function setRestrictions(uint256 cellSeed, uint16 bits) external {
@@ -104,6 +135,19 @@ contract CellRegistryInvariantTest is Test {
         handler = new CellRegistryHandler(registry);
         handler.createDao(0);
         targetContract(address(handler));
+        bytes4[] memory selectors = new bytes4[](6);
+        selectors[0] = CellRegistryHandler.createDao.selector;
+        selectors[1] = CellRegistryHandler.createCell.selector;
+        selectors[2] = CellRegistryHandler.setPhase.selector;
+        selectors[3] = CellRegistryHandler.moveCell.selector;
+        selectors[4] = CellRegistryHandler.dissolve.selector;
+        selectors[5] = CellRegistryHandler.setRestrictions.selector;
+        targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
+    }
+
+    /// @dev Keeps the run honest: the handler must reach the interesting states, not only creation.
+    function afterInvariant() public view {
+        assertGt(handler.cellsLength(), 1, "no cells created");
     }
 
     function invariant_cellCountMatches() public view {
