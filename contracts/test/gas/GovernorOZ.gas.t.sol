@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {GovernorGasTarget, GovernorOZ, GovernorTestToken} from "../utils/GovernorOZ.sol";
+import {IGovernor} from "@openzeppelin/contracts/governance/IGovernor.sol";
+import {Test} from "forge-std/Test.sol";
+
+/// @notice OpenZeppelin 5 baseline: whole-transaction gas of propose, castVote, castVoteBySig, execute.
+/// Run: forge test --isolate --match-path 'contracts/test/gas/*'
+contract GovernorOZGasTest is Test {
+    GovernorTestToken internal token;
+    GovernorOZ internal governor;
+    GovernorGasTarget internal target;
+
+    address internal alice;
+    address internal bob;
+    address internal carol;
+    uint256 internal signerKey = 0xA11CE5;
+    address internal signer;
+
+    address[] internal targets;
+    uint256[] internal values;
+    bytes[] internal calldatas;
+    string internal constant DESCRIPTION = "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi";
+
+    function setUp() public virtual {
+        alice = makeAddr("alice");
+        bob = makeAddr("bob");
+        carol = makeAddr("carol");
+        signer = vm.addr(signerKey);
+        token = new GovernorTestToken();
+        governor = new GovernorOZ(token, 1, 50, 4);
+        target = new GovernorGasTarget();
+        address[4] memory voters = [alice, bob, carol, signer];
+        for (uint256 i; i < voters.length; ++i) {
+            token.mint(voters[i], 100e18);
+            vm.prank(voters[i]);
+            token.delegate(voters[i]);
+        }
+        vm.roll(block.number + 1);
+        targets.push(address(target));
+        values.push(0);
+        calldatas.push(abi.encodeCall(GovernorGasTarget.setValue, (2)));
+    }
+
+    function _propose() internal returns (uint256 proposalId) {
+        vm.prank(alice);
+        proposalId = governor.propose(targets, values, calldatas, DESCRIPTION);
+    }
+
+    function test_gas_oz_propose() public {
+        vm.prank(alice);
+        governor.propose(targets, values, calldatas, DESCRIPTION);
+        vm.snapshotGasLastCall("propose");
+    }
+
+    function test_gas_oz_castVote() public {
+        uint256 proposalId = _propose();
+        vm.roll(block.number + 2);
+        vm.prank(alice);
+        governor.castVote(proposalId, 1);
+        vm.snapshotGasLastCall("castVote");
+        vm.prank(bob);
+        governor.castVote(proposalId, 1);
+        vm.snapshotGasLastCall("castVote_nextVoter");
+    }
+
+    function test_gas_oz_castVoteBySig() public {
+        uint256 proposalId = _propose();
+        vm.roll(block.number + 2);
+        bytes32 structHash =
+            keccak256(abi.encode(governor.BALLOT_TYPEHASH(), proposalId, uint8(1), signer, governor.nonces(signer)));
+        bytes32 digest = keccak256(abi.encodePacked("\x19\x01", _domainSeparator(), structHash));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(signerKey, digest);
+        vm.prank(carol);
+        governor.castVoteBySig(proposalId, 1, signer, abi.encodePacked(r, s, v));
+        vm.snapshotGasLastCall("castVoteBySig");
+        assertTrue(governor.hasVoted(proposalId, signer));
+    }
+
+    function test_gas_oz_execute() public {
+        uint256 proposalId = _propose();
+        vm.roll(block.number + 2);
+        vm.prank(alice);
+        governor.castVote(proposalId, 1);
+        vm.prank(bob);
+        governor.castVote(proposalId, 1);
+        vm.roll(block.number + 51);
+        assertEq(uint256(governor.state(proposalId)), uint256(IGovernor.ProposalState.Succeeded));
+        governor.execute(targets, values, calldatas, keccak256(bytes(DESCRIPTION)));
+        vm.snapshotGasLastCall("execute");
+        assertEq(target.value(), 2);
+    }
+
+    function _domainSeparator() internal view returns (bytes32) {
+        (, string memory name, string memory version, uint256 chainId, address verifying,,) = governor.eip712Domain();
+        return keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                keccak256(bytes(name)),
+                keccak256(bytes(version)),
+                chainId,
+                verifying
+            )
+        );
+    }
+}
