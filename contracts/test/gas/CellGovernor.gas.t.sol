@@ -158,8 +158,9 @@ contract CellGovernorGasTest is Test {
         vm.prank(community);
         governor.configure(dao, _settings());
         IRoles roles = registry.roles();
+        address executor = governor.executorOf(dao);
         vm.prank(community);
-        roles.transferRole(dao, community, governor.executorOf(dao));
+        roles.transferRole(dao, community, executor);
         vm.roll(block.number + 1);
         actions.push(ICellGovernor.Action(address(target), 0, abi.encodeCall(GovernorGasTarget.setValue, (2))));
     }

@@ -5,7 +5,6 @@ import {CellExecutor} from "../../src/CellExecutor.sol";
 import {ICellExecutor, ICellGovernor} from "../../src/interfaces/ICellGovernor.sol";
 import {ICellRegistry} from "../../src/interfaces/ICellRegistry.sol";
 import {IRoles} from "../../src/interfaces/IRoles.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {CellGovernorFixture} from "../utils/CellGovernorFixture.sol";
 import {
     GovernorFailingTarget,
@@ -14,6 +13,7 @@ import {
     GovernorTimestampToken
 } from "../utils/CellGovernorMocks.sol";
 import {GovernorGasTarget} from "../utils/GovernorOZ.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 contract CellGovernorTest is CellGovernorFixture {
     uint256 internal ops; // a child cell of the DAO, run by opsAdmin
@@ -303,8 +303,9 @@ contract CellGovernorTest is CellGovernorFixture {
         address executor = _makeVoteRun(ops, opsAdmin, _majority());
         uint256 id = _propose(ops, alice, _setValueActions(2));
         _toActive(id);
+        uint256 memberRole = registry.memberRoleOf(ops);
         vm.prank(executor);
-        roles.revokeRole(registry.memberRoleOf(ops), carol);
+        roles.revokeRole(memberRole, carol);
         vm.expectRevert(abi.encodeWithSelector(ICellGovernor.NotEligibleVoter.selector, id, carol));
         _vote(id, carol, ICellGovernor.VoteType.For);
     }
@@ -365,8 +366,9 @@ contract CellGovernorTest is CellGovernorFixture {
     function _signerMemberProposal() internal returns (uint256 id, address signer) {
         signer = vm.addr(SIGNER_KEY);
         address executor = _makeVoteRun(ops, opsAdmin, _majority());
+        uint256 memberRole = registry.memberRoleOf(ops);
         vm.prank(executor);
-        roles.mintRole(registry.memberRoleOf(ops), signer, 0);
+        roles.mintRole(memberRole, signer, 0);
         vm.roll(block.number + 1);
         id = _propose(ops, alice, _setValueActions(2));
         _toActive(id);
@@ -419,8 +421,9 @@ contract CellGovernorTest is CellGovernorFixture {
         address owner = vm.addr(SIGNER_KEY);
         GovernorTestWallet wallet = new GovernorTestWallet(owner);
         address executor = _makeVoteRun(ops, opsAdmin, _majority());
+        uint256 memberRole = registry.memberRoleOf(ops);
         vm.prank(executor);
-        roles.mintRole(registry.memberRoleOf(ops), address(wallet), 0);
+        roles.mintRole(memberRole, address(wallet), 0);
         vm.roll(block.number + 1);
         uint256 id = _propose(ops, alice, _setValueActions(2));
         _toActive(id);
@@ -797,9 +800,8 @@ contract CellGovernorTest is CellGovernorFixture {
         _execute(id, mint);
 
         // A proposal in ops trying to drive the sibling's executor directly.
-        ICellGovernor.Action[] memory drive = _one(
-            siblingExecutor, 0, abi.encodeCall(ICellExecutor.execute, (_one(address(roles), 0, mint[0].data)))
-        );
+        ICellGovernor.Action[] memory drive =
+            _one(siblingExecutor, 0, abi.encodeCall(ICellExecutor.execute, (_one(address(roles), 0, mint[0].data))));
         uint256 id2 = _passed(ops, drive);
         _toExecutable(id2);
         vm.expectRevert(abi.encodeWithSelector(ICellExecutor.NotGovernor.selector, opsExecutor));
@@ -818,9 +820,8 @@ contract CellGovernorTest is CellGovernorFixture {
         assertEq(registry.decisionCount(sibling), 0);
 
         // The same mint through ops's own member role works: the authority is ops's own.
-        ICellGovernor.Action[] memory own = _one(
-            address(roles), 0, abi.encodeCall(IRoles.mintRole, (registry.memberRoleOf(ops), outsider, 0))
-        );
+        ICellGovernor.Action[] memory own =
+            _one(address(roles), 0, abi.encodeCall(IRoles.mintRole, (registry.memberRoleOf(ops), outsider, 0)));
         uint256 id4 = _passed(ops, own);
         _toExecutable(id4);
         _execute(id4, own);

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Test} from "forge-std/Test.sol";
 import {CellGovernor} from "../../src/CellGovernor.sol";
 import {CellRegistry} from "../../src/CellRegistry.sol";
 import {ICellGovernor} from "../../src/interfaces/ICellGovernor.sol";
 import {ICellRegistry} from "../../src/interfaces/ICellRegistry.sol";
 import {IRoles} from "../../src/interfaces/IRoles.sol";
 import {GovernorGasTarget, GovernorTestToken} from "./GovernorOZ.sol";
+import {Test} from "forge-std/Test.sol";
 
 /// @notice The real registry, Roles and governor, a DAO with three members, and helpers to configure
 /// cells, make them vote-run and walk proposals through their life.
