@@ -131,7 +131,8 @@ interface IRoles {
     /// @notice Mints `roleId` to `wearer` with term `expiry` (unix seconds, 0 = none). Admins only.
     function mintRole(uint256 roleId, address wearer, uint64 expiry) external;
 
-    function batchMintRoles(uint256[] calldata roleIds, address[] calldata wearers, uint64[] calldata expiries) external;
+    function batchMintRoles(uint256[] calldata roleIds, address[] calldata wearers, uint64[] calldata expiries)
+        external;
 
     /// @notice The caller takes a claimable role it is eligible for and in good standing for.
     function claimRole(uint256 roleId) external;
