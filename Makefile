@@ -53,7 +53,7 @@ test: deps test-forge bindings-check test-rust
 test-forge: node_modules/.package-lock.json
 	$(FORGE) build
 	$(FORGE) test --no-match-path 'contracts/test/gas/*'
-	FORGE_SNAPSHOT_CHECK=true $(FORGE) test --isolate --match-path 'contracts/test/gas/*'
+	FORGE=$(FORGE) script/check-gas.sh
 
 test-rust: deps
 	$(CARGO) test --workspace --locked
