@@ -286,7 +286,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
         }
         Grant memory grant = _grants[roleId][wearer];
         if (!grant.worn) revert NotWearer(wearer, roleId);
-        _burn(roleId, role.supply, wearer, sender, false, grant.badStanding);
+        _burn(roleId, wearer, sender, false, grant.badStanding);
     }
 
     /// @inheritdoc IRoles
@@ -294,7 +294,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
         address sender = _msgSender(4 + 32);
         Grant memory grant = _grants[roleId][sender];
         if (!grant.worn) revert NotWearer(sender, roleId);
-        _burn(roleId, _roles[roleId].supply, sender, sender, true, grant.badStanding);
+        _burn(roleId, sender, sender, true, grant.badStanding);
     }
 
     /// @inheritdoc IRoles
@@ -342,7 +342,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
         Grant memory grant = _grants[roleId][wearer];
         bool badStanding = !standing;
         if (grant.worn && (!eligible || badStanding)) {
-            _burn(roleId, role.supply, wearer, sender, false, badStanding);
+            _burn(roleId, wearer, sender, false, badStanding);
         } else if (grant.badStanding != badStanding) {
             _grants[roleId][wearer].badStanding = badStanding;
         }
@@ -463,17 +463,14 @@ contract Roles is IRoles, IERC1155MetadataURI {
     }
 
     /// @dev Clears a worn grant, keeping (or setting) the stored bad standing.
-    function _burn(uint256 roleId, uint32 supply, address wearer, address by, bool renounced, bool badStanding)
-        internal
-    {
-        if (badStanding) {
-            _grants[roleId][wearer] = Grant({since: 0, expiry: 0, worn: false, badStanding: true});
-        } else {
-            delete _grants[roleId][wearer];
-        }
-        unchecked {
-            // a worn grant is counted in supply
-            _roles[roleId].supply = supply - 1;
+    function _burn(uint256 roleId, address wearer, address by, bool renounced, bool badStanding) internal {
+        Grant storage grant = _grants[roleId][wearer];
+        Role storage role = _roles[roleId];
+        assembly ("memory-safe") {
+            // Keep only the bad-standing byte of the grant (bits 136..143 of the layout above).
+            sstore(grant.slot, shl(136, badStanding))
+            // supply (bits 192..223) - 1: a worn grant is counted in supply, so it is at least 1.
+            sstore(role.slot, sub(sload(role.slot), shl(192, 1)))
         }
         emit RoleRevoked(roleId, wearer, by, renounced);
         emit TransferSingle(by, wearer, address(0), roleId, 1);
