@@ -35,7 +35,8 @@ contract CellRegistryHandler is Test {
     }
 
     function _actor(uint256 seed) internal pure returns (address) {
-        return address(uint160(0xA000 + seed % 16));
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return address(uint160(0xA000 + seed % 16)); // one of 16 small addresses
     }
 
     uint256 public daoCount;
@@ -161,7 +162,8 @@ contract CellRegistryInvariantTest is Test {
             uint256 cellId = handler.cells(i);
             assertTrue(registry.cellExists(cellId));
             uint256 parent = registry.parentOf(cellId);
-            uint32 tree = uint32(cellId >> 224);
+            // forge-lint: disable-next-line(unsafe-typecast)
+            uint32 tree = uint32(cellId >> 224); // a cell id is its tree id in the top 32 bits
             if (parent == 0) {
                 assertEq(registry.daoOf(cellId), cellId, "a root is its own DAO");
                 assertEq(roles.linkedTreeAdmins(tree), 0, "a root tree is unlinked");
