@@ -13,8 +13,8 @@ contract GovernorReenterer {
         governor = governor_;
     }
 
-    function reenterExecute(uint256 proposalId, ICellGovernor.Action[] calldata actions) external {
-        governor.execute(proposalId, actions, "ipfs://proposal", keccak256("proposal"));
+    function reenterExecute(uint256 cellId, address proposer, ICellGovernor.Action[] calldata actions) external {
+        governor.execute(cellId, proposer, actions, "ipfs://proposal", keccak256("proposal"));
     }
 
     function reenterVote(uint256 proposalId) external {
