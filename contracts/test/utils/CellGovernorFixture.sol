@@ -26,6 +26,10 @@ abstract contract CellGovernorFixture is Test {
 
     uint256 internal dao;
 
+    /// @dev Who proposed what where, so tests can present a proposal's contents again.
+    mapping(uint256 proposalId => uint256) internal cellOf;
+    mapping(uint256 proposalId => address) internal proposerOf;
+
     function setUp() public virtual {
         registry = new CellRegistry();
         roles = registry.roles();
@@ -113,10 +117,12 @@ abstract contract CellGovernorFixture is Test {
     {
         vm.prank(proposer);
         proposalId = governor.propose(cellId, actions, "ipfs://proposal", keccak256("proposal"));
+        cellOf[proposalId] = cellId;
+        proposerOf[proposalId] = proposer;
     }
 
     function _execute(uint256 proposalId, ICellGovernor.Action[] memory actions) internal {
-        governor.execute(proposalId, actions, "ipfs://proposal", keccak256("proposal"));
+        governor.execute(cellOf[proposalId], proposerOf[proposalId], actions, "ipfs://proposal", keccak256("proposal"));
     }
 
     function _vote(uint256 proposalId, address voter, ICellGovernor.VoteType support) internal {
