@@ -97,6 +97,7 @@ interface ITreasury {
     error CellFrozen(uint256 cellId);
     error InvalidTreasurerRole(uint256 cellId, uint256 roleId);
     error PaymentFailed(address safe, address token, address to, uint256 amount);
+    error BalanceUnreadable(address token);
     error BalanceMismatch(address token, address to, uint256 expected, uint256 received);
 
     /*//////////////////////////////////////////////////////////////
