@@ -233,6 +233,19 @@ contract TreasuryTest is TreasuryFixture {
         assertEq(a.available, 180e18);
     }
 
+    /// @dev The DAO root's own spending: its admin is the Safe, so the owners sign a Safe transaction that
+    /// calls the module, which pays from that same Safe.
+    function test_spend_rootThroughASignedSafeTransaction() public {
+        _setRootBudgetX(address(token), 1000e18, WEEK);
+        _asSafe(
+            safeX,
+            address(treasury),
+            abi.encodeCall(treasury.spend, (daoX, address(token), recipient, 250e18, "ipfs://grant", bytes32("G-1")))
+        );
+        assertEq(token.balanceOf(recipient), 250e18);
+        assertEq(treasury.available(daoX, address(token)), 750e18);
+    }
+
     function test_spend_eth() public {
         _fundA(address(0), 10 ether, 5 ether, 2 ether);
         vm.prank(alice);
