@@ -603,6 +603,24 @@ contract TreasuryTest is TreasuryFixture {
         assertEq(token.balanceOf(recipient), 1e18);
     }
 
+    function test_dissolvedCell_getsNoNewMoney_butCanBeClawedBack() public {
+        _setRootBudgetX(address(token), 1000e18, WEEK);
+        _setChildBudgetX(cellB, address(token), 500e18, WEEK);
+        _asSafe(safeX, address(treasury), abi.encodeCall(treasury.subAllocate, (daoX, cellB, address(token), 200e18)));
+        vm.prank(bob);
+        registry.setPhase(cellB, ICellRegistry.Phase.Dissolved);
+        vm.prank(address(safeX));
+        vm.expectRevert(abi.encodeWithSelector(ITreasury.CellDissolved.selector, cellB));
+        treasury.setBudget(cellB, address(token), 600e18, WEEK, block.timestamp, 0);
+        vm.prank(address(safeX));
+        vm.expectRevert(abi.encodeWithSelector(ITreasury.CellDissolved.selector, cellB));
+        treasury.subAllocate(daoX, cellB, address(token), 1e18);
+        vm.prank(address(safeX));
+        treasury.clawback(cellB, address(token), 200e18);
+        assertEq(treasury.available(daoX, address(token)), 1000e18);
+        assertEq(treasury.available(cellB, address(token)), 0);
+    }
+
     function test_setFrozen_wrongCallers() public {
         address[4] memory intruders = [alice, tina, bob, eve];
         for (uint256 i; i < intruders.length; ++i) {
