@@ -456,7 +456,9 @@ contract CellRegistry is ICellRegistry {
         }
     }
 
-    /// @dev Creates the member role (child 1 of the cell's admin role) and mints it to `members`.
+    /// @dev Creates the member role (child 1 of the cell's admin role) and mints it to `members`. It is
+    /// mutable (the cell's admins may later make it claimable, add an eligibility module, cap its supply)
+    /// and carries no details string: `memberRoleOf` names it, and an empty string costs no storage.
     function _createMemberRole(uint256 cellId, address[] calldata members, address actor)
         private
         returns (uint256 memberRole)
@@ -464,8 +466,7 @@ contract CellRegistry is ICellRegistry {
         memberRole = abi.decode(
             _rolesCall(
                 abi.encodeCall(
-                    IRoles.createRole,
-                    (cellId, "member", MEMBER_ROLE_MAX_SUPPLY, address(0), address(0), true, false, "")
+                    IRoles.createRole, (cellId, "", MEMBER_ROLE_MAX_SUPPLY, address(0), address(0), true, false, "")
                 ),
                 actor
             ),
