@@ -35,6 +35,9 @@ interface ISafeModuleManager {
 /// - Clawback (the parent's admin) takes back a child's unspent allocation; the part given in the
 ///   parent's and the child's current periods, by the current parent, returns to the parent's remainder.
 /// - Freeze (the parent's admin): a frozen cell spends, sub-allocates, reserves and pays nothing.
+///   Freezing is per cell: a frozen cell's children keep what they already received (freeze them too,
+///   or claw back). A dissolved cell gets no new budget terms, allocations or tasks; what it still
+///   holds is the parent's to claw back (or freeze) at dissolution.
 ///
 /// Authority: money moves only at the request of the cell's OWN authority: a wearer of the cell's admin
 /// role (its executor when the cell is vote-run) or of the treasurer role the cell named; bounties only
@@ -77,6 +80,7 @@ interface ITreasury {
     error NotCellAdmin(address account, uint256 cellId);
     error NotTaskBoard(address account);
     error CellNotFound(uint256 cellId);
+    error CellDissolved(uint256 cellId);
     error ModuleNotEnabled(address safe);
     error SafeNotConsenting(address safe, uint256 daoId);
     error SafeNotRegistered(uint256 daoId);
@@ -97,6 +101,7 @@ interface ITreasury {
     error CellFrozen(uint256 cellId);
     error InvalidTreasurerRole(uint256 cellId, uint256 roleId);
     error PaymentFailed(address safe, address token, address to, uint256 amount);
+    error BalanceUnreadable(address token);
     error BalanceMismatch(address token, address to, uint256 expected, uint256 received);
 
     /*//////////////////////////////////////////////////////////////

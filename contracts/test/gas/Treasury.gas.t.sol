@@ -23,6 +23,7 @@ contract TreasuryGasTest is TreasuryFixture {
         trivial = new TrivialModule();
         _enableModule(safeX, address(trivial));
         token.mint(funded, 1);
+        vm.deal(funded, 1);
 
         // Cell A (admin alice) holds 300 of a 500 ceiling, out of the DAO's 1000 a week, in ERC-20 and ETH.
         _fundA(address(token), 1000e18, 500e18, 300e18);
@@ -105,6 +106,13 @@ contract TreasuryGasTest is TreasuryFixture {
         treasury.spend(cellA, address(0), recipient, 1 ether, "ipfs://memo", bytes32("ref"));
         vm.snapshotGasLastCall("treasury_spend_eth");
         assertEq(recipient.balance, 1 ether);
+    }
+
+    function test_gas_treasury_spend_eth_fundedRecipient() public {
+        vm.prank(alice);
+        treasury.spend(cellA, address(0), funded, 1 ether, "ipfs://memo", bytes32("ref"));
+        vm.snapshotGasLastCall("treasury_spend_eth_fundedRecipient");
+        assertEq(funded.balance, 1 ether + 1);
     }
 
     function test_gas_treasury_subAllocate() public {
