@@ -8,8 +8,8 @@
 #
 # Each artifact keeps only what the bindings and the deploy tool need: the ABI, the creation
 # bytecode and the runtime bytecode, as JSON with sorted keys (deterministic, diff-friendly).
-# Core contracts are exported when their source exists (they land one branch at a time); the Safe
-# contracts and the demo token always are.
+# Core contracts are exported when their source exists (they land one branch at a time), with every
+# interface in contracts/src/interfaces; the Safe contracts always are.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -57,6 +57,13 @@ for entry in "${CORE[@]}"; do
   name="${entry%%:*}" src="${entry#*:}"
   [[ -f "$ROOT/$src" ]] && export_one "$name" "$(basename "$src")"
 done
+# Interfaces (ABI only): clients call through them, so they work before every core contract lands.
+shopt -s nullglob
+for src in "$ROOT"/contracts/src/interfaces/I*.sol; do
+  file="$(basename "$src")"
+  export_one "${file%.sol}" "$file"
+done
+shopt -u nullglob
 for entry in "${EXTERNAL[@]}"; do
   export_one "${entry%%:*}" "${entry#*:}"
 done
