@@ -29,6 +29,7 @@ EXTERNAL=(
   "Safe:Safe.sol"
   "SafeProxyFactory:SafeProxyFactory.sol"
   "CompatibilityFallbackHandler:CompatibilityFallbackHandler.sol"
+  "MultiSendCallOnly:MultiSendCallOnly.sol"
 )
 
 check=0
