@@ -7,7 +7,8 @@
 #                                        differ from (or are missing from) a fresh `forge build`
 #
 # Each artifact keeps only what the bindings and the deploy tool need: the ABI, the creation
-# bytecode and the runtime bytecode, as JSON with sorted keys (deterministic, diff-friendly).
+# bytecode and the runtime bytecode (with the offsets of its immutables, so deployed code can be
+# checked against it), as JSON with sorted keys (deterministic, diff-friendly).
 # Core contracts are exported when their source exists (they land one branch at a time), with every
 # interface in contracts/src/interfaces; the Safe contracts always are.
 set -euo pipefail
@@ -50,7 +51,7 @@ export_one() { # name, artifact-dir
     echo "export-artifacts: $src not found; run forge build first" >&2
     exit 2
   fi
-  jq -S '{abi: .abi, bytecode: {object: .bytecode.object}, deployedBytecode: {object: .deployedBytecode.object}}' \
+  jq -S '{abi: .abi, bytecode: {object: .bytecode.object}, deployedBytecode: {object: .deployedBytecode.object, immutableReferences: (.deployedBytecode.immutableReferences // {})}}' \
     "$src" >"$work/$name.json"
 }
 
