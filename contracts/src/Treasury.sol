@@ -276,10 +276,10 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
         CellAccount memory cell = _cells[cellId];
         _checkCellAuthority(cellId, cell);
         if (cell.frozen) revert CellFrozen(cellId);
-        address safe = _safeOf(cell);
-
         Budget storage b = _budgets[cellId][token];
         _checkActive(b, cellId, token);
+        address safe = _safeOf(cell);
+
         Usage memory u = _usage(b);
         uint256 left = _cap(b, u) - _committed(u);
         if (amount > left) revert InsufficientBudget(cellId, token, left, amount);
