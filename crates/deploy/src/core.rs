@@ -47,15 +47,29 @@ struct Range {
 
 impl Artifact {
     pub fn load(name: &str) -> Result<Self, DeployError> {
-        let text = dao_bindings::artifact(name).ok_or_else(|| DeployError::MissingArtifact(name.to_owned()))?;
-        let raw: RawArtifact =
-            serde_json::from_str(text).map_err(|e| DeployError::BadArtifact(name.to_owned(), e.to_string()))?;
+        let text = dao_bindings::artifact(name)
+            .ok_or_else(|| DeployError::MissingArtifact(name.to_owned()))?;
+        let raw: RawArtifact = serde_json::from_str(text)
+            .map_err(|e| DeployError::BadArtifact(name.to_owned(), e.to_string()))?;
         if raw.bytecode.object.is_empty() {
-            return Err(DeployError::BadArtifact(name.to_owned(), "no bytecode (an interface?)".into()));
+            return Err(DeployError::BadArtifact(
+                name.to_owned(),
+                "no bytecode (an interface?)".into(),
+            ));
         }
-        let immutables =
-            raw.deployed.immutables.values().flatten().map(|r| (r.start, r.length)).collect::<Vec<_>>();
-        Ok(Self { name: name.to_owned(), bytecode: raw.bytecode.object, deployed: raw.deployed.object, immutables })
+        let immutables = raw
+            .deployed
+            .immutables
+            .values()
+            .flatten()
+            .map(|r| (r.start, r.length))
+            .collect::<Vec<_>>();
+        Ok(Self {
+            name: name.to_owned(),
+            bytecode: raw.bytecode.object,
+            deployed: raw.deployed.object,
+            immutables,
+        })
     }
 
     /// Creation code followed by the ABI-encoded constructor arguments.
@@ -103,7 +117,12 @@ pub fn core_plan(dev_chain: bool) -> Result<Vec<CoreContract>, DeployError> {
     let direct = |name: &str, args: Bytes| -> Result<CoreContract, DeployError> {
         let artifact = Artifact::load(name)?;
         let address = create2_address(&artifact.init_code(&args));
-        Ok(CoreContract { artifact, args, address, created_by: None })
+        Ok(CoreContract {
+            artifact,
+            args,
+            address,
+            created_by: None,
+        })
     };
     if dao_bindings::artifact("CellRegistry").is_some() {
         let registry = direct("CellRegistry", Bytes::new())?;
@@ -118,7 +137,17 @@ pub fn core_plan(dev_chain: bool) -> Result<Vec<CoreContract>, DeployError> {
             });
         }
         if dao_bindings::artifact("CellGovernor").is_some() {
-            plan.push(direct("CellGovernor", reg.abi_encode().into())?);
+            let governor = direct("CellGovernor", reg.abi_encode().into())?;
+            let g = governor.address;
+            plan.push(governor);
+            if dao_bindings::artifact("CellExecutor").is_some() {
+                plan.push(CoreContract {
+                    artifact: Artifact::load("CellExecutor")?,
+                    args: Bytes::new(),
+                    address: g.create(1),
+                    created_by: Some("CellGovernor".into()),
+                });
+            }
         }
         if dao_bindings::artifact("Treasury").is_some() {
             let treasury = direct("Treasury", reg.abi_encode().into())?;
@@ -135,7 +164,12 @@ pub fn core_plan(dev_chain: bool) -> Result<Vec<CoreContract>, DeployError> {
         }
     }
     if dev_chain {
-        for name in ["Safe", "SafeProxyFactory", "CompatibilityFallbackHandler", "MultiSendCallOnly"] {
+        for name in [
+            "Safe",
+            "SafeProxyFactory",
+            "CompatibilityFallbackHandler",
+            "MultiSendCallOnly",
+        ] {
             plan.push(direct(name, Bytes::new())?);
         }
     }
@@ -160,37 +194,59 @@ pub async fn deploy_core(
 ) -> Result<BTreeMap<String, ContractRecord>, DeployError> {
     let mut records = BTreeMap::new();
     let deployer_code = provider.get_code_at(CREATE2_DEPLOYER).await?;
+    let mut planned_before = false;
     for contract in plan {
         let name = &contract.artifact.name;
         let code = provider.get_code_at(contract.address).await?;
         if !code.is_empty() {
             if !contract.artifact.matches(&code) {
-                return Err(DeployError::CodeMismatch { name: name.clone(), address: contract.address });
+                return Err(DeployError::CodeMismatch {
+                    name: name.clone(),
+                    address: contract.address,
+                });
             }
             on_event(contract, &CoreOutcome::Present, None);
             records.insert(
                 name.clone(),
-                ContractRecord { address: contract.address, code_hash: keccak256(&code), tx: None, block: None },
+                ContractRecord {
+                    address: contract.address,
+                    code_hash: keccak256(&code),
+                    tx: None,
+                    block: None,
+                },
             );
             continue;
         }
         if let Some(parent) = &contract.created_by {
             // Created by its parent's constructor: the parent's record carries the transaction.
             if dry_run {
-                on_event(contract, &CoreOutcome::Deployed, Some(0));
+                on_event(contract, &CoreOutcome::Deployed, None);
                 continue;
             }
-            return Err(DeployError::CodeMismatch { name: format!("{name} (created by {parent})"), address: contract.address });
+            return Err(DeployError::CodeMismatch {
+                name: format!("{name} (created by {parent})"),
+                address: contract.address,
+            });
         }
         if deployer_code.is_empty() {
             return Err(DeployError::NoCreate2Deployer);
         }
         let mut data = B256::ZERO.to_vec();
         data.extend_from_slice(&contract.artifact.init_code(&contract.args));
-        let tx = TransactionRequest::default().with_from(from).with_to(CREATE2_DEPLOYER).with_input(data);
+        let tx = TransactionRequest::default()
+            .with_from(from)
+            .with_to(CREATE2_DEPLOYER)
+            .with_input(data);
         if dry_run {
-            let gas = provider.estimate_gas(tx).await.map_err(|e| DeployError::rpc_or_revert(name, &e))?;
-            on_event(contract, &CoreOutcome::Deployed, Some(gas));
+            // Later core contracts read earlier ones in their constructors: those estimate only
+            // once the earlier ones exist.
+            let gas = match provider.estimate_gas(tx).await {
+                Ok(gas) => Some(gas),
+                Err(_) if planned_before => None,
+                Err(e) => return Err(DeployError::rpc_or_revert(name, &e)),
+            };
+            planned_before = true;
+            on_event(contract, &CoreOutcome::Deployed, gas);
             continue;
         }
         let receipt = provider
@@ -200,11 +256,17 @@ pub async fn deploy_core(
             .get_receipt()
             .await?;
         if !receipt.status() {
-            return Err(DeployError::Reverted { step: format!("deploy {name}"), reason: "status 0".into() });
+            return Err(DeployError::Reverted {
+                step: format!("deploy {name}"),
+                reason: "status 0".into(),
+            });
         }
         let code = provider.get_code_at(contract.address).await?;
         if !contract.artifact.matches(&code) {
-            return Err(DeployError::CodeMismatch { name: name.clone(), address: contract.address });
+            return Err(DeployError::CodeMismatch {
+                name: name.clone(),
+                address: contract.address,
+            });
         }
         on_event(contract, &CoreOutcome::Deployed, Some(receipt.gas_used));
         records.insert(
@@ -224,9 +286,16 @@ pub async fn deploy_core(
         }
         let code = provider.get_code_at(contract.address).await?;
         if !contract.artifact.matches(&code) {
-            return Err(DeployError::CodeMismatch { name: contract.artifact.name.clone(), address: contract.address });
+            return Err(DeployError::CodeMismatch {
+                name: contract.artifact.name.clone(),
+                address: contract.address,
+            });
         }
-        let parent = contract.created_by.as_deref().and_then(|p| records.get(p)).cloned();
+        let parent = contract
+            .created_by
+            .as_deref()
+            .and_then(|p| records.get(p))
+            .cloned();
         records.insert(
             contract.artifact.name.clone(),
             ContractRecord {

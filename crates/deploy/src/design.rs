@@ -10,7 +10,10 @@ use std::{collections::BTreeMap, fmt, path::Path, str::FromStr};
 #[derive(Debug, thiserror::Error)]
 pub enum DesignError {
     #[error("cannot read {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Syntax(String),
     #[error("{path}: {message}")]
@@ -18,7 +21,10 @@ pub enum DesignError {
 }
 
 fn field(path: impl Into<String>, message: impl Into<String>) -> DesignError {
-    DesignError::Field { path: path.into(), message: message.into() }
+    DesignError::Field {
+        path: path.into(),
+        message: message.into(),
+    }
 }
 
 /// A whole design: the DAO root and the cells under it.
@@ -131,6 +137,10 @@ pub struct RoleSpec {
     pub treasurer: bool,
 }
 
+fn thirty_days() -> Duration {
+    Duration(30 * 86_400)
+}
+
 fn yes() -> bool {
     true
 }
@@ -150,28 +160,41 @@ impl StateDoc {
     }
 }
 
-/// How a vote-run cell decides.
+/// How a vote-run cell decides (CellGovernor settings). Periods count blocks.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GovernorSpec {
-    /// `members` (the member role) or the name of another role of the cell.
+    /// `members` (one wearer of the member role, one vote) or `token` (IVotes weight).
     #[serde(default = "members")]
     pub electorate: String,
     #[serde(default)]
     pub counting: Counting,
-    /// Minimum number of votes cast (for, against and abstain) for a proposal to pass.
+    /// Supermajority: share of for in (for + against); consent: objections that block. Basis points.
     #[serde(default)]
-    pub quorum: u32,
+    pub threshold_bps: u16,
+    /// Share of the electorate that must take part, in basis points.
     #[serde(default)]
-    pub voting_delay: Duration,
-    pub voting_period: Duration,
-    pub execution_delay: Duration,
-    /// Supermajority threshold in basis points (e.g. 6667) or consent objection threshold.
-    pub threshold_bps: Option<u16>,
+    pub quorum_bps: u16,
+    /// Blocks between a proposal and its snapshot.
+    #[serde(default = "one")]
+    pub voting_delay: u32,
+    /// Blocks of voting.
+    pub voting_period: u32,
+    /// Blocks after voting during which the parent's admin may veto.
+    pub execution_delay: u32,
+    /// The IVotes token of a token electorate.
+    pub token: Option<Account>,
+    /// Token electorates: votes needed to propose.
+    #[serde(default)]
+    pub proposal_threshold: u64,
 }
 
 fn members() -> String {
     "members".to_owned()
+}
+
+fn one() -> u32 {
+    1
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
@@ -181,6 +204,18 @@ pub enum Counting {
     Majority,
     Supermajority,
     Consent,
+    Quadratic,
+}
+
+impl Counting {
+    pub fn as_u8(self) -> u8 {
+        match self {
+            Self::Majority => 0,
+            Self::Supermajority => 1,
+            Self::Consent => 2,
+            Self::Quadratic => 3,
+        }
+    }
 }
 
 /// A budget of a cell in one token, set by the parent's authority.
@@ -191,11 +226,13 @@ pub struct BudgetSpec {
     #[serde(default)]
     pub token: Token,
     pub amount: Amount,
-    /// Length of a budget period; the cap resets each period. 0 = one period that never resets.
-    #[serde(default)]
+    /// Length of a budget period (at least an hour); the cap resets each period.
+    #[serde(default = "thirty_days")]
     pub period: Duration,
     /// Ends the budget this long after deployment (none when absent).
     pub expires_in: Option<Duration>,
+    /// Child cells: handed down from the parent's budget at deployment (a sub-allocation).
+    pub allocate: Option<Amount>,
 }
 
 macro_rules! named_enum {
@@ -270,8 +307,12 @@ impl FromStr for Account {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         if let Some(n) = s.strip_prefix("anvil:") {
-            let i: usize = n.parse().map_err(|_| format!("`{s}`: expected anvil:0 .. anvil:9"))?;
-            return dev::address(i).map(Self).ok_or_else(|| format!("`{s}`: expected anvil:0 .. anvil:9"));
+            let i: usize = n
+                .parse()
+                .map_err(|_| format!("`{s}`: expected anvil:0 .. anvil:9"))?;
+            return dev::address(i)
+                .map(Self)
+                .ok_or_else(|| format!("`{s}`: expected anvil:0 .. anvil:9"));
         }
         Address::from_str(s)
             .map(Self)
@@ -310,7 +351,11 @@ impl FromStr for Token {
 
 impl fmt::Display for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.is_eth() { f.write_str("ETH") } else { write!(f, "{}", self.0) }
+        if self.is_eth() {
+            f.write_str("ETH")
+        } else {
+            write!(f, "{}", self.0)
+        }
     }
 }
 
@@ -376,7 +421,9 @@ impl<'de> Deserialize<'de> for Amount {
                 Ok(Amount(U256::from(v)))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Amount, E> {
-                u64::try_from(v).map(|v| Amount(U256::from(v))).map_err(|_| E::custom("expected a non-negative amount"))
+                u64::try_from(v)
+                    .map(|v| Amount(U256::from(v)))
+                    .map_err(|_| E::custom("expected a non-negative amount"))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Amount, E> {
                 v.parse().map_err(E::custom)
@@ -393,7 +440,8 @@ pub struct Duration(pub u64);
 impl FromStr for Duration {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("`{s}`: expected a duration like 3600, \"90s\", \"10m\", \"2h\" or \"7d\"");
+        let bad =
+            || format!("`{s}`: expected a duration like 3600, \"90s\", \"10m\", \"2h\" or \"7d\"");
         let s = s.trim();
         let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
         let (n, unit) = s.split_at(split);
@@ -422,7 +470,9 @@ impl<'de> Deserialize<'de> for Duration {
                 Ok(Duration(v))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Duration, E> {
-                u64::try_from(v).map(Duration).map_err(|_| E::custom("expected a non-negative duration"))
+                u64::try_from(v)
+                    .map(Duration)
+                    .map_err(|_| E::custom("expected a non-negative duration"))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
                 v.parse().map_err(E::custom)
@@ -434,7 +484,13 @@ impl<'de> Deserialize<'de> for Duration {
 
 /// Rewrites serde's type words into what a person writes in TOML.
 fn plain_expectation(message: &str) -> String {
-    let mut m = message.to_owned();
+    // toml's value deserializer appends its own (index-less) path; ours is better.
+    let mut m = message
+        .split("\nin `")
+        .next()
+        .unwrap_or(message)
+        .trim()
+        .to_owned();
     for (from, to) in [
         ("expected u8", "expected an integer"),
         ("expected u16", "expected an integer"),
@@ -458,19 +514,26 @@ fn plain_expectation(message: &str) -> String {
 impl Design {
     /// Reads and validates a design file.
     pub fn load(path: &Path) -> Result<(Self, B256), DesignError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| DesignError::Read { path: path.display().to_string(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| DesignError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
         let design = Self::parse(&text)?;
         Ok((design, keccak256(text.as_bytes())))
     }
 
     /// Parses and validates design text.
     pub fn parse(text: &str) -> Result<Self, DesignError> {
-        let value: toml::Value = toml::from_str(text).map_err(|e| DesignError::Syntax(e.to_string()))?;
+        let value: toml::Value =
+            toml::from_str(text).map_err(|e| DesignError::Syntax(e.to_string()))?;
         let design: Self = serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
             let message = plain_expectation(&e.inner().to_string());
-            let path = if path == "." { "(top level)".to_owned() } else { path };
+            let path = if path == "." {
+                "(top level)".to_owned()
+            } else {
+                path
+            };
             field(path, message)
         })?;
         design.validate()?;
@@ -481,16 +544,25 @@ impl Design {
         let g = &self.dao.governance;
         match (&g.safe, &g.address) {
             (Some(_), Some(_)) | (None, None) => {
-                return Err(field("dao.governance", "expected exactly one of `safe` or `address`"));
+                return Err(field(
+                    "dao.governance",
+                    "expected exactly one of `safe` or `address`",
+                ));
             }
             (Some(safe), None) => {
                 if safe.owners.is_empty() {
-                    return Err(field("dao.governance.safe.owners", "expected at least one owner"));
+                    return Err(field(
+                        "dao.governance.safe.owners",
+                        "expected at least one owner",
+                    ));
                 }
                 if safe.threshold == 0 || safe.threshold as usize > safe.owners.len() {
                     return Err(field(
                         "dao.governance.safe.threshold",
-                        format!("expected 1 ..= {} (the number of owners)", safe.owners.len()),
+                        format!(
+                            "expected 1 ..= {} (the number of owners)",
+                            safe.owners.len()
+                        ),
                     ));
                 }
             }
@@ -499,44 +571,78 @@ impl Design {
         if self.dao.name.trim().is_empty() {
             return Err(field("dao.name", "expected a non-empty name"));
         }
-        if !self.dao.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            return Err(field("dao.name", "expected letters, digits, `-` and `_` only (it names the record file)"));
+        if !self
+            .dao
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(field(
+                "dao.name",
+                "expected letters, digits, `-` and `_` only (it names the record file)",
+            ));
         }
         validate_roles("dao.roles", &self.dao.roles)?;
         let mut keys: Vec<&str> = vec!["dao"];
         for (i, cell) in self.cells.iter().enumerate() {
             let at = format!("cells[{i}]");
             if keys.contains(&cell.key.as_str()) {
-                return Err(field(format!("{at}.key"), format!("expected a unique key, `{}` is taken", cell.key)));
+                return Err(field(
+                    format!("{at}.key"),
+                    format!("expected a unique key, `{}` is taken", cell.key),
+                ));
             }
             if !keys.contains(&cell.parent.as_str()) {
                 return Err(field(
                     format!("{at}.parent"),
-                    format!("expected `dao` or the key of a cell declared above, found `{}`", cell.parent),
+                    format!(
+                        "expected `dao` or the key of a cell declared above, found `{}`",
+                        cell.parent
+                    ),
                 ));
             }
             match (&cell.admin, &cell.governor) {
                 (Some(_), Some(_)) | (None, None) => {
                     return Err(field(
-                        at.clone(),
+                        at,
                         "expected exactly one of `admin` (person-run) or `governor` (vote-run)",
                     ));
                 }
                 _ => {}
             }
             if let Some(gov) = &cell.governor {
-                if gov.electorate != "members" && !cell.roles.contains_key(&gov.electorate) {
+                let g = format!("{at}.governor");
+                match gov.electorate.as_str() {
+                    "members" => {}
+                    "token" if gov.token.is_some() => {}
+                    "token" => {
+                        return Err(field(
+                            format!("{g}.token"),
+                            "expected the IVotes token of a token electorate",
+                        ));
+                    }
+                    other => {
+                        return Err(field(
+                            format!("{g}.electorate"),
+                            format!("expected `members` or `token`, found `{other}`"),
+                        ));
+                    }
+                }
+                if gov.voting_period == 0 {
                     return Err(field(
-                        format!("{at}.governor.electorate"),
-                        format!("expected `members` or a role of the cell, found `{}`", gov.electorate),
+                        format!("{g}.voting_period"),
+                        "expected a positive number of blocks",
                     ));
                 }
-                if gov.voting_period.0 == 0 {
-                    return Err(field(format!("{at}.governor.voting_period"), "expected a positive duration"));
+                if gov.threshold_bps > 10_000 || gov.quorum_bps > 10_000 {
+                    return Err(field(g, "expected basis points between 0 and 10000"));
                 }
             }
             if cell.phase == Phase::Dissolved {
-                return Err(field(format!("{at}.phase"), "expected a live phase (not dissolved)"));
+                return Err(field(
+                    format!("{at}.phase"),
+                    "expected a live phase (not dissolved)",
+                ));
             }
             for (j, r) in cell.restrictions.iter().enumerate() {
                 if restriction_bit(r).is_none() {
@@ -561,14 +667,20 @@ impl Design {
 fn validate_roles(at: &str, roles: &BTreeMap<String, RoleSpec>) -> Result<(), DesignError> {
     for (name, role) in roles {
         if role.max_supply == Some(0) {
-            return Err(field(format!("{at}.{name}.max_supply"), "expected a positive integer"));
+            return Err(field(
+                format!("{at}.{name}.max_supply"),
+                "expected a positive integer",
+            ));
         }
         if let Some(max) = role.max_supply
             && role.wearers.len() > max as usize
         {
             return Err(field(
                 format!("{at}.{name}.wearers"),
-                format!("expected at most max_supply = {max} wearers, found {}", role.wearers.len()),
+                format!(
+                    "expected at most max_supply = {max} wearers, found {}",
+                    role.wearers.len()
+                ),
             ));
         }
     }
@@ -629,28 +741,64 @@ members = ["anvil:1"]
         let text = format!(
             "{MINIMAL}\n[[cells]]\nkey = \"a\"\nname = \"A\"\nadmin = \"anvil:1\"\n[[cells]]\nkey = \"b\"\nname = \"B\"\nadmin = \"anvil:1\"\n[[cells]]\nkey = \"c\"\nname = \"C\"\nadmin = \"anvil:2\"\n[cells.roles.member]\nmax_supply = \"three\"\n"
         );
-        assert_eq!(err(&text), "cells[2].roles.member.max_supply: expected an integer, found string \"three\"");
+        assert_eq!(
+            err(&text),
+            "cells[2].roles.member.max_supply: expected an integer, found string \"three\""
+        );
         let unknown = format!("{MINIMAL}\ncolour = \"blue\"\n");
-        assert!(err(&unknown).starts_with("colour: unknown field `colour`"), "{}", err(&unknown));
+        assert!(
+            err(&unknown).starts_with("dao.colour: unknown field `colour`, expected one of `name`"),
+            "{}",
+            err(&unknown)
+        );
         let phase = MINIMAL.replace("members = ", "phase = \"planning\"\nmembers = ");
-        assert!(err(&phase).starts_with("dao.phase: expected one of conversation"), "{}", err(&phase));
+        assert!(
+            err(&phase).starts_with("dao.phase: expected one of conversation"),
+            "{}",
+            err(&phase)
+        );
         let addr = MINIMAL.replace("anvil:1", "0x1234");
-        assert!(err(&addr).starts_with("dao.members[0]: `0x1234`: expected a 0x-prefixed"), "{}", err(&addr));
-        let parent = format!("{MINIMAL}\n[[cells]]\nkey = \"a\"\nname = \"A\"\nparent = \"ops\"\nadmin = \"anvil:1\"\n");
-        assert!(err(&parent).starts_with("cells[0].parent: expected `dao` or the key"), "{}", err(&parent));
-        let both = MINIMAL.replace("address = \"anvil:0\"", "address = \"anvil:0\", safe = { owners = [\"anvil:0\"], threshold = 1 }");
-        assert_eq!(err(&both), "dao.governance: expected exactly one of `safe` or `address`");
+        assert!(
+            err(&addr).starts_with("dao.members[0]: `0x1234`: expected a 0x-prefixed"),
+            "{}",
+            err(&addr)
+        );
+        let parent = format!(
+            "{MINIMAL}\n[[cells]]\nkey = \"a\"\nname = \"A\"\nparent = \"ops\"\nadmin = \"anvil:1\"\n"
+        );
+        assert!(
+            err(&parent).starts_with("cells[0].parent: expected `dao` or the key"),
+            "{}",
+            err(&parent)
+        );
+        let both = MINIMAL.replace(
+            "address = \"anvil:0\"",
+            "address = \"anvil:0\", safe = { owners = [\"anvil:0\"], threshold = 1 }",
+        );
+        assert_eq!(
+            err(&both),
+            "dao.governance: expected exactly one of `safe` or `address`"
+        );
     }
 
     #[test]
     fn amounts_and_durations() {
-        assert_eq!("1.5 ether".parse::<Amount>().expect("ok").0, U256::from(15u64) * U256::from(10u64).pow(U256::from(17u64)));
-        assert_eq!("20 gwei".parse::<Amount>().expect("ok").0, U256::from(20_000_000_000u64));
+        assert_eq!(
+            "1.5 ether".parse::<Amount>().expect("ok").0,
+            U256::from(15u64) * U256::from(10u64).pow(U256::from(17u64))
+        );
+        assert_eq!(
+            "20 gwei".parse::<Amount>().expect("ok").0,
+            U256::from(20_000_000_000u64)
+        );
         assert!("1.5 bananas".parse::<Amount>().is_err());
         assert_eq!("2h".parse::<Duration>().expect("ok").0, 7200);
         assert_eq!("7d".parse::<Duration>().expect("ok").0, 604_800);
         assert!("soon".parse::<Duration>().is_err());
         assert_eq!(state_key_name(state_key("charter")), "charter");
-        assert_eq!(format_amount(U256::from(10u64).pow(U256::from(18u64))), "1 ether");
+        assert_eq!(
+            format_amount(U256::from(10u64).pow(U256::from(18u64))),
+            "1 ether"
+        );
     }
 }

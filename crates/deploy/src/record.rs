@@ -69,7 +69,9 @@ impl Record {
 
     pub fn load(path: &Path) -> std::io::Result<Option<Self>> {
         match std::fs::read_to_string(path) {
-            Ok(text) => serde_json::from_str(&text).map(Some).map_err(std::io::Error::other),
+            Ok(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(std::io::Error::other),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }
