@@ -64,6 +64,9 @@ interface IRoles {
     error TreeNotFound(uint32 treeId);
     error CircularLink(uint32 treeId, uint256 adminRole);
     error LinkTooDeep(uint32 treeId, uint256 adminRole);
+    /// @dev A module read was given less than its fixed gas allowance; retry with more gas. Without
+    /// this, a caller could starve a module so that the read falls back to stored state.
+    error InsufficientGasForModule(address module);
 
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
@@ -96,6 +99,8 @@ interface IRoles {
     event RoleMadeImmutable(uint256 indexed roleId);
     /// @dev `adminRole` 0 means unlinked (the tree is a root again).
     event TreeLinked(uint32 indexed treeId, uint256 indexed adminRole);
+    /// @dev The standing an eligibility module pushed with `setWearerStatus` (Hats' WearerStandingChanged).
+    event WearerStandingChanged(uint256 indexed roleId, address indexed wearer, bool standing);
 
     /*//////////////////////////////////////////////////////////////
                                  WRITES
@@ -131,8 +136,7 @@ interface IRoles {
     /// @notice Mints `roleId` to `wearer` with term `expiry` (unix seconds, 0 = none). Admins only.
     function mintRole(uint256 roleId, address wearer, uint64 expiry) external;
 
-    function batchMintRoles(uint256[] calldata roleIds, address[] calldata wearers, uint64[] calldata expiries)
-        external;
+    function batchMintRoles(uint256[] calldata roleIds, address[] calldata wearers, uint64[] calldata expiries) external;
 
     /// @notice The caller takes a claimable role it is eligible for and in good standing for.
     function claimRole(uint256 roleId) external;
@@ -148,6 +152,11 @@ interface IRoles {
 
     /// @notice Sets a new term for a grant. Admins only.
     function renewRole(uint256 roleId, address wearer, uint64 expiry) external;
+
+    /// @notice The role's eligibility module pushes a wearer's status (Hats' setHatWearerStatus): the
+    /// standing is stored (used whenever the module cannot be read live) and the grant is revoked when
+    /// `eligible` is false or `standing` is bad. Eligibility module only.
+    function setWearerStatus(uint256 roleId, address wearer, bool eligible, bool standing) external;
 
     /// @notice Activates or deactivates. The toggle module, or an admin when the role has none.
     function setRoleStatus(uint256 roleId, bool active) external;
@@ -187,6 +196,28 @@ interface IRoles {
     function hatSupply(uint256 roleId) external view returns (uint32);
     function linkedTreeAdmins(uint32 treeId) external view returns (uint256);
     function lastTopHatId() external view returns (uint32);
+    /// @notice True for a top role whose tree is not linked under another tree.
+    function isLocalTopHat(uint256 roleId) external view returns (bool);
+    /// @notice The tree at the root of `treeId`'s chain of links.
+    function getTippyTopHatDomain(uint32 treeId) external view returns (uint32);
+    /// @notice True when `wearer` has a stored bad standing for `roleId`.
+    function badStandings(uint256 roleId, address wearer) external view returns (bool);
+    function getImageURIForHat(uint256 roleId) external view returns (string memory);
+    /// @notice Hats v1's `viewHat` tuple.
+    function viewHat(uint256 roleId)
+        external
+        view
+        returns (
+            string memory details,
+            uint32 maxSupply,
+            uint32 supply,
+            address eligibility,
+            address toggle,
+            string memory imageURI,
+            uint16 lastHatId,
+            bool mutable_,
+            bool active
+        );
 
     /// @notice The role's definition.
     function viewRole(uint256 roleId) external view returns (RoleView memory);

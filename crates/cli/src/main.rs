@@ -1,1 +1,48 @@
-fn main() {}
+//! daoctl: deploy and operate dao-primitives DAOs from the command line.
+//!
+//! Data goes to stdout (tables and trees, or JSON with --json); progress and logs to stderr.
+mod cmd;
+mod ctx;
+
+use clap::Parser;
+use eyre::Result;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "daoctl",
+    version,
+    about = "Deploy and operate dao-primitives DAOs: cells, roles, proposals, treasury, tasks",
+    after_help = "Examples:
+  daoctl devnet                                   # anvil with the core contracts, prints accounts
+  daoctl deploy examples/riverside.toml --dry-run # the plan and its gas
+  daoctl deploy examples/riverside.toml --dev-account 0
+  daoctl state                                    # the live tree of cells, roles, budgets
+  daoctl role claim events.contributor --dev-account 6
+  daoctl proposal create --cell community --set-budget events=2ether --description 'Fund events'
+  daoctl proposal vote 0x1234.. for --dev-account 3
+
+Keys: --keystore FILE (password prompted or --password-file), a private key in $DAOCTL_PRIVATE_KEY
+(or the variable named by --private-key-env), or --dev-account N on a dev chain.
+RPC: --rpc-url, else $DAOCTL_RPC_URL, else $ETH_RPC_URL, else http://127.0.0.1:8545."
+)]
+struct Cli {
+    #[command(flatten)]
+    global: ctx::Global,
+    #[command(subcommand)]
+    command: cmd::Command,
+}
+
+fn main() -> Result<()> {
+    color_eyre::install()?;
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("DAOCTL_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .without_time()
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(cmd::run(cli.command, &cli.global))
+}

@@ -1,0 +1,587 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {CellExecutor} from "./CellExecutor.sol";
+import {ICellExecutor, ICellGovernor} from "./interfaces/ICellGovernor.sol";
+import {ICellRegistry} from "./interfaces/ICellRegistry.sol";
+import {IRoles} from "./interfaces/IRoles.sol";
+import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
+import {IERC6372} from "@openzeppelin/contracts/interfaces/IERC6372.sol";
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+/// @title CellGovernor
+/// @notice One governor for every cell on a chain. See ICellGovernor for the model.
+///
+/// Storage. A vote reads one slot (the proposal core) and writes two (its ballot, its tally):
+///
+///   _settings[settingsId]  immutable record, written once by `configure`
+///     slot 0  [ executionDelay 24 | votingPeriod 24 | quorumBps 16 | thresholdBps 16 | counting 8 | electorate 8 | token 160 ]
+///     slot 1  [ unused 72 | proposalThreshold 128 | votingDelay 24 | treeId 32 ]
+///   _proposals[proposalId]  one slot, written once by `propose`, then only its status bits
+///     [ flags 8 | votingPeriod 24 | snapshot 32 | settingsId 32 | source 160 ]
+///     flags  = status (bits 0-1: live, canceled, vetoed, executed) | electorate << 2 | counting << 3
+///     source = Token: the token. Role: treeId (bits 0-31) | member role supply at creation << 32 (24 bits)
+///   _tallies[proposalId]
+///     slot 0  [ forVotes 128 | againstVotes 128 ]
+///     slot 1  [ participation 128 (Quadratic only: raw weight cast) | abstainVotes 128 ]
+///   _hasVoted[proposalId][voter]  one slot per ballot
+///
+/// The proposer is bound into the id (not stored): execution and the proposer's cancel present the
+/// contents, as with OpenZeppelin's governor.
+///
+/// A cell id is the top role of the cell's own tree, `treeId << 224`, so records keep the 32-bit tree id
+/// and the member role is `cellId | 1 << 208` (Roles.buildHatId(cellId, 1)).
+contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
+    using SafeCast for uint256;
+
+    /// @inheritdoc ICellGovernor
+    bytes32 public constant BALLOT_TYPEHASH =
+        keccak256("Ballot(uint256 proposalId,uint8 support,address voter,uint256 nonce,uint256 deadline)");
+
+    uint256 private constant BPS = 10_000;
+    /// @dev Bits below a top role's tree id; a cell id has none of them set.
+    uint256 private constant TREE_SHIFT = 224;
+    /// @dev Level 1 of a role id: the member role is child 1 of the cell's admin role.
+    uint256 private constant MEMBER_ROLE_BIT = uint256(1) << 208;
+
+    uint8 private constant STATUS_LIVE = 0;
+    uint8 private constant STATUS_CANCELED = 1;
+    uint8 private constant STATUS_VETOED = 2;
+    uint8 private constant STATUS_EXECUTED = 3;
+    uint8 private constant STATUS_MASK = 3;
+    uint8 private constant TOKEN_FLAG = 4; // electorate == Token
+    uint8 private constant COUNTING_SHIFT = 3;
+
+    struct SettingsRecord {
+        // slot 0
+        address token;
+        Electorate electorate;
+        Counting counting;
+        uint16 thresholdBps;
+        uint16 quorumBps;
+        uint24 votingPeriod;
+        uint24 executionDelay;
+        // slot 1
+        uint32 treeId;
+        uint24 votingDelay;
+        uint128 proposalThreshold;
+    }
+
+    /// @dev One slot; see the layout above.
+    struct ProposalCore {
+        uint160 source;
+        uint32 settingsId;
+        uint32 snapshot;
+        uint24 votingPeriod;
+        uint8 flags;
+    }
+
+    struct Tally {
+        uint128 againstVotes;
+        uint128 forVotes;
+        uint128 abstainVotes;
+        uint128 participation;
+    }
+
+    /// @inheritdoc ICellGovernor
+    ICellRegistry public immutable registry;
+    IRoles internal immutable _roles;
+    /// @inheritdoc ICellGovernor
+    address public immutable executorImplementation;
+
+    uint32 private _lastSettingsId;
+    mapping(uint256 cellId => uint32) private _settingsIdOf;
+    mapping(uint32 settingsId => SettingsRecord) private _settings;
+    mapping(uint256 proposalId => ProposalCore) private _proposals;
+    mapping(uint256 proposalId => Tally) private _tallies;
+    mapping(uint256 proposalId => mapping(address voter => bool)) private _hasVoted;
+    mapping(address voter => uint256) private _nonces;
+
+    constructor(ICellRegistry registry_) EIP712("CellGovernor", "1") {
+        registry = registry_;
+        _roles = registry_.roles();
+        executorImplementation = address(new CellExecutor());
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              CONFIGURATION
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ICellGovernor
+    function configure(uint256 cellId, Settings calldata settings) external returns (uint32 settingsId) {
+        _checkCell(cellId);
+        bool allowed = _settingsIdOf[cellId] == 0
+            // First configuration: whoever runs the cell, or the authority above it.
+            ? registry.isCellAdmin(msg.sender, cellId) || registry.isParentAdmin(msg.sender, cellId)
+            // Afterwards: the cell's own governance, or the authority above it.
+            : msg.sender == executorOf(cellId) || registry.isParentAdmin(msg.sender, cellId);
+        if (!allowed) revert NotAllowedToConfigure(msg.sender, cellId);
+        _validate(cellId, settings);
+
+        unchecked {
+            settingsId = ++_lastSettingsId;
+        }
+        _settings[settingsId] = SettingsRecord({
+            token: settings.token,
+            electorate: settings.electorate,
+            counting: settings.counting,
+            thresholdBps: settings.thresholdBps,
+            quorumBps: settings.quorumBps,
+            votingPeriod: settings.votingPeriod,
+            executionDelay: settings.executionDelay,
+            // forge-lint: disable-next-line(unsafe-typecast) a cell id is a top role: 32 significant bits
+            treeId: uint32(cellId >> TREE_SHIFT),
+            votingDelay: settings.votingDelay,
+            proposalThreshold: settings.proposalThreshold
+        });
+        _settingsIdOf[cellId] = settingsId;
+        emit SettingsChanged(cellId, settingsId, msg.sender, settings);
+        _deployExecutor(cellId);
+    }
+
+    /// @inheritdoc ICellGovernor
+    function deployExecutor(uint256 cellId) external returns (address) {
+        _checkCell(cellId);
+        return _deployExecutor(cellId);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                PROPOSALS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ICellGovernor
+    function propose(uint256 cellId, Action[] calldata actions, string calldata uri, bytes32 descriptionHash)
+        external
+        returns (uint256 proposalId)
+    {
+        uint32 settingsId = _settingsIdOf[cellId];
+        if (settingsId == 0) revert NotConfigured(cellId);
+        proposalId = _hashProposal(cellId, msg.sender, actions, uri, descriptionHash);
+        (uint32 snapshot, uint32 voteEnd, uint24 supply) = _store(proposalId, cellId, settingsId);
+        emit ProposalCreated(
+            proposalId, cellId, msg.sender, settingsId, actions, uri, descriptionHash, snapshot, voteEnd, supply
+        );
+    }
+
+    /// @dev Checks the proposer and writes the proposal's one slot.
+    function _store(uint256 proposalId, uint256 cellId, uint32 settingsId)
+        private
+        returns (uint32 snapshot, uint32 voteEnd, uint24 supply)
+    {
+        if (_proposals[proposalId].settingsId != 0) revert ProposalExists(proposalId);
+        SettingsRecord storage s = _settings[settingsId];
+        uint160 source;
+        (source, supply) = _checkProposer(cellId, s);
+        (Electorate electorate, Counting counting, uint24 votingPeriod) = (s.electorate, s.counting, s.votingPeriod);
+        snapshot = (block.number + s.votingDelay).toUint32();
+        voteEnd = snapshot + votingPeriod;
+        _proposals[proposalId] = ProposalCore({
+            source: source,
+            settingsId: settingsId,
+            snapshot: snapshot,
+            votingPeriod: votingPeriod,
+            flags: (electorate == Electorate.Token ? TOKEN_FLAG : 0) | (uint8(counting) << COUNTING_SHIFT)
+        });
+    }
+
+    /// @dev Role electorates: the proposer wears the member role; the source packs the tree id and the
+    /// member role's supply now (the quorum base). Token electorates: the proposer's votes at the previous
+    /// block reach the threshold; the source is the token.
+    function _checkProposer(uint256 cellId, SettingsRecord storage s)
+        private
+        view
+        returns (uint160 source, uint24 supply)
+    {
+        (address token, Electorate electorate) = (s.token, s.electorate);
+        if (electorate == Electorate.Token) {
+            uint256 threshold = s.proposalThreshold;
+            if (threshold != 0 && IVotes(token).getPastVotes(msg.sender, block.number - 1) < threshold) {
+                revert NotAllowedToPropose(msg.sender, cellId);
+            }
+            return (uint160(token), 0);
+        }
+        uint256 memberRole = cellId | MEMBER_ROLE_BIT;
+        if (!_roles.isWearerOfHat(msg.sender, memberRole)) revert NotAllowedToPropose(msg.sender, cellId);
+        supply = uint256(_roles.hatSupply(memberRole)).toUint24();
+        source = uint160(cellId >> TREE_SHIFT) | (uint160(supply) << 32);
+    }
+
+    /// @inheritdoc ICellGovernor
+    function execute(
+        uint256 cellId,
+        address proposer,
+        Action[] calldata actions,
+        string calldata uri,
+        bytes32 descriptionHash
+    ) external payable nonReentrant returns (uint256 proposalId) {
+        proposalId = _hashProposal(cellId, proposer, actions, uri, descriptionHash);
+        _markExecuted(proposalId);
+        bool recorded = ICellExecutor(executorOf(cellId)).execute{value: msg.value}(
+            actions, address(registry), _recordCall(cellId, proposalId, uri, descriptionHash)
+        );
+        emit ProposalExecuted(proposalId, cellId, recorded);
+    }
+
+    /// @inheritdoc ICellGovernor
+    function cancelByProposer(uint256 cellId, Action[] calldata actions, string calldata uri, bytes32 descriptionHash)
+        external
+        returns (uint256 proposalId)
+    {
+        // The id binds the caller: only the proposer finds its proposal this way.
+        proposalId = _hashProposal(cellId, msg.sender, actions, uri, descriptionHash);
+        (ProposalCore memory p, SettingsRecord storage s) = _load(proposalId);
+        ProposalState current = _state(proposalId, p, s);
+        if (current != ProposalState.Pending) revert UnexpectedState(proposalId, current);
+        _proposals[proposalId].flags = p.flags | STATUS_CANCELED;
+        emit ProposalCanceled(proposalId, cellId, msg.sender);
+    }
+
+    /// @inheritdoc ICellGovernor
+    function cancel(uint256 proposalId) external {
+        (ProposalCore memory p, SettingsRecord storage s) = _load(proposalId);
+        uint256 cellId = uint256(s.treeId) << TREE_SHIFT;
+        if (!registry.isParentAdmin(msg.sender, cellId)) revert NotParentAdmin(msg.sender, proposalId);
+        ProposalState current = _state(proposalId, p, s);
+        if (current == ProposalState.Canceled || current == ProposalState.Vetoed || current == ProposalState.Executed) {
+            revert UnexpectedState(proposalId, current);
+        }
+        _proposals[proposalId].flags = p.flags | STATUS_CANCELED;
+        emit ProposalCanceled(proposalId, cellId, msg.sender);
+    }
+
+    /// @inheritdoc ICellGovernor
+    function veto(uint256 proposalId) external {
+        (ProposalCore memory p, SettingsRecord storage s) = _load(proposalId);
+        uint256 cellId = uint256(s.treeId) << TREE_SHIFT;
+        if (!registry.isParentAdmin(msg.sender, cellId)) revert NotParentAdmin(msg.sender, proposalId);
+        ProposalState current = _state(proposalId, p, s);
+        if (current != ProposalState.Succeeded) revert UnexpectedState(proposalId, current);
+        _proposals[proposalId].flags = p.flags | STATUS_VETOED;
+        emit ProposalVetoed(proposalId, cellId, msg.sender);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 VOTING
+    //////////////////////////////////////////////////////////////*/
+
+    // Voting functions are not guarded against re-entry: they make no state-changing external call, and a
+    // cell's executed decision may itself be a vote (a cell voting as a member of its parent).
+
+    /// @inheritdoc ICellGovernor
+    function castVote(uint256 proposalId, uint8 support) external returns (uint256) {
+        return _castVote(proposalId, msg.sender, support, "");
+    }
+
+    /// @inheritdoc ICellGovernor
+    function castVoteWithReason(uint256 proposalId, uint8 support, string calldata reason) external returns (uint256) {
+        return _castVote(proposalId, msg.sender, support, reason);
+    }
+
+    /// @inheritdoc ICellGovernor
+    function castVoteBySig(uint256 proposalId, uint8 support, address voter, uint256 deadline, bytes calldata signature)
+        external
+        returns (uint256)
+    {
+        // forge-lint: disable-next-line(block-timestamp) a signature deadline is wall-clock time
+        if (block.timestamp > deadline) revert SignatureExpired(deadline);
+        uint256 nonce = _nonces[voter];
+        unchecked {
+            _nonces[voter] = nonce + 1;
+        }
+        bytes32 digest =
+            _hashTypedDataV4(keccak256(abi.encode(BALLOT_TYPEHASH, proposalId, support, voter, nonce, deadline)));
+        if (!SignatureChecker.isValidSignatureNowCalldata(voter, digest, signature)) revert InvalidSignature(voter);
+        return _castVote(proposalId, voter, support, "");
+    }
+
+    /// @inheritdoc ICellGovernor
+    function useNonce() external returns (uint256 nonce) {
+        unchecked {
+            nonce = _nonces[msg.sender]++;
+        }
+        emit NonceUsed(msg.sender, nonce);
+    }
+
+    function _castVote(uint256 proposalId, address voter, uint8 support, string memory reason)
+        private
+        returns (uint256 weight)
+    {
+        ProposalCore memory p = _proposals[proposalId];
+        if (p.settingsId == 0) revert ProposalNotFound(proposalId);
+        if (
+            p.flags & STATUS_MASK != STATUS_LIVE || block.number <= p.snapshot
+                || block.number > uint256(p.snapshot) + p.votingPeriod
+        ) revert UnexpectedState(proposalId, _state(proposalId, p, _settings[p.settingsId]));
+        if (support > uint8(VoteType.Abstain)) revert InvalidVoteType(support);
+        if (_hasVoted[proposalId][voter]) revert AlreadyVoted(proposalId, voter);
+        _hasVoted[proposalId][voter] = true;
+
+        weight = _weightOf(proposalId, voter, p);
+        _count(proposalId, support, weight, Counting(p.flags >> COUNTING_SHIFT));
+        emit VoteCast(voter, proposalId, support, weight, reason);
+    }
+
+    /// @dev Token: the voter's votes at the snapshot. Role: 1 if the grant began before the snapshot and
+    /// is still worn (live eligibility), otherwise the vote is refused.
+    function _weightOf(uint256 proposalId, address voter, ProposalCore memory p) private view returns (uint256) {
+        if (p.flags & TOKEN_FLAG != 0) return IVotes(address(p.source)).getPastVotes(voter, p.snapshot);
+        uint256 memberRole = (uint256(uint32(p.source)) << TREE_SHIFT) | MEMBER_ROLE_BIT;
+        if (!_roles.isWearerOfHat(voter, memberRole) || _roles.wearerSince(memberRole, voter) >= p.snapshot) {
+            revert NotEligibleVoter(proposalId, voter);
+        }
+        return 1;
+    }
+
+    function _count(uint256 proposalId, uint8 support, uint256 weight, Counting counting) private {
+        if (weight > type(uint128).max) revert VoteWeightOverflow(weight);
+        // forge-lint: disable-next-line(unsafe-typecast) bounded just above
+        uint128 counted = uint128(counting == Counting.Quadratic ? Math.sqrt(weight) : weight);
+        Tally storage t = _tallies[proposalId];
+        if (support == uint8(VoteType.For)) t.forVotes += counted;
+        else if (support == uint8(VoteType.Against)) t.againstVotes += counted;
+        else t.abstainVotes += counted;
+        // forge-lint: disable-next-line(unsafe-typecast) bounded above
+        if (counting == Counting.Quadratic) t.participation += uint128(weight);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  READS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ICellGovernor
+    function executorOf(uint256 cellId) public view returns (address) {
+        return Clones.predictDeterministicAddressWithImmutableArgs(
+            executorImplementation, abi.encode(cellId), bytes32(cellId), address(this)
+        );
+    }
+
+    /// @inheritdoc ICellGovernor
+    function settingsIdOf(uint256 cellId) external view returns (uint32) {
+        return _settingsIdOf[cellId];
+    }
+
+    /// @inheritdoc ICellGovernor
+    function settingsOf(uint256 cellId) external view returns (Settings memory settings) {
+        uint32 settingsId = _settingsIdOf[cellId];
+        if (settingsId == 0) revert NotConfigured(cellId);
+        (, settings) = settingsRecord(settingsId);
+    }
+
+    /// @inheritdoc ICellGovernor
+    function settingsRecord(uint32 settingsId) public view returns (uint256 cellId, Settings memory settings) {
+        SettingsRecord storage s = _settings[settingsId];
+        cellId = uint256(s.treeId) << TREE_SHIFT;
+        settings = Settings({
+            electorate: s.electorate,
+            counting: s.counting,
+            thresholdBps: s.thresholdBps,
+            quorumBps: s.quorumBps,
+            votingDelay: s.votingDelay,
+            votingPeriod: s.votingPeriod,
+            executionDelay: s.executionDelay,
+            token: s.token,
+            proposalThreshold: s.proposalThreshold
+        });
+    }
+
+    /// @inheritdoc ICellGovernor
+    function proposal(uint256 proposalId) external view returns (ProposalView memory v) {
+        (ProposalCore memory p, SettingsRecord storage s) = _load(proposalId);
+        bool isToken = p.flags & TOKEN_FLAG != 0;
+        v.cellId = uint256(s.treeId) << TREE_SHIFT;
+        v.settingsId = p.settingsId;
+        v.snapshot = p.snapshot;
+        v.voteEnd = p.snapshot + p.votingPeriod;
+        v.executableFrom = v.voteEnd + s.executionDelay + 1;
+        v.electorateSupply = isToken ? 0 : uint24(p.source >> 32);
+        v.electorate = isToken ? Electorate.Token : Electorate.Role;
+        v.counting = Counting(p.flags >> COUNTING_SHIFT);
+        v.token = isToken ? address(p.source) : address(0);
+        v.state = _state(proposalId, p, s);
+    }
+
+    /// @inheritdoc ICellGovernor
+    function state(uint256 proposalId) external view returns (ProposalState) {
+        (ProposalCore memory p, SettingsRecord storage s) = _load(proposalId);
+        return _state(proposalId, p, s);
+    }
+
+    /// @inheritdoc ICellGovernor
+    function proposalTimepoints(uint256 proposalId)
+        external
+        view
+        returns (uint256 snapshot, uint256 voteEnd, uint256 executableFrom)
+    {
+        (ProposalCore memory p, SettingsRecord storage s) = _load(proposalId);
+        snapshot = p.snapshot;
+        voteEnd = snapshot + p.votingPeriod;
+        executableFrom = voteEnd + s.executionDelay + 1;
+    }
+
+    /// @inheritdoc ICellGovernor
+    function proposalVotes(uint256 proposalId)
+        external
+        view
+        returns (uint256 againstVotes, uint256 forVotes, uint256 abstainVotes, uint256 participation)
+    {
+        (ProposalCore memory p,) = _load(proposalId);
+        Tally memory t = _tallies[proposalId];
+        return (t.againstVotes, t.forVotes, t.abstainVotes, _participation(t, Counting(p.flags >> COUNTING_SHIFT)));
+    }
+
+    /// @inheritdoc ICellGovernor
+    function quorum(uint256 proposalId) external view returns (uint256 required, uint256 electorate) {
+        (ProposalCore memory p, SettingsRecord storage s) = _load(proposalId);
+        if (block.number <= p.snapshot) return (0, 0); // the electorate is not fixed yet
+        electorate = _electorateSize(p);
+        required = Math.mulDiv(electorate, s.quorumBps, BPS, Math.Rounding.Ceil);
+    }
+
+    /// @inheritdoc ICellGovernor
+    function hasVoted(uint256 proposalId, address voter) external view returns (bool) {
+        return _hasVoted[proposalId][voter];
+    }
+
+    /// @inheritdoc ICellGovernor
+    function nonces(address voter) external view returns (uint256) {
+        return _nonces[voter];
+    }
+
+    /// @inheritdoc ICellGovernor
+    function hashProposal(
+        uint256 cellId,
+        address proposer,
+        Action[] calldata actions,
+        string calldata uri,
+        bytes32 descriptionHash
+    ) external pure returns (uint256) {
+        return _hashProposal(cellId, proposer, actions, uri, descriptionHash);
+    }
+
+    /// @inheritdoc ICellGovernor
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                INTERNALS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev Effects before interactions: the proposal is marked executed before any action runs, so it can
+    /// never run twice, even if an action re-enters.
+    function _markExecuted(uint256 proposalId) private {
+        (ProposalCore memory p, SettingsRecord storage s) = _load(proposalId);
+        ProposalState current = _state(proposalId, p, s);
+        if (current != ProposalState.Executable) revert UnexpectedState(proposalId, current);
+        _proposals[proposalId].flags = p.flags | STATUS_EXECUTED;
+    }
+
+    function _recordCall(uint256 cellId, uint256 proposalId, string calldata uri, bytes32 descriptionHash)
+        private
+        pure
+        returns (bytes memory)
+    {
+        return abi.encodeCall(ICellRegistry.recordDecision, (cellId, bytes32(proposalId), uri, descriptionHash));
+    }
+
+    function _load(uint256 proposalId) private view returns (ProposalCore memory p, SettingsRecord storage s) {
+        p = _proposals[proposalId];
+        if (p.settingsId == 0) revert ProposalNotFound(proposalId);
+        s = _settings[p.settingsId];
+    }
+
+    function _state(uint256 proposalId, ProposalCore memory p, SettingsRecord storage s)
+        private
+        view
+        returns (ProposalState)
+    {
+        uint8 status = p.flags & STATUS_MASK;
+        if (status == STATUS_EXECUTED) return ProposalState.Executed;
+        if (status == STATUS_CANCELED) return ProposalState.Canceled;
+        if (status == STATUS_VETOED) return ProposalState.Vetoed;
+        if (block.number <= p.snapshot) return ProposalState.Pending;
+        uint256 voteEnd = uint256(p.snapshot) + p.votingPeriod;
+        if (block.number <= voteEnd) return ProposalState.Active;
+        if (!_passed(proposalId, p, s)) return ProposalState.Defeated;
+        if (block.number <= voteEnd + s.executionDelay) return ProposalState.Succeeded;
+        return ProposalState.Executable;
+    }
+
+    /// @dev The outcome once voting is over. Quorum and consent objections are measured against the
+    /// electorate at the snapshot in raw weight (members, or tokens).
+    function _passed(uint256 proposalId, ProposalCore memory p, SettingsRecord storage s) private view returns (bool) {
+        Counting counting = Counting(p.flags >> COUNTING_SHIFT);
+        (uint256 thresholdBps, uint256 quorumBps) = (s.thresholdBps, s.quorumBps);
+        Tally memory t = _tallies[proposalId];
+        if (counting == Counting.Consent) {
+            // Passes unless the objections reach the threshold share of the electorate.
+            return t.againstVotes * BPS < thresholdBps * _electorateSize(p);
+        }
+        if (quorumBps != 0 && _participation(t, counting) * BPS < quorumBps * _electorateSize(p)) return false;
+        if (counting == Counting.Supermajority) {
+            uint256 decided = uint256(t.forVotes) + t.againstVotes;
+            return t.forVotes != 0 && uint256(t.forVotes) * BPS >= thresholdBps * decided;
+        }
+        return t.forVotes > t.againstVotes; // Majority and Quadratic
+    }
+
+    function _participation(Tally memory t, Counting counting) private pure returns (uint256) {
+        if (counting == Counting.Quadratic) return t.participation;
+        return uint256(t.forVotes) + t.againstVotes + t.abstainVotes;
+    }
+
+    function _electorateSize(ProposalCore memory p) private view returns (uint256) {
+        if (p.flags & TOKEN_FLAG == 0) return uint24(p.source >> 32);
+        return IVotes(address(p.source)).getPastTotalSupply(p.snapshot);
+    }
+
+    function _hashProposal(
+        uint256 cellId,
+        address proposer,
+        Action[] calldata actions,
+        string calldata uri,
+        bytes32 descriptionHash
+    ) private pure returns (uint256) {
+        return uint256(keccak256(abi.encode(cellId, proposer, actions, uri, descriptionHash)));
+    }
+
+    function _checkCell(uint256 cellId) private view {
+        // A cell id is the top role of the cell's own tree: only the 32-bit tree id is set.
+        if (cellId == 0 || cellId & ((uint256(1) << TREE_SHIFT) - 1) != 0) revert NotCellTopRole(cellId);
+        if (!registry.cellExists(cellId)) revert CellNotFound(cellId);
+    }
+
+    function _validate(uint256 cellId, Settings calldata settings) private view {
+        if (settings.votingPeriod == 0) revert InvalidSettings(cellId, "votingPeriod is zero");
+        if (settings.quorumBps > BPS || settings.thresholdBps > BPS) revert InvalidSettings(cellId, "bps above 10000");
+        if (settings.counting == Counting.Supermajority && settings.thresholdBps <= BPS / 2) {
+            revert InvalidSettings(cellId, "supermajority threshold not above half");
+        }
+        if (settings.counting == Counting.Consent && settings.thresholdBps == 0) {
+            revert InvalidSettings(cellId, "consent threshold is zero");
+        }
+        if (settings.electorate == Electorate.Role) {
+            if (settings.token != address(0)) revert InvalidSettings(cellId, "role electorate with a token");
+            if (settings.counting == Counting.Quadratic) revert InvalidSettings(cellId, "quadratic needs a token");
+            return;
+        }
+        if (settings.token.code.length == 0) revert InvalidSettings(cellId, "token has no code");
+        // Timepoints are block numbers: a token whose ERC-6372 clock is not the block number cannot be used.
+        try IERC6372(settings.token).clock() returns (uint48 clock) {
+            if (clock != block.number) revert InvalidSettings(cellId, "token clock is not block.number");
+        } catch {}
+    }
+
+    function _deployExecutor(uint256 cellId) private returns (address executor) {
+        executor = executorOf(cellId);
+        if (executor.code.length == 0) {
+            Clones.cloneDeterministicWithImmutableArgs(executorImplementation, abi.encode(cellId), bytes32(cellId));
+            emit ExecutorCreated(cellId, executor);
+        }
+    }
+}

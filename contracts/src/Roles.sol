@@ -1,0 +1,898 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IRoleEligibility, IRoleToggle, IRoles} from "./interfaces/IRoles.sol";
+import {RoleId} from "./libraries/RoleId.sol";
+import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
+import {IERC1155MetadataURI} from "@openzeppelin/contracts/token/ERC1155/extensions/IERC1155MetadataURI.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+
+/// @title Roles
+/// @notice Hats-style role tokens: trees of roles, non-transferable ERC-1155 balances of 0 or 1 that
+/// follow the role's live status and the wearer's live eligibility. See IRoles for the id layout and
+/// the authority rules.
+///
+/// Storage (one slot per role, one slot per grant; strings and the eligibility module only when set):
+///
+///   _roles[roleId]                      one slot
+///   ┌──────────────────────────┬────────────┬─────────┬────────────────┬───────┐
+///   │ toggle (160)             │ maxSupply  │ supply  │ lastChildIndex │ flags │
+///   │                          │ (32)       │ (32)    │ (16)           │ (8)   │
+///   └──────────────────────────┴────────────┴─────────┴────────────────┴───────┘
+///   flags: CREATED | ACTIVE | MUTABLE | CLAIMABLE | HAS_ELIGIBILITY
+///
+///   _eligibility[roleId]   the eligibility module, written only when non-zero (HAS_ELIGIBILITY)
+///   _details[roleId], _imageURI[roleId]   written only when non-empty
+///
+///   _grants[roleId][wearer]             one slot
+///   ┌────────────────┬────────────────┬──────┬─────────────┬──────────────┐
+///   │ since (64)     │ expiry (64)    │ worn │ badStanding │ (unused 112) │
+///   │ block number   │ unix s, 0=none │ (8)  │ (8)         │              │
+///   └────────────────┴────────────────┴──────┴─────────────┴──────────────┘
+///
+///   _linkedAdmin[treeId]  the role a tree is linked under (0: a root tree)
+///   lastTopHatId          the last tree id handed out
+contract Roles is IRoles, IERC1155MetadataURI {
+    using RoleId for uint256;
+
+    /*//////////////////////////////////////////////////////////////
+                               CONSTANTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Gas given to each eligibility or toggle module read. A module needing more is treated
+    /// as misbehaving and the stored state is used instead.
+    uint256 public constant MODULE_GAS = 40_000;
+    /// @notice The longest chain of linked trees an admin check walks (and a link may create).
+    uint256 public constant MAX_LINK_DEPTH = 32;
+
+    uint8 private constant CREATED = 1;
+    uint8 private constant ACTIVE = 2;
+    uint8 private constant MUTABLE = 4;
+    uint8 private constant CLAIMABLE = 8;
+    uint8 private constant HAS_ELIGIBILITY = 16;
+
+    /// @dev Gas that must be left before a module call so the module receives all of MODULE_GAS
+    /// (EIP-150 passes at most 63/64 of what is left), plus the call's own overhead.
+    uint256 private constant MODULE_GAS_NEEDED = MODULE_GAS + MODULE_GAS / 63 + 5000;
+
+    /*//////////////////////////////////////////////////////////////
+                                STORAGE
+    //////////////////////////////////////////////////////////////*/
+
+    struct Role {
+        address toggle;
+        uint32 maxSupply;
+        uint32 supply;
+        uint16 lastChildIndex;
+        uint8 flags;
+    }
+
+    struct Grant {
+        uint64 since;
+        uint64 expiry;
+        bool worn;
+        bool badStanding;
+    }
+
+    /// @inheritdoc IRoles
+    address public immutable trustedForwarder;
+
+    /// @inheritdoc IRoles
+    uint32 public lastTopHatId;
+
+    mapping(uint256 roleId => Role) internal _roles;
+    mapping(uint256 roleId => address) internal _eligibility;
+    mapping(uint256 roleId => string) internal _details;
+    mapping(uint256 roleId => string) internal _imageURI;
+    mapping(uint256 roleId => mapping(address wearer => Grant)) internal _grants;
+    mapping(uint32 treeId => uint256 adminRole) internal _linkedAdmin;
+
+    constructor(address trustedForwarder_) {
+        trustedForwarder = trustedForwarder_;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 TREES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IRoles
+    function mintTopRole(address to, string calldata details, string calldata imageURI)
+        external
+        returns (uint256 topRoleId)
+    {
+        address sender = _msgSender(_max(4 + 96, _max(_endOf(details), _endOf(imageURI))));
+        topRoleId = _createTree(to, details, imageURI, sender);
+    }
+
+    /// @inheritdoc IRoles
+    function createLinkedTree(uint256 adminRole, address to, string calldata details, string calldata imageURI)
+        external
+        returns (uint256 topRoleId)
+    {
+        address sender = _msgSender(_max(4 + 128, _max(_endOf(details), _endOf(imageURI))));
+        if (_roles[adminRole].flags & CREATED == 0) revert RoleNotFound(adminRole);
+        if (!_isWearer(sender, adminRole) && !_isAdmin(sender, adminRole)) revert NotAdmin(sender, adminRole);
+        // The new tree sits one link below adminRole's tree: that chain must leave room for it.
+        _checkLinkDepth(0, adminRole);
+        topRoleId = _createTree(to, details, imageURI, sender);
+        uint32 tree = topRoleId.treeId();
+        _linkedAdmin[tree] = adminRole;
+        emit TreeLinked(tree, adminRole);
+    }
+
+    /// @inheritdoc IRoles
+    /// @dev A linked tree cannot move or unlink itself: when the tree is linked, the caller must be an
+    /// admin or a wearer of the role it is linked under (the authority above it). A root tree is moved
+    /// by the wearer of its top role.
+    function relinkTree(uint32 treeId, uint256 newAdminRole) external {
+        address sender = _msgSender(4 + 64);
+        if (treeId == 0 || treeId > lastTopHatId) revert TreeNotFound(treeId);
+        uint256 top = RoleId.topRole(treeId);
+        uint256 current = _linkedAdmin[treeId];
+        bool allowed = current == 0 ? _isWearer(sender, top) : (_isWearer(sender, current) || _isAdmin(sender, current));
+        if (!allowed) revert NotAdmin(sender, top);
+        if (newAdminRole != 0) {
+            if (_roles[newAdminRole].flags & CREATED == 0) revert RoleNotFound(newAdminRole);
+            if (!_isWearer(sender, newAdminRole) && !_isAdmin(sender, newAdminRole)) {
+                revert NotAdmin(sender, newAdminRole);
+            }
+            _checkLinkDepth(treeId, newAdminRole);
+        }
+        _linkedAdmin[treeId] = newAdminRole;
+        emit TreeLinked(treeId, newAdminRole);
+    }
+
+    /// @dev Walks the chain of links from `adminRole`'s tree to its root. Reverts when it meets
+    /// `treeId` (a link from treeId to adminRole would close a cycle) or when the chain, plus the
+    /// one link being made, would exceed MAX_LINK_DEPTH.
+    function _checkLinkDepth(uint32 treeId, uint256 adminRole) internal view {
+        uint32 tree = adminRole.treeId();
+        for (uint256 hops = 1;; ++hops) {
+            if (tree == treeId) revert CircularLink(treeId, adminRole);
+            if (hops >= MAX_LINK_DEPTH) revert LinkTooDeep(treeId, adminRole);
+            uint256 up = _linkedAdmin[tree];
+            if (up == 0) return;
+            tree = up.treeId();
+        }
+    }
+
+    function _createTree(address to, string calldata details, string calldata imageURI, address sender)
+        internal
+        returns (uint256 topRoleId)
+    {
+        if (to == address(0)) revert ZeroAddress();
+        uint32 tree = ++lastTopHatId;
+        topRoleId = RoleId.topRole(tree);
+        // maxSupply 1, supply 1 (minted below), no modules, immutable.
+        _storeNewRole(_roles[topRoleId], address(0), 1, 1, CREATED | ACTIVE);
+        if (bytes(details).length != 0) _details[topRoleId] = details;
+        if (bytes(imageURI).length != 0) _imageURI[topRoleId] = imageURI;
+        _grants[topRoleId][to] = Grant({since: uint64(block.number), expiry: 0, worn: true, badStanding: false});
+        emit RoleCreated(topRoleId, 0, details, 1, address(0), address(0), false, false, imageURI);
+        emit RoleMinted(topRoleId, to, sender, 0);
+        emit TransferSingle(sender, address(0), to, topRoleId, 1);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 ROLES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IRoles
+    function createRole(
+        uint256 adminId,
+        string calldata details,
+        uint32 maxSupply,
+        address eligibility,
+        address toggle,
+        bool mutable_,
+        bool claimable,
+        string calldata imageURI
+    ) external returns (uint256 roleId) {
+        roleId = _nextChild(_msgSender(_max(4 + 256, _max(_endOf(details), _endOf(imageURI)))), adminId);
+        uint8 flags = CREATED | ACTIVE;
+        if (mutable_) flags |= MUTABLE;
+        if (claimable) flags |= CLAIMABLE;
+        if (eligibility != address(0)) {
+            flags |= HAS_ELIGIBILITY;
+            _eligibility[roleId] = eligibility;
+        }
+        _storeNewRole(_roles[roleId], toggle, maxSupply, 0, flags);
+        if (bytes(details).length != 0) _details[roleId] = details;
+        if (bytes(imageURI).length != 0) _imageURI[roleId] = imageURI;
+        _emitRoleCreated(roleId, adminId, details, imageURI);
+    }
+
+    /// @dev Writes a new role's slot in one SSTORE (the struct layout drawn above).
+    function _storeNewRole(Role storage role, address toggle, uint32 maxSupply, uint32 supply, uint8 flags) private {
+        assembly ("memory-safe") {
+            sstore(role.slot, or(or(or(toggle, shl(160, maxSupply)), shl(192, supply)), shl(240, flags)))
+        }
+    }
+
+    /// @dev Checks that `sender` may add a child to `adminId` (an admin or a wearer of it) and
+    /// reserves the next child index.
+    function _nextChild(address sender, uint256 adminId) internal returns (uint256 roleId) {
+        Role storage admin = _roles[adminId];
+        Role memory adminRole = admin;
+        if (adminRole.flags & CREATED == 0) revert RoleNotFound(adminId);
+        if (!_isWearer(sender, adminId) && !_isAdmin(sender, adminId)) revert NotAdmin(sender, adminId);
+        if (adminRole.lastChildIndex == type(uint16).max) revert MaxChildrenReached(adminId);
+        uint16 index = adminRole.lastChildIndex + 1;
+        roleId = adminId.child(index);
+        admin.lastChildIndex = index;
+    }
+
+    /// @dev Emits RoleCreated from the stored role (keeps createRole's stack shallow).
+    function _emitRoleCreated(uint256 roleId, uint256 adminId, string calldata details, string calldata imageURI)
+        internal
+    {
+        Role memory role = _roles[roleId];
+        emit RoleCreated(
+            roleId,
+            adminId,
+            details,
+            role.maxSupply,
+            role.flags & HAS_ELIGIBILITY != 0 ? _eligibility[roleId] : address(0),
+            role.toggle,
+            role.flags & MUTABLE != 0,
+            role.flags & CLAIMABLE != 0,
+            imageURI
+        );
+    }
+
+    /// @inheritdoc IRoles
+    function mintRole(uint256 roleId, address wearer, uint64 expiry) external {
+        address sender = _msgSender(4 + 96);
+        Role memory role = _roles[roleId];
+        if (role.flags & CREATED == 0) revert RoleNotFound(roleId);
+        if (!_isAdmin(sender, roleId)) revert NotAdmin(sender, roleId);
+        _mint(roleId, role, wearer, expiry, sender);
+    }
+
+    /// @inheritdoc IRoles
+    function batchMintRoles(uint256[] calldata roleIds, address[] calldata wearers, uint64[] calldata expiries)
+        external
+    {
+        address sender = _msgSender(
+            _max(4 + 96, _max(_max(_endOfWords(roleIds), _endOfWords(wearers)), _endOfWords(expiries)))
+        );
+        uint256 n = roleIds.length;
+        if (wearers.length != n || expiries.length != n) revert ArrayLengthMismatch();
+        for (uint256 i; i < n; ++i) {
+            uint256 roleId = roleIds[i];
+            Role memory role = _roles[roleId];
+            if (role.flags & CREATED == 0) revert RoleNotFound(roleId);
+            if (!_isAdmin(sender, roleId)) revert NotAdmin(sender, roleId);
+            _mint(roleId, role, wearers[i], expiries[i], sender);
+        }
+    }
+
+    /// @inheritdoc IRoles
+    function claimRole(uint256 roleId) external {
+        address sender = _msgSender(4 + 32);
+        Role memory role = _roles[roleId];
+        if (role.flags & CREATED == 0) revert RoleNotFound(roleId);
+        if (role.flags & CLAIMABLE == 0) revert NotClaimable(roleId);
+        _mint(roleId, role, sender, 0, sender);
+    }
+
+    /// @inheritdoc IRoles
+    function revokeRole(uint256 roleId, address wearer) external {
+        address sender = _msgSender(4 + 64);
+        Role memory role = _roles[roleId];
+        if (role.flags & CREATED == 0) revert RoleNotFound(roleId);
+        if (!(role.flags & HAS_ELIGIBILITY != 0 && sender == _eligibility[roleId]) && !_isAdmin(sender, roleId)) {
+            revert NotAdmin(sender, roleId);
+        }
+        Grant memory grant = _grants[roleId][wearer];
+        if (!grant.worn) revert NotWearer(wearer, roleId);
+        _burn(roleId, wearer, sender, false, grant.badStanding);
+    }
+
+    /// @inheritdoc IRoles
+    function renounceRole(uint256 roleId) external {
+        address sender = _msgSender(4 + 32);
+        Grant memory grant = _grants[roleId][sender];
+        if (!grant.worn) revert NotWearer(sender, roleId);
+        _burn(roleId, sender, sender, true, grant.badStanding);
+    }
+
+    /// @inheritdoc IRoles
+    function transferRole(uint256 roleId, address from, address to) external {
+        address sender = _msgSender(4 + 96);
+        Role memory role = _roles[roleId];
+        if (role.flags & CREATED == 0) revert RoleNotFound(roleId);
+        if (!_isAdmin(sender, roleId)) revert NotAdmin(sender, roleId);
+        if (role.flags & MUTABLE == 0 && !roleId.isTopRole()) revert RoleImmutable(roleId);
+        if (to == address(0)) revert ZeroAddress();
+        Grant memory fromGrant = _grants[roleId][from];
+        if (!fromGrant.worn) revert NotWearer(from, roleId);
+        Grant memory toGrant = _grants[roleId][to];
+        if (toGrant.worn) revert AlreadyWearing(to, roleId);
+        if (!_isActive(role, roleId)) revert RoleInactive(roleId);
+        if (!_isEligible(role, roleId, to, toGrant.badStanding)) revert NotEligible(to, roleId);
+
+        _grants[roleId][from] = Grant({since: 0, expiry: 0, worn: false, badStanding: fromGrant.badStanding});
+        _grants[roleId][to] = Grant({
+            since: uint64(block.number), expiry: fromGrant.expiry, worn: true, badStanding: toGrant.badStanding
+        });
+        emit RoleTransferred(roleId, from, to);
+        emit TransferSingle(sender, from, to, roleId, 1);
+    }
+
+    /// @inheritdoc IRoles
+    function renewRole(uint256 roleId, address wearer, uint64 expiry) external {
+        address sender = _msgSender(4 + 96);
+        if (_roles[roleId].flags & CREATED == 0) revert RoleNotFound(roleId);
+        if (!_isAdmin(sender, roleId)) revert NotAdmin(sender, roleId);
+        if (expiry != 0 && expiry <= block.timestamp) revert InvalidExpiry(expiry);
+        Grant storage grant = _grants[roleId][wearer];
+        if (!grant.worn) revert NotWearer(wearer, roleId);
+        grant.expiry = expiry;
+        emit RoleRenewed(roleId, wearer, expiry);
+    }
+
+    /// @inheritdoc IRoles
+    function setWearerStatus(uint256 roleId, address wearer, bool eligible, bool standing) external {
+        address sender = _msgSender(4 + 128);
+        Role memory role = _roles[roleId];
+        if (role.flags & HAS_ELIGIBILITY == 0 || sender != _eligibility[roleId]) {
+            revert NotEligibilityModule(sender, roleId);
+        }
+        Grant memory grant = _grants[roleId][wearer];
+        bool badStanding = !standing;
+        if (grant.worn && (!eligible || badStanding)) {
+            _burn(roleId, wearer, sender, false, badStanding);
+        } else if (grant.badStanding != badStanding) {
+            _grants[roleId][wearer].badStanding = badStanding;
+        }
+        if (grant.badStanding != badStanding) emit WearerStandingChanged(roleId, wearer, standing);
+    }
+
+    /// @inheritdoc IRoles
+    function setRoleStatus(uint256 roleId, bool active) external {
+        address sender = _msgSender(4 + 64);
+        Role storage role = _roles[roleId];
+        (address toggle, uint8 flags) = (role.toggle, role.flags);
+        if (flags & CREATED == 0) revert RoleNotFound(roleId);
+        if (toggle != address(0) ? sender != toggle : !_isAdmin(sender, roleId)) {
+            revert NotToggleModuleOrAdmin(sender, roleId);
+        }
+        role.flags = active ? flags | ACTIVE : flags & ~ACTIVE;
+        emit RoleStatusChanged(roleId, active);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                            MUTABLE ROLES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IRoles
+    /// @dev Also allowed on top roles (as Hats allows for top hats).
+    function changeRoleDetails(uint256 roleId, string calldata details) external {
+        _checkMutableAdmin(_msgSender(_max(4 + 64, _endOf(details))), roleId, true);
+        _details[roleId] = details;
+        emit RoleDetailsChanged(roleId, details);
+    }
+
+    /// @inheritdoc IRoles
+    /// @dev Also allowed on top roles (as Hats allows for top hats).
+    function changeRoleImageURI(uint256 roleId, string calldata imageURI) external {
+        _checkMutableAdmin(_msgSender(_max(4 + 64, _endOf(imageURI))), roleId, true);
+        _imageURI[roleId] = imageURI;
+        emit RoleImageURIChanged(roleId, imageURI);
+    }
+
+    /// @inheritdoc IRoles
+    function changeRoleMaxSupply(uint256 roleId, uint32 maxSupply) external {
+        Role storage role = _checkMutableAdmin(_msgSender(4 + 64), roleId, false);
+        uint32 supply = role.supply;
+        if (maxSupply < supply) revert MaxSupplyBelowSupply(roleId, maxSupply, supply);
+        role.maxSupply = maxSupply;
+        emit RoleMaxSupplyChanged(roleId, maxSupply);
+    }
+
+    /// @inheritdoc IRoles
+    function changeRoleEligibility(uint256 roleId, address eligibility) external {
+        Role storage role = _checkMutableAdmin(_msgSender(4 + 64), roleId, false);
+        if (eligibility == address(0)) {
+            role.flags &= ~HAS_ELIGIBILITY;
+            delete _eligibility[roleId];
+        } else {
+            role.flags |= HAS_ELIGIBILITY;
+            _eligibility[roleId] = eligibility;
+        }
+        emit RoleEligibilityChanged(roleId, eligibility);
+    }
+
+    /// @inheritdoc IRoles
+    function changeRoleToggle(uint256 roleId, address toggle) external {
+        Role storage role = _checkMutableAdmin(_msgSender(4 + 64), roleId, false);
+        role.toggle = toggle;
+        emit RoleToggleChanged(roleId, toggle);
+    }
+
+    /// @inheritdoc IRoles
+    function changeRoleClaimable(uint256 roleId, bool claimable) external {
+        Role storage role = _checkMutableAdmin(_msgSender(4 + 64), roleId, false);
+        role.flags = claimable ? role.flags | CLAIMABLE : role.flags & ~CLAIMABLE;
+        emit RoleClaimableChanged(roleId, claimable);
+    }
+
+    /// @inheritdoc IRoles
+    function makeRoleImmutable(uint256 roleId) external {
+        Role storage role = _checkMutableAdmin(_msgSender(4 + 32), roleId, false);
+        role.flags &= ~MUTABLE;
+        emit RoleMadeImmutable(roleId);
+    }
+
+    /// @dev Reverts unless the role exists, `sender` is its admin, and it is mutable (or, when
+    /// `topRoleToo`, a top role).
+    function _checkMutableAdmin(address sender, uint256 roleId, bool topRoleToo)
+        internal
+        view
+        returns (Role storage role)
+    {
+        role = _roles[roleId];
+        uint8 flags = role.flags;
+        if (flags & CREATED == 0) revert RoleNotFound(roleId);
+        if (!_isAdmin(sender, roleId)) revert NotAdmin(sender, roleId);
+        if (flags & MUTABLE == 0 && !(topRoleToo && roleId.isTopRole())) revert RoleImmutable(roleId);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                          GRANTS (INTERNAL)
+    //////////////////////////////////////////////////////////////*/
+
+    function _mint(uint256 roleId, Role memory role, address wearer, uint64 expiry, address by) internal {
+        if (wearer == address(0)) revert ZeroAddress();
+        if (expiry != 0 && expiry <= block.timestamp) revert InvalidExpiry(expiry);
+        if (role.supply >= role.maxSupply) revert MaxSupplyReached(roleId, role.maxSupply);
+        Grant memory grant = _grants[roleId][wearer];
+        if (grant.worn) revert AlreadyWearing(wearer, roleId);
+        if (!_isActive(role, roleId)) revert RoleInactive(roleId);
+        if (!_isEligible(role, roleId, wearer, grant.badStanding)) revert NotEligible(wearer, roleId);
+
+        _grants[roleId][wearer] =
+            Grant({since: uint64(block.number), expiry: expiry, worn: true, badStanding: grant.badStanding});
+        unchecked {
+            // supply < maxSupply <= type(uint32).max
+            _roles[roleId].supply = role.supply + 1;
+        }
+        emit RoleMinted(roleId, wearer, by, expiry);
+        emit TransferSingle(by, address(0), wearer, roleId, 1);
+    }
+
+    /// @dev Clears a worn grant, keeping (or setting) the stored bad standing.
+    function _burn(uint256 roleId, address wearer, address by, bool renounced, bool badStanding) internal {
+        Grant storage grant = _grants[roleId][wearer];
+        Role storage role = _roles[roleId];
+        assembly ("memory-safe") {
+            // Keep only the bad-standing byte of the grant (bits 136..143 of the layout above).
+            sstore(grant.slot, shl(136, badStanding))
+            // supply (bits 192..223) - 1: a worn grant is counted in supply, so it is at least 1.
+            sstore(role.slot, sub(sload(role.slot), shl(192, 1)))
+        }
+        emit RoleRevoked(roleId, wearer, by, renounced);
+        emit TransferSingle(by, wearer, address(0), roleId, 1);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                           AUTHORITY (INTERNAL)
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev True when `account` holds `roleId` now (see isWearerOfHat).
+    function _isWearer(address account, uint256 roleId) internal view returns (bool) {
+        Grant memory grant = _grants[roleId][account];
+        if (!grant.worn) return false;
+        if (grant.expiry != 0 && grant.expiry <= block.timestamp) return false;
+        Role memory role = _roles[roleId];
+        return _isActive(role, roleId) && _isEligible(role, roleId, account, grant.badStanding);
+    }
+
+    /// @dev Admin of a role = wearer of any ancestor in its tree (a top role: its own wearer), then,
+    /// up the chain of links, the wearer of each role a tree is linked under or of any of its
+    /// ancestors. The walk stops after MAX_LINK_DEPTH links (failing closed).
+    function _isAdmin(address account, uint256 roleId) internal view returns (bool) {
+        uint256 level = roleId.localLevel();
+        // A top role is administered by its wearer; a lower role by the wearers of its ancestors.
+        if (level == 0) {
+            if (_isWearer(account, roleId)) return true;
+        } else {
+            if (_wearsAncestor(account, roleId, level - 1)) return true;
+        }
+        uint32 tree = roleId.treeId();
+        for (uint256 hops; hops < MAX_LINK_DEPTH; ++hops) {
+            uint256 link = _linkedAdmin[tree];
+            if (link == 0) return false;
+            if (_wearsAncestor(account, link, link.localLevel())) return true;
+            tree = link.treeId();
+        }
+        return false;
+    }
+
+    /// @dev True when `account` wears the ancestor of `roleId` at any local level from `fromLevel`
+    /// down to 0, nearest first.
+    function _wearsAncestor(address account, uint256 roleId, uint256 fromLevel) internal view returns (bool) {
+        for (uint256 l = fromLevel + 1; l != 0;) {
+            unchecked {
+                --l;
+            }
+            if (_isWearer(account, roleId.adminAtLocalLevel(l))) return true;
+        }
+        return false;
+    }
+
+    /// @dev The toggle module's live answer, else the stored status.
+    function _isActive(Role memory role, uint256 roleId) internal view returns (bool) {
+        if (role.toggle != address(0)) {
+            (bool ok, bool active) = _readToggle(role.toggle, roleId);
+            if (ok) return active;
+        }
+        return role.flags & ACTIVE != 0;
+    }
+
+    /// @dev Eligible and in good standing: the eligibility module's live answer, else the stored
+    /// standing.
+    function _isEligible(Role memory role, uint256 roleId, address account, bool storedBadStanding)
+        internal
+        view
+        returns (bool)
+    {
+        if (role.flags & HAS_ELIGIBILITY != 0) {
+            (bool ok, bool eligible, bool standing) = _readEligibility(_eligibility[roleId], account, roleId);
+            if (ok) return eligible && standing;
+        }
+        return !storedBadStanding;
+    }
+
+    /// @dev `IRoleEligibility.getWearerStatus` with a fixed gas allowance. `ok` is false unless the
+    /// call succeeded and returned at least two words that are each exactly 0 or 1; a module without
+    /// code returns nothing and so is never `ok`.
+    function _readEligibility(address module, address account, uint256 roleId)
+        internal
+        view
+        returns (bool ok, bool eligible, bool standing)
+    {
+        if (gasleft() < MODULE_GAS_NEEDED) revert InsufficientGasForModule(module);
+        bytes4 selector = IRoleEligibility.getWearerStatus.selector;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, selector)
+            mstore(add(m, 0x04), account)
+            mstore(add(m, 0x24), roleId)
+            // Yul evaluates arguments right to left: make the call before reading returndatasize.
+            let success := staticcall(MODULE_GAS, module, m, 0x44, m, 0x40)
+            if and(success, gt(returndatasize(), 0x3f)) {
+                let e := mload(m)
+                let s := mload(add(m, 0x20))
+                if lt(or(e, s), 2) {
+                    ok := 1
+                    eligible := e
+                    standing := s
+                }
+            }
+        }
+    }
+
+    /// @dev `IRoleToggle.getHatStatus` with a fixed gas allowance; `ok` as in `_readEligibility`.
+    function _readToggle(address module, uint256 roleId) internal view returns (bool ok, bool active) {
+        if (gasleft() < MODULE_GAS_NEEDED) revert InsufficientGasForModule(module);
+        bytes4 selector = IRoleToggle.getHatStatus.selector;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, selector)
+            mstore(add(m, 0x04), roleId)
+            let success := staticcall(MODULE_GAS, module, m, 0x24, m, 0x20)
+            if and(success, gt(returndatasize(), 0x1f)) {
+                let a := mload(m)
+                if lt(a, 2) {
+                    ok := 1
+                    active := a
+                }
+            }
+        }
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                          ERC-2771 (INTERNAL)
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev The acting account. A call from the trusted forwarder whose calldata extends at least 20
+    /// bytes past `needed` (the end of the function's ABI-encoded arguments: its head, and the end of
+    /// each string or array) acts for the account in its last 20 bytes; any other call acts for
+    /// msg.sender. Measuring from the end of the arguments means that bytes the forwarder passes
+    /// through (a user's strings) can never be read as a sender, and a forwarder call with nothing
+    /// appended acts for the forwarder itself.
+    function _msgSender(uint256 needed) internal view returns (address sender) {
+        sender = msg.sender;
+        if (sender == trustedForwarder && msg.data.length >= needed + 20) {
+            assembly ("memory-safe") {
+                sender := shr(96, calldataload(sub(calldatasize(), 20)))
+            }
+        }
+    }
+
+    /// @dev Where a calldata string's data ends, padded to a word.
+    function _endOf(string calldata s) internal pure returns (uint256 end) {
+        assembly ("memory-safe") {
+            end := add(s.offset, and(add(s.length, 31), not(31)))
+        }
+    }
+
+    /// @dev Where a calldata array of one-word elements ends.
+    function _endOfWords(uint256[] calldata a) internal pure returns (uint256 end) {
+        assembly ("memory-safe") {
+            end := add(a.offset, shl(5, a.length))
+        }
+    }
+
+    function _endOfWords(address[] calldata a) internal pure returns (uint256 end) {
+        assembly ("memory-safe") {
+            end := add(a.offset, shl(5, a.length))
+        }
+    }
+
+    function _endOfWords(uint64[] calldata a) internal pure returns (uint256 end) {
+        assembly ("memory-safe") {
+            end := add(a.offset, shl(5, a.length))
+        }
+    }
+
+    function _max(uint256 a, uint256 b) internal pure returns (uint256) {
+        return a > b ? a : b;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 READS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IRoles
+    function isWearerOfHat(address account, uint256 roleId) external view returns (bool) {
+        return _isWearer(account, roleId);
+    }
+
+    /// @inheritdoc IRoles
+    function isAdminOfHat(address account, uint256 roleId) external view returns (bool) {
+        return _isAdmin(account, roleId);
+    }
+
+    /// @inheritdoc IRoles
+    function isEligible(address account, uint256 roleId) external view returns (bool) {
+        return _isEligible(_roles[roleId], roleId, account, _grants[roleId][account].badStanding);
+    }
+
+    /// @inheritdoc IRoles
+    function isInGoodStanding(address account, uint256 roleId) external view returns (bool) {
+        if (_roles[roleId].flags & HAS_ELIGIBILITY != 0) {
+            (bool ok,, bool standing) = _readEligibility(_eligibility[roleId], account, roleId);
+            if (ok) return standing;
+        }
+        return !_grants[roleId][account].badStanding;
+    }
+
+    /// @inheritdoc IRoles
+    function badStandings(uint256 roleId, address wearer) external view returns (bool) {
+        return _grants[roleId][wearer].badStanding;
+    }
+
+    /// @inheritdoc IRoles
+    function isActive(uint256 roleId) external view returns (bool) {
+        return _isActive(_roles[roleId], roleId);
+    }
+
+    /// @inheritdoc IRoles
+    function isTopHat(uint256 roleId) external pure returns (bool) {
+        return roleId.isTopRole();
+    }
+
+    /// @inheritdoc IRoles
+    function isLocalTopHat(uint256 roleId) external view returns (bool) {
+        return roleId.isTopRole() && _linkedAdmin[roleId.treeId()] == 0;
+    }
+
+    /// @inheritdoc IRoles
+    function isValidHatId(uint256 roleId) external pure returns (bool) {
+        return roleId.isValid();
+    }
+
+    /// @inheritdoc IRoles
+    /// @dev The level in the whole linked structure: the local level plus, for each link above the
+    /// tree, the linked-under role's local level + 1.
+    function getHatLevel(uint256 roleId) external view returns (uint32) {
+        return uint32(roleId.localLevel() + _treeBaseLevel(roleId.treeId()));
+    }
+
+    /// @inheritdoc IRoles
+    function getLocalHatLevel(uint256 roleId) external pure returns (uint32) {
+        return uint32(roleId.localLevel());
+    }
+
+    /// @inheritdoc IRoles
+    function getTopHatDomain(uint256 roleId) external pure returns (uint32) {
+        return roleId.treeId();
+    }
+
+    /// @inheritdoc IRoles
+    function getTippyTopHatDomain(uint32 treeId) external view returns (uint32) {
+        for (uint256 hops; hops < MAX_LINK_DEPTH; ++hops) {
+            uint256 link = _linkedAdmin[treeId];
+            if (link == 0) break;
+            treeId = link.treeId();
+        }
+        return treeId;
+    }
+
+    /// @inheritdoc IRoles
+    /// @dev `level` counts across links as getHatLevel does.
+    function getAdminAtLevel(uint256 roleId, uint32 level) external view returns (uint256) {
+        for (uint256 hops; hops <= MAX_LINK_DEPTH; ++hops) {
+            uint32 tree = roleId.treeId();
+            uint256 base = _treeBaseLevel(tree);
+            if (level >= base) return roleId.adminAtLocalLevel(level - base);
+            roleId = _linkedAdmin[tree];
+        }
+        revert LinkTooDeep(roleId.treeId(), roleId);
+    }
+
+    /// @inheritdoc IRoles
+    function getAdminAtLocalLevel(uint256 roleId, uint32 level) external pure returns (uint256) {
+        return roleId.adminAtLocalLevel(level);
+    }
+
+    /// @inheritdoc IRoles
+    function getNextId(uint256 adminId) external view returns (uint256) {
+        return adminId.child(_roles[adminId].lastChildIndex + 1);
+    }
+
+    /// @inheritdoc IRoles
+    function buildHatId(uint256 adminId, uint16 newHat) external pure returns (uint256) {
+        return adminId.child(newHat);
+    }
+
+    /// @inheritdoc IRoles
+    function getHatEligibilityModule(uint256 roleId) external view returns (address) {
+        return _eligibility[roleId];
+    }
+
+    /// @inheritdoc IRoles
+    function getHatToggleModule(uint256 roleId) external view returns (address) {
+        return _roles[roleId].toggle;
+    }
+
+    /// @inheritdoc IRoles
+    function getHatMaxSupply(uint256 roleId) external view returns (uint32) {
+        return _roles[roleId].maxSupply;
+    }
+
+    /// @inheritdoc IRoles
+    function hatSupply(uint256 roleId) external view returns (uint32) {
+        return _roles[roleId].supply;
+    }
+
+    /// @inheritdoc IRoles
+    function getImageURIForHat(uint256 roleId) external view returns (string memory) {
+        return _imageURI[roleId];
+    }
+
+    /// @inheritdoc IRoles
+    function linkedTreeAdmins(uint32 treeId) external view returns (uint256) {
+        return _linkedAdmin[treeId];
+    }
+
+    /// @inheritdoc IRoles
+    function viewRole(uint256 roleId) external view returns (RoleView memory) {
+        return _viewRole(roleId);
+    }
+
+    function _viewRole(uint256 roleId) internal view returns (RoleView memory view_) {
+        Role memory role = _roles[roleId];
+        view_ = RoleView({
+            details: _details[roleId],
+            imageURI: _imageURI[roleId],
+            maxSupply: role.maxSupply,
+            supply: role.supply,
+            eligibility: _eligibility[roleId],
+            toggle: role.toggle,
+            mutable_: role.flags & MUTABLE != 0,
+            claimable: role.flags & CLAIMABLE != 0,
+            active: _isActive(role, roleId),
+            lastChildIndex: role.lastChildIndex
+        });
+    }
+
+    /// @inheritdoc IRoles
+    function viewHat(uint256 roleId)
+        external
+        view
+        returns (
+            string memory details,
+            uint32 maxSupply,
+            uint32 supply,
+            address eligibility,
+            address toggle,
+            string memory imageURI,
+            uint16 lastHatId,
+            bool mutable_,
+            bool active
+        )
+    {
+        RoleView memory v = _viewRole(roleId);
+        details = v.details;
+        imageURI = v.imageURI;
+        (maxSupply, supply, eligibility, toggle) = (v.maxSupply, v.supply, v.eligibility, v.toggle);
+        (lastHatId, mutable_, active) = (v.lastChildIndex, v.mutable_, v.active);
+    }
+
+    /// @inheritdoc IRoles
+    function wearerSince(uint256 roleId, address wearer) external view returns (uint64) {
+        return _grants[roleId][wearer].since;
+    }
+
+    /// @inheritdoc IRoles
+    function wearerExpiry(uint256 roleId, address wearer) external view returns (uint64) {
+        return _grants[roleId][wearer].expiry;
+    }
+
+    /// @dev The global level of tree `tree`'s top role: for each link above it, the linked-under
+    /// role's local level + 1.
+    function _treeBaseLevel(uint32 tree) internal view returns (uint256 base) {
+        for (uint256 hops; hops < MAX_LINK_DEPTH; ++hops) {
+            uint256 link = _linkedAdmin[tree];
+            if (link == 0) break;
+            base += link.localLevel() + 1;
+            tree = link.treeId();
+        }
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                ERC-1155
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice 1 while `account` wears `id` (granted, unexpired, active, eligible, good standing), else 0.
+    function balanceOf(address account, uint256 id) external view returns (uint256) {
+        return _isWearer(account, id) ? 1 : 0;
+    }
+
+    function balanceOfBatch(address[] calldata accounts, uint256[] calldata ids)
+        external
+        view
+        returns (uint256[] memory balances)
+    {
+        if (accounts.length != ids.length) revert ArrayLengthMismatch();
+        balances = new uint256[](accounts.length);
+        for (uint256 i; i < accounts.length; ++i) {
+            balances[i] = _isWearer(accounts[i], ids[i]) ? 1 : 0;
+        }
+    }
+
+    /// @notice The role's details URI.
+    function uri(uint256 id) external view returns (string memory) {
+        return _details[id];
+    }
+
+    function supportsInterface(bytes4 interfaceId) external pure returns (bool) {
+        return interfaceId == type(IERC165).interfaceId || interfaceId == type(IERC1155).interfaceId
+            || interfaceId == type(IERC1155MetadataURI).interfaceId;
+    }
+
+    /// @notice Roles cannot be approved for others.
+    function setApprovalForAll(address, bool) external pure {
+        revert NonTransferable();
+    }
+
+    function isApprovedForAll(address, address) external pure returns (bool) {
+        return false;
+    }
+
+    /// @notice Roles move only by their admins (`transferRole`).
+    function safeTransferFrom(address, address, uint256, uint256, bytes calldata) external pure {
+        revert NonTransferable();
+    }
+
+    function safeBatchTransferFrom(address, address, uint256[] calldata, uint256[] calldata, bytes calldata)
+        external
+        pure
+    {
+        revert NonTransferable();
+    }
+}

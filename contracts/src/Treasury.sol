@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {TaskBoard} from "./TaskBoard.sol";
+import {ICellRegistry} from "./interfaces/ICellRegistry.sol";
+import {IRoles} from "./interfaces/IRoles.sol";
+import {ISafeModuleManager, ITreasury} from "./interfaces/ITreasury.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+/// @title Treasury
+/// @notice Safe 1.4.1 module: budgets per (cell, token) that flow down each DAO's cell tree, spends,
+/// sub-allocations, clawbacks and freezes, and task bounties (through the TaskBoard it deploys). Funds stay
+/// in each DAO's Safe; payments are `execTransactionFromModule(..., CALL)` only. See ITreasury for the model.
+contract Treasury is ITreasury, ReentrancyGuardTransient {
+    /*//////////////////////////////////////////////////////////////
+                                 STORAGE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev Budget of one (cell, token). Amounts are uint112 (5.1e33: a 1e15-supply token with 18
+    /// decimals fits); periods are at least an hour, so a uint32 period index lasts past 2^40 seconds.
+    ///
+    ///  slot 0  | amount uint112 | period uint32 | start uint40 | expiry uint40 | funded bool |   (232 bits)
+    ///  slot 1  | periodTag uint32 | used uint112 | cap uint112 |                                (256 bits)
+    ///  slot 2  | subAllocated uint112 | reserved uint112 |                                    (224 bits)
+    ///  slot 3  | returnable uint112 | returnableParentPeriod uint32 | returnableChildPeriod uint32
+    ///          | funderTree uint32 |                                                          (208 bits)
+    ///
+    /// Slot 1 is the hot path: `periodTag` = index + 1 of the period it describes (never 0 once a budget
+    /// is set, so a spend rewrites a non-zero slot), `used` = spent + subAllocated + reserved in it, and
+    /// `cap` = what the period may commit (`amount` for a DAO root, `received` for a funded child). A
+    /// spend in the current period reads slots 0-1 and writes slot 1 only; spent is derived (used -
+    /// subAllocated - reserved). Slot 3 is clawback bookkeeping: how much of `received` the current
+    /// parent (tree `funderTree`) gave in its period `returnableParentPeriod` and this cell's period
+    /// `returnableChildPeriod`, i.e. what a clawback can still return to the parent's remainder.
+    struct Budget {
+        uint112 amount;
+        uint32 period;
+        uint40 start;
+        uint40 expiry;
+        bool funded;
+        uint32 periodTag;
+        uint112 used;
+        uint112 cap;
+        uint112 subAllocated;
+        uint112 reserved;
+        uint112 returnable;
+        uint32 returnableParentPeriod;
+        uint32 returnableChildPeriod;
+        uint32 funderTree;
+    }
+
+    /// @dev One slot per cell:
+    ///  | daoTree uint32 | frozen bool | treasurerChild uint16 |                                   (56 bits)
+    /// `daoTree` caches the 32-bit tree id of the cell's DAO (cells never move between DAOs: the registry
+    /// rejects cross-DAO moves), filled when the cell's first budget is set. The treasurer role is the
+    /// admin role's direct child number `treasurerChild` (0 = none).
+    struct CellAccount {
+        uint32 daoTree;
+        bool frozen;
+        uint16 treasurerChild;
+    }
+
+    /// @dev The usage of a budget in the current period, after any period change.
+    struct Usage {
+        uint32 periodIndex;
+        uint112 spent;
+        uint112 subAllocated;
+        uint112 reserved;
+        uint112 received;
+        bool rolled;
+    }
+
+    uint256 private constant MIN_PERIOD = 1 hours;
+    uint256 private constant TREE_SHIFT = 224;
+    uint256 private constant LEVEL1_SHIFT = 208;
+
+    ICellRegistry public immutable registry;
+    IRoles private immutable _roles;
+    address public immutable taskBoard;
+
+    mapping(uint256 cellId => mapping(address token => Budget)) private _budgets;
+    mapping(uint256 cellId => CellAccount) private _cells;
+    /// @dev DAO tree id => its Safe.
+    mapping(uint32 daoTree => address) private _safes;
+    mapping(address safe => mapping(uint256 daoId => bool)) public safeApproved;
+
+    constructor(ICellRegistry registry_) {
+        registry = registry_;
+        _roles = registry_.roles();
+        taskBoard = address(new TaskBoard(registry_, this));
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                            DAO AND CELL SETUP
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ITreasury
+    function approveDao(uint256 daoId, bool approved) external {
+        safeApproved[msg.sender][daoId] = approved;
+        emit SafeApproved(msg.sender, daoId, approved);
+    }
+
+    /// @inheritdoc ITreasury
+    function registerSafe(uint256 daoId, address safe) external {
+        if (safe == address(0)) revert ZeroAddress();
+        if (!registry.cellExists(daoId) || registry.parentOf(daoId) != 0) revert NotDaoRoot(daoId);
+        if (!_roles.isWearerOfHat(msg.sender, daoId)) revert NotDaoAdmin(msg.sender, daoId);
+        // The Safe's consent: without it, any DAO could name another DAO's Safe and spend from it.
+        if (msg.sender != safe && !safeApproved[safe][daoId] && !_roles.isWearerOfHat(safe, daoId)) {
+            revert SafeNotConsenting(safe, daoId);
+        }
+        if (!ISafeModuleManager(safe).isModuleEnabled(address(this))) revert ModuleNotEnabled(safe);
+        _safes[_tree(daoId)] = safe;
+        emit SafeRegistered(daoId, safe, msg.sender);
+    }
+
+    /// @inheritdoc ITreasury
+    function setTreasurerRole(uint256 cellId, uint256 roleId) external {
+        if (!_roles.isWearerOfHat(msg.sender, cellId)) revert NotCellAdmin(msg.sender, cellId);
+        uint256 child = (roleId >> LEVEL1_SHIFT) & 0xffff;
+        // A direct child of the cell's admin role: same tree, level 1 set, nothing below it.
+        if (roleId != 0 && (child == 0 || roleId != cellId | (child << LEVEL1_SHIFT))) {
+            revert InvalidTreasurerRole(cellId, roleId);
+        }
+        _cells[cellId].treasurerChild = uint16(child);
+        emit TreasurerRoleSet(cellId, roleId, msg.sender);
+    }
+
+    /// @inheritdoc ITreasury
+    function setFrozen(uint256 cellId, bool frozen) external {
+        if (!registry.isParentAdmin(msg.sender, cellId)) revert NotParentAdmin(msg.sender, cellId);
+        _cells[cellId].frozen = frozen;
+        emit CellFrozenSet(cellId, msg.sender, frozen);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 BUDGETS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ITreasury
+    function setBudget(uint256 cellId, address token, uint256 amount, uint256 period, uint256 start, uint256 expiry)
+        external
+    {
+        if (!registry.cellExists(cellId)) revert CellNotFound(cellId);
+        if (!registry.isParentAdmin(msg.sender, cellId)) revert NotParentAdmin(msg.sender, cellId);
+        if (amount > type(uint112).max) revert AmountTooLarge(amount);
+        if (period < MIN_PERIOD || period > type(uint32).max) revert PeriodTooShort(period);
+        if (start > type(uint40).max || expiry > type(uint40).max || (expiry != 0 && expiry <= start)) {
+            revert InvalidExpiry(start, expiry);
+        }
+
+        CellAccount storage cell = _cells[cellId];
+        if (cell.daoTree == 0) cell.daoTree = _tree(registry.daoOf(cellId));
+        bool funded = registry.parentOf(cellId) != 0;
+
+        Budget storage b = _budgets[cellId][token];
+        // Carry this period's usage (under the old terms) into the new terms' current period: changing
+        // the terms never frees what has already been spent, handed down or reserved.
+        Usage memory u = b.period == 0 ? Usage(0, 0, 0, 0, 0, false) : _usage(b);
+        uint256 committed = uint256(u.spent) + u.subAllocated + u.reserved;
+        if (amount < committed) revert BudgetBelowCommitted(cellId, token, amount, committed);
+
+        b.amount = uint112(amount);
+        b.period = uint32(period);
+        b.start = uint40(start);
+        b.expiry = uint40(expiry);
+        b.funded = funded;
+        uint32 index = block.timestamp < start ? 0 : uint32((block.timestamp - start) / period);
+        // A lowered ceiling trims what a child holds (never below what it has committed).
+        uint112 received = funded ? (u.received > amount ? uint112(amount) : u.received) : 0;
+        if (b.returnable > received) b.returnable = received;
+        b.returnableChildPeriod = u.rolled || b.returnableChildPeriod != u.periodIndex ? type(uint32).max : index;
+        u.periodIndex = index;
+        u.received = received;
+        u.rolled = true; // rewrite every usage field under the new terms
+        _write(b, u);
+        emit BudgetSet(cellId, token, msg.sender, amount, period, start, expiry, funded, index);
+    }
+
+    /// @inheritdoc ITreasury
+    function subAllocate(uint256 parentCellId, uint256 childCellId, address token, uint256 amount) external {
+        if (amount == 0) revert ZeroAmount();
+        CellAccount memory cell = _cells[parentCellId];
+        _checkCellAuthority(parentCellId, cell);
+        if (cell.frozen) revert CellFrozen(parentCellId);
+        if (registry.parentOf(childCellId) != parentCellId) revert NotChildOf(childCellId, parentCellId);
+
+        Budget storage pb = _budgets[parentCellId][token];
+        Budget storage cb = _budgets[childCellId][token];
+        _checkActive(pb, parentCellId, token);
+        _checkActive(cb, childCellId, token);
+        if (!cb.funded) revert NotFundedCell(childCellId);
+
+        Usage memory pu = _usage(pb);
+        uint256 left = _cap(pb, pu) - _committed(pu);
+        if (amount > left) revert InsufficientBudget(parentCellId, token, left, amount);
+        Usage memory cu = _usage(cb);
+        uint256 ceilingLeft = cb.amount - cu.received;
+        if (amount > ceilingLeft) revert ExceedsChildCeiling(childCellId, token, ceilingLeft, amount);
+
+        pu.subAllocated += uint112(amount);
+        cu.received += uint112(amount);
+        _write(pb, pu);
+        _write(cb, cu);
+
+        uint32 parentTree = uint32(parentCellId >> TREE_SHIFT);
+        if (
+            cb.funderTree == parentTree && cb.returnableParentPeriod == pu.periodIndex
+                && cb.returnableChildPeriod == cu.periodIndex
+        ) {
+            cb.returnable += uint112(amount);
+        } else {
+            cb.returnable = uint112(amount);
+            cb.returnableParentPeriod = pu.periodIndex;
+            cb.returnableChildPeriod = cu.periodIndex;
+            cb.funderTree = parentTree;
+        }
+        emit SubAllocated(parentCellId, token, childCellId, amount, pu.periodIndex, cu.periodIndex, msg.sender);
+    }
+
+    /// @inheritdoc ITreasury
+    function clawback(uint256 childCellId, address token, uint256 amount) external {
+        if (amount == 0) revert ZeroAmount();
+        if (!registry.isParentAdmin(msg.sender, childCellId)) revert NotParentAdmin(msg.sender, childCellId);
+        Budget storage cb = _budgets[childCellId][token];
+        if (cb.period == 0) revert NoBudget(childCellId, token);
+        if (!cb.funded) revert NotFundedCell(childCellId);
+
+        Usage memory cu = _usage(cb);
+        uint256 unspent = cu.received - _committed(cu);
+        if (amount > unspent) revert ExceedsUnspent(childCellId, token, unspent, amount);
+        cu.received -= uint112(amount);
+        _write(cb, cu);
+
+        // Return to the parent's remainder only what the current parent gave in ITS current period and
+        // the child's current period: older allocations have lapsed with their period.
+        uint256 parentCellId = registry.parentOf(childCellId);
+        uint256 returned;
+        uint32 parentIndex;
+        Budget storage pb = _budgets[parentCellId][token];
+        if (pb.period != 0) {
+            Usage memory pu = _usage(pb);
+            parentIndex = pu.periodIndex;
+            if (
+                cb.funderTree == uint32(parentCellId >> TREE_SHIFT) && cb.returnableParentPeriod == pu.periodIndex
+                    && cb.returnableChildPeriod == cu.periodIndex
+            ) {
+                returned = amount < cb.returnable ? amount : cb.returnable;
+                if (returned > pu.subAllocated) returned = pu.subAllocated;
+                cb.returnable -= uint112(returned);
+                pu.subAllocated -= uint112(returned);
+                _write(pb, pu);
+            }
+        }
+        emit ClawedBack(childCellId, token, parentCellId, amount, returned, cu.periodIndex, parentIndex, msg.sender);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                PAYMENTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ITreasury
+    function spend(uint256 cellId, address token, address to, uint256 amount, string calldata memoURI, bytes32 ref)
+        external
+        nonReentrant
+    {
+        if (amount == 0) revert ZeroAmount();
+        if (to == address(0)) revert ZeroAddress();
+        CellAccount memory cell = _cells[cellId];
+        _checkCellAuthority(cellId, cell);
+        if (cell.frozen) revert CellFrozen(cellId);
+        Budget storage b = _budgets[cellId][token];
+        _checkActive(b, cellId, token);
+        address safe = _safeOf(cell);
+
+        uint256 index = (block.timestamp - b.start) / b.period;
+        if (b.periodTag == index + 1) {
+            // Hot path, same period: slot 1 alone.
+            uint256 used = b.used;
+            uint256 left = b.cap - used;
+            if (amount > left) revert InsufficientBudget(cellId, token, left, amount);
+            b.used = uint112(used + amount);
+        } else {
+            Usage memory u = _usage(b);
+            uint256 left = _cap(b, u) - _committed(u);
+            if (amount > left) revert InsufficientBudget(cellId, token, left, amount);
+            u.spent += uint112(amount);
+            _write(b, u);
+        }
+        emit Spent(cellId, token, to, amount, index, msg.sender, memoURI, ref);
+
+        _pay(safe, token, to, amount);
+    }
+
+    /// @inheritdoc ITreasury
+    function reserveBounty(uint256 cellId, address token, uint256 amount, uint256 taskId) external {
+        if (msg.sender != taskBoard) revert NotTaskBoard(msg.sender);
+        if (amount == 0) revert ZeroAmount();
+        if (_cells[cellId].frozen) revert CellFrozen(cellId);
+        Budget storage b = _budgets[cellId][token];
+        _checkActive(b, cellId, token);
+        Usage memory u = _usage(b);
+        uint256 left = _cap(b, u) - _committed(u);
+        if (amount > left) revert InsufficientBudget(cellId, token, left, amount);
+        u.reserved += uint112(amount);
+        _write(b, u);
+        emit BountyReserved(cellId, token, taskId, amount, u.periodIndex);
+    }
+
+    /// @inheritdoc ITreasury
+    function releaseBounty(uint256 cellId, address token, uint256 amount, uint256 taskId) external {
+        if (msg.sender != taskBoard) revert NotTaskBoard(msg.sender);
+        Budget storage b = _budgets[cellId][token];
+        Usage memory u = _usage(b);
+        if (amount > u.reserved) revert ExceedsReserved(cellId, token, u.reserved, amount);
+        u.reserved -= uint112(amount);
+        _write(b, u);
+        emit BountyReleased(cellId, token, taskId, amount, u.periodIndex);
+    }
+
+    /// @inheritdoc ITreasury
+    /// @dev Paid even after the budget's expiry: the bounty was set aside while it was active.
+    function payBounty(uint256 cellId, address token, address to, uint256 amount, uint256 taskId)
+        external
+        nonReentrant
+    {
+        if (msg.sender != taskBoard) revert NotTaskBoard(msg.sender);
+        CellAccount memory cell = _cells[cellId];
+        if (cell.frozen) revert CellFrozen(cellId);
+        address safe = _safeOf(cell);
+        Budget storage b = _budgets[cellId][token];
+        Usage memory u = _usage(b);
+        if (amount > u.reserved) revert ExceedsReserved(cellId, token, u.reserved, amount);
+        u.reserved -= uint112(amount);
+        u.spent += uint112(amount);
+        _write(b, u);
+        emit BountyPaid(cellId, token, to, taskId, amount, u.periodIndex);
+
+        _pay(safe, token, to, amount);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  READS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ITreasury
+    function safeOf(uint256 daoId) external view returns (address) {
+        return _safes[_tree(daoId)];
+    }
+
+    /// @inheritdoc ITreasury
+    function treasurerRoleOf(uint256 cellId) external view returns (uint256) {
+        uint256 child = _cells[cellId].treasurerChild;
+        return child == 0 ? 0 : cellId | (child << LEVEL1_SHIFT);
+    }
+
+    /// @inheritdoc ITreasury
+    function isFrozen(uint256 cellId) external view returns (bool) {
+        return _cells[cellId].frozen;
+    }
+
+    /// @inheritdoc ITreasury
+    function available(uint256 cellId, address token) external view returns (uint256) {
+        Budget storage b = _budgets[cellId][token];
+        if (!_isActive(b)) return 0;
+        Usage memory u = _usage(b);
+        return _cap(b, u) - _committed(u);
+    }
+
+    /// @inheritdoc ITreasury
+    function getBudget(uint256 cellId, address token) external view returns (BudgetView memory v) {
+        Budget storage b = _budgets[cellId][token];
+        if (b.period == 0) return v;
+        Usage memory u = _usage(b);
+        v.amount = b.amount;
+        v.period = b.period;
+        v.start = b.start;
+        v.expiry = b.expiry;
+        v.funded = b.funded;
+        v.active = _isActive(b);
+        v.periodIndex = u.periodIndex;
+        v.spent = u.spent;
+        v.subAllocated = u.subAllocated;
+        v.reserved = u.reserved;
+        v.received = u.received;
+        v.cap = _cap(b, u);
+        v.available = v.active ? v.cap - _committed(u) : 0;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                INTERNALS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev The cell's own authority: a wearer of its admin role (the cell id) or of its treasurer role.
+    /// Never a parent's or a sibling's: those move their own budgets, and hand money down by sub-allocation.
+    function _checkCellAuthority(uint256 cellId, CellAccount memory cell) private view {
+        if (_roles.isWearerOfHat(msg.sender, cellId)) return;
+        if (
+            cell.treasurerChild != 0
+                && _roles.isWearerOfHat(msg.sender, cellId | (uint256(cell.treasurerChild) << LEVEL1_SHIFT))
+        ) return;
+        revert NotCellAuthority(msg.sender, cellId);
+    }
+
+    function _safeOf(CellAccount memory cell) private view returns (address safe) {
+        safe = _safes[cell.daoTree];
+        if (safe == address(0)) revert SafeNotRegistered(uint256(cell.daoTree) << TREE_SHIFT);
+    }
+
+    function _isActive(Budget storage b) private view returns (bool) {
+        uint256 expiry = b.expiry;
+        return b.period != 0 && block.timestamp >= b.start && (expiry == 0 || block.timestamp < expiry);
+    }
+
+    function _checkActive(Budget storage b, uint256 cellId, address token) private view {
+        if (b.period == 0) revert NoBudget(cellId, token);
+        if (!_isActive(b)) revert BudgetInactive(cellId, token);
+    }
+
+    /// @dev Usage in the current period. A new period restarts spent and subAllocated; reservations carry
+    /// over, and for a funded cell they stay funded (received restarts at what is still reserved).
+    function _usage(Budget storage b) private view returns (Usage memory u) {
+        uint256 tag = b.periodTag;
+        uint112 sub = b.subAllocated;
+        uint112 reserved = b.reserved;
+        u = Usage(tag == 0 ? 0 : uint32(tag - 1), b.used - sub - reserved, sub, reserved, b.funded ? b.cap : 0, false);
+        uint256 start = b.start;
+        if (block.timestamp < start) return u;
+        uint32 index = uint32((block.timestamp - start) / b.period);
+        if (index != u.periodIndex) {
+            u.periodIndex = index;
+            u.spent = 0;
+            u.subAllocated = 0;
+            u.received = b.funded ? u.reserved : 0;
+            u.rolled = true;
+        }
+    }
+
+    function _write(Budget storage b, Usage memory u) private {
+        b.periodTag = u.periodIndex + 1;
+        b.used = uint112(_committed(u));
+        b.cap = b.funded ? u.received : b.amount;
+        if (u.rolled || b.subAllocated != u.subAllocated || b.reserved != u.reserved) {
+            b.subAllocated = u.subAllocated;
+            b.reserved = u.reserved;
+        }
+    }
+
+    function _cap(Budget storage b, Usage memory u) private view returns (uint256) {
+        return b.funded ? u.received : b.amount;
+    }
+
+    function _committed(Usage memory u) private pure returns (uint256) {
+        return uint256(u.spent) + u.subAllocated + u.reserved;
+    }
+
+    function _tree(uint256 cellId) private pure returns (uint32) {
+        return uint32(cellId >> TREE_SHIFT);
+    }
+
+    /// @dev CALL only (operation 0), through `execTransactionFromModule`; a revert from the Safe (e.g. the
+    /// module was disabled) bubbles up, a failed inner call (`false`) reverts with PaymentFailed. ETH: the
+    /// Safe's call must succeed. ERC-20: it must succeed and the recipient's balance must rise by exactly
+    /// `amount`. Hand-encoded: this is the hot path of every payment.
+    function _pay(address safe, address token, address to, uint256 amount) private {
+        uint256 before;
+        bool isToken = token != address(0);
+        if (isToken) before = _balanceOf(token, to);
+        bool ok;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, shl(224, 0x468721a7)) // execTransactionFromModule(address,uint256,bytes,uint8)
+            mstore(add(m, 0x44), 0x80) // offset of `data`
+            mstore(add(m, 0x64), 0) // operation: CALL
+            let size := 0xa4
+            switch isToken
+            case 0 {
+                mstore(add(m, 0x04), to)
+                mstore(add(m, 0x24), amount)
+                mstore(add(m, 0x84), 0) // empty data
+            }
+            default {
+                mstore(add(m, 0x04), token)
+                mstore(add(m, 0x24), 0)
+                mstore(add(m, 0x84), 0x44) // data = transfer(to, amount)
+                mstore(add(m, 0xa4), shl(224, 0xa9059cbb))
+                mstore(add(m, 0xa8), to)
+                mstore(add(m, 0xc8), amount)
+                mstore(add(m, 0xe8), 0) // padding of `data` to 32 bytes
+                size := 0x104
+            }
+            let success := call(gas(), safe, 0, m, size, 0x00, 0x20)
+            if iszero(success) {
+                returndatacopy(m, 0, returndatasize())
+                revert(m, returndatasize())
+            }
+            ok := and(gt(returndatasize(), 31), eq(mload(0x00), 1))
+        }
+        if (!ok) revert PaymentFailed(safe, token, to, amount);
+        if (isToken) {
+            uint256 afterBalance = _balanceOf(token, to);
+            if (afterBalance < before || afterBalance - before != amount) {
+                revert BalanceMismatch(token, to, amount, afterBalance < before ? 0 : afterBalance - before);
+            }
+        }
+    }
+
+    function _balanceOf(address token, address account) private view returns (uint256 amount) {
+        bool ok;
+        assembly ("memory-safe") {
+            mstore(0x00, shl(224, 0x70a08231)) // balanceOf(address)
+            mstore(0x04, account)
+            ok := staticcall(gas(), token, 0x00, 0x24, 0x00, 0x20)
+            ok := and(ok, gt(returndatasize(), 31))
+            amount := mload(0x00)
+        }
+        if (!ok) revert BalanceUnreadable(token);
+    }
+}

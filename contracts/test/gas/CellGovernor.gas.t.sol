@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {CellGovernor} from "../../src/CellGovernor.sol";
+import {CellRegistry} from "../../src/CellRegistry.sol";
+import {ICellGovernor} from "../../src/interfaces/ICellGovernor.sol";
+import {ICellRegistry} from "../../src/interfaces/ICellRegistry.sol";
+import {IRoles} from "../../src/interfaces/IRoles.sol";
+import {GovernorGasTarget, GovernorOZ, GovernorTestToken} from "../utils/GovernorOZ.sol";
+import {IGovernor} from "@openzeppelin/contracts/governance/IGovernor.sol";
+import {Test} from "forge-std/Test.sol";
+
+/// @notice OpenZeppelin 5 baseline (Governor, GovernorSettings, GovernorCountingSimple, GovernorVotes,
+/// GovernorVotesQuorumFraction over an ERC20Votes token): whole-transaction gas of propose, castVote (first
+/// and next voter), castVoteBySig and execute, storage cold after setUp.
+/// Run: forge test --isolate --match-path 'contracts/test/gas/CellGovernor.gas.t.sol'
+contract GovernorOZGasTest is Test {
+    GovernorTestToken internal token;
+    GovernorOZ internal governor;
+    GovernorGasTarget internal target;
+
+    address internal alice;
+    address internal bob;
+    address internal carol;
+    uint256 internal signerKey = 0xA11CE5;
+    address internal signer;
+
+    address[] internal targets;
+    uint256[] internal values;
+    bytes[] internal calldatas;
+    string internal constant DESCRIPTION = "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi";
+
+    function setUp() public virtual {
+        alice = makeAddr("alice");
+        bob = makeAddr("bob");
+        carol = makeAddr("carol");
+        signer = vm.addr(signerKey);
+        token = new GovernorTestToken();
+        governor = new GovernorOZ(token, 1, 50, 4);
+        target = new GovernorGasTarget();
+        address[4] memory voters = [alice, bob, carol, signer];
+        for (uint256 i; i < voters.length; ++i) {
+            token.mint(voters[i], 100e18);
+            vm.prank(voters[i]);
+            token.delegate(voters[i]);
+        }
+        vm.roll(block.number + 1);
+        targets.push(address(target));
+        values.push(0);
+        calldatas.push(abi.encodeCall(GovernorGasTarget.setValue, (2)));
+    }
+
+    function _propose() internal returns (uint256 proposalId) {
+        vm.prank(alice);
+        proposalId = governor.propose(targets, values, calldatas, DESCRIPTION);
+    }
+
+    function test_gas_oz_propose() public {
+        vm.prank(alice);
+        governor.propose(targets, values, calldatas, DESCRIPTION);
+        vm.snapshotGasLastCall("propose");
+    }
+
+    function test_gas_oz_castVote() public {
+        uint256 proposalId = _propose();
+        vm.roll(block.number + 2);
+        vm.prank(alice);
+        governor.castVote(proposalId, 1);
+        vm.snapshotGasLastCall("castVote");
+        vm.prank(bob);
+        governor.castVote(proposalId, 1);
+        vm.snapshotGasLastCall("castVote_nextVoter");
+    }
+
+    function test_gas_oz_castVoteBySig() public {
+        uint256 proposalId = _propose();
+        vm.roll(block.number + 2);
+        bytes32 structHash =
+            keccak256(abi.encode(governor.BALLOT_TYPEHASH(), proposalId, uint8(1), signer, governor.nonces(signer)));
+        bytes32 digest = keccak256(abi.encodePacked("\x19\x01", _domainSeparator(), structHash));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(signerKey, digest);
+        vm.prank(carol);
+        governor.castVoteBySig(proposalId, 1, signer, abi.encodePacked(r, s, v));
+        vm.snapshotGasLastCall("castVoteBySig");
+        assertTrue(governor.hasVoted(proposalId, signer));
+    }
+
+    function test_gas_oz_execute() public {
+        uint256 proposalId = _propose();
+        vm.roll(block.number + 2);
+        vm.prank(alice);
+        governor.castVote(proposalId, 1);
+        vm.prank(bob);
+        governor.castVote(proposalId, 1);
+        vm.roll(block.number + 51);
+        assertEq(uint256(governor.state(proposalId)), uint256(IGovernor.ProposalState.Succeeded));
+        governor.execute(targets, values, calldatas, keccak256(bytes(DESCRIPTION)));
+        vm.snapshotGasLastCall("execute");
+        assertEq(target.value(), 2);
+    }
+
+    function _domainSeparator() internal view returns (bytes32) {
+        (, string memory name, string memory version, uint256 chainId, address verifying,,) = governor.eip712Domain();
+        return keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                keccak256(bytes(name)),
+                keccak256(bytes(version)),
+                chainId,
+                verifying
+            )
+        );
+    }
+}
+
+/// @notice CellGovernor on the OpenZeppelin scenario: the same token, voters, action and description
+/// string (as the proposal URI), a token-electorate DAO run by vote (its executor wears the DAO's top role,
+/// so execute also records the decision in the registry). Run together with GovernorOZGasTest.
+contract CellGovernorGasTest is Test {
+    CellRegistry internal registry;
+    CellGovernor internal governor;
+    GovernorTestToken internal token;
+    GovernorGasTarget internal target;
+
+    address internal community;
+    address internal alice;
+    address internal bob;
+    address internal carol;
+    uint256 internal signerKey = 0xA11CE5;
+    address internal signer;
+    uint256 internal dao;
+
+    ICellGovernor.Action[] internal actions;
+    string internal constant URI = "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi";
+    bytes32 internal constant DESCRIPTION_HASH = keccak256(bytes(URI));
+
+    function setUp() public virtual {
+        community = makeAddr("community");
+        alice = makeAddr("alice");
+        bob = makeAddr("bob");
+        carol = makeAddr("carol");
+        signer = vm.addr(signerKey);
+        registry = new CellRegistry();
+        governor = new CellGovernor(ICellRegistry(address(registry)));
+        token = new GovernorTestToken();
+        target = new GovernorGasTarget();
+        address[4] memory voters = [alice, bob, carol, signer];
+        address[] memory members = new address[](4);
+        for (uint256 i; i < voters.length; ++i) {
+            token.mint(voters[i], 100e18);
+            vm.prank(voters[i]);
+            token.delegate(voters[i]);
+            members[i] = voters[i];
+        }
+        dao = registry.createDao(
+            community, "dao", ICellRegistry.Scale.Constituency, ICellRegistry.Phase.Conversation, members
+        );
+        vm.prank(community);
+        governor.configure(dao, _settings());
+        IRoles roles = registry.roles();
+        address executor = governor.executorOf(dao);
+        vm.prank(community);
+        roles.transferRole(dao, community, executor);
+        vm.roll(block.number + 1);
+        actions.push(ICellGovernor.Action(address(target), 0, abi.encodeCall(GovernorGasTarget.setValue, (2))));
+    }
+
+    /// @dev OpenZeppelin's scenario: delay 1, period 50, quorum 4%, majority, no proposal threshold.
+    function _settings() internal view virtual returns (ICellGovernor.Settings memory) {
+        return ICellGovernor.Settings({
+            electorate: ICellGovernor.Electorate.Token,
+            counting: ICellGovernor.Counting.Majority,
+            thresholdBps: 0,
+            quorumBps: 400,
+            votingDelay: 1,
+            votingPeriod: 50,
+            executionDelay: 0,
+            token: address(token),
+            proposalThreshold: 0
+        });
+    }
+
+    function _propose() internal returns (uint256 proposalId) {
+        vm.prank(alice);
+        proposalId = governor.propose(dao, actions, URI, DESCRIPTION_HASH);
+    }
+
+    function test_gas_propose() public {
+        vm.prank(alice);
+        governor.propose(dao, actions, URI, DESCRIPTION_HASH);
+        vm.snapshotGasLastCall("propose");
+    }
+
+    function test_gas_castVote() public {
+        uint256 proposalId = _propose();
+        vm.roll(block.number + 2);
+        vm.prank(alice);
+        governor.castVote(proposalId, 1);
+        vm.snapshotGasLastCall("castVote");
+        vm.prank(bob);
+        governor.castVote(proposalId, 1);
+        vm.snapshotGasLastCall("castVote_nextVoter");
+    }
+
+    function test_gas_castVoteBySig() public {
+        uint256 proposalId = _propose();
+        vm.roll(block.number + 2);
+        uint256 deadline = block.timestamp + 1 hours;
+        bytes32 structHash =
+            keccak256(abi.encode(governor.BALLOT_TYPEHASH(), proposalId, uint8(1), signer, 0, deadline));
+        bytes32 digest = keccak256(abi.encodePacked("\x19\x01", governor.domainSeparator(), structHash));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(signerKey, digest);
+        vm.prank(carol);
+        governor.castVoteBySig(proposalId, 1, signer, deadline, abi.encodePacked(r, s, v));
+        vm.snapshotGasLastCall("castVoteBySig");
+        assertTrue(governor.hasVoted(proposalId, signer));
+    }
+
+    function test_gas_execute() public {
+        uint256 proposalId = _propose();
+        vm.roll(block.number + 2);
+        vm.prank(alice);
+        governor.castVote(proposalId, 1);
+        vm.prank(bob);
+        governor.castVote(proposalId, 1);
+        vm.roll(block.number + 51);
+        assertEq(uint256(governor.state(proposalId)), uint256(ICellGovernor.ProposalState.Executable));
+        governor.execute(dao, alice, actions, URI, DESCRIPTION_HASH);
+        vm.snapshotGasLastCall("execute");
+        assertEq(target.value(), 2);
+    }
+}
+
+/// @notice The same scenario with a role electorate (one member, one vote; quorum 4% of members).
+contract CellGovernorRoleGasTest is CellGovernorGasTest {
+    function _settings() internal view override returns (ICellGovernor.Settings memory s) {
+        s = super._settings();
+        s.electorate = ICellGovernor.Electorate.Role;
+        s.token = address(0);
+    }
+}

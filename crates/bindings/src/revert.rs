@@ -1,0 +1,189 @@
+//! Decodes revert data from any dao-primitives contract (or the Safe) into words, e.g.
+//! `NotAdmin(account 0xAb…, role 3.1)`. Role and cell ids print as dotted tree paths.
+use crate::{ARTIFACTS, ids::RoleId};
+use alloy::{
+    dyn_abi::{DynSolValue, ErrorExt},
+    json_abi::{Error as AbiError, JsonAbi},
+    primitives::{Selector, U256},
+    sol_types::{Panic, Revert, SolError},
+};
+use std::{collections::BTreeMap, sync::LazyLock};
+
+/// Every custom error of every contract with bindings, by selector.
+static ERRORS: LazyLock<BTreeMap<Selector, AbiError>> = LazyLock::new(|| {
+    let mut map = BTreeMap::new();
+    for (_, artifact) in ARTIFACTS {
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(artifact) else {
+            continue;
+        };
+        let Some(abi) = value.get("abi") else {
+            continue;
+        };
+        let Ok(abi) = serde_json::from_value::<JsonAbi>(abi.clone()) else {
+            continue;
+        };
+        for error in abi.errors() {
+            map.entry(error.selector()).or_insert_with(|| error.clone());
+        }
+    }
+    map
+});
+
+/// Parameter names whose uint256 value is a role id (a cell id is its admin role id).
+fn is_role_param(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["role", "cell", "hat", "admin", "parent", "dao", "child"]
+        .iter()
+        .any(|k| n.contains(k))
+        && !n.contains("count")
+        && !n.contains("supply")
+        && !n.contains("level")
+}
+
+fn param_label(name: &str) -> String {
+    let trimmed = name.strip_suffix("Id").unwrap_or(name);
+    trimmed.trim_end_matches('_').to_owned()
+}
+
+fn format_value(name: &str, value: &DynSolValue) -> String {
+    match value {
+        DynSolValue::Address(a) => a.to_checksum(None),
+        DynSolValue::Uint(v, 256) if is_role_param(name) && *v >= U256::from(1u64) << 224 => {
+            RoleId(*v).to_string()
+        }
+        DynSolValue::Uint(v, _) => v.to_string(),
+        DynSolValue::Int(v, _) => v.to_string(),
+        DynSolValue::Bool(b) => b.to_string(),
+        DynSolValue::String(s) => format!("{s:?}"),
+        DynSolValue::FixedBytes(w, size) => format!("0x{}", alloy::hex::encode(&w[..*size])),
+        DynSolValue::Bytes(b) => format!("0x{}", alloy::hex::encode(b)),
+        DynSolValue::Array(vs) | DynSolValue::FixedArray(vs) | DynSolValue::Tuple(vs) => {
+            let inner: Vec<String> = vs.iter().map(|v| format_value(name, v)).collect();
+            format!("[{}]", inner.join(", "))
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+/// Decodes revert data into words: a custom error of any contract with bindings (with its
+/// parameters named), `Error(string)`, or `Panic(uint256)`. None when the data is empty or unknown.
+pub fn decode_revert(data: &[u8]) -> Option<String> {
+    if data.len() < 4 {
+        return None;
+    }
+    if let Ok(revert) = Revert::abi_decode(data) {
+        return Some(format!("reverted: {}", revert.reason));
+    }
+    if let Ok(panic) = Panic::abi_decode(data) {
+        return Some(format!("panic: {panic}"));
+    }
+    let selector = Selector::from_slice(&data[..4]);
+    let error = ERRORS.get(&selector)?;
+    let decoded = error.decode_error(data).ok()?;
+    let args: Vec<String> = error
+        .inputs
+        .iter()
+        .zip(decoded.body.iter())
+        .map(|(param, value)| {
+            let shown = format_value(&param.name, value);
+            if param.name.is_empty() {
+                shown
+            } else {
+                format!("{} {shown}", param_label(&param.name))
+            }
+        })
+        .collect();
+    Some(format!("{}({})", error.name, args.join(", ")))
+}
+
+/// A readable message for a contract call error: the decoded custom error when the call reverted
+/// with one, the revert data in hex when it is unknown, otherwise the error itself.
+pub fn describe_contract_error(err: &alloy::contract::Error) -> String {
+    match err.as_revert_data() {
+        Some(data) => decode_revert(&data).unwrap_or_else(|| {
+            if data.is_empty() {
+                "reverted without a reason".to_owned()
+            } else {
+                format!("reverted with unknown data {data}")
+            }
+        }),
+        None => err.to_string(),
+    }
+}
+
+/// Same as [`describe_contract_error`] for a raw transport error (e.g. from `eth_estimateGas`).
+pub fn describe_transport_error(err: &alloy::transports::TransportError) -> String {
+    match err.as_error_resp().and_then(|e| e.as_revert_data()) {
+        Some(data) => {
+            decode_revert(&data).unwrap_or_else(|| format!("reverted with unknown data {data}"))
+        }
+        None => err.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::sol_types::SolError;
+
+    #[test]
+    fn decodes_error_string_and_panic() {
+        let data = Revert::from("GS013").abi_encode();
+        assert_eq!(decode_revert(&data).as_deref(), Some("reverted: GS013"));
+        assert_eq!(decode_revert(&[]), None);
+        assert_eq!(decode_revert(&[1, 2, 3, 4]), None);
+    }
+
+    #[test]
+    fn decodes_every_custom_error_of_every_artifact() {
+        // Every error in every ABI round-trips through the decoder with its name.
+        let mut seen = 0;
+        for error in ERRORS.values() {
+            use alloy::dyn_abi::Specifier;
+            let values: Vec<DynSolValue> = error
+                .inputs
+                .iter()
+                .map(|p| sample(&p.resolve().expect("resolves")))
+                .collect();
+            let mut data = error.selector().to_vec();
+            data.extend(DynSolValue::Tuple(values).abi_encode_params());
+            let text = decode_revert(&data).expect("decodes");
+            assert!(text.starts_with(&format!("{}(", error.name)), "{text}");
+            seen += 1;
+        }
+        assert!(
+            seen > 0 || crate::artifact("Roles").is_none(),
+            "Roles has custom errors"
+        );
+    }
+
+    fn sample(t: &alloy::dyn_abi::DynSolType) -> DynSolValue {
+        use alloy::dyn_abi::DynSolType as T;
+        match t {
+            T::Address => DynSolValue::Address(alloy::primitives::Address::repeat_byte(0xab)),
+            T::Uint(n) => DynSolValue::Uint(U256::from(7u64), *n),
+            T::Int(n) => {
+                DynSolValue::Int(alloy::primitives::I256::try_from(7i64).expect("fits"), *n)
+            }
+            T::Bool => DynSolValue::Bool(true),
+            T::String => DynSolValue::String("x".into()),
+            T::Bytes => DynSolValue::Bytes(vec![1]),
+            T::FixedBytes(n) => DynSolValue::FixedBytes(alloy::primitives::B256::ZERO, *n),
+            T::Array(inner) => DynSolValue::Array(vec![sample(inner)]),
+            T::FixedArray(inner, n) => DynSolValue::FixedArray(vec![sample(inner); *n]),
+            T::Tuple(ts) => DynSolValue::Tuple(ts.iter().map(sample).collect()),
+            other => panic!("unexpected error parameter type {other}"),
+        }
+    }
+
+    #[test]
+    fn role_params_print_as_paths() {
+        let role = DynSolValue::Uint(RoleId::top(3).child(1).0, 256);
+        assert_eq!(format_value("roleId", &role), "3.1");
+        assert_eq!(param_label("roleId"), "role");
+        assert_eq!(
+            format_value("maxSupply", &DynSolValue::Uint(U256::from(5u64), 32)),
+            "5"
+        );
+    }
+}

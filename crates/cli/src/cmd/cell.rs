@@ -1,0 +1,300 @@
+//! `daoctl cell ...`
+use crate::ctx::{Ctx, Global};
+use alloy::{
+    primitives::{Address, B256, U256, keccak256},
+    sol_types::SolCall,
+};
+use clap::Subcommand;
+use dao_bindings::{ICellRegistry, RoleId};
+use dao_deploy::design::{Phase, Scale, state_key, state_key_name};
+use eyre::{Result, eyre};
+use serde_json::json;
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Cmd {
+    /// Every cell of the DAO, parents before children.
+    #[command(after_help = "Example:\n  daoctl cell list --json")]
+    List,
+    /// A cell: ids, phase, scale, children, state documents, decisions.
+    #[command(after_help = "Example:\n  daoctl cell show events")]
+    Show { cell: String },
+    /// Create a child cell (authority over the parent).
+    #[command(after_help = "Example:\n  daoctl cell create --parent operations --name Research --admin 0xabc.. --member 0xabc..")]
+    Create {
+        #[arg(long)]
+        parent: String,
+        #[arg(long)]
+        name: String,
+        /// Who wears the new cell's admin role (default: the signer).
+        #[arg(long)]
+        admin: Option<Address>,
+        #[arg(long = "member")]
+        members: Vec<Address>,
+        #[arg(long, default_value = "formation")]
+        phase: Phase,
+        #[arg(long, default_value = "collaboration")]
+        scale: Scale,
+    },
+    /// Move a cell's phase (its admin: one step forward; the parent's admin: any).
+    #[command(after_help = "Example:\n  daoctl cell phase events organization --dev-account 4")]
+    Phase { cell: String, phase: Phase },
+    /// State documents.
+    #[command(subcommand)]
+    State(StateCmd),
+    /// The decision registry.
+    #[command(subcommand)]
+    Decision(DecisionCmd),
+    /// Partnerships with other cells or organisations (network scale).
+    #[command(subcommand)]
+    Partnership(PartnershipCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StateCmd {
+    /// Write a new version of a state document (charter, policies, ...).
+    #[command(after_help = "Example:\n  daoctl cell state set events charter ipfs://bafy.. --dev-account 4")]
+    Set {
+        cell: String,
+        key: String,
+        uri: String,
+        /// Content hash (default: keccak256 of the URI).
+        #[arg(long)]
+        hash: Option<B256>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DecisionCmd {
+    /// Record a decision (cell admins).
+    #[command(after_help = "Example:\n  daoctl cell decision record events --ref venue-2026 --uri ipfs://bafy.. --dev-account 4")]
+    Record {
+        cell: String,
+        /// A reference: up to 32 bytes of text, or 0x-prefixed 32 bytes.
+        #[arg(long = "ref")]
+        reference: String,
+        #[arg(long)]
+        uri: String,
+        #[arg(long)]
+        hash: Option<B256>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PartnershipCmd {
+    /// Propose a partnership from a cell to another cell or an external address.
+    #[command(after_help = "Example:\n  daoctl partnership propose events --with-cell engineering --terms-uri ipfs://bafy..")]
+    Propose {
+        cell: String,
+        #[arg(long, conflicts_with = "with_account")]
+        with_cell: Option<String>,
+        #[arg(long)]
+        with_account: Option<Address>,
+        #[arg(long)]
+        terms_uri: String,
+        #[arg(long)]
+        terms_hash: Option<B256>,
+    },
+    Accept { id: U256 },
+    End { id: U256 },
+    Show { id: U256 },
+}
+
+pub(crate) fn phase_name(p: u8) -> &'static str {
+    Phase::from_u8(p).map(|p| p.name()).unwrap_or("unknown")
+}
+
+pub(crate) fn scale_name(s: u8) -> &'static str {
+    Scale::from_u8(s).map(|s| s.name()).unwrap_or("unknown")
+}
+
+/// Every cell under `root` (inclusive), parents first.
+pub(crate) async fn walk(ctx: &Ctx, registry: Address, root: U256) -> Result<Vec<ICellRegistry::CellView>> {
+    let reg = ICellRegistry::new(registry, &ctx.provider);
+    let mut out = Vec::new();
+    let mut queue = vec![root];
+    while let Some(id) = queue.pop() {
+        let view = reg.getCell(id).call().await?;
+        let mut children = reg.childrenOf(id).call().await?;
+        children.sort();
+        children.reverse();
+        queue.extend(children);
+        out.push(view);
+    }
+    Ok(out)
+}
+
+pub(crate) fn ref_bytes(s: &str) -> Result<B256> {
+    if let Some(hex) = s.strip_prefix("0x") {
+        return hex.parse::<B256>().or_else(|_| format!("0x{hex}").parse()).map_err(|_| eyre!("--ref: expected 32 bytes"));
+    }
+    if s.len() > 32 {
+        return Ok(keccak256(s.as_bytes()));
+    }
+    Ok(state_key(s))
+}
+
+pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
+    let ctx = Ctx::connect(global).await?;
+    let registry = ctx.contract("CellRegistry")?;
+    let reg = ICellRegistry::new(registry, &ctx.provider);
+    match cmd {
+        Cmd::List => {
+            let root = ctx.cell("dao")?;
+            let cells = walk(&ctx, registry, root).await?;
+            let rows: Vec<serde_json::Value> = cells
+                .iter()
+                .map(|c| {
+                    json!({
+                        "key": ctx.cell_name(c.id), "id": RoleId(c.id).to_string(), "name": c.name,
+                        "parent": if c.parent.is_zero() { serde_json::Value::Null } else { RoleId(c.parent).to_string().into() },
+                        "phase": phase_name(c.phase), "scale": scale_name(c.scale), "children": c.childCount,
+                        "decisions": c.decisionCount,
+                    })
+                })
+                .collect();
+            ctx.print(&json!(rows), || {
+                let mut s = format!("{:<14} {:<8} {:<18} {:<8} {:<14} {:<14}\n", "KEY", "ID", "NAME", "PARENT", "PHASE", "SCALE");
+                for r in &rows {
+                    s += &format!(
+                        "{:<14} {:<8} {:<18} {:<8} {:<14} {:<14}\n",
+                        r["key"].as_str().unwrap_or(""),
+                        r["id"].as_str().unwrap_or(""),
+                        r["name"].as_str().unwrap_or(""),
+                        r["parent"].as_str().unwrap_or("-"),
+                        r["phase"].as_str().unwrap_or(""),
+                        r["scale"].as_str().unwrap_or("")
+                    );
+                }
+                s
+            });
+        }
+        Cmd::Show { cell } => {
+            let id = ctx.cell(&cell)?;
+            let c = reg.getCell(id).call().await?;
+            let children = reg.childrenOf(id).call().await?;
+            let keys = reg.stateKeys(id).call().await?;
+            let mut docs = Vec::new();
+            for k in keys {
+                let d = reg.stateOf(id, k).call().await?;
+                docs.push(json!({"key": state_key_name(k), "uri": d.uri, "hash": d.contentHash, "version": d.version, "author": d.author}));
+            }
+            let v = json!({
+                "key": ctx.cell_name(id), "id": RoleId(id).to_string(), "name": c.name,
+                "parent": RoleId(c.parent).to_string(), "dao": RoleId(c.dao).to_string(),
+                "member_role": RoleId(c.memberRole).to_string(), "phase": phase_name(c.phase),
+                "scale": scale_name(c.scale), "restrictions": c.restrictions,
+                "children": children.iter().map(|c| RoleId(*c).to_string()).collect::<Vec<_>>(),
+                "decisions": c.decisionCount, "state": docs,
+            });
+            ctx.print(&v, || {
+                let mut s = format!(
+                    "cell {} ({})  id {}  parent {}  dao {}\nphase {}  scale {}  member role {}  restrictions {:#x}\nchildren: {}\ndecisions: {}\n",
+                    v["key"].as_str().unwrap_or(""), c.name, v["id"].as_str().unwrap_or(""), v["parent"].as_str().unwrap_or(""),
+                    v["dao"].as_str().unwrap_or(""), phase_name(c.phase), scale_name(c.scale), v["member_role"].as_str().unwrap_or(""),
+                    c.restrictions, v["children"], c.decisionCount
+                );
+                for d in v["state"].as_array().into_iter().flatten() {
+                    s += &format!("state {} v{}: {} (by {})\n", d["key"].as_str().unwrap_or(""), d["version"], d["uri"].as_str().unwrap_or(""), d["author"].as_str().unwrap_or(""));
+                }
+                s
+            });
+        }
+        Cmd::Create { parent, name, admin, members, phase, scale } => {
+            let parent = ctx.cell(&parent)?;
+            let admin = match admin {
+                Some(a) => a,
+                None => ctx.from()?,
+            };
+            let call = ICellRegistry::createCellCall {
+                parentCellId: parent,
+                name: name.clone(),
+                scale: scale.as_u8(),
+                phase: phase.as_u8(),
+                admin,
+                members,
+            };
+            let receipt = ctx.call(&format!("create cell {name}"), registry, call.abi_encode()).await?;
+            let log = receipt.decoded_log::<ICellRegistry::CellCreated>().ok_or_else(|| eyre!("no CellCreated event"))?;
+            let v = json!({"cell": RoleId(log.cellId).to_string(), "member_role": RoleId(log.memberRoleId).to_string()});
+            ctx.print(&v, || format!("cell {} created (member role {})\n", RoleId(log.cellId), RoleId(log.memberRoleId)));
+        }
+        Cmd::Phase { cell, phase } => {
+            let id = ctx.cell(&cell)?;
+            let call = ICellRegistry::setPhaseCall { cellId: id, phase: phase.as_u8() };
+            ctx.call(&format!("set phase of {cell} to {phase}"), registry, call.abi_encode()).await?;
+        }
+        Cmd::State(StateCmd::Set { cell, key, uri, hash }) => {
+            let id = ctx.cell(&cell)?;
+            let call = ICellRegistry::setStateCall {
+                cellId: id,
+                key: state_key(&key),
+                uri: uri.clone(),
+                contentHash: hash.unwrap_or_else(|| keccak256(uri.as_bytes())),
+            };
+            let receipt = ctx.call(&format!("write {key} of {cell}"), registry, call.abi_encode()).await?;
+            if let Some(log) = receipt.decoded_log::<ICellRegistry::StateUpdated>() {
+                ctx.print(&json!({"cell": cell, "key": key, "version": log.version}), || {
+                    format!("{cell} {key} is now version {}\n", log.version)
+                });
+            }
+        }
+        Cmd::Decision(DecisionCmd::Record { cell, reference, uri, hash }) => {
+            let id = ctx.cell(&cell)?;
+            let call = ICellRegistry::recordDecisionCall {
+                cellId: id,
+                r#ref: ref_bytes(&reference)?,
+                uri: uri.clone(),
+                contentHash: hash.unwrap_or_else(|| keccak256(uri.as_bytes())),
+            };
+            ctx.call(&format!("record decision {reference} in {cell}"), registry, call.abi_encode()).await?;
+        }
+        Cmd::Partnership(p) => partnership(&ctx, registry, p).await?,
+    }
+    Ok(())
+}
+
+async fn partnership(ctx: &Ctx, registry: Address, cmd: PartnershipCmd) -> Result<()> {
+    let reg = ICellRegistry::new(registry, &ctx.provider);
+    match cmd {
+        PartnershipCmd::Propose { cell, with_cell, with_account, terms_uri, terms_hash } => {
+            let id = ctx.cell(&cell)?;
+            let counterparty = match &with_cell {
+                Some(c) => ctx.cell(c)?,
+                None => U256::ZERO,
+            };
+            if with_cell.is_none() && with_account.is_none() {
+                return Err(eyre!("give --with-cell CELL or --with-account ADDRESS"));
+            }
+            let call = ICellRegistry::proposePartnershipCall {
+                cellId: id,
+                counterpartyCellId: counterparty,
+                counterpartyAccount: with_account.unwrap_or_default(),
+                termsURI: terms_uri.clone(),
+                termsHash: terms_hash.unwrap_or_else(|| keccak256(terms_uri.as_bytes())),
+            };
+            let receipt = ctx.call(&format!("propose a partnership from {cell}"), registry, call.abi_encode()).await?;
+            if let Some(log) = receipt.decoded_log::<ICellRegistry::PartnershipProposed>() {
+                ctx.print(&json!({"partnership": log.partnershipId.to_string()}), || format!("partnership {}\n", log.partnershipId));
+            }
+        }
+        PartnershipCmd::Accept { id } => {
+            let call = ICellRegistry::acceptPartnershipCall { partnershipId: id };
+            ctx.call(&format!("accept partnership {id}"), registry, call.abi_encode()).await?;
+        }
+        PartnershipCmd::End { id } => {
+            let call = ICellRegistry::endPartnershipCall { partnershipId: id };
+            ctx.call(&format!("end partnership {id}"), registry, call.abi_encode()).await?;
+        }
+        PartnershipCmd::Show { id } => {
+            let p = reg.getPartnership(id).call().await?;
+            let status = ["none", "proposed", "active", "ended"].get(p.status as usize).copied().unwrap_or("?");
+            let v = json!({
+                "id": id.to_string(), "cell": RoleId(p.cellId).to_string(),
+                "counterparty_cell": if p.counterpartyCellId.is_zero() { serde_json::Value::Null } else { RoleId(p.counterpartyCellId).to_string().into() },
+                "counterparty_account": p.counterpartyAccount, "status": status, "terms_uri": p.termsURI,
+            });
+            ctx.print(&v, || format!("partnership {id}: {} -> {} {}  {status}  {}\n", RoleId(p.cellId), RoleId(p.counterpartyCellId), p.counterpartyAccount, p.termsURI));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! One module per command family. To add a family: a module here, a variant in `Command`, and an
+//! arm in `run`.
+use crate::ctx::Global;
+use clap::Subcommand;
+use eyre::Result;
+
+pub(crate) mod cell;
+pub(crate) mod deploy;
+pub(crate) mod devnet;
+pub(crate) mod proposal;
+pub(crate) mod role;
+pub(crate) mod state;
+pub(crate) mod task;
+pub(crate) mod treasury;
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Start anvil with the core contracts deployed; print its endpoint and dev accounts.
+    Devnet(devnet::Args),
+    /// Deploy the core contracts (where absent) and a DAO from a design file.
+    Deploy(deploy::Args),
+    /// Cells: list, show, create, phase, state documents, decisions, partnerships.
+    #[command(subcommand)]
+    Cell(cell::Cmd),
+    /// Roles: list, show, claim, mint, revoke, renounce, transfer.
+    #[command(subcommand)]
+    Role(role::Cmd),
+    /// Proposals of vote-run cells: create, list, show, vote (online or signed), execute, veto, cancel.
+    #[command(subcommand)]
+    Proposal(proposal::Cmd),
+    /// Budgets: status, set, allocate, spend, claw back, freeze.
+    #[command(subcommand)]
+    Treasury(treasury::Cmd),
+    /// Tasks: create, list, claim, submit, approve, reject, cancel.
+    #[command(subcommand)]
+    Task(task::Cmd),
+    /// The network tree read live: cells, phases, roles and wearers, budgets, decisions.
+    State(state::Args),
+}
+
+pub(crate) async fn run(command: Command, global: &Global) -> Result<()> {
+    match command {
+        Command::Devnet(a) => devnet::run(a, global).await,
+        Command::Deploy(a) => deploy::run(a, global).await,
+        Command::Cell(c) => cell::run(c, global).await,
+        Command::Role(c) => role::run(c, global).await,
+        Command::Proposal(c) => proposal::run(c, global).await,
+        Command::Treasury(c) => treasury::run(c, global).await,
+        Command::Task(c) => task::run(c, global).await,
+        Command::State(a) => state::run(a, global).await,
+    }
+}

@@ -1,0 +1,476 @@
+//! `daoctl proposal ...`: proposals of vote-run cells through the CellGovernor.
+use crate::ctx::{Ctx, Global, fmt_amount, parse_amount, parse_token};
+use alloy::{
+    dyn_abi::{DynSolType, JsonAbiExt},
+    json_abi::Function,
+    primitives::{Address, B256, Bytes, U256, keccak256},
+    providers::Provider,
+    rpc::types::{Filter, Log},
+    signers::Signer,
+    sol_types::{SolCall, SolEvent, SolStruct, eip712_domain},
+};
+use clap::Subcommand;
+use dao_bindings::{ICellGovernor, ICellRegistry, IRoles, ITreasury, RoleId};
+use dao_deploy::design::{Phase, state_key};
+use eyre::{Result, WrapErr, bail, eyre};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::path::PathBuf;
+
+alloy::sol! {
+    /// The governor's EIP-712 ballot.
+    struct Ballot {
+        uint256 proposalId;
+        uint8 support;
+        address voter;
+        uint256 nonce;
+        uint256 deadline;
+        string reason;
+    }
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum Support {
+    Against,
+    For,
+    Abstain,
+}
+
+impl Support {
+    fn as_u8(self) -> u8 {
+        match self {
+            Self::Against => 0,
+            Self::For => 1,
+            Self::Abstain => 2,
+        }
+    }
+}
+
+/// Typed actions a proposal can carry; each flag may repeat. They run in the order listed here.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct ActionArgs {
+    /// Token for budget actions: `eth` or an ERC-20 address.
+    #[arg(long, default_value = "eth")]
+    token: String,
+    /// Set a child cell's budget: CELL=AMOUNT[/PERIOD_DAYS] (e.g. events=2ether/30).
+    #[arg(long = "set-budget", value_name = "CELL=AMOUNT")]
+    set_budget: Vec<String>,
+    /// Hand part of this cell's budget to a child: CELL=AMOUNT.
+    #[arg(long = "allocate", value_name = "CELL=AMOUNT")]
+    allocate: Vec<String>,
+    /// Pay from this cell's budget: ADDRESS=AMOUNT.
+    #[arg(long = "spend", value_name = "ADDRESS=AMOUNT")]
+    spend: Vec<String>,
+    /// Create a child cell: NAME[=ADMIN] (admin default: this cell's executor).
+    #[arg(long = "create-cell", value_name = "NAME[=ADMIN]")]
+    create_cell: Vec<String>,
+    /// Grant a role: ROLE=ADDRESS.
+    #[arg(long = "mint-role", value_name = "ROLE=ADDRESS")]
+    mint_role: Vec<String>,
+    /// Write a state document of this cell: KEY=URI.
+    #[arg(long = "set-state", value_name = "KEY=URI")]
+    set_state: Vec<String>,
+    /// Move a cell's phase: CELL=PHASE.
+    #[arg(long = "set-phase", value_name = "CELL=PHASE")]
+    set_phase: Vec<String>,
+    /// Any call: "TARGET SIGNATURE ARG..." e.g. "0xabc.. transfer(address,uint256) 0xdef.. 100".
+    #[arg(long = "call", value_name = "\"TARGET SIG ARGS\"")]
+    call: Vec<String>,
+    /// Raw calldata: TARGET:0xDATA[:VALUE_WEI].
+    #[arg(long = "raw", value_name = "TARGET:DATA")]
+    raw: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Cmd {
+    /// Propose actions in a vote-run cell (members of its electorate).
+    #[command(after_help = "Examples:
+  daoctl proposal create --cell community --description 'Fund events' \\
+      --set-budget events=2ether --allocate events=1ether --dev-account 3
+  daoctl proposal create --cell community --description 'Pay the venue' --spend 0xabc..=0.5ether
+  daoctl proposal create --cell community --description 'Raw' --call '0xabc.. setValue(uint256) 42'")]
+    Create {
+        #[arg(long)]
+        cell: String,
+        #[arg(long)]
+        description: String,
+        /// Where the full text lives (default: the description itself).
+        #[arg(long)]
+        uri: Option<String>,
+        #[command(flatten)]
+        actions: ActionArgs,
+    },
+    /// Proposals of a cell (or of every vote-run cell in the record).
+    List {
+        #[arg(long)]
+        cell: Option<String>,
+    },
+    /// One proposal: actions, state, votes, timepoints.
+    Show { id: U256 },
+    /// Vote now.
+    #[command(after_help = "Example:\n  daoctl proposal vote 0x12ab.. for --reason 'good use of funds' --dev-account 3")]
+    Vote {
+        id: U256,
+        support: Support,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Sign a ballot offline (EIP-712); prints it as JSON for `submit-vote`.
+    #[command(after_help = "Example:\n  daoctl proposal sign 0x12ab.. for --keystore voter.json > ballot.json")]
+    Sign {
+        id: U256,
+        support: Support,
+        #[arg(long, default_value = "")]
+        reason: String,
+        /// Seconds the signature stays valid.
+        #[arg(long, default_value_t = 86_400)]
+        valid_for: u64,
+        /// The voter's governor nonce (read from the chain when omitted).
+        #[arg(long)]
+        nonce: Option<U256>,
+    },
+    /// Submit a signed ballot (anyone may pay the gas).
+    #[command(after_help = "Example:\n  daoctl proposal submit-vote ballot.json --dev-account 0")]
+    SubmitVote { ballot: PathBuf },
+    /// Execute a passed proposal after its delay.
+    Execute { id: U256 },
+    /// Veto a passed proposal during its delay (the parent cell's admin).
+    Veto { id: U256 },
+    /// Cancel (the proposer while pending, or the parent's admin before execution).
+    Cancel { id: U256 },
+}
+
+/// A signed ballot as `sign` writes it.
+#[derive(Debug, Serialize, Deserialize)]
+struct SignedBallot {
+    governor: Address,
+    chain_id: u64,
+    proposal: U256,
+    support: u8,
+    voter: Address,
+    nonce: U256,
+    deadline: U256,
+    reason: String,
+    signature: Bytes,
+}
+
+const STATES: [&str; 8] = ["pending", "active", "canceled", "defeated", "succeeded", "executable", "vetoed", "executed"];
+
+fn split_pair<'a>(flag: &str, s: &'a str) -> Result<(&'a str, &'a str)> {
+    s.split_once('=').ok_or_else(|| eyre!("--{flag} `{s}`: expected LEFT=RIGHT"))
+}
+
+async fn build_actions(ctx: &Ctx, cell: U256, a: &ActionArgs) -> Result<Vec<ICellGovernor::Action>> {
+    let token = parse_token(&a.token).map_err(|e| eyre!("--token: {e}"))?;
+    let treasury = ctx.contract("Treasury")?;
+    let registry = ctx.contract("CellRegistry")?;
+    let roles = ctx.contract("Roles")?;
+    let governor = ctx.contract("CellGovernor")?;
+    let mut out = Vec::new();
+    let act = |target: Address, data: Vec<u8>| ICellGovernor::Action { target, value: U256::ZERO, data: data.into() };
+    let now = ctx.provider.get_block_by_number(alloy::eips::BlockNumberOrTag::Latest).await?.map(|b| b.header.timestamp).unwrap_or(0);
+    for s in &a.set_budget {
+        let (c, rest) = split_pair("set-budget", s)?;
+        let (amount, days) = rest.split_once('/').unwrap_or((rest, "30"));
+        let amount = parse_amount(amount).map_err(|e| eyre!("--set-budget: {e}"))?;
+        let days: u64 = days.parse().map_err(|_| eyre!("--set-budget `{s}`: expected a period in days after /"))?;
+        let call = ITreasury::setBudgetCall {
+            cellId: ctx.cell(c)?,
+            token,
+            amount,
+            period: U256::from(days * 86_400),
+            start: U256::from(now),
+            expiry: U256::ZERO,
+        };
+        out.push(act(treasury, call.abi_encode()));
+    }
+    for s in &a.allocate {
+        let (c, amount) = split_pair("allocate", s)?;
+        let amount = parse_amount(amount).map_err(|e| eyre!("--allocate: {e}"))?;
+        let call = ITreasury::subAllocateCall { parentCellId: cell, childCellId: ctx.cell(c)?, token, amount };
+        out.push(act(treasury, call.abi_encode()));
+    }
+    for s in &a.spend {
+        let (to, amount) = split_pair("spend", s)?;
+        let to: Address = to.parse().map_err(|_| eyre!("--spend `{s}`: expected ADDRESS=AMOUNT"))?;
+        let amount = parse_amount(amount).map_err(|e| eyre!("--spend: {e}"))?;
+        let call = ITreasury::spendCall { cellId: cell, token, to, amount, memoURI: String::new(), r#ref: B256::ZERO };
+        out.push(act(treasury, call.abi_encode()));
+    }
+    for s in &a.create_cell {
+        let (name, admin) = match s.split_once('=') {
+            Some((n, a)) => (n, a.parse::<Address>().map_err(|_| eyre!("--create-cell `{s}`: expected NAME=ADMIN"))?),
+            None => (s.as_str(), ICellGovernor::new(governor, &ctx.provider).executorOf(cell).call().await?),
+        };
+        let call = ICellRegistry::createCellCall {
+            parentCellId: cell,
+            name: name.to_owned(),
+            scale: 0,
+            phase: Phase::Formation.as_u8(),
+            admin,
+            members: vec![],
+        };
+        out.push(act(registry, call.abi_encode()));
+    }
+    for s in &a.mint_role {
+        let (role, wearer) = split_pair("mint-role", s)?;
+        let wearer: Address = wearer.parse().map_err(|_| eyre!("--mint-role `{s}`: expected ROLE=ADDRESS"))?;
+        let call = IRoles::mintRoleCall { roleId: ctx.role(role)?, wearer, expiry: 0 };
+        out.push(act(roles, call.abi_encode()));
+    }
+    for s in &a.set_state {
+        let (key, uri) = split_pair("set-state", s)?;
+        let call = ICellRegistry::setStateCall {
+            cellId: cell,
+            key: state_key(key),
+            uri: uri.to_owned(),
+            contentHash: keccak256(uri.as_bytes()),
+        };
+        out.push(act(registry, call.abi_encode()));
+    }
+    for s in &a.set_phase {
+        let (c, phase) = split_pair("set-phase", s)?;
+        let phase: Phase = phase.parse().map_err(|e| eyre!("--set-phase: {e}"))?;
+        let call = ICellRegistry::setPhaseCall { cellId: ctx.cell(c)?, phase: phase.as_u8() };
+        out.push(act(registry, call.abi_encode()));
+    }
+    for s in &a.call {
+        let mut parts = s.split_whitespace();
+        let (Some(target), Some(sig)) = (parts.next(), parts.next()) else {
+            bail!("--call `{s}`: expected \"TARGET SIGNATURE ARG...\"");
+        };
+        let target: Address = target.parse().map_err(|_| eyre!("--call `{s}`: bad target address"))?;
+        let f = Function::parse(sig).map_err(|e| eyre!("--call `{s}`: bad signature: {e}"))?;
+        let args: Vec<&str> = parts.collect();
+        if args.len() != f.inputs.len() {
+            bail!("--call `{s}`: {} takes {} argument(s), got {}", f.name, f.inputs.len(), args.len());
+        }
+        let mut values = Vec::new();
+        for (p, v) in f.inputs.iter().zip(args) {
+            let ty: DynSolType = p.ty.parse().map_err(|e| eyre!("--call: type {}: {e}", p.ty))?;
+            values.push(ty.coerce_str(v).map_err(|e| eyre!("--call: argument `{v}` as {}: {e}", p.ty))?);
+        }
+        let data = f.abi_encode_input(&values).map_err(|e| eyre!("--call: {e}"))?;
+        out.push(act(target, data));
+    }
+    for s in &a.raw {
+        let mut parts = s.splitn(3, ':');
+        let (Some(target), Some(data)) = (parts.next(), parts.next()) else {
+            bail!("--raw `{s}`: expected TARGET:0xDATA[:VALUE]");
+        };
+        let value = parts.next().map(parse_amount).transpose().map_err(|e| eyre!("--raw value: {e}"))?.unwrap_or_default();
+        out.push(ICellGovernor::Action {
+            target: target.parse().map_err(|_| eyre!("--raw `{s}`: bad target"))?,
+            value,
+            data: data.parse().map_err(|_| eyre!("--raw `{s}`: bad hex data"))?,
+        });
+    }
+    if out.is_empty() {
+        bail!("a proposal needs at least one action (--set-budget, --allocate, --spend, --create-cell, --mint-role, --set-state, --set-phase, --call, --raw)");
+    }
+    Ok(out)
+}
+
+/// The ProposalCreated event of `id` (actions, uri and description hash live there).
+async fn created(ctx: &Ctx, governor: Address, id: U256) -> Result<ICellGovernor::ProposalCreated> {
+    let filter = Filter::new()
+        .address(governor)
+        .event_signature(ICellGovernor::ProposalCreated::SIGNATURE_HASH)
+        .topic1(B256::from(id))
+        .from_block(0u64);
+    let logs = ctx.provider.get_logs(&filter).await?;
+    let log = logs.first().ok_or_else(|| eyre!("no proposal {id:#x} on this governor"))?;
+    Ok(log.log_decode::<ICellGovernor::ProposalCreated>()?.inner.data)
+}
+
+fn describe_action(ctx: &Ctx, a: &ICellGovernor::Action) -> String {
+    let data = a.data.as_ref();
+    if let Ok(c) = ITreasury::setBudgetCall::abi_decode(data) {
+        return format!("set budget of {} to {} {}", ctx.cell_name(c.cellId), fmt_amount(c.amount), token_name(c.token));
+    }
+    if let Ok(c) = ITreasury::subAllocateCall::abi_decode(data) {
+        return format!("allocate {} {} to {}", fmt_amount(c.amount), token_name(c.token), ctx.cell_name(c.childCellId));
+    }
+    if let Ok(c) = ITreasury::spendCall::abi_decode(data) {
+        return format!("spend {} {} to {}", fmt_amount(c.amount), token_name(c.token), c.to);
+    }
+    if let Ok(c) = ICellRegistry::createCellCall::abi_decode(data) {
+        return format!("create cell {} (admin {})", c.name, c.admin);
+    }
+    if let Ok(c) = IRoles::mintRoleCall::abi_decode(data) {
+        return format!("mint role {} to {}", ctx.role_name(c.roleId), c.wearer);
+    }
+    if let Ok(c) = ICellRegistry::setStateCall::abi_decode(data) {
+        return format!("write {} = {}", dao_deploy::design::state_key_name(c.key), c.uri);
+    }
+    if let Ok(c) = ICellRegistry::setPhaseCall::abi_decode(data) {
+        return format!("set phase of {} to {}", ctx.cell_name(c.cellId), super::cell::phase_name(c.phase));
+    }
+    format!("call {} with {} (value {})", a.target, a.data, a.value)
+}
+
+fn token_name(t: Address) -> String {
+    if t.is_zero() { "ETH".into() } else { t.to_string() }
+}
+
+pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
+    let ctx = Ctx::connect(global).await?;
+    let governor = ctx.contract("CellGovernor")?;
+    let gov = ICellGovernor::new(governor, &ctx.provider);
+    match cmd {
+        Cmd::Create { cell, description, uri, actions } => {
+            let id = ctx.cell(&cell)?;
+            let actions = build_actions(&ctx, id, &actions).await?;
+            let call = ICellGovernor::proposeCall {
+                cellId: id,
+                actions,
+                uri: uri.unwrap_or_else(|| description.clone()),
+                descriptionHash: keccak256(description.as_bytes()),
+            };
+            let receipt = ctx.call(&format!("propose in {cell}: {description}"), governor, call.abi_encode()).await?;
+            let log = receipt.decoded_log::<ICellGovernor::ProposalCreated>().ok_or_else(|| eyre!("no ProposalCreated"))?;
+            ctx.print(
+                &json!({"proposal": format!("{:#x}", log.proposalId), "snapshot": log.snapshot, "vote_end": log.voteEnd}),
+                || format!("{:#x}\n", log.proposalId),
+            );
+        }
+        Cmd::List { cell } => {
+            let mut filter = Filter::new()
+                .address(governor)
+                .event_signature(ICellGovernor::ProposalCreated::SIGNATURE_HASH)
+                .from_block(0u64);
+            if let Some(c) = &cell {
+                filter = filter.topic2(B256::from(ctx.cell(c)?));
+            }
+            let logs: Vec<Log> = ctx.provider.get_logs(&filter).await?;
+            let mut rows = Vec::new();
+            for log in logs {
+                let p = log.log_decode::<ICellGovernor::ProposalCreated>()?.inner.data;
+                let state = gov.state(p.proposalId).call().await?;
+                let votes = gov.proposalVotes(p.proposalId).call().await?;
+                rows.push(json!({
+                    "proposal": format!("{:#x}", p.proposalId), "cell": ctx.cell_name(p.cellId), "proposer": p.proposer,
+                    "description": p.uri, "state": STATES.get(state as usize).copied().unwrap_or("?"),
+                    "for": votes.forVotes.to_string(), "against": votes.againstVotes.to_string(), "abstain": votes.abstainVotes.to_string(),
+                }));
+            }
+            ctx.print(&json!(rows), || {
+                let mut s = String::new();
+                for r in &rows {
+                    s += &format!(
+                        "{}  {:<10} {:<10} for {} against {} abstain {}  {}\n",
+                        r["proposal"].as_str().unwrap_or(""),
+                        r["cell"].as_str().unwrap_or(""),
+                        r["state"].as_str().unwrap_or(""),
+                        r["for"].as_str().unwrap_or(""),
+                        r["against"].as_str().unwrap_or(""),
+                        r["abstain"].as_str().unwrap_or(""),
+                        r["description"].as_str().unwrap_or("")
+                    );
+                }
+                if rows.is_empty() {
+                    s += "no proposals\n";
+                }
+                s
+            });
+        }
+        Cmd::Show { id } => {
+            let p = created(&ctx, governor, id).await?;
+            let state = gov.state(id).call().await?;
+            let votes = gov.proposalVotes(id).call().await?;
+            let t = gov.proposalTimepoints(id).call().await?;
+            let q = gov.quorum(id).call().await?;
+            let actions: Vec<String> = p.actions.iter().map(|a| describe_action(&ctx, a)).collect();
+            let v = json!({
+                "proposal": format!("{id:#x}"), "cell": ctx.cell_name(p.cellId), "proposer": p.proposer, "description": p.uri,
+                "state": STATES.get(state as usize).copied().unwrap_or("?"), "actions": actions,
+                "votes": {"for": votes.forVotes.to_string(), "against": votes.againstVotes.to_string(), "abstain": votes.abstainVotes.to_string(), "participation": votes.participation.to_string()},
+                "quorum": {"required": q.required.to_string(), "electorate": q.electorate.to_string()},
+                "snapshot": t.snapshot.to_string(), "vote_end": t.voteEnd.to_string(), "executable_from": t.executableFrom.to_string(),
+            });
+            ctx.print(&v, || {
+                let mut s = format!(
+                    "proposal {id:#x}\n  cell {}  proposer {}  state {}\n  {}\n",
+                    v["cell"].as_str().unwrap_or(""), p.proposer, v["state"].as_str().unwrap_or(""), p.uri
+                );
+                for a in &actions {
+                    s += &format!("  - {a}\n");
+                }
+                s += &format!(
+                    "  votes: for {} against {} abstain {} (quorum {} of {})\n  blocks: snapshot {} vote end {} executable from {}\n",
+                    votes.forVotes, votes.againstVotes, votes.abstainVotes, q.required, q.electorate, t.snapshot, t.voteEnd, t.executableFrom
+                );
+                s
+            });
+        }
+        Cmd::Vote { id, support, reason } => {
+            let data = match reason {
+                Some(r) => ICellGovernor::castVoteWithReasonCall { proposalId: id, support: support.as_u8(), reason: r }.abi_encode(),
+                None => ICellGovernor::castVoteCall { proposalId: id, support: support.as_u8() }.abi_encode(),
+            };
+            ctx.call(&format!("vote {support:?} on {id:#x}").to_lowercase(), governor, data).await?;
+        }
+        Cmd::Sign { id, support, reason, valid_for, nonce } => {
+            let signer = ctx.signer.clone().ok_or_else(|| eyre!("sign needs a key (--keystore, $DAOCTL_PRIVATE_KEY or --dev-account)"))?;
+            let voter = signer.address();
+            let nonce = match nonce {
+                Some(n) => n,
+                None => gov.nonces(voter).call().await?,
+            };
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+            let chain_block_time = ctx.provider.get_block_by_number(alloy::eips::BlockNumberOrTag::Latest).await?.map(|b| b.header.timestamp).unwrap_or(now);
+            let deadline = U256::from(chain_block_time.max(now) + valid_for);
+            let ballot = Ballot { proposalId: id, support: support.as_u8(), voter, nonce, deadline, reason: reason.clone() };
+            let domain = eip712_domain! { name: "CellGovernor", version: "1", chain_id: ctx.chain_id, verifying_contract: governor, };
+            let hash = ballot.eip712_signing_hash(&domain);
+            let signature = signer.sign_hash(&hash).await?;
+            let signed = SignedBallot {
+                governor,
+                chain_id: ctx.chain_id,
+                proposal: id,
+                support: support.as_u8(),
+                voter,
+                nonce,
+                deadline,
+                reason,
+                signature: signature.as_bytes().to_vec().into(),
+            };
+            println!("{}", serde_json::to_string_pretty(&signed)?);
+        }
+        Cmd::SubmitVote { ballot } => {
+            let text = std::fs::read_to_string(&ballot).wrap_err_with(|| format!("reading {}", ballot.display()))?;
+            let b: SignedBallot = serde_json::from_str(&text).wrap_err("not a ballot written by `daoctl proposal sign`")?;
+            if b.governor != governor || b.chain_id != ctx.chain_id {
+                bail!("the ballot is for governor {} on chain {}, not this deployment", b.governor, b.chain_id);
+            }
+            let call = ICellGovernor::castVoteBySigCall {
+                proposalId: b.proposal,
+                support: b.support,
+                voter: b.voter,
+                nonce: b.nonce,
+                deadline: b.deadline,
+                reason: b.reason,
+                signature: b.signature,
+            };
+            ctx.call(&format!("submit {}'s signed vote on {:#x}", b.voter, b.proposal), governor, call.abi_encode()).await?;
+        }
+        Cmd::Execute { id } => {
+            let p = created(&ctx, governor, id).await?;
+            let value: U256 = p.actions.iter().map(|a| a.value).sum();
+            let call = ICellGovernor::executeCall { proposalId: id, actions: p.actions, uri: p.uri, descriptionHash: p.descriptionHash };
+            let tx = alloy::rpc::types::TransactionRequest::default()
+                .to(governor)
+                .input(call.abi_encode().into())
+                .value(value);
+            ctx.send(&format!("execute {id:#x}"), tx).await?;
+        }
+        Cmd::Veto { id } => {
+            ctx.call(&format!("veto {id:#x}"), governor, ICellGovernor::vetoCall { proposalId: id }.abi_encode()).await?;
+        }
+        Cmd::Cancel { id } => {
+            ctx.call(&format!("cancel {id:#x}"), governor, ICellGovernor::cancelCall { proposalId: id }.abi_encode()).await?;
+        }
+    }
+    let _ = RoleId::default();
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! `daoctl role ...`
+use crate::ctx::{Ctx, Global};
+use alloy::{
+    primitives::{Address, U256},
+    providers::Provider,
+    rpc::types::Filter,
+    sol_types::{SolCall, SolEvent},
+};
+use clap::Subcommand;
+use dao_bindings::{IRoles, RoleId};
+use eyre::Result;
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Cmd {
+    /// The roles of a cell (admin, member, and the admin's other children) with their wearers.
+    #[command(after_help = "Example:\n  daoctl role list events")]
+    List { cell: String },
+    /// One role: definition, supply, wearers.
+    #[command(after_help = "Example:\n  daoctl role show events.contributor --json")]
+    Show { role: String },
+    /// Take a claimable role (the signer must be eligible).
+    #[command(after_help = "Example:\n  daoctl role claim events.contributor --dev-account 6")]
+    Claim { role: String },
+    /// Grant a role (admins).
+    #[command(after_help = "Example:\n  daoctl role mint operations.treasurer 0xabc.. --expiry 1767225600")]
+    Mint {
+        role: String,
+        wearer: Address,
+        /// Unix time the grant ends (0: no term).
+        #[arg(long, default_value_t = 0)]
+        expiry: u64,
+    },
+    /// Take a role from a wearer (admins or the eligibility module).
+    Revoke { role: String, wearer: Address },
+    /// Give up a role the signer wears.
+    Renounce { role: String },
+    /// Move a grant between accounts (admins; mutable and top roles).
+    Transfer { role: String, from: Address, to: Address },
+}
+
+/// Accounts that wear each of `roles` now: candidates from RoleMinted/RoleTransferred events,
+/// confirmed by a live `isWearerOfHat` (eligibility and expiry can change without an event).
+pub(crate) async fn wearers(ctx: &Ctx, roles_addr: Address, roles: &[U256]) -> Result<BTreeMap<U256, Vec<Address>>> {
+    let contract = IRoles::new(roles_addr, &ctx.provider);
+    let filter = Filter::new()
+        .address(roles_addr)
+        .event_signature(vec![IRoles::RoleMinted::SIGNATURE_HASH, IRoles::RoleTransferred::SIGNATURE_HASH])
+        .from_block(0u64);
+    let logs = ctx.provider.get_logs(&filter).await?;
+    let wanted: BTreeSet<U256> = roles.iter().copied().collect();
+    let mut candidates: BTreeMap<U256, BTreeSet<Address>> = BTreeMap::new();
+    for log in logs {
+        if let Ok(m) = log.log_decode::<IRoles::RoleMinted>() {
+            let d = m.inner.data;
+            if wanted.contains(&d.roleId) {
+                candidates.entry(d.roleId).or_default().insert(d.wearer);
+            }
+        } else if let Ok(t) = log.log_decode::<IRoles::RoleTransferred>() {
+            let d = t.inner.data;
+            if wanted.contains(&d.roleId) {
+                candidates.entry(d.roleId).or_default().insert(d.to);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for role in roles {
+        let mut now = Vec::new();
+        for a in candidates.get(role).into_iter().flatten() {
+            if contract.isWearerOfHat(*a, *role).call().await? {
+                now.push(*a);
+            }
+        }
+        out.insert(*role, now);
+    }
+    Ok(out)
+}
+
+/// The admin role, then its direct children (member role first).
+pub(crate) async fn roles_of_cell(ctx: &Ctx, roles_addr: Address, cell: U256) -> Result<Vec<U256>> {
+    let contract = IRoles::new(roles_addr, &ctx.provider);
+    let view = contract.viewRole(cell).call().await?;
+    let mut out = vec![cell];
+    for i in 1..=view.lastChildIndex {
+        out.push(RoleId(cell).child(i).0);
+    }
+    Ok(out)
+}
+
+async fn describe(ctx: &Ctx, roles_addr: Address, role: U256, wearers: &[Address]) -> Result<serde_json::Value> {
+    let contract = IRoles::new(roles_addr, &ctx.provider);
+    let v = contract.viewRole(role).call().await?;
+    Ok(json!({
+        "role": RoleId(role).to_string(), "name": ctx.role_name(role), "details": v.details,
+        "supply": v.supply, "max_supply": v.maxSupply, "claimable": v.claimable, "mutable": v.mutable_,
+        "active": v.active, "eligibility": v.eligibility, "toggle": v.toggle, "wearers": wearers,
+    }))
+}
+
+pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
+    let ctx = Ctx::connect(global).await?;
+    let roles_addr = ctx.contract("Roles")?;
+    let send = |call: Vec<u8>| call;
+    match cmd {
+        Cmd::List { cell } => {
+            let id = ctx.cell(&cell)?;
+            let ids = roles_of_cell(&ctx, roles_addr, id).await?;
+            let w = wearers(&ctx, roles_addr, &ids).await?;
+            let mut rows = Vec::new();
+            for r in &ids {
+                rows.push(describe(&ctx, roles_addr, *r, &w[r]).await?);
+            }
+            ctx.print(&json!(rows), || {
+                let mut s = format!("{:<10} {:<24} {:>6} {:>9} {:<9} WEARERS\n", "ROLE", "NAME", "SUPPLY", "MAX", "CLAIMABLE");
+                for r in &rows {
+                    s += &format!(
+                        "{:<10} {:<24} {:>6} {:>9} {:<9} {}\n",
+                        r["role"].as_str().unwrap_or(""),
+                        r["name"].as_str().unwrap_or(""),
+                        r["supply"],
+                        r["max_supply"],
+                        r["claimable"],
+                        r["wearers"].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(" ")).unwrap_or_default()
+                    );
+                }
+                s
+            });
+        }
+        Cmd::Show { role } => {
+            let id = ctx.role(&role)?;
+            let w = wearers(&ctx, roles_addr, &[id]).await?;
+            let v = describe(&ctx, roles_addr, id, &w[&id]).await?;
+            ctx.print(&v, || {
+                format!(
+                    "role {} ({})\n  details: {}\n  supply {}/{}  claimable {}  mutable {}  active {}\n  wearers: {}\n",
+                    v["role"].as_str().unwrap_or(""),
+                    v["name"].as_str().unwrap_or(""),
+                    v["details"].as_str().unwrap_or(""),
+                    v["supply"],
+                    v["max_supply"],
+                    v["claimable"],
+                    v["mutable"],
+                    v["active"],
+                    v["wearers"]
+                )
+            });
+        }
+        Cmd::Claim { role } => {
+            let id = ctx.role(&role)?;
+            ctx.call(&format!("claim {role}"), roles_addr, send(IRoles::claimRoleCall { roleId: id }.abi_encode())).await?;
+        }
+        Cmd::Mint { role, wearer, expiry } => {
+            let id = ctx.role(&role)?;
+            let call = IRoles::mintRoleCall { roleId: id, wearer, expiry };
+            ctx.call(&format!("mint {role} to {wearer}"), roles_addr, call.abi_encode()).await?;
+        }
+        Cmd::Revoke { role, wearer } => {
+            let id = ctx.role(&role)?;
+            let call = IRoles::revokeRoleCall { roleId: id, wearer };
+            ctx.call(&format!("revoke {role} from {wearer}"), roles_addr, call.abi_encode()).await?;
+        }
+        Cmd::Renounce { role } => {
+            let id = ctx.role(&role)?;
+            ctx.call(&format!("renounce {role}"), roles_addr, IRoles::renounceRoleCall { roleId: id }.abi_encode()).await?;
+        }
+        Cmd::Transfer { role, from, to } => {
+            let id = ctx.role(&role)?;
+            let call = IRoles::transferRoleCall { roleId: id, from, to };
+            ctx.call(&format!("transfer {role} from {from} to {to}"), roles_addr, call.abi_encode()).await?;
+        }
+    }
+    Ok(())
+}

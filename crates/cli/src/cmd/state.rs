@@ -1,0 +1,143 @@
+//! `daoctl state`: the network tree read live from the chain.
+use crate::ctx::{Ctx, Global, fmt_amount};
+use alloy::{
+    primitives::{Address, B256, U256},
+    providers::Provider,
+    rpc::types::Filter,
+    sol_types::SolEvent,
+};
+use dao_bindings::{ICellGovernor, ICellRegistry, ITreasury, RoleId};
+use dao_deploy::design::state_key_name;
+use eyre::Result;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  daoctl state\n  daoctl state --json > network.json")]
+pub(crate) struct Args {
+    /// Budgets in this token (`eth` or an ERC-20 address).
+    #[arg(long, default_value = "eth")]
+    token: String,
+}
+
+pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
+    let ctx = Ctx::connect(global).await?;
+    let token = crate::ctx::parse_token(&args.token).map_err(|e| eyre::eyre!("{e}"))?;
+    let registry = ctx.contract("CellRegistry")?;
+    let roles = ctx.contract("Roles")?;
+    let treasury = ctx.contract("Treasury")?;
+    let governor = ctx.contract("CellGovernor")?;
+    let reg = ICellRegistry::new(registry, &ctx.provider);
+    let t = ITreasury::new(treasury, &ctx.provider);
+    let gov = ICellGovernor::new(governor, &ctx.provider);
+    let root = ctx.cell("dao")?;
+    let cells = super::cell::walk(&ctx, registry, root).await?;
+    let safe = t.safeOf(root).call().await?;
+
+    // Decisions, from the registry's events.
+    let filter = Filter::new().address(registry).event_signature(ICellRegistry::DecisionRecorded::SIGNATURE_HASH).from_block(0u64);
+    let mut decisions: BTreeMap<U256, Vec<serde_json::Value>> = BTreeMap::new();
+    for log in ctx.provider.get_logs(&filter).await? {
+        if let Ok(d) = log.log_decode::<ICellRegistry::DecisionRecorded>() {
+            let d = d.inner.data;
+            decisions.entry(d.cellId).or_default().push(json!({"index": d.index, "ref": d.r#ref, "uri": d.uri, "by": d.by}));
+        }
+    }
+
+    let mut depth: BTreeMap<U256, usize> = BTreeMap::new();
+    let mut nodes = Vec::new();
+    for c in &cells {
+        let d = if c.parent.is_zero() { 0 } else { depth.get(&c.parent).copied().unwrap_or(0) + 1 };
+        depth.insert(c.id, d);
+        let role_ids = super::role::roles_of_cell(&ctx, roles, c.id).await?;
+        let wearers = super::role::wearers(&ctx, roles, &role_ids).await?;
+        let executor = gov.executorOf(c.id).call().await?;
+        let admins = &wearers[&c.id];
+        let run_by = if admins.contains(&executor) {
+            "vote-run (its executor wears the admin role)".to_owned()
+        } else if admins.contains(&safe) && !safe.is_zero() {
+            format!("community governance (Safe {safe})")
+        } else {
+            format!("run by {}", admins.iter().map(Address::to_string).collect::<Vec<_>>().join(", "))
+        };
+        let mut role_rows = Vec::new();
+        for r in &role_ids {
+            role_rows.push(json!({"role": RoleId(*r).to_string(), "name": ctx.role_name(*r), "wearers": wearers[r]}));
+        }
+        let budget = super::treasury::budget_json(&t, c.id, token).await?;
+        let mut docs = Vec::new();
+        for k in reg.stateKeys(c.id).call().await? {
+            let doc = reg.stateOf(c.id, k).call().await?;
+            docs.push(json!({"key": state_key_name(k), "version": doc.version, "uri": doc.uri}));
+        }
+        nodes.push(json!({
+            "key": ctx.cell_name(c.id), "id": RoleId(c.id).to_string(), "name": c.name, "depth": d,
+            "phase": super::cell::phase_name(c.phase), "scale": super::cell::scale_name(c.scale), "run_by": run_by,
+            "roles": role_rows, "budget": budget, "state": docs,
+            "decisions": decisions.remove(&c.id).unwrap_or_default(),
+        }));
+    }
+    let balance = if token.is_zero() && !safe.is_zero() { ctx.provider.get_balance(safe).await? } else { U256::ZERO };
+    let v = json!({"dao": RoleId(root).to_string(), "safe": safe, "safe_balance": balance.to_string(), "cells": nodes});
+    ctx.print(&v, || render(&v));
+    let _ = B256::ZERO;
+    Ok(())
+}
+
+fn amount(v: &serde_json::Value) -> String {
+    v.as_str().and_then(|s| s.parse::<U256>().ok()).map(fmt_amount).unwrap_or_default()
+}
+
+fn short(a: &str) -> String {
+    if a.len() > 12 { format!("{}…{}", &a[..6], &a[a.len() - 4..]) } else { a.to_owned() }
+}
+
+fn render(v: &serde_json::Value) -> String {
+    let mut s = format!(
+        "DAO {}  Safe {}  balance {}\n",
+        v["dao"].as_str().unwrap_or(""),
+        v["safe"].as_str().unwrap_or(""),
+        amount(&v["safe_balance"])
+    );
+    for c in v["cells"].as_array().into_iter().flatten() {
+        let pad = "   ".repeat(c["depth"].as_u64().unwrap_or(0) as usize);
+        s += &format!(
+            "{pad}■ {} [{}] {}  phase {}  scale {}\n",
+            c["name"].as_str().unwrap_or(""),
+            c["key"].as_str().unwrap_or(""),
+            c["id"].as_str().unwrap_or(""),
+            c["phase"].as_str().unwrap_or(""),
+            c["scale"].as_str().unwrap_or("")
+        );
+        s += &format!("{pad}  {}\n", c["run_by"].as_str().unwrap_or(""));
+        for r in c["roles"].as_array().into_iter().flatten().skip(1) {
+            let w: Vec<String> = r["wearers"].as_array().into_iter().flatten().filter_map(|a| a.as_str()).map(short).collect();
+            s += &format!(
+                "{pad}  role {:<7} {:<22} {}\n",
+                r["role"].as_str().unwrap_or(""),
+                r["name"].as_str().unwrap_or(""),
+                if w.is_empty() { "-".to_owned() } else { w.join(" ") }
+            );
+        }
+        let b = &c["budget"];
+        if b["active"].as_bool() == Some(true) || b["amount"].as_str() != Some("0") {
+            s += &format!(
+                "{pad}  budget ceiling {}  received {}  spent {}  handed down {}  reserved {}  available {}{}\n",
+                amount(&b["amount"]),
+                amount(&b["received"]),
+                amount(&b["spent"]),
+                amount(&b["sub_allocated"]),
+                amount(&b["reserved"]),
+                amount(&b["available"]),
+                if b["frozen"].as_bool() == Some(true) { "  FROZEN" } else { "" }
+            );
+        }
+        for d in c["state"].as_array().into_iter().flatten() {
+            s += &format!("{pad}  state {} v{}: {}\n", d["key"].as_str().unwrap_or(""), d["version"], d["uri"].as_str().unwrap_or(""));
+        }
+        for d in c["decisions"].as_array().into_iter().flatten() {
+            s += &format!("{pad}  decision #{}: {}\n", d["index"], d["uri"].as_str().unwrap_or(""));
+        }
+    }
+    s
+}

@@ -1,0 +1,174 @@
+//! `daoctl treasury ...`: budgets in the DAO's Safe, through the Treasury module.
+use crate::ctx::{Ctx, Global, fmt_amount, parse_amount, parse_token};
+use alloy::{
+    primitives::{Address, B256, U256},
+    providers::Provider,
+    sol_types::SolCall,
+};
+use clap::Subcommand;
+use dao_bindings::{ITreasury, RoleId};
+use eyre::{Result, eyre};
+use serde_json::json;
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Cmd {
+    /// Budgets of every cell (or one) in a token, and the Safe's balance.
+    #[command(after_help = "Example:\n  daoctl treasury status --json")]
+    Status {
+        #[arg(long)]
+        cell: Option<String>,
+        #[arg(long, default_value = "eth")]
+        token: String,
+    },
+    /// Set a cell's budget terms (the parent's admin; for the DAO, community governance).
+    #[command(after_help = "Example:\n  daoctl treasury set-budget engineering 10ether --period-days 30 --dev-account 1")]
+    SetBudget {
+        cell: String,
+        amount: String,
+        #[arg(long, default_value = "eth")]
+        token: String,
+        #[arg(long, default_value_t = 30)]
+        period_days: u64,
+        #[arg(long)]
+        expires_in_days: Option<u64>,
+    },
+    /// Hand part of a cell's budget to a child (the parent's admin or treasurer).
+    #[command(after_help = "Example:\n  daoctl treasury allocate operations engineering 2ether --dev-account 2")]
+    Allocate {
+        from: String,
+        to: String,
+        amount: String,
+        #[arg(long, default_value = "eth")]
+        token: String,
+    },
+    /// Pay from a cell's budget (its admin or treasurer).
+    #[command(after_help = "Example:\n  daoctl treasury spend engineering 0xabc.. 0.5ether --memo ipfs://invoice --dev-account 2")]
+    Spend {
+        cell: String,
+        to: Address,
+        amount: String,
+        #[arg(long, default_value = "eth")]
+        token: String,
+        #[arg(long, default_value = "")]
+        memo: String,
+    },
+    /// Take back a child's unspent allocation (the parent's admin).
+    Clawback {
+        cell: String,
+        amount: String,
+        #[arg(long, default_value = "eth")]
+        token: String,
+    },
+    /// Freeze (or --unfreeze) a cell's spending (the parent's admin).
+    Freeze {
+        cell: String,
+        #[arg(long)]
+        unfreeze: bool,
+    },
+}
+
+pub(crate) async fn budget_json(t: &ITreasury::ITreasuryInstance<&alloy::providers::DynProvider>, cell: U256, token: Address) -> Result<serde_json::Value> {
+    let b = t.getBudget(cell, token).call().await?;
+    let frozen = t.isFrozen(cell).call().await?;
+    Ok(json!({
+        "amount": b.amount.to_string(), "period": b.period.to_string(), "active": b.active, "funded": b.funded,
+        "received": b.received.to_string(), "spent": b.spent.to_string(), "sub_allocated": b.subAllocated.to_string(),
+        "reserved": b.reserved.to_string(), "available": b.available.to_string(), "cap": b.cap.to_string(), "frozen": frozen,
+    }))
+}
+
+fn amount_of(v: &serde_json::Value, k: &str) -> String {
+    v[k].as_str().and_then(|s| s.parse::<U256>().ok()).map(fmt_amount).unwrap_or_default()
+}
+
+pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
+    let ctx = Ctx::connect(global).await?;
+    let treasury = ctx.contract("Treasury")?;
+    let parse = |s: &str| parse_amount(s).map_err(|e| eyre!("{e}"));
+    let token_of = |s: &str| parse_token(s).map_err(|e| eyre!("{e}"));
+    match cmd {
+        Cmd::Status { cell, token } => {
+            let token = token_of(&token)?;
+            let registry = ctx.contract("CellRegistry")?;
+            let cells: Vec<U256> = match &cell {
+                Some(c) => vec![ctx.cell(c)?],
+                None => {
+                    let root = ctx.cell("dao")?;
+                    super::cell::walk(&ctx, registry, root).await?.iter().map(|c| c.id).collect()
+                }
+            };
+            let t = ITreasury::new(treasury, &ctx.provider);
+            let dao = ctx.cell("dao")?;
+            let safe = t.safeOf(dao).call().await?;
+            let balance = if token.is_zero() { ctx.provider.get_balance(safe).await? } else { U256::ZERO };
+            let mut rows = Vec::new();
+            for c in cells {
+                let mut b = budget_json(&t, c, token).await?;
+                b["cell"] = json!(ctx.cell_name(c));
+                b["id"] = json!(RoleId(c).to_string());
+                rows.push(b);
+            }
+            let v = json!({"safe": safe, "safe_balance": balance.to_string(), "budgets": rows});
+            ctx.print(&v, || {
+                let mut s = format!("safe {safe}  balance {}\n", fmt_amount(balance));
+                s += &format!("{:<14} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}\n", "CELL", "CEILING", "RECEIVED", "SPENT", "HANDED DOWN", "RESERVED", "AVAILABLE");
+                for r in &rows {
+                    s += &format!(
+                        "{:<14} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}{}\n",
+                        r["cell"].as_str().unwrap_or(""),
+                        amount_of(r, "amount"),
+                        amount_of(r, "received"),
+                        amount_of(r, "spent"),
+                        amount_of(r, "sub_allocated"),
+                        amount_of(r, "reserved"),
+                        amount_of(r, "available"),
+                        if r["frozen"].as_bool() == Some(true) { "  FROZEN" } else { "" }
+                    );
+                }
+                s
+            });
+        }
+        Cmd::SetBudget { cell, amount, token, period_days, expires_in_days } => {
+            let now = ctx.provider.get_block_by_number(alloy::eips::BlockNumberOrTag::Latest).await?.map(|b| b.header.timestamp).unwrap_or(0);
+            let call = ITreasury::setBudgetCall {
+                cellId: ctx.cell(&cell)?,
+                token: token_of(&token)?,
+                amount: parse(&amount)?,
+                period: U256::from(period_days * 86_400),
+                start: U256::from(now),
+                expiry: U256::from(expires_in_days.map(|d| now + d * 86_400).unwrap_or(0)),
+            };
+            ctx.call(&format!("set budget of {cell} to {amount}"), treasury, call.abi_encode()).await?;
+        }
+        Cmd::Allocate { from, to, amount, token } => {
+            let call = ITreasury::subAllocateCall {
+                parentCellId: ctx.cell(&from)?,
+                childCellId: ctx.cell(&to)?,
+                token: token_of(&token)?,
+                amount: parse(&amount)?,
+            };
+            ctx.call(&format!("allocate {amount} from {from} to {to}"), treasury, call.abi_encode()).await?;
+        }
+        Cmd::Spend { cell, to, amount, token, memo } => {
+            let call = ITreasury::spendCall {
+                cellId: ctx.cell(&cell)?,
+                token: token_of(&token)?,
+                to,
+                amount: parse(&amount)?,
+                memoURI: memo,
+                r#ref: B256::ZERO,
+            };
+            ctx.call(&format!("spend {amount} from {cell} to {to}"), treasury, call.abi_encode()).await?;
+        }
+        Cmd::Clawback { cell, amount, token } => {
+            let call = ITreasury::clawbackCall { childCellId: ctx.cell(&cell)?, token: token_of(&token)?, amount: parse(&amount)? };
+            ctx.call(&format!("claw back {amount} from {cell}"), treasury, call.abi_encode()).await?;
+        }
+        Cmd::Freeze { cell, unfreeze } => {
+            let call = ITreasury::setFrozenCall { cellId: ctx.cell(&cell)?, frozen: !unfreeze };
+            let what = if unfreeze { "unfreeze" } else { "freeze" };
+            ctx.call(&format!("{what} {cell}"), treasury, call.abi_encode()).await?;
+        }
+    }
+    Ok(())
+}

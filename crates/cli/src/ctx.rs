@@ -1,0 +1,300 @@
+//! What every command needs: the chain, the signer, the deployment record, and helpers to resolve
+//! cells and roles by name and to send transactions with readable errors.
+use alloy::{
+    network::{EthereumWallet, TransactionBuilder},
+    primitives::{Address, B256, U256},
+    providers::{DynProvider, Provider, ProviderBuilder},
+    rpc::types::{TransactionReceipt, TransactionRequest},
+    signers::local::PrivateKeySigner,
+};
+use clap::Args;
+use dao_bindings::RoleId;
+use dao_deploy::{Record, dev};
+use eyre::{Result, WrapErr, bail, eyre};
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+/// Options every command takes.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct Global {
+    /// JSON-RPC endpoint [env: DAOCTL_RPC_URL, then ETH_RPC_URL; default http://127.0.0.1:8545]
+    #[arg(long, global = true)]
+    pub rpc_url: Option<String>,
+    /// The DAO: its name in deployments/<chain-id>/ (the only one there when omitted).
+    #[arg(long, global = true, env = "DAOCTL_DAO")]
+    pub dao: Option<String>,
+    /// Directory of deployment records.
+    #[arg(long, global = true, env = "DAOCTL_DEPLOYMENTS", default_value = "deployments")]
+    pub deployments: PathBuf,
+    /// Print reads as JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(flatten)]
+    pub keys: Keys,
+}
+
+/// Where the signing key comes from (first that is given).
+#[derive(Debug, Clone, Args)]
+pub(crate) struct Keys {
+    /// Foundry keystore file (e.g. ~/.foundry/keystores/alice); password prompted unless --password-file.
+    #[arg(long, global = true, env = "DAOCTL_KEYSTORE")]
+    pub keystore: Option<PathBuf>,
+    /// File holding the keystore's password.
+    #[arg(long, global = true, env = "DAOCTL_PASSWORD_FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Name of an environment variable holding a hex private key.
+    #[arg(long, global = true, default_value = "DAOCTL_PRIVATE_KEY")]
+    pub private_key_env: String,
+    /// On a dev chain (anvil): use dev account N of anvil's default mnemonic.
+    #[arg(long, global = true, env = "DAOCTL_DEV_ACCOUNT")]
+    pub dev_account: Option<usize>,
+}
+
+impl Keys {
+    /// The signer, if any key source is given. `chain_id` gates dev accounts to dev chains.
+    pub(crate) fn signer(&self, chain_id: u64) -> Result<Option<PrivateKeySigner>> {
+        if let Some(path) = &self.keystore {
+            let password = match &self.password_file {
+                Some(f) => std::fs::read_to_string(f)
+                    .wrap_err_with(|| format!("reading password file {}", f.display()))?
+                    .trim_end_matches(['\r', '\n'])
+                    .to_owned(),
+                None => rpassword::prompt_password(format!("password for {}: ", path.display()))?,
+            };
+            let signer = PrivateKeySigner::decrypt_keystore(path, password)
+                .map_err(|e| eyre!("cannot open keystore {}: {e}", path.display()))?;
+            return Ok(Some(signer));
+        }
+        if let Ok(key) = std::env::var(&self.private_key_env) {
+            let signer: PrivateKeySigner =
+                key.trim().parse().map_err(|_| eyre!("${} is not a hex private key", self.private_key_env))?;
+            return Ok(Some(signer));
+        }
+        if let Some(i) = self.dev_account {
+            if !dev::is_dev_chain(chain_id) {
+                bail!("--dev-account works only on a dev chain (chain id 31337 or 1337), this is {chain_id}");
+            }
+            return Ok(Some(dev::signer(i).ok_or_else(|| eyre!("--dev-account: expected 0..=9"))?));
+        }
+        Ok(None)
+    }
+}
+
+pub(crate) fn rpc_url(global: &Global) -> String {
+    global
+        .rpc_url
+        .clone()
+        .or_else(|| std::env::var("DAOCTL_RPC_URL").ok())
+        .or_else(|| std::env::var("ETH_RPC_URL").ok())
+        .unwrap_or_else(|| "http://127.0.0.1:8545".to_owned())
+}
+
+/// A connected client.
+pub(crate) struct Ctx {
+    pub provider: DynProvider,
+    pub signer: Option<PrivateKeySigner>,
+    pub chain_id: u64,
+    pub json: bool,
+    pub global: Global,
+    record: std::result::Result<Record, String>,
+}
+
+impl Ctx {
+    pub(crate) async fn connect(global: &Global) -> Result<Self> {
+        let url = rpc_url(global);
+        let parsed = url.parse().wrap_err_with(|| format!("bad rpc url `{url}`"))?;
+        let reader = ProviderBuilder::new().connect_http(parsed).erased();
+        let chain_id =
+            reader.get_chain_id().await.wrap_err_with(|| format!("cannot reach the chain at {url}"))?;
+        let signer = global.keys.signer(chain_id)?;
+        let provider = match &signer {
+            Some(s) => ProviderBuilder::new()
+                .wallet(EthereumWallet::from(s.clone()))
+                .connect_http(url.parse().wrap_err("rpc url")?)
+                .erased(),
+            None => reader,
+        };
+        let record = load_record(global, chain_id);
+        Ok(Self { provider, signer, chain_id, json: global.json, global: global.clone(), record })
+    }
+
+    /// The signing account, or an error telling how to give one.
+    pub(crate) fn from(&self) -> Result<Address> {
+        self.signer.as_ref().map(|s| s.address()).ok_or_else(|| {
+            eyre!(
+                "no key: pass --keystore FILE, set ${} to a private key, or --dev-account N on a dev chain",
+                self.global.keys.private_key_env
+            )
+        })
+    }
+
+    /// The deployment record of the selected DAO on this chain.
+    pub(crate) fn record(&self) -> Result<&Record> {
+        self.record.as_ref().map_err(|e| eyre!("{e}"))
+    }
+
+    pub(crate) fn contract(&self, name: &str) -> Result<Address> {
+        self.record()?.address(name).ok_or_else(|| eyre!("{name} is not in the deployment record"))
+    }
+
+    /// A cell by key in the record (`dao`, `events`), by id path (`3`), or by 0x id.
+    pub(crate) fn cell(&self, name: &str) -> Result<U256> {
+        if let Some(c) = self.record()?.cells.get(name) {
+            return Ok(c.id);
+        }
+        let id: RoleId = name.parse().map_err(|_| {
+            let keys: Vec<String> = self.record.as_ref().map(|r| r.cells.keys().cloned().collect()).unwrap_or_default();
+            eyre!("unknown cell `{name}`: expected one of {} or a role path like 3", keys.join(", "))
+        })?;
+        Ok(id.0)
+    }
+
+    /// The key of a cell id in the record, or its path.
+    pub(crate) fn cell_name(&self, id: U256) -> String {
+        if let Ok(r) = self.record()
+            && let Some((k, _)) = r.cells.iter().find(|(_, c)| c.id == id)
+        {
+            return k.clone();
+        }
+        RoleId(id).to_string()
+    }
+
+    /// A role: `cell.role` from the record (`events.contributor`, `events.member`, `events.admin`)
+    /// or a dotted id path (`5.1`).
+    pub(crate) fn role(&self, name: &str) -> Result<U256> {
+        if let Some((cell, role)) = name.split_once('.')
+            && let Some(c) = self.record()?.cells.get(cell)
+        {
+            return match role {
+                "member" => Ok(c.member_role),
+                "admin" => Ok(c.id),
+                other => c.roles.get(other).copied().ok_or_else(|| {
+                    eyre!(
+                        "cell `{cell}` has no role `{other}`: expected admin, member{}",
+                        c.roles.keys().map(|k| format!(", {k}")).collect::<String>()
+                    )
+                }),
+            };
+        }
+        let id: RoleId = name.parse().map_err(|e| eyre!("unknown role `{name}`: {e} (or cell.role)"))?;
+        Ok(id.0)
+    }
+
+    /// A readable name for a role id: `events.contributor`, else its path.
+    pub(crate) fn role_name(&self, id: U256) -> String {
+        if let Ok(r) = self.record() {
+            for (k, c) in &r.cells {
+                if c.id == id {
+                    return format!("{k}.admin");
+                }
+                if c.member_role == id {
+                    return format!("{k}.member");
+                }
+                if let Some((n, _)) = c.roles.iter().find(|(_, r)| **r == id) {
+                    return format!("{k}.{n}");
+                }
+            }
+        }
+        RoleId(id).to_string()
+    }
+
+    /// Sends `tx` from the signer: estimates first (a revert is reported as its decoded custom
+    /// error and nothing is sent), shows a spinner while waiting, and fails on a reverted receipt.
+    pub(crate) async fn send(&self, what: &str, tx: TransactionRequest) -> Result<TransactionReceipt> {
+        let from = self.from()?;
+        let tx = tx.with_from(from);
+        if let Err(e) = self.provider.estimate_gas(tx.clone()).await {
+            bail!("{what} failed: {}", dao_bindings::describe_transport_error(&e));
+        }
+        let pending = self
+            .provider
+            .send_transaction(tx)
+            .await
+            .map_err(|e| eyre!("{what} failed: {}", dao_bindings::describe_transport_error(&e)))?;
+        let hash: B256 = *pending.tx_hash();
+        let spinner = spinner(&format!("{what}: waiting for {hash}"));
+        let receipt = pending.get_receipt().await;
+        spinner.finish_and_clear();
+        let receipt = receipt.wrap_err_with(|| format!("{what}: no receipt for {hash}"))?;
+        if !receipt.status() {
+            bail!("{what}: transaction {hash} reverted");
+        }
+        tracing::info!(
+            tx = %hash,
+            block = receipt.block_number.unwrap_or_default(),
+            gas = receipt.gas_used,
+            "{what}"
+        );
+        eprintln!("✓ {what} (tx {hash}, block {}, gas {})", receipt.block_number.unwrap_or_default(), receipt.gas_used);
+        Ok(receipt)
+    }
+
+    /// Sends a call to `to` with `data`.
+    pub(crate) async fn call(&self, what: &str, to: Address, data: Vec<u8>) -> Result<TransactionReceipt> {
+        self.send(what, TransactionRequest::default().with_to(to).with_input(data)).await
+    }
+
+    /// Prints `value` as JSON when --json, else `human`.
+    pub(crate) fn print(&self, value: &serde_json::Value, human: impl FnOnce() -> String) {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+        } else {
+            print!("{}", human());
+        }
+    }
+}
+
+fn load_record(global: &Global, chain_id: u64) -> std::result::Result<Record, String> {
+    let dir = global.deployments.join(chain_id.to_string());
+    let path = match &global.dao {
+        Some(name) => dir.join(format!("{name}.json")),
+        None => only_record(&dir).map_err(|e| e.to_string())?,
+    };
+    Record::load(&path)
+        .map_err(|e| format!("reading {}: {e}", path.display()))?
+        .ok_or_else(|| format!("no deployment record {}: run `daoctl deploy DESIGN` first", path.display()))
+}
+
+fn only_record(dir: &Path) -> Result<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect())
+        .unwrap_or_default();
+    found.sort();
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => bail!("no DAO deployed on this chain under {}: run `daoctl deploy DESIGN` first", dir.display()),
+        _ => bail!(
+            "several DAOs under {}: pass --dao NAME ({})",
+            dir.display(),
+            found.iter().filter_map(|p| p.file_stem()).map(|s| s.to_string_lossy().into_owned()).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+pub(crate) fn spinner(message: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    bar.set_message(message.to_owned());
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+/// Parses an amount like "1.5 ether", "1.5eth", "20 gwei" or "1000" (wei).
+pub(crate) fn parse_amount(s: &str) -> Result<U256, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let text = if unit.trim().is_empty() { number.to_owned() } else { format!("{number} {}", unit.trim()) };
+    text.parse::<dao_deploy::design::Amount>().map(|a| a.0)
+}
+
+/// Parses a token: `eth` or an ERC-20 address.
+pub(crate) fn parse_token(s: &str) -> Result<Address, String> {
+    s.parse::<dao_deploy::design::Token>().map(|t| t.0)
+}
+
+pub(crate) fn fmt_amount(v: U256) -> String {
+    dao_deploy::design::format_amount(v)
+}

@@ -1,0 +1,804 @@
+//! The design file: a DAO's operational governance in TOML. Unknown fields are errors; every error
+//! names its path in the file and what was expected, e.g.
+//! `cells[2].roles.member.max_supply: expected an integer`.
+use crate::dev;
+use alloy::primitives::{Address, B256, U256, keccak256};
+use serde::{Deserialize, Deserializer, de};
+use std::{collections::BTreeMap, fmt, path::Path, str::FromStr};
+
+/// Why a design file was rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum DesignError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Syntax(String),
+    #[error("{path}: {message}")]
+    Field { path: String, message: String },
+}
+
+fn field(path: impl Into<String>, message: impl Into<String>) -> DesignError {
+    DesignError::Field {
+        path: path.into(),
+        message: message.into(),
+    }
+}
+
+/// A whole design: the DAO root and the cells under it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Design {
+    pub dao: DaoSpec,
+    #[serde(default)]
+    pub cells: Vec<CellSpec>,
+}
+
+/// The DAO: a root cell whose admin role is worn by community governance.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DaoSpec {
+    /// Names the DAO on chain and its record `deployments/<chain-id>/<name>.json`.
+    pub name: String,
+    pub governance: GovernanceSpec,
+    #[serde(default = "Phase::conversation")]
+    pub phase: Phase,
+    #[serde(default = "Scale::constituency")]
+    pub scale: Scale,
+    /// Wearers of the DAO's member role.
+    #[serde(default)]
+    pub members: Vec<Account>,
+    #[serde(default)]
+    pub roles: BTreeMap<String, RoleSpec>,
+    #[serde(default)]
+    pub state: BTreeMap<String, StateDoc>,
+    /// Budgets of the DAO root itself (set by community governance; funded by the Safe).
+    #[serde(default)]
+    pub budgets: Vec<BudgetSpec>,
+    /// On dev chains only: ETH sent from the deployer to the DAO's Safe, e.g. "100 ether".
+    #[serde(default)]
+    pub fund: Option<Amount>,
+}
+
+/// Community governance: a new Safe (owners + threshold) or an existing address.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GovernanceSpec {
+    pub safe: Option<SafeSpec>,
+    pub address: Option<Account>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SafeSpec {
+    pub owners: Vec<Account>,
+    pub threshold: u32,
+}
+
+/// A cell of the tree.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CellSpec {
+    /// Short name other cells use in `parent`, and the CLI in `--cell`.
+    pub key: String,
+    pub name: String,
+    /// `dao` or another cell's key (declared earlier in the file).
+    #[serde(default = "default_parent")]
+    pub parent: String,
+    #[serde(default = "Phase::formation")]
+    pub phase: Phase,
+    #[serde(default = "Scale::collaboration")]
+    pub scale: Scale,
+    /// Person-run: this account wears the cell's admin role.
+    pub admin: Option<Account>,
+    /// Vote-run: the cell's executor wears the admin role and decisions are votes.
+    pub governor: Option<GovernorSpec>,
+    #[serde(default)]
+    pub members: Vec<Account>,
+    /// Further roles, by name. `member` configures the member role itself.
+    #[serde(default)]
+    pub roles: BTreeMap<String, RoleSpec>,
+    #[serde(default)]
+    pub state: BTreeMap<String, StateDoc>,
+    #[serde(default)]
+    pub budgets: Vec<BudgetSpec>,
+    /// CellRestrictions names: create-subcells, change-own-phase, set-state, partnerships.
+    #[serde(default)]
+    pub restrictions: Vec<String>,
+}
+
+fn default_parent() -> String {
+    "dao".to_owned()
+}
+
+/// A role under the cell's admin role (or the member role when named `member`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleSpec {
+    #[serde(default)]
+    pub details: Option<String>,
+    #[serde(default)]
+    pub image_uri: Option<String>,
+    pub max_supply: Option<u32>,
+    #[serde(default)]
+    pub claimable: bool,
+    pub eligibility: Option<Account>,
+    pub toggle: Option<Account>,
+    #[serde(default = "yes")]
+    pub mutable: bool,
+    #[serde(default)]
+    pub wearers: Vec<Account>,
+    /// Term of each grant from deployment, e.g. "90d" (none when absent).
+    pub term: Option<Duration>,
+    /// Whether this role is the cell's treasurer (may spend and sub-allocate).
+    #[serde(default)]
+    pub treasurer: bool,
+}
+
+fn thirty_days() -> Duration {
+    Duration(30 * 86_400)
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A versioned state document (charter, policies, ...): its URI and content hash.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateDoc {
+    pub uri: String,
+    /// keccak256 of the content; defaults to keccak256 of the URI when the content is not at hand.
+    pub hash: Option<B256>,
+}
+
+impl StateDoc {
+    pub fn content_hash(&self) -> B256 {
+        self.hash.unwrap_or_else(|| keccak256(self.uri.as_bytes()))
+    }
+}
+
+/// How a vote-run cell decides (CellGovernor settings). Periods count blocks.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GovernorSpec {
+    /// `members` (one wearer of the member role, one vote) or `token` (IVotes weight).
+    #[serde(default = "members")]
+    pub electorate: String,
+    #[serde(default)]
+    pub counting: Counting,
+    /// Supermajority: share of for in (for + against); consent: objections that block. Basis points.
+    #[serde(default)]
+    pub threshold_bps: u16,
+    /// Share of the electorate that must take part, in basis points.
+    #[serde(default)]
+    pub quorum_bps: u16,
+    /// Blocks between a proposal and its snapshot.
+    #[serde(default = "one")]
+    pub voting_delay: u32,
+    /// Blocks of voting.
+    pub voting_period: u32,
+    /// Blocks after voting during which the parent's admin may veto.
+    pub execution_delay: u32,
+    /// The IVotes token of a token electorate.
+    pub token: Option<Account>,
+    /// Token electorates: votes needed to propose.
+    #[serde(default)]
+    pub proposal_threshold: u64,
+}
+
+fn members() -> String {
+    "members".to_owned()
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Counting {
+    #[default]
+    Majority,
+    Supermajority,
+    Consent,
+    Quadratic,
+}
+
+impl Counting {
+    pub fn as_u8(self) -> u8 {
+        match self {
+            Self::Majority => 0,
+            Self::Supermajority => 1,
+            Self::Consent => 2,
+            Self::Quadratic => 3,
+        }
+    }
+}
+
+/// A budget of a cell in one token, set by the parent's authority.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetSpec {
+    /// `eth` or an ERC-20 address.
+    #[serde(default)]
+    pub token: Token,
+    pub amount: Amount,
+    /// Length of a budget period (at least an hour); the cap resets each period.
+    #[serde(default = "thirty_days")]
+    pub period: Duration,
+    /// Ends the budget this long after deployment (none when absent).
+    pub expires_in: Option<Duration>,
+    /// Child cells: handed down from the parent's budget at deployment (a sub-allocation).
+    pub allocate: Option<Amount>,
+}
+
+macro_rules! named_enum {
+    ($name:ident { $($variant:ident = $text:literal => $value:literal),* $(,)? }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name { $($variant),* }
+        impl $name {
+            pub const NAMES: &'static [&'static str] = &[$($text),*];
+            pub fn as_u8(self) -> u8 { match self { $(Self::$variant => $value),* } }
+            pub fn from_u8(v: u8) -> Option<Self> { match v { $($value => Some(Self::$variant),)* _ => None } }
+            pub fn name(self) -> &'static str { match self { $(Self::$variant => $text),* } }
+        }
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s.to_ascii_lowercase().as_str() {
+                    $($text => Ok(Self::$variant),)*
+                    _ => Err(format!("expected one of {}", Self::NAMES.join(", "))),
+                }
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.name()) }
+        }
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                s.parse().map_err(de::Error::custom)
+            }
+        }
+    };
+}
+
+named_enum!(Phase {
+    Conversation = "conversation" => 0,
+    Formation = "formation" => 1,
+    Organization = "organization" => 2,
+    Coordination = "coordination" => 3,
+    Dissolved = "dissolved" => 4,
+});
+
+named_enum!(Scale {
+    Collaboration = "collaboration" => 0,
+    Coordination = "coordination" => 1,
+    Constituency = "constituency" => 2,
+    Network = "network" => 3,
+});
+
+impl Phase {
+    fn conversation() -> Self {
+        Self::Conversation
+    }
+    fn formation() -> Self {
+        Self::Formation
+    }
+}
+
+impl Scale {
+    fn constituency() -> Self {
+        Self::Constituency
+    }
+    fn collaboration() -> Self {
+        Self::Collaboration
+    }
+}
+
+/// An account: a 0x address, or `anvil:N` for dev account N of anvil's default mnemonic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Account(pub Address);
+
+impl FromStr for Account {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if let Some(n) = s.strip_prefix("anvil:") {
+            let i: usize = n
+                .parse()
+                .map_err(|_| format!("`{s}`: expected anvil:0 .. anvil:9"))?;
+            return dev::address(i)
+                .map(Self)
+                .ok_or_else(|| format!("`{s}`: expected anvil:0 .. anvil:9"));
+        }
+        Address::from_str(s)
+            .map(Self)
+            .map_err(|_| format!("`{s}`: expected a 0x-prefixed 20-byte address or anvil:N"))
+    }
+}
+
+impl<'de> Deserialize<'de> for Account {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(de::Error::custom)
+    }
+}
+
+/// A token: ETH (address 0 in the treasury) or an ERC-20.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Token(pub Address);
+
+impl Token {
+    pub fn is_eth(&self) -> bool {
+        self.0 == Address::ZERO
+    }
+}
+
+impl FromStr for Token {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.eq_ignore_ascii_case("eth") {
+            return Ok(Self(Address::ZERO));
+        }
+        Address::from_str(s)
+            .map(Self)
+            .map_err(|_| format!("`{s}`: expected `eth` or an ERC-20 address"))
+    }
+}
+
+impl fmt::Display for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_eth() {
+            f.write_str("ETH")
+        } else {
+            write!(f, "{}", self.0)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Token {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(de::Error::custom)
+    }
+}
+
+/// An amount in base units: an integer, or a string like "1.5 ether", "20 gwei", "1000 wei",
+/// or "250 tokens" (18 decimals).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Amount(pub U256);
+
+impl FromStr for Amount {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}`: expected an amount like 1000, \"1.5 ether\" or \"20 gwei\"");
+        let s = s.trim();
+        let (number, unit) = match s.split_once(char::is_whitespace) {
+            Some((n, u)) => (n.trim(), u.trim()),
+            None => (s, "wei"),
+        };
+        let decimals = match unit.to_ascii_lowercase().as_str() {
+            "wei" => 0,
+            "gwei" => 9,
+            "ether" | "eth" | "tokens" | "token" => 18,
+            _ => return Err(bad()),
+        };
+        alloy::primitives::utils::parse_units(number, decimals as u8)
+            .map(|v| Self(v.get_absolute()))
+            .map_err(|_| bad())
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", format_amount(self.0))
+    }
+}
+
+/// Formats base units as ether when that reads better.
+pub fn format_amount(v: U256) -> String {
+    if v >= U256::from(10u64).pow(U256::from(12u64)) {
+        let s = alloy::primitives::utils::format_ether(v);
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        format!("{s} ether")
+    } else {
+        format!("{v} wei")
+    }
+}
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl de::Visitor<'_> for V {
+            type Value = Amount;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an amount like 1000, \"1.5 ether\" or \"20 gwei\"")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Amount, E> {
+                Ok(Amount(U256::from(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Amount, E> {
+                u64::try_from(v)
+                    .map(|v| Amount(U256::from(v)))
+                    .map_err(|_| E::custom("expected a non-negative amount"))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Amount, E> {
+                v.parse().map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A duration in seconds: an integer, or a string like "90s", "10m", "2h", "7d".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Duration(pub u64);
+
+impl FromStr for Duration {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad =
+            || format!("`{s}`: expected a duration like 3600, \"90s\", \"10m\", \"2h\" or \"7d\"");
+        let s = s.trim();
+        let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let (n, unit) = s.split_at(split);
+        let n: u64 = n.parse().map_err(|_| bad())?;
+        let mult = match unit.trim() {
+            "" | "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86_400,
+            "w" => 604_800,
+            _ => return Err(bad()),
+        };
+        Ok(Self(n * mult))
+    }
+}
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl de::Visitor<'_> for V {
+            type Value = Duration;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration like 3600, \"90s\", \"10m\", \"2h\" or \"7d\"")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Duration, E> {
+                Ok(Duration(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Duration, E> {
+                u64::try_from(v)
+                    .map(Duration)
+                    .map_err(|_| E::custom("expected a non-negative duration"))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
+                v.parse().map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Rewrites serde's type words into what a person writes in TOML.
+fn plain_expectation(message: &str) -> String {
+    // toml's value deserializer appends its own (index-less) path; ours is better.
+    let mut m = message
+        .split("\nin `")
+        .next()
+        .unwrap_or(message)
+        .trim()
+        .to_owned();
+    for (from, to) in [
+        ("expected u8", "expected an integer"),
+        ("expected u16", "expected an integer"),
+        ("expected u32", "expected an integer"),
+        ("expected u64", "expected an integer"),
+        ("expected a boolean", "expected true or false"),
+        ("expected a sequence", "expected an array"),
+        ("expected struct ", "expected a table "),
+    ] {
+        m = m.replace(from, to);
+    }
+    // "invalid type: string \"x\", expected an integer" -> "expected an integer, found string \"x\""
+    if let Some(rest) = m.strip_prefix("invalid type: ")
+        && let Some((found, expected)) = rest.split_once(", expected ")
+    {
+        return format!("expected {expected}, found {found}");
+    }
+    m
+}
+
+impl Design {
+    /// Reads and validates a design file.
+    pub fn load(path: &Path) -> Result<(Self, B256), DesignError> {
+        let text = std::fs::read_to_string(path).map_err(|source| DesignError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let design = Self::parse(&text)?;
+        Ok((design, keccak256(text.as_bytes())))
+    }
+
+    /// Parses and validates design text.
+    pub fn parse(text: &str) -> Result<Self, DesignError> {
+        let value: toml::Value =
+            toml::from_str(text).map_err(|e| DesignError::Syntax(e.to_string()))?;
+        let design: Self = serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            let message = plain_expectation(&e.inner().to_string());
+            let path = if path == "." {
+                "(top level)".to_owned()
+            } else {
+                path
+            };
+            field(path, message)
+        })?;
+        design.validate()?;
+        Ok(design)
+    }
+
+    fn validate(&self) -> Result<(), DesignError> {
+        let g = &self.dao.governance;
+        match (&g.safe, &g.address) {
+            (Some(_), Some(_)) | (None, None) => {
+                return Err(field(
+                    "dao.governance",
+                    "expected exactly one of `safe` or `address`",
+                ));
+            }
+            (Some(safe), None) => {
+                if safe.owners.is_empty() {
+                    return Err(field(
+                        "dao.governance.safe.owners",
+                        "expected at least one owner",
+                    ));
+                }
+                if safe.threshold == 0 || safe.threshold as usize > safe.owners.len() {
+                    return Err(field(
+                        "dao.governance.safe.threshold",
+                        format!(
+                            "expected 1 ..= {} (the number of owners)",
+                            safe.owners.len()
+                        ),
+                    ));
+                }
+            }
+            (None, Some(_)) => {}
+        }
+        if self.dao.name.trim().is_empty() {
+            return Err(field("dao.name", "expected a non-empty name"));
+        }
+        if !self
+            .dao
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(field(
+                "dao.name",
+                "expected letters, digits, `-` and `_` only (it names the record file)",
+            ));
+        }
+        validate_roles("dao.roles", &self.dao.roles)?;
+        let mut keys: Vec<&str> = vec!["dao"];
+        for (i, cell) in self.cells.iter().enumerate() {
+            let at = format!("cells[{i}]");
+            if keys.contains(&cell.key.as_str()) {
+                return Err(field(
+                    format!("{at}.key"),
+                    format!("expected a unique key, `{}` is taken", cell.key),
+                ));
+            }
+            if !keys.contains(&cell.parent.as_str()) {
+                return Err(field(
+                    format!("{at}.parent"),
+                    format!(
+                        "expected `dao` or the key of a cell declared above, found `{}`",
+                        cell.parent
+                    ),
+                ));
+            }
+            match (&cell.admin, &cell.governor) {
+                (Some(_), Some(_)) | (None, None) => {
+                    return Err(field(
+                        at,
+                        "expected exactly one of `admin` (person-run) or `governor` (vote-run)",
+                    ));
+                }
+                _ => {}
+            }
+            if let Some(gov) = &cell.governor {
+                let g = format!("{at}.governor");
+                match gov.electorate.as_str() {
+                    "members" => {}
+                    "token" if gov.token.is_some() => {}
+                    "token" => {
+                        return Err(field(
+                            format!("{g}.token"),
+                            "expected the IVotes token of a token electorate",
+                        ));
+                    }
+                    other => {
+                        return Err(field(
+                            format!("{g}.electorate"),
+                            format!("expected `members` or `token`, found `{other}`"),
+                        ));
+                    }
+                }
+                if gov.voting_period == 0 {
+                    return Err(field(
+                        format!("{g}.voting_period"),
+                        "expected a positive number of blocks",
+                    ));
+                }
+                if gov.threshold_bps > 10_000 || gov.quorum_bps > 10_000 {
+                    return Err(field(g, "expected basis points between 0 and 10000"));
+                }
+            }
+            if cell.phase == Phase::Dissolved {
+                return Err(field(
+                    format!("{at}.phase"),
+                    "expected a live phase (not dissolved)",
+                ));
+            }
+            for (j, r) in cell.restrictions.iter().enumerate() {
+                if restriction_bit(r).is_none() {
+                    return Err(field(
+                        format!("{at}.restrictions[{j}]"),
+                        "expected one of create-subcells, change-own-phase, set-state, partnerships",
+                    ));
+                }
+            }
+            validate_roles(&format!("{at}.roles"), &cell.roles)?;
+            keys.push(&cell.key);
+        }
+        Ok(())
+    }
+
+    /// The cell spec with `key`.
+    pub fn cell(&self, key: &str) -> Option<&CellSpec> {
+        self.cells.iter().find(|c| c.key == key)
+    }
+}
+
+fn validate_roles(at: &str, roles: &BTreeMap<String, RoleSpec>) -> Result<(), DesignError> {
+    for (name, role) in roles {
+        if role.max_supply == Some(0) {
+            return Err(field(
+                format!("{at}.{name}.max_supply"),
+                "expected a positive integer",
+            ));
+        }
+        if let Some(max) = role.max_supply
+            && role.wearers.len() > max as usize
+        {
+            return Err(field(
+                format!("{at}.{name}.wearers"),
+                format!(
+                    "expected at most max_supply = {max} wearers, found {}",
+                    role.wearers.len()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The CellRestrictions bit for a restriction name.
+pub fn restriction_bit(name: &str) -> Option<u16> {
+    match name {
+        "create-subcells" => Some(1),
+        "change-own-phase" => Some(2),
+        "set-state" => Some(4),
+        "partnerships" => Some(8),
+        _ => None,
+    }
+}
+
+/// A state key as stored on chain: the name's bytes, left-aligned in 32 bytes (StateKeys.sol).
+pub fn state_key(name: &str) -> B256 {
+    let mut key = [0u8; 32];
+    let bytes = name.as_bytes();
+    let n = bytes.len().min(32);
+    key[..n].copy_from_slice(&bytes[..n]);
+    B256::from(key)
+}
+
+/// The name back from a state key (trailing zero bytes dropped), or hex when not UTF-8.
+pub fn state_key_name(key: B256) -> String {
+    let trimmed: Vec<u8> = key.iter().copied().take_while(|b| *b != 0).collect();
+    String::from_utf8(trimmed).unwrap_or_else(|_| key.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[dao]
+name = "tiny"
+governance = { address = "anvil:0" }
+members = ["anvil:1"]
+"#;
+
+    #[test]
+    fn minimal_design_parses() {
+        let d = Design::parse(MINIMAL).expect("parses");
+        assert_eq!(d.dao.name, "tiny");
+        assert_eq!(d.dao.phase, Phase::Conversation);
+        assert!(d.cells.is_empty());
+    }
+
+    fn err(text: &str) -> String {
+        Design::parse(text).expect_err("rejected").to_string()
+    }
+
+    #[test]
+    fn errors_name_the_path_and_the_expectation() {
+        let text = format!(
+            "{MINIMAL}\n[[cells]]\nkey = \"a\"\nname = \"A\"\nadmin = \"anvil:1\"\n[[cells]]\nkey = \"b\"\nname = \"B\"\nadmin = \"anvil:1\"\n[[cells]]\nkey = \"c\"\nname = \"C\"\nadmin = \"anvil:2\"\n[cells.roles.member]\nmax_supply = \"three\"\n"
+        );
+        assert_eq!(
+            err(&text),
+            "cells[2].roles.member.max_supply: expected an integer, found string \"three\""
+        );
+        let unknown = format!("{MINIMAL}\ncolour = \"blue\"\n");
+        assert!(
+            err(&unknown).starts_with("dao.colour: unknown field `colour`, expected one of `name`"),
+            "{}",
+            err(&unknown)
+        );
+        let phase = MINIMAL.replace("members = ", "phase = \"planning\"\nmembers = ");
+        assert!(
+            err(&phase).starts_with("dao.phase: expected one of conversation"),
+            "{}",
+            err(&phase)
+        );
+        let addr = MINIMAL.replace("anvil:1", "0x1234");
+        assert!(
+            err(&addr).starts_with("dao.members[0]: `0x1234`: expected a 0x-prefixed"),
+            "{}",
+            err(&addr)
+        );
+        let parent = format!(
+            "{MINIMAL}\n[[cells]]\nkey = \"a\"\nname = \"A\"\nparent = \"ops\"\nadmin = \"anvil:1\"\n"
+        );
+        assert!(
+            err(&parent).starts_with("cells[0].parent: expected `dao` or the key"),
+            "{}",
+            err(&parent)
+        );
+        let both = MINIMAL.replace(
+            "address = \"anvil:0\"",
+            "address = \"anvil:0\", safe = { owners = [\"anvil:0\"], threshold = 1 }",
+        );
+        assert_eq!(
+            err(&both),
+            "dao.governance: expected exactly one of `safe` or `address`"
+        );
+    }
+
+    #[test]
+    fn amounts_and_durations() {
+        assert_eq!(
+            "1.5 ether".parse::<Amount>().expect("ok").0,
+            U256::from(15u64) * U256::from(10u64).pow(U256::from(17u64))
+        );
+        assert_eq!(
+            "20 gwei".parse::<Amount>().expect("ok").0,
+            U256::from(20_000_000_000u64)
+        );
+        assert!("1.5 bananas".parse::<Amount>().is_err());
+        assert_eq!("2h".parse::<Duration>().expect("ok").0, 7200);
+        assert_eq!("7d".parse::<Duration>().expect("ok").0, 604_800);
+        assert!("soon".parse::<Duration>().is_err());
+        assert_eq!(state_key_name(state_key("charter")), "charter");
+        assert_eq!(
+            format_amount(U256::from(10u64).pow(U256::from(18u64))),
+            "1 ether"
+        );
+    }
+}

@@ -1,0 +1,103 @@
+//! The deployment record `deployments/<chain-id>/<dao>.json`: addresses, tx hashes, blocks, code
+//! hashes, the design file's hash, and the steps done (what makes a deployment resumable).
+use alloy::primitives::{Address, B256, U256};
+use serde::{Deserialize, Serialize};
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+};
+
+/// A contract the tool deployed or found.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ContractRecord {
+    pub address: Address,
+    /// keccak256 of the runtime code on chain.
+    pub code_hash: B256,
+    /// None when the contract was already deployed (found, code checked).
+    pub tx: Option<B256>,
+    pub block: Option<u64>,
+}
+
+/// One step of the DAO's deployment.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StepRecord {
+    pub tx: B256,
+    /// None while sent but not yet confirmed (a crash here is resumed from the receipt).
+    pub block: Option<u64>,
+    pub gas_used: Option<u64>,
+}
+
+/// A cell of the deployed DAO.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CellRecord {
+    pub id: U256,
+    /// Dotted role path of the cell id (its admin role), e.g. "3".
+    pub path: String,
+    pub name: String,
+    pub parent: String,
+    pub member_role: U256,
+    /// The executor wearing the admin role of a vote-run cell.
+    pub executor: Option<Address>,
+    /// Extra roles by name.
+    #[serde(default)]
+    pub roles: BTreeMap<String, U256>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Record {
+    pub chain_id: u64,
+    pub dao: String,
+    pub design_hash: B256,
+    pub deployer: Address,
+    /// Core and (dev chain) Safe contracts by name.
+    pub contracts: BTreeMap<String, ContractRecord>,
+    /// The DAO's Safe (or governance address).
+    pub governance: Option<Address>,
+    pub safe: Option<Address>,
+    /// Cells by key; `dao` is the root.
+    pub cells: BTreeMap<String, CellRecord>,
+    /// Steps done or sent, by step id.
+    pub steps: BTreeMap<String, StepRecord>,
+    /// True once every step of the design is done.
+    pub complete: bool,
+}
+
+impl Record {
+    pub fn path(dir: &Path, chain_id: u64, dao: &str) -> PathBuf {
+        dir.join(chain_id.to_string()).join(format!("{dao}.json"))
+    }
+
+    pub fn load(path: &Path) -> std::io::Result<Option<Self>> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(std::io::Error::other),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Writes atomically (temp file + rename), so a kill never leaves a torn record.
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = path.with_extension("json.tmp");
+        let mut text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        text.push('\n');
+        std::fs::write(&tmp, text)?;
+        std::fs::rename(&tmp, path)
+    }
+
+    pub fn address(&self, contract: &str) -> Option<Address> {
+        self.contracts.get(contract).map(|c| c.address)
+    }
+
+    pub fn cell_id(&self, key: &str) -> Option<U256> {
+        self.cells.get(key).map(|c| c.id)
+    }
+
+    pub fn is_done(&self, step: &str) -> bool {
+        self.steps.get(step).is_some_and(|s| s.block.is_some())
+    }
+}
