@@ -1,1 +1,49 @@
-//! placeholder
+//! # dao-indexer
+//!
+//! Rebuilds a dao-primitives network from its events into an embedded SQLite file, and audits it.
+//!
+//! ## Pipeline
+//!
+//! 1. [`source::LogSource`] gives logs and block hashes ([`source::RpcSource`] over any alloy
+//!    provider in production; tests wrap it to inject provider limits).
+//! 2. [`fetch::AdaptiveFetcher`] asks for block ranges that halve when the provider refuses a
+//!    query for its size ("query returned more than 10000 results", "block range too large",
+//!    "limit exceeded", ...) and double again after successes. This happens in the indexer,
+//!    above any retry layer: a size error is never resent as is. Transient errors (timeouts,
+//!    429, dropped connections) are retried with exponential backoff.
+//! 3. [`model::State`] folds the logs in (block, transaction index, log index) order. Folding is
+//!    pure: the same raw logs always give the same state.
+//! 4. [`store::Store`] keeps raw logs keyed by (chain id, block hash, log index), so re-ingesting
+//!    is harmless; the derived tables; the hashes of recent blocks; and the checkpoint (last block
+//!    and its hash), written in the same SQLite transaction as the rows of the range it closes.
+//!    Killed at any point, a restart resumes at checkpoint + 1: no gap, no duplicate.
+//! 5. [`indexer::Indexer`] drives it: one-shot [`indexer::Indexer::sync`] or
+//!    [`indexer::Indexer::follow`] (polls for new blocks). Reorgs are detected by comparing the
+//!    checkpoint's hash with the chain at start, on every poll and before each range near the
+//!    head (where the blocks our logs came from are also checked); on a mismatch the indexer
+//!    walks back through the recorded hashes (a confirmation window, 64 blocks by default) to the
+//!    newest block still on the chain, deletes the raw logs above it and re-folds the derived
+//!    tables from the surviving raw logs, in one transaction, then indexes the new branch. A reorg
+//!    that happened while the indexer was stopped is caught by the check at start. A reorg deeper
+//!    than the window re-indexes from the start block.
+//!
+//! ## State that is not in events
+//!
+//! Role grants come from events (`RoleMinted`, `RoleRevoked`, ...). Whether a wearer is eligible
+//! and in good standing at a given moment is decided live by the role's eligibility and toggle
+//! modules and by expiry, which emit nothing when their answer changes (as in Hats). The indexed
+//! `wearers` table is therefore "granted and not revoked"; readers that need "wears it now"
+//! re-read `isWearerOfHat` / `getWearerStatus` at the head, as `daoctl state --indexed` and the
+//! audit do.
+
+pub mod events;
+pub mod fetch;
+pub mod indexer;
+pub mod model;
+pub mod source;
+pub mod store;
+
+pub use indexer::{IndexError, Indexer, IndexerConfig, SyncReport};
+pub use model::{Contracts, EventRef, State};
+pub use source::{LogSource, RawLog, RpcSource, SourceError};
+pub use store::Store;

@@ -1,0 +1,319 @@
+//! The indexing loop: catch up to the head in adaptive ranges, commit each range atomically with
+//! its checkpoint, detect reorgs (at start, before each range near the head, on every poll) and
+//! roll back to the common ancestor.
+
+use std::{future::Future, path::Path, time::Duration};
+
+use alloy::primitives::{Address, B256};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::{
+    fetch::{AdaptiveFetcher, FetchError, FetchStats, RangePolicy, backoff},
+    model::{Contracts, State},
+    source::{LogSource, SourceError},
+    store::{Store, StoreError},
+};
+
+/// Indexer errors.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error("the chain has no block {0} (is the provider behind, or the start block wrong?)")]
+    MissingBlock(u64),
+}
+
+/// What to index and how.
+#[derive(Debug, Clone)]
+pub struct IndexerConfig {
+    pub contracts: Contracts,
+    /// First block to read (the deployment block).
+    pub start_block: u64,
+    /// Stay this many blocks behind the head (0 on a devnet; a few on a live chain, where the
+    /// newest blocks may still lack logs at some providers).
+    pub confirmations: u64,
+    /// Blocks within which reorgs are detected and rolled back; hashes are kept this deep.
+    pub reorg_window: u64,
+    pub range: RangePolicy,
+    /// Follow mode: time between polls for new blocks.
+    pub poll_interval: Duration,
+    /// Draw a progress bar on stderr while catching up.
+    pub progress: bool,
+}
+
+impl IndexerConfig {
+    pub fn new(contracts: Contracts, start_block: u64) -> Self {
+        Self {
+            contracts,
+            start_block,
+            confirmations: 0,
+            reorg_window: 64,
+            range: RangePolicy::default(),
+            poll_interval: Duration::from_secs(2),
+            progress: false,
+        }
+    }
+}
+
+/// What one catch-up did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// The block indexed up to (the checkpoint), if any.
+    pub head: Option<u64>,
+    pub logs: u64,
+    pub ranges: u64,
+    pub reorgs: u64,
+    pub rolled_back_blocks: u64,
+}
+
+/// An indexer over one source and one database.
+#[derive(Debug)]
+pub struct Indexer<S> {
+    source: S,
+    store: Store,
+    state: State,
+    fetcher: AdaptiveFetcher,
+    cfg: IndexerConfig,
+    addresses: Vec<Address>,
+}
+
+impl<S: LogSource> Indexer<S> {
+    /// Opens the database at `db` (created if missing) and re-folds its state.
+    pub async fn open(source: S, db: &Path, cfg: IndexerConfig) -> Result<Self, IndexError> {
+        let chain_id = source.chain_id().await?;
+        let store = Store::open(db, chain_id, &cfg.contracts)?;
+        Self::with_store(source, store, cfg)
+    }
+
+    /// An indexer over an already opened store.
+    pub fn with_store(source: S, store: Store, cfg: IndexerConfig) -> Result<Self, IndexError> {
+        let state = store.load_state(cfg.contracts)?;
+        Ok(Self {
+            fetcher: AdaptiveFetcher::new(cfg.range.clone()),
+            addresses: cfg.contracts.addresses(),
+            source,
+            store,
+            state,
+            cfg,
+        })
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn source(&self) -> &S {
+        &self.source
+    }
+
+    pub fn fetch_stats(&self) -> &FetchStats {
+        self.fetcher.stats()
+    }
+
+    /// Indexes up to the current head (minus confirmations) and returns.
+    pub async fn sync(&mut self) -> Result<SyncReport, IndexError> {
+        let mut report = SyncReport::default();
+        self.check_reorg(&mut report).await?;
+        let head = self.retry(|s| s.head()).await?;
+        let target = head.saturating_sub(self.cfg.confirmations);
+        let mut next = self.next_block()?;
+        let bar = self.progress_bar(next, target);
+        while next <= target {
+            let (end, logs) = self
+                .fetcher
+                .fetch(&self.source, &self.addresses, next, target)
+                .await?;
+            let near_head = head.saturating_sub(end) <= self.cfg.reorg_window;
+            let Some(end_hash) = self.retry(|s| s.block_hash(end)).await? else {
+                // The head moved back under us: a reorg. Re-check from the checkpoint.
+                self.check_reorg(&mut report).await?;
+                next = self.next_block()?;
+                continue;
+            };
+            // Near the head a reorg can happen between our calls: the checkpoint must still be
+            // canonical, and every block our logs came from must still be on the chain.
+            if near_head {
+                if self.check_reorg(&mut report).await? {
+                    next = self.next_block()?;
+                    continue;
+                }
+                let mut stale = false;
+                let mut seen: Option<(u64, B256)> = None;
+                for l in &logs {
+                    if seen == Some((l.block_number, l.block_hash)) {
+                        continue;
+                    }
+                    seen = Some((l.block_number, l.block_hash));
+                    let canonical = if l.block_number == end {
+                        Some(end_hash)
+                    } else {
+                        self.retry(|s| s.block_hash(l.block_number)).await?
+                    };
+                    if canonical != Some(l.block_hash) {
+                        stale = true;
+                        break;
+                    }
+                }
+                if stale {
+                    tracing::warn!(
+                        from = next,
+                        end,
+                        "logs from a block that is no longer canonical; refetching"
+                    );
+                    continue;
+                }
+            }
+            let window_floor = target.saturating_sub(self.cfg.reorg_window);
+            let mut hashes: Vec<(u64, B256)> = logs
+                .iter()
+                .filter(|l| l.block_number >= window_floor)
+                .map(|l| (l.block_number, l.block_hash))
+                .collect();
+            hashes.dedup();
+            self.state.apply_all(&logs);
+            self.store.commit_range(
+                &logs,
+                &hashes,
+                (end, end_hash),
+                window_floor,
+                &mut self.state,
+            )?;
+            report.logs += logs.len() as u64;
+            report.ranges += 1;
+            if let Some(bar) = &bar {
+                bar.inc(end - next + 1);
+                bar.set_message(format!("{} logs", report.logs));
+            }
+            next = end + 1;
+        }
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        report.head = self.store.checkpoint()?.map(|c| c.0);
+        Ok(report)
+    }
+
+    /// Indexes to the head, then polls for new blocks until `shutdown` resolves. Transient
+    /// provider failures are logged and retried at the next poll.
+    pub async fn follow(
+        &mut self,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<SyncReport, IndexError> {
+        let mut total = SyncReport::default();
+        tokio::pin!(shutdown);
+        loop {
+            match self.sync().await {
+                Ok(r) => {
+                    total.logs += r.logs;
+                    total.ranges += r.ranges;
+                    total.reorgs += r.reorgs;
+                    total.rolled_back_blocks += r.rolled_back_blocks;
+                    total.head = r.head;
+                    if r.logs > 0 || r.reorgs > 0 {
+                        tracing::info!(head = ?r.head, logs = r.logs, reorgs = r.reorgs, "indexed");
+                    }
+                }
+                Err(IndexError::Fetch(e)) => {
+                    tracing::warn!("fetch failed, retrying at next poll: {e}")
+                }
+                Err(IndexError::Source(e)) => {
+                    tracing::warn!("provider failed, retrying at next poll: {e}")
+                }
+                Err(e) => return Err(e),
+            }
+            tokio::select! {
+                () = &mut shutdown => return Ok(total),
+                () = tokio::time::sleep(self.cfg.poll_interval) => {}
+            }
+        }
+    }
+
+    fn next_block(&self) -> Result<u64, IndexError> {
+        Ok(self
+            .store
+            .checkpoint()?
+            .map_or(self.cfg.start_block, |(n, _)| n + 1))
+    }
+
+    /// Compares the checkpoint's hash with the chain; on a mismatch finds the newest recorded
+    /// block still on the chain and rolls back to it (to before the start block when none is).
+    /// Returns whether it rolled back.
+    async fn check_reorg(&mut self, report: &mut SyncReport) -> Result<bool, IndexError> {
+        let Some((cp, cp_hash)) = self.store.checkpoint()? else {
+            return Ok(false);
+        };
+        if self.retry(|s| s.block_hash(cp)).await? == Some(cp_hash) {
+            return Ok(false);
+        }
+        let mut ancestor = None;
+        for (n, h) in self.store.recent_blocks()? {
+            if n >= cp {
+                continue;
+            }
+            if self.retry(|s| s.block_hash(n)).await? == Some(h) {
+                ancestor = Some((n, h));
+                break;
+            }
+        }
+        match ancestor {
+            Some((n, _)) => tracing::warn!(
+                checkpoint = cp,
+                ancestor = n,
+                "reorg: rolling back to the common ancestor"
+            ),
+            None => tracing::warn!(
+                checkpoint = cp,
+                window = self.cfg.reorg_window,
+                "reorg deeper than the recorded blocks: re-indexing from the start block"
+            ),
+        }
+        self.state = self.store.rollback_to(ancestor, self.cfg.contracts)?;
+        report.reorgs += 1;
+        report.rolled_back_blocks +=
+            cp - ancestor.map_or(self.cfg.start_block.saturating_sub(1), |a| a.0);
+        Ok(true)
+    }
+
+    /// Runs a source call, retrying transient errors with the range policy's backoff.
+    async fn retry<'a, T, F, Fut>(&'a self, f: F) -> Result<T, IndexError>
+    where
+        F: Fn(&'a S) -> Fut,
+        Fut: Future<Output = Result<T, SourceError>> + 'a,
+    {
+        let mut attempt = 0;
+        loop {
+            match f(&self.source).await {
+                Ok(v) => return Ok(v),
+                Err(SourceError::Transient(msg)) if attempt < self.cfg.range.max_retries => {
+                    attempt += 1;
+                    tracing::warn!(attempt, "transient provider error, retrying: {msg}");
+                    tokio::time::sleep(backoff(&self.cfg.range, attempt)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    fn progress_bar(&self, next: u64, target: u64) -> Option<ProgressBar> {
+        if !self.cfg.progress || next > target {
+            return None;
+        }
+        let bar =
+            ProgressBar::with_draw_target(Some(target - next + 1), ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template(
+            "{spinner} indexing [{bar:30}] {pos}/{len} blocks ({per_sec}, eta {eta}) {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        bar.set_style(style);
+        Some(bar)
+    }
+}

@@ -1,0 +1,364 @@
+//! The network's state, folded from events in (block, transaction index, log index) order.
+//!
+//! Folding is pure and deterministic: the same logs always give the same state, which is what
+//! makes resume, reorg rollback (re-fold from the raw logs kept in SQLite) and the audit simple.
+//! Every entity remembers the event that last touched it, so a report can name it.
+
+use std::collections::{BTreeMap, HashSet};
+
+use alloy::{
+    primitives::{Address, B256, U256},
+    sol_types::SolEventInterface,
+};
+use serde::Serialize;
+
+use crate::{events::IRoles::IRolesEvents, source::RawLog};
+
+/// Where an event happened: enough to find it on an explorer and to order it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct EventRef {
+    pub block: u64,
+    pub tx_index: u64,
+    pub log_index: u64,
+    pub tx_hash: B256,
+}
+
+impl EventRef {
+    pub fn of(log: &RawLog) -> Self {
+        Self {
+            block: log.block_number,
+            tx_index: log.tx_index,
+            log_index: log.log_index,
+            tx_hash: log.tx_hash,
+        }
+    }
+}
+
+impl std::fmt::Display for EventRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "block {} tx {} ({}) log {}",
+            self.block, self.tx_index, self.tx_hash, self.log_index
+        )
+    }
+}
+
+/// The contracts of one deployment; `None` for those the deployment does not have (yet).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Contracts {
+    pub roles: Option<Address>,
+    pub registry: Option<Address>,
+    pub governor: Option<Address>,
+    pub treasury: Option<Address>,
+    pub task_board: Option<Address>,
+}
+
+impl Contracts {
+    /// The addresses whose logs are fetched, sorted.
+    pub fn addresses(&self) -> Vec<Address> {
+        let mut v: Vec<Address> = [
+            self.roles,
+            self.registry,
+            self.governor,
+            self.treasury,
+            self.task_board,
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+}
+
+/// A role tree: one per cell. `linked_under` is the role it hangs from (0: a root tree).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Tree {
+    pub tree_id: u32,
+    pub linked_under: U256,
+    pub last_event: EventRef,
+}
+
+/// A role's definition as of the last event.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Role {
+    pub role_id: U256,
+    pub admin_id: U256,
+    pub details: String,
+    pub image_uri: String,
+    pub max_supply: u32,
+    /// Wearers minted and not revoked (the stored supply; live eligibility may hide some).
+    pub supply: u32,
+    pub eligibility: Address,
+    pub toggle: Address,
+    pub mutable_: bool,
+    pub claimable: bool,
+    pub active: bool,
+    pub created: EventRef,
+    pub last_event: EventRef,
+}
+
+/// A grant of a role. Events say it was minted and not revoked; whether the wearer is eligible
+/// and in good standing NOW is decided by modules, not events (see the crate docs).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Wearer {
+    pub role_id: U256,
+    pub wearer: Address,
+    /// Block at which the current grant began (as `IRoles.wearerSince`).
+    pub since_block: u64,
+    /// 0: no term.
+    pub expiry: u64,
+    pub granted_by: Address,
+    pub last_event: EventRef,
+}
+
+/// Something the events say that cannot be right (a revoke of a role nobody wears, a mint into a
+/// role never created). Folding never fails: anomalies are kept for the audit to report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Anomaly {
+    pub at: EventRef,
+    pub event: String,
+    pub problem: String,
+}
+
+/// Keys changed since the last flush to SQLite.
+#[derive(Debug, Default)]
+pub(crate) struct Dirty {
+    pub(crate) trees: HashSet<u32>,
+    pub(crate) roles: HashSet<U256>,
+    pub(crate) wearers: HashSet<(U256, Address)>,
+}
+
+/// The whole network as events describe it.
+#[derive(Debug, Default)]
+pub struct State {
+    pub contracts: Contracts,
+    pub trees: BTreeMap<u32, Tree>,
+    pub roles: BTreeMap<U256, Role>,
+    pub wearers: BTreeMap<(U256, Address), Wearer>,
+    pub anomalies: Vec<Anomaly>,
+    /// Logs applied, and logs from our addresses that no known event matches.
+    pub applied: u64,
+    pub undecoded: u64,
+    pub last: Option<EventRef>,
+    pub(crate) dirty: Dirty,
+}
+
+/// The tree id of a role: its top 32 bits.
+pub fn tree_of(role_id: U256) -> u32 {
+    (role_id >> 224usize).to::<u32>()
+}
+
+impl State {
+    pub fn new(contracts: Contracts) -> Self {
+        Self {
+            contracts,
+            ..Self::default()
+        }
+    }
+
+    /// Folds logs that are already in chain order.
+    pub fn apply_all<'a>(&mut self, logs: impl IntoIterator<Item = &'a RawLog>) {
+        for log in logs {
+            self.apply(log);
+        }
+    }
+
+    /// Folds one log. Logs must come in (block, tx index, log index) order.
+    pub fn apply(&mut self, log: &RawLog) {
+        let at = EventRef::of(log);
+        debug_assert!(
+            self.last
+                .is_none_or(|l| (l.block, l.log_index) < (at.block, at.log_index))
+        );
+        self.last = Some(at);
+        self.applied += 1;
+        let c = self.contracts;
+        if Some(log.address) == c.roles {
+            match IRolesEvents::decode_raw_log(&log.topics, &log.data) {
+                Ok(ev) => self.apply_roles(at, ev),
+                Err(_) => self.undecoded += 1,
+            }
+        } else {
+            self.undecoded += 1;
+        }
+    }
+
+    fn anomaly(&mut self, at: EventRef, event: &str, problem: String) {
+        self.anomalies.push(Anomaly {
+            at,
+            event: event.to_owned(),
+            problem,
+        });
+    }
+
+    fn apply_roles(&mut self, at: EventRef, ev: IRolesEvents) {
+        match ev {
+            IRolesEvents::RoleCreated(e) => {
+                let role = Role {
+                    role_id: e.roleId,
+                    admin_id: e.adminId,
+                    details: e.details,
+                    image_uri: e.imageURI,
+                    max_supply: e.maxSupply,
+                    supply: 0,
+                    eligibility: e.eligibility,
+                    toggle: e.toggle,
+                    mutable_: e.mutable_,
+                    claimable: e.claimable,
+                    active: true,
+                    created: at,
+                    last_event: at,
+                };
+                if self.roles.insert(e.roleId, role).is_some() {
+                    self.anomaly(
+                        at,
+                        "RoleCreated",
+                        format!("role {:#x} created twice", e.roleId),
+                    );
+                }
+                self.dirty.roles.insert(e.roleId);
+                let tree = tree_of(e.roleId);
+                if let std::collections::btree_map::Entry::Vacant(slot) = self.trees.entry(tree) {
+                    slot.insert(Tree {
+                        tree_id: tree,
+                        linked_under: U256::ZERO,
+                        last_event: at,
+                    });
+                    self.dirty.trees.insert(tree);
+                }
+            }
+            IRolesEvents::RoleMinted(e) => {
+                let key = (e.roleId, e.wearer);
+                let prev = self.wearers.insert(
+                    key,
+                    Wearer {
+                        role_id: e.roleId,
+                        wearer: e.wearer,
+                        since_block: at.block,
+                        expiry: e.expiry,
+                        granted_by: e.by,
+                        last_event: at,
+                    },
+                );
+                self.dirty.wearers.insert(key);
+                if prev.is_some() {
+                    self.anomaly(
+                        at,
+                        "RoleMinted",
+                        format!("{} already wore {:#x}", e.wearer, e.roleId),
+                    );
+                } else {
+                    self.touch_role(at, "RoleMinted", e.roleId, |r| r.supply += 1);
+                }
+            }
+            IRolesEvents::RoleRevoked(e) => {
+                self.remove_wearer(at, "RoleRevoked", e.roleId, e.wearer)
+            }
+            IRolesEvents::RoleTransferred(e) => {
+                let key = (e.roleId, e.from);
+                match self.wearers.remove(&key) {
+                    Some(mut w) => {
+                        self.dirty.wearers.insert(key);
+                        w.wearer = e.to;
+                        w.since_block = at.block;
+                        w.last_event = at;
+                        self.wearers.insert((e.roleId, e.to), w);
+                        self.dirty.wearers.insert((e.roleId, e.to));
+                    }
+                    None => self.anomaly(
+                        at,
+                        "RoleTransferred",
+                        format!("{} did not wear {:#x}", e.from, e.roleId),
+                    ),
+                }
+            }
+            IRolesEvents::RoleRenewed(e) => match self.wearers.get_mut(&(e.roleId, e.wearer)) {
+                Some(w) => {
+                    w.expiry = e.expiry;
+                    w.last_event = at;
+                    self.dirty.wearers.insert((e.roleId, e.wearer));
+                }
+                None => self.anomaly(
+                    at,
+                    "RoleRenewed",
+                    format!("{} does not wear {:#x}", e.wearer, e.roleId),
+                ),
+            },
+            IRolesEvents::RoleStatusChanged(e) => {
+                self.touch_role(at, "RoleStatusChanged", e.roleId, |r| r.active = e.active)
+            }
+            IRolesEvents::RoleDetailsChanged(e) => {
+                self.touch_role(at, "RoleDetailsChanged", e.roleId, |r| {
+                    r.details = e.details
+                })
+            }
+            IRolesEvents::RoleImageURIChanged(e) => {
+                self.touch_role(at, "RoleImageURIChanged", e.roleId, |r| {
+                    r.image_uri = e.imageURI
+                })
+            }
+            IRolesEvents::RoleMaxSupplyChanged(e) => {
+                self.touch_role(at, "RoleMaxSupplyChanged", e.roleId, |r| {
+                    r.max_supply = e.maxSupply
+                })
+            }
+            IRolesEvents::RoleEligibilityChanged(e) => {
+                self.touch_role(at, "RoleEligibilityChanged", e.roleId, |r| {
+                    r.eligibility = e.eligibility
+                })
+            }
+            IRolesEvents::RoleToggleChanged(e) => {
+                self.touch_role(at, "RoleToggleChanged", e.roleId, |r| r.toggle = e.toggle)
+            }
+            IRolesEvents::RoleClaimableChanged(e) => {
+                self.touch_role(at, "RoleClaimableChanged", e.roleId, |r| {
+                    r.claimable = e.claimable
+                })
+            }
+            IRolesEvents::RoleMadeImmutable(e) => {
+                self.touch_role(at, "RoleMadeImmutable", e.roleId, |r| r.mutable_ = false)
+            }
+            IRolesEvents::TreeLinked(e) => {
+                let t = self.trees.entry(e.treeId).or_insert_with(|| Tree {
+                    tree_id: e.treeId,
+                    ..Tree::default()
+                });
+                t.linked_under = e.adminRole;
+                t.last_event = at;
+                self.dirty.trees.insert(e.treeId);
+            }
+        }
+    }
+
+    fn touch_role(&mut self, at: EventRef, event: &str, role_id: U256, f: impl FnOnce(&mut Role)) {
+        match self.roles.get_mut(&role_id) {
+            Some(r) => {
+                f(r);
+                r.last_event = at;
+                self.dirty.roles.insert(role_id);
+            }
+            None => self.anomaly(at, event, format!("role {role_id:#x} was never created")),
+        }
+    }
+
+    fn remove_wearer(&mut self, at: EventRef, event: &str, role_id: U256, wearer: Address) {
+        if self.wearers.remove(&(role_id, wearer)).is_some() {
+            self.dirty.wearers.insert((role_id, wearer));
+            self.touch_role(at, event, role_id, |r| {
+                r.supply = r.supply.saturating_sub(1)
+            });
+        } else {
+            self.anomaly(at, event, format!("{wearer} did not wear {role_id:#x}"));
+        }
+    }
+
+    /// Wearers of a role according to events, sorted by address.
+    pub fn wearers_of(&self, role_id: U256) -> impl Iterator<Item = &Wearer> {
+        self.wearers
+            .range((role_id, Address::ZERO)..=(role_id, Address::repeat_byte(0xff)))
+            .map(|(_, w)| w)
+    }
+}

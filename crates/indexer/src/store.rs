@@ -1,0 +1,501 @@
+//! SQLite persistence: raw logs, derived tables, recent block hashes and the checkpoint.
+//!
+//! Invariants:
+//! - `raw_logs` is keyed by (chain id, block hash, log index): ingesting a log twice is a no-op.
+//! - The checkpoint (last indexed block and its hash) is written in the SAME transaction as the
+//!   raw logs, block hashes and derived rows of the range it closes. A process killed at any
+//!   point leaves either the whole range or none of it, so a restart resumes at checkpoint + 1
+//!   with no gap and no duplicate.
+//! - Derived tables are a function of the raw logs (see [`crate::model`]); after a reorg they are
+//!   rebuilt from the surviving raw logs in the transaction that moves the checkpoint back.
+
+use std::path::Path;
+
+use alloy::primitives::{Address, B256, Bytes, U256};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use crate::{
+    model::{Contracts, State},
+    source::RawLog,
+};
+
+/// Store errors.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the database indexes chain {stored}, the provider is on chain {actual}")]
+    ChainMismatch { stored: u64, actual: u64 },
+    #[error("the database indexes other contracts ({stored}); use another --db file")]
+    ContractsMismatch { stored: String },
+    #[error("corrupt row in {table}: {what}")]
+    Corrupt { table: &'static str, what: String },
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS checkpoint (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    block INTEGER NOT NULL,
+    hash BLOB NOT NULL
+);
+-- Hashes of recent blocks (every block that had logs, and every range end) inside the
+-- confirmation window, to find the common ancestor after a reorg.
+CREATE TABLE IF NOT EXISTS blocks (number INTEGER PRIMARY KEY, hash BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS raw_logs (
+    chain_id INTEGER NOT NULL,
+    block_hash BLOB NOT NULL,
+    log_index INTEGER NOT NULL,
+    block_number INTEGER NOT NULL,
+    tx_index INTEGER NOT NULL,
+    tx_hash BLOB NOT NULL,
+    address BLOB NOT NULL,
+    topics BLOB NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (chain_id, block_hash, log_index)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS raw_logs_order ON raw_logs (block_number, tx_index, log_index);
+
+-- Derived tables (ids as 0x-prefixed 64-digit hex, addresses checksummed).
+CREATE TABLE IF NOT EXISTS trees (
+    tree_id INTEGER PRIMARY KEY,
+    linked_under TEXT NOT NULL,
+    last_block INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS roles (
+    role_id TEXT PRIMARY KEY,
+    admin_id TEXT NOT NULL,
+    tree_id INTEGER NOT NULL,
+    details TEXT NOT NULL,
+    image_uri TEXT NOT NULL,
+    max_supply INTEGER NOT NULL,
+    supply INTEGER NOT NULL,
+    eligibility TEXT NOT NULL,
+    toggle TEXT NOT NULL,
+    mutable INTEGER NOT NULL,
+    claimable INTEGER NOT NULL,
+    active INTEGER NOT NULL,
+    created_block INTEGER NOT NULL,
+    last_block INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS wearers (
+    role_id TEXT NOT NULL,
+    wearer TEXT NOT NULL,
+    since_block INTEGER NOT NULL,
+    expiry INTEGER NOT NULL,
+    granted_by TEXT NOT NULL,
+    last_block INTEGER NOT NULL,
+    PRIMARY KEY (role_id, wearer)
+) WITHOUT ROWID;
+-- Everything else (cells, proposals, budgets, tasks, ...) as one JSON document per entity:
+-- query with json_extract(doc, '$.field').
+CREATE TABLE IF NOT EXISTS entities (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+";
+
+/// The derived tables, in the order the digest reads them.
+pub const DERIVED_TABLES: &[&str] = &["trees", "roles", "wearers", "entities"];
+
+pub(crate) fn hex_u256(v: U256) -> String {
+    format!("{v:#066x}")
+}
+
+/// The SQLite database of one chain and one deployment.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    chain_id: u64,
+}
+
+impl Store {
+    /// Opens (or creates) the database at `path` for `chain_id` and `contracts`; refuses a file
+    /// that indexes another chain or other contracts.
+    pub fn open(path: &Path, chain_id: u64, contracts: &Contracts) -> Result<Self, StoreError> {
+        let conn = Connection::open(path)?;
+        Self::init(conn, chain_id, contracts)
+    }
+
+    pub fn open_in_memory(chain_id: u64, contracts: &Contracts) -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory()?, chain_id, contracts)
+    }
+
+    /// Opens an existing database read-only-ish (no chain check), e.g. for `state --indexed`.
+    pub fn open_existing(path: &Path) -> Result<(Self, Contracts), StoreError> {
+        let conn = Connection::open(path)?;
+        conn.execute_batch(SCHEMA)?;
+        let get = |k: &str| -> Result<Option<String>, rusqlite::Error> {
+            conn.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
+                .optional()
+        };
+        let chain_id = get("chain_id")?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_default();
+        let contracts = match get("contracts")? {
+            Some(s) => serde_json::from_str(&s).map_err(|e| StoreError::Corrupt {
+                table: "meta",
+                what: e.to_string(),
+            })?,
+            None => Contracts::default(),
+        };
+        Ok((Self { conn, chain_id }, contracts))
+    }
+
+    fn init(conn: Connection, chain_id: u64, contracts: &Contracts) -> Result<Self, StoreError> {
+        // WAL + NORMAL: a killed process loses nothing committed; an OS crash may lose the last
+        // transactions but never leaves a half-written one (the checkpoint moves with its rows).
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.execute_batch(SCHEMA)?;
+        let get = |k: &str| -> Result<Option<String>, rusqlite::Error> {
+            conn.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
+                .optional()
+        };
+        let contracts_json = serde_json::to_string(contracts).map_err(|e| StoreError::Corrupt {
+            table: "meta",
+            what: e.to_string(),
+        })?;
+        match get("chain_id")? {
+            Some(s) => {
+                let stored: u64 = s.parse().map_err(|_| StoreError::Corrupt {
+                    table: "meta",
+                    what: s.clone(),
+                })?;
+                if stored != chain_id {
+                    return Err(StoreError::ChainMismatch {
+                        stored,
+                        actual: chain_id,
+                    });
+                }
+                let stored_contracts = get("contracts")?.unwrap_or_default();
+                if stored_contracts != contracts_json {
+                    return Err(StoreError::ContractsMismatch {
+                        stored: stored_contracts,
+                    });
+                }
+            }
+            None => {
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('chain_id', ?1)",
+                    [chain_id.to_string()],
+                )?;
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('contracts', ?1)",
+                    [contracts_json],
+                )?;
+            }
+        }
+        Ok(Self { conn, chain_id })
+    }
+
+    pub fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+
+    /// The last indexed block and its hash.
+    pub fn checkpoint(&self) -> Result<Option<(u64, B256)>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT block, hash FROM checkpoint WHERE id = 1", [], |r| {
+                Ok((
+                    r.get::<_, u64>(0)?,
+                    B256::from_slice(&r.get::<_, Vec<u8>>(1)?),
+                ))
+            })
+            .optional()?)
+    }
+
+    /// Recorded block hashes, newest first.
+    pub fn recent_blocks(&self) -> Result<Vec<(u64, B256)>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT number, hash FROM blocks ORDER BY number DESC")?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, u64>(0)?,
+                B256::from_slice(&r.get::<_, Vec<u8>>(1)?),
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every raw log in chain order.
+    pub fn raw_logs(&self) -> Result<Vec<RawLog>, StoreError> {
+        load_logs(&self.conn)
+    }
+
+    pub fn raw_log_count(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM raw_logs", [], |r| r.get(0))?)
+    }
+
+    /// Commits one range: its logs, block hashes, the derived rows the state changed, and the
+    /// checkpoint, in one transaction. Block hashes below `keep_from` are pruned.
+    pub fn commit_range(
+        &mut self,
+        logs: &[RawLog],
+        hashes: &[(u64, B256)],
+        checkpoint: (u64, B256),
+        keep_from: u64,
+        state: &mut State,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        insert_logs(&tx, self.chain_id, logs)?;
+        {
+            let mut st =
+                tx.prepare_cached("INSERT OR REPLACE INTO blocks (number, hash) VALUES (?1, ?2)")?;
+            for (n, h) in hashes.iter().chain(std::iter::once(&checkpoint)) {
+                st.execute(params![n, h.as_slice()])?;
+            }
+        }
+        tx.execute("DELETE FROM blocks WHERE number < ?1", [keep_from])?;
+        write_dirty(&tx, state)?;
+        set_checkpoint(&tx, Some(checkpoint))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Rolls back to `ancestor` (`None`: before the first block): deletes later raw logs and
+    /// block hashes, re-folds the derived state from the surviving raw logs and rewrites the
+    /// derived tables, all in one transaction. Returns the re-folded state.
+    pub fn rollback_to(
+        &mut self,
+        ancestor: Option<(u64, B256)>,
+        contracts: Contracts,
+    ) -> Result<State, StoreError> {
+        let tx = self.conn.transaction()?;
+        let above = ancestor.map_or(-1i64, |(n, _)| n as i64);
+        tx.execute("DELETE FROM raw_logs WHERE block_number > ?1", [above])?;
+        tx.execute("DELETE FROM blocks WHERE number > ?1", [above])?;
+        let logs = load_logs(&tx)?;
+        let mut state = State::new(contracts);
+        state.apply_all(&logs);
+        rewrite_all(&tx, &mut state)?;
+        set_checkpoint(&tx, ancestor)?;
+        tx.commit()?;
+        Ok(state)
+    }
+
+    /// Re-folds the state from the stored raw logs (done at start: cheap, and the derived tables
+    /// it would write are already those rows).
+    pub fn load_state(&self, contracts: Contracts) -> Result<State, StoreError> {
+        let logs = self.raw_logs()?;
+        let mut state = State::new(contracts);
+        state.apply_all(&logs);
+        state.dirty = Default::default();
+        Ok(state)
+    }
+
+    /// A digest of the derived tables and the raw logs (block hashes excluded: which range ends
+    /// were recorded depends on how the run was cut), to compare two databases.
+    pub fn digest(&self) -> Result<String, StoreError> {
+        use alloy::primitives::keccak256;
+        let mut acc: Vec<u8> = Vec::new();
+        for table in DERIVED_TABLES
+            .iter()
+            .copied()
+            .chain(["raw_logs", "checkpoint"])
+        {
+            let mut st = self
+                .conn
+                .prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2, 3"))?;
+            let n = st.column_count();
+            let mut rows = st.query([])?;
+            acc.extend_from_slice(table.as_bytes());
+            while let Some(row) = rows.next()? {
+                for i in 0..n {
+                    let v: rusqlite::types::Value = row.get(i)?;
+                    acc.extend_from_slice(format!("{v:?}|").as_bytes());
+                }
+                acc.push(b'\n');
+            }
+        }
+        Ok(format!("{}", keccak256(&acc)))
+    }
+
+    /// Rows of a derived table as JSON objects (for `state --indexed` and tests).
+    pub fn table_json(&self, table: &str) -> Result<Vec<serde_json::Value>, StoreError> {
+        if !DERIVED_TABLES.contains(&table) {
+            return Err(StoreError::Corrupt {
+                table: "?",
+                what: format!("unknown table {table}"),
+            });
+        }
+        let mut st = self
+            .conn
+            .prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2"))?;
+        let names: Vec<String> = st.column_names().iter().map(|s| (*s).to_owned()).collect();
+        let mut rows = st.query([])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let mut obj = serde_json::Map::new();
+            for (i, name) in names.iter().enumerate() {
+                let v = match row.get::<_, rusqlite::types::Value>(i)? {
+                    rusqlite::types::Value::Null => serde_json::Value::Null,
+                    rusqlite::types::Value::Integer(n) => n.into(),
+                    rusqlite::types::Value::Real(f) => f.into(),
+                    rusqlite::types::Value::Text(s) => {
+                        if name == "doc" {
+                            serde_json::from_str(&s).unwrap_or(serde_json::Value::String(s))
+                        } else {
+                            s.into()
+                        }
+                    }
+                    rusqlite::types::Value::Blob(b) => format!("0x{}", hex::encode(b)).into(),
+                };
+                obj.insert(name.clone(), v);
+            }
+            out.push(serde_json::Value::Object(obj));
+        }
+        Ok(out)
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+fn set_checkpoint(tx: &Transaction<'_>, cp: Option<(u64, B256)>) -> Result<(), StoreError> {
+    match cp {
+        Some((n, h)) => tx.execute(
+            "INSERT OR REPLACE INTO checkpoint (id, block, hash) VALUES (1, ?1, ?2)",
+            params![n, h.as_slice()],
+        )?,
+        None => tx.execute("DELETE FROM checkpoint", [])?,
+    };
+    Ok(())
+}
+
+fn insert_logs(tx: &Transaction<'_>, chain_id: u64, logs: &[RawLog]) -> Result<(), StoreError> {
+    let mut st = tx.prepare_cached(
+        "INSERT OR IGNORE INTO raw_logs (chain_id, block_hash, log_index, block_number, tx_index, tx_hash, address, topics, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    let mut topics = Vec::with_capacity(128);
+    for l in logs {
+        topics.clear();
+        for t in &l.topics {
+            topics.extend_from_slice(t.as_slice());
+        }
+        st.execute(params![
+            chain_id,
+            l.block_hash.as_slice(),
+            l.log_index,
+            l.block_number,
+            l.tx_index,
+            l.tx_hash.as_slice(),
+            l.address.as_slice(),
+            &topics,
+            l.data.as_ref(),
+        ])?;
+    }
+    Ok(())
+}
+
+fn load_logs(conn: &Connection) -> Result<Vec<RawLog>, StoreError> {
+    let mut st = conn.prepare(
+        "SELECT block_number, block_hash, tx_index, tx_hash, log_index, address, topics, data
+         FROM raw_logs ORDER BY block_number, tx_index, log_index",
+    )?;
+    let rows = st.query_map([], |r| {
+        let topics: Vec<u8> = r.get(6)?;
+        Ok(RawLog {
+            block_number: r.get(0)?,
+            block_hash: B256::from_slice(&r.get::<_, Vec<u8>>(1)?),
+            tx_index: r.get(2)?,
+            tx_hash: B256::from_slice(&r.get::<_, Vec<u8>>(3)?),
+            log_index: r.get(4)?,
+            address: Address::from_slice(&r.get::<_, Vec<u8>>(5)?),
+            topics: topics.chunks_exact(32).map(B256::from_slice).collect(),
+            data: Bytes::from(r.get::<_, Vec<u8>>(7)?),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Writes the rows the state changed since the last write, then forgets them.
+fn write_dirty(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError> {
+    let dirty = std::mem::take(&mut state.dirty);
+    {
+        let mut up = tx.prepare_cached(
+            "INSERT OR REPLACE INTO trees (tree_id, linked_under, last_block) VALUES (?1, ?2, ?3)",
+        )?;
+        let mut del = tx.prepare_cached("DELETE FROM trees WHERE tree_id = ?1")?;
+        for id in &dirty.trees {
+            match state.trees.get(id) {
+                Some(t) => up.execute(params![
+                    t.tree_id,
+                    hex_u256(t.linked_under),
+                    t.last_event.block
+                ])?,
+                None => del.execute([id])?,
+            };
+        }
+    }
+    {
+        let mut up = tx.prepare_cached(
+            "INSERT OR REPLACE INTO roles (role_id, admin_id, tree_id, details, image_uri, max_supply, supply, eligibility,
+             toggle, mutable, claimable, active, created_block, last_block)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        )?;
+        let mut del = tx.prepare_cached("DELETE FROM roles WHERE role_id = ?1")?;
+        for id in &dirty.roles {
+            match state.roles.get(id) {
+                Some(r) => up.execute(params![
+                    hex_u256(r.role_id),
+                    hex_u256(r.admin_id),
+                    crate::model::tree_of(r.role_id),
+                    r.details,
+                    r.image_uri,
+                    r.max_supply,
+                    r.supply,
+                    r.eligibility.to_checksum(None),
+                    r.toggle.to_checksum(None),
+                    r.mutable_,
+                    r.claimable,
+                    r.active,
+                    r.created.block,
+                    r.last_event.block,
+                ])?,
+                None => del.execute([hex_u256(*id)])?,
+            };
+        }
+    }
+    {
+        let mut up = tx.prepare_cached(
+            "INSERT OR REPLACE INTO wearers (role_id, wearer, since_block, expiry, granted_by, last_block)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        let mut del =
+            tx.prepare_cached("DELETE FROM wearers WHERE role_id = ?1 AND wearer = ?2")?;
+        for key in &dirty.wearers {
+            match state.wearers.get(key) {
+                Some(w) => up.execute(params![
+                    hex_u256(w.role_id),
+                    w.wearer.to_checksum(None),
+                    w.since_block,
+                    w.expiry,
+                    w.granted_by.to_checksum(None),
+                    w.last_event.block,
+                ])?,
+                None => del.execute(params![hex_u256(key.0), key.1.to_checksum(None)])?,
+            };
+        }
+    }
+    Ok(())
+}
+
+/// Replaces every derived row with the state's.
+fn rewrite_all(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError> {
+    for t in DERIVED_TABLES {
+        tx.execute(&format!("DELETE FROM {t}"), [])?;
+    }
+    state.dirty.trees = state.trees.keys().copied().collect();
+    state.dirty.roles = state.roles.keys().copied().collect();
+    state.dirty.wearers = state.wearers.keys().copied().collect();
+    write_dirty(tx, state)
+}
