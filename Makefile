@@ -34,9 +34,12 @@ help:
 	@echo "make snapshot  rewrite the committed gas snapshots (snapshots/*.json)"
 	@echo "make bindings  refresh the Foundry artifacts the Rust bindings are built from"
 
-# npm ci only when node_modules is missing or older than the lockfile.
+# Install the locked versions when node_modules is missing or older than the lockfile. Not `npm ci`:
+# its strict lock check wants every platform's optional forge/anvil/cast binary package in the lock,
+# and registries that carry only some platforms make it fail. `npm install --no-save` installs the
+# exact locked versions (integrity-checked) and never rewrites package-lock.json.
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm install --no-save --no-audit --no-fund --loglevel=error
 	@touch $@
 
 deps: node_modules/.package-lock.json
