@@ -7,6 +7,7 @@ import {ICellRegistry} from "../../src/interfaces/ICellRegistry.sol";
 import {IRoles} from "../../src/interfaces/IRoles.sol";
 import {CellGovernorFixture} from "../utils/CellGovernorFixture.sol";
 import {
+    GovernorEligibility,
     GovernorFailingTarget,
     GovernorReenterer,
     GovernorTestWallet,
@@ -313,6 +314,21 @@ contract CellGovernorTest is CellGovernorFixture {
         uint256 memberRole = registry.memberRoleOf(ops);
         vm.prank(executor);
         roles.revokeRole(memberRole, carol);
+        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.NotEligibleVoter.selector, id, carol));
+        _vote(id, carol, ICellGovernor.VoteType.For);
+    }
+
+    function test_castVote_revert_ineligibleByModule() public {
+        address executor = _makeVoteRun(ops, opsAdmin, _majority());
+        uint256 memberRole = registry.memberRoleOf(ops);
+        GovernorEligibility module = new GovernorEligibility();
+        vm.prank(executor);
+        roles.changeRoleEligibility(memberRole, address(module));
+        uint256 id = _propose(ops, alice, _setValueActions(2));
+        _toActive(id);
+        _vote(id, bob, ICellGovernor.VoteType.For);
+        // The module rules carol out while the vote is open: eligibility is read live.
+        module.ruleOut(carol);
         vm.expectRevert(abi.encodeWithSelector(ICellGovernor.NotEligibleVoter.selector, id, carol));
         _vote(id, carol, ICellGovernor.VoteType.For);
     }
