@@ -980,6 +980,33 @@ contract CellGovernorTest is CellGovernorFixture {
         assertFalse(roles.isWearerOfHat(outsider, siblingMember));
     }
 
+    function test_crossDao_proposalCannotActInAnotherDao() public {
+        address otherCommunity = makeAddr("otherCommunity");
+        uint256 otherDao = registry.createDao(
+            otherCommunity, "other", ICellRegistry.Scale.Constituency, ICellRegistry.Phase.Conversation, _members3()
+        );
+        vm.roll(block.number + 1);
+        // Both DAOs run by vote, with the same members.
+        address daoExecutor = _makeVoteRun(dao, community, _majority());
+        address otherExecutor = _makeVoteRun(otherDao, otherCommunity, _majority());
+        uint256 otherMember = registry.memberRoleOf(otherDao);
+        ICellGovernor.Action[] memory mint =
+            _one(address(roles), 0, abi.encodeCall(IRoles.mintRole, (otherMember, outsider, 0)));
+        uint256 id = _passed(dao, mint);
+        _toExecutable(id);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, daoExecutor, otherMember));
+        _execute(id, mint);
+        // Nor can it reconfigure the other DAO's governance or veto there.
+        ICellGovernor.Action[] memory reconfigure =
+            _one(address(governor), 0, abi.encodeCall(ICellGovernor.configure, (otherDao, _majority())));
+        uint256 id2 = _passed(dao, reconfigure);
+        _toExecutable(id2);
+        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.NotAllowedToConfigure.selector, daoExecutor, otherDao));
+        _execute(id2, reconfigure);
+        assertFalse(registry.isParentAdmin(daoExecutor, otherDao));
+        assertTrue(registry.isParentAdmin(otherExecutor, otherDao));
+    }
+
     function test_executor_revert_notGovernor() public {
         address executor = _makeVoteRun(ops, opsAdmin, _majority());
         vm.expectRevert(abi.encodeWithSelector(ICellExecutor.NotGovernor.selector, opsAdmin));
