@@ -123,9 +123,7 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
         if (!allowed) revert NotAllowedToConfigure(msg.sender, cellId);
         _validate(cellId, settings);
 
-        unchecked {
-            settingsId = ++_lastSettingsId;
-        }
+        settingsId = ++_lastSettingsId;
         _settings[settingsId] = SettingsRecord({
             token: settings.token,
             electorate: settings.electorate,
@@ -208,6 +206,7 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
         uint256 memberRole = cellId | MEMBER_ROLE_BIT;
         if (!_roles.isWearerOfHat(msg.sender, memberRole)) revert NotAllowedToPropose(msg.sender, cellId);
         supply = uint256(_roles.hatSupply(memberRole)).toUint24();
+        // forge-lint: disable-next-line(unsafe-typecast) a cell id has 32 significant bits above TREE_SHIFT
         source = uint160(cellId >> TREE_SHIFT) | (uint160(supply) << 32);
     }
 

@@ -103,7 +103,7 @@ contract CellGovernorHandler is Test {
         address to = actors[toSeed % actors.length];
         amount = bound(amount, 0, token.balanceOf(from));
         vm.prank(from);
-        token.transfer(to, amount);
+        assertTrue(token.transfer(to, amount));
     }
 
     function roll(uint256 blocks) external {
