@@ -51,7 +51,9 @@ export_one() { # name, artifact-dir
     echo "export-artifacts: $src not found; run forge build first" >&2
     exit 2
   fi
-  jq -S '{abi: .abi, bytecode: {object: .bytecode.object}, deployedBytecode: {object: .deployedBytecode.object, immutableReferences: (.deployedBytecode.immutableReferences // {})}}' \
+  # immutableReferences is keyed by solc AST node ids, which shift with whatever else is in the
+  # compilation (a clean build and an incremental one differ): re-key the ranges by position.
+  jq -S '{abi: .abi, bytecode: {object: .bytecode.object}, deployedBytecode: {object: .deployedBytecode.object, immutableReferences: ((.deployedBytecode.immutableReferences // {}) | [to_entries[] | .value | sort_by(.start)] | sort_by(.[0].start) | to_entries | map({key: (.key | tostring), value: .value}) | from_entries)}}' \
     "$src" >"$work/$name.json"
 }
 
