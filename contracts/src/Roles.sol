@@ -213,13 +213,19 @@ contract Roles is IRoles, IERC1155MetadataURI {
     /// reserves the next child index.
     function _nextChild(address sender, uint256 adminId) internal returns (uint256 roleId) {
         Role storage admin = _roles[adminId];
-        Role memory adminRole = admin;
-        if (adminRole.flags & CREATED == 0) revert RoleNotFound(adminId);
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(admin.slot)
+        }
+        if ((word >> 240) & CREATED == 0) revert RoleNotFound(adminId);
         if (!_isWearer(sender, adminId) && !_isAdmin(sender, adminId)) revert NotAdmin(sender, adminId);
-        if (adminRole.lastChildIndex == type(uint16).max) revert MaxChildrenReached(adminId);
-        uint16 index = adminRole.lastChildIndex + 1;
-        roleId = adminId.child(index);
-        admin.lastChildIndex = index;
+        uint256 last = (word >> 224) & type(uint16).max; // lastChildIndex, bits 224..239
+        if (last == type(uint16).max) revert MaxChildrenReached(adminId);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        roleId = adminId.child(uint16(last + 1));
+        assembly ("memory-safe") {
+            sstore(admin.slot, add(word, shl(224, 1)))
+        }
     }
 
     /// @dev Emits RoleCreated from the stored role (keeps createRole's stack shallow).
@@ -358,12 +364,20 @@ contract Roles is IRoles, IERC1155MetadataURI {
     function setRoleStatus(uint256 roleId, bool active) external {
         address sender = _msgSender(4 + 64);
         Role storage role = _roles[roleId];
-        (address toggle, uint8 flags) = (role.toggle, role.flags);
-        if (flags & CREATED == 0) revert RoleNotFound(roleId);
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(role.slot)
+        }
+        address toggle = address(uint160(word));
+        if ((word >> 240) & CREATED == 0) revert RoleNotFound(roleId);
         if (toggle != address(0) ? sender != toggle : !_isAdmin(sender, roleId)) {
             revert NotToggleModuleOrAdmin(sender, roleId);
         }
-        role.flags = active ? flags | ACTIVE : flags & ~ACTIVE;
+        // The ACTIVE flag is bit 241 (flags occupy bits 240..247).
+        word = active ? word | (uint256(ACTIVE) << 240) : word & ~(uint256(ACTIVE) << 240);
+        assembly ("memory-safe") {
+            sstore(role.slot, word)
+        }
         emit RoleStatusChanged(roleId, active);
     }
 
