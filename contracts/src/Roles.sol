@@ -12,23 +12,26 @@ import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 /// follow the role's live status and the wearer's live eligibility. See IRoles for the id layout and
 /// the authority rules.
 ///
-/// Storage (one slot per role, one slot per grant; strings and the eligibility module only when set):
+/// Storage (one slot per role, one slot per grant; strings and the eligibility module only when set).
+/// Fields are listed from the lowest bit up; the assembly in this contract relies on these offsets
+/// (checked by RolesStorageLayoutTest).
 ///
-///   _roles[roleId]                      one slot
-///   ┌──────────────────────────┬────────────┬─────────┬────────────────┬───────┐
-///   │ toggle (160)             │ maxSupply  │ supply  │ lastChildIndex │ flags │
-///   │                          │ (32)       │ (32)    │ (16)           │ (8)   │
-///   └──────────────────────────┴────────────┴─────────┴────────────────┴───────┘
-///   flags: CREATED | ACTIVE | MUTABLE | CLAIMABLE | HAS_ELIGIBILITY
+///   _roles[roleId]                                                               one slot
+///   ┌─────────────────┬──────────────────┬────────────────┬──────────────────────┬───────────────┐
+///   │ toggle          │ maxSupply        │ supply         │ lastChildIndex       │ flags         │
+///   │ bits 0..159     │ bits 160..191    │ bits 192..223  │ bits 224..239        │ bits 240..247 │
+///   └─────────────────┴──────────────────┴────────────────┴──────────────────────┴───────────────┘
+///   flags: 1 CREATED | 2 ACTIVE | 4 MUTABLE | 8 CLAIMABLE | 16 HAS_ELIGIBILITY
 ///
 ///   _eligibility[roleId]   the eligibility module, written only when non-zero (HAS_ELIGIBILITY)
 ///   _details[roleId], _imageURI[roleId]   written only when non-empty
 ///
-///   _grants[roleId][wearer]             one slot
-///   ┌────────────────┬────────────────┬──────┬─────────────┬──────────────┐
-///   │ since (64)     │ expiry (64)    │ worn │ badStanding │ (unused 112) │
-///   │ block number   │ unix s, 0=none │ (8)  │ (8)         │              │
-///   └────────────────┴────────────────┴──────┴─────────────┴──────────────┘
+///   _grants[roleId][wearer]                                                      one slot
+///   ┌──────────────────┬──────────────────┬───────────────┬────────────────┬────────────────┐
+///   │ since            │ expiry           │ worn          │ badStanding    │ unused         │
+///   │ bits 0..63       │ bits 64..127     │ bits 128..135 │ bits 136..143  │ bits 144..255  │
+///   │ block number     │ unix s, 0 = none │               │ kept on revoke │                │
+///   └──────────────────┴──────────────────┴───────────────┴────────────────┴────────────────┘
 ///
 ///   _linkedAdmin[treeId]  the role a tree is linked under (0: a root tree)
 ///   lastTopHatId          the last tree id handed out
