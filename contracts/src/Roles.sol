@@ -293,17 +293,26 @@ contract Roles is IRoles, IERC1155MetadataURI {
         if (!(role.flags & HAS_ELIGIBILITY != 0 && sender == _eligibility[roleId]) && !_isAdmin(sender, roleId)) {
             revert NotAdmin(sender, roleId);
         }
-        Grant memory grant = _grants[roleId][wearer];
-        if (!grant.worn) revert NotWearer(wearer, roleId);
-        _burn(roleId, wearer, sender, false, grant.badStanding);
+        Grant storage grant = _grants[roleId][wearer];
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(grant.slot)
+        }
+        if ((word >> 128) & 0xff == 0) revert NotWearer(wearer, roleId); // worn, bits 128..135
+        _burn(grant, roleId, wearer, sender, false, (word >> 136) & 0xff);
     }
 
     /// @inheritdoc IRoles
+    /// @dev Reads only the caller's grant (no role or module reads: renouncing needs no eligibility).
     function renounceRole(uint256 roleId) external {
         address sender = _msgSender(4 + 32);
-        Grant memory grant = _grants[roleId][sender];
-        if (!grant.worn) revert NotWearer(sender, roleId);
-        _burn(roleId, sender, sender, true, grant.badStanding);
+        Grant storage grant = _grants[roleId][sender];
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(grant.slot)
+        }
+        if ((word >> 128) & 0xff == 0) revert NotWearer(sender, roleId); // worn, bits 128..135
+        _burn(grant, roleId, sender, sender, true, (word >> 136) & 0xff);
     }
 
     /// @inheritdoc IRoles
@@ -356,7 +365,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
         Grant memory grant = _grants[roleId][wearer];
         bool badStanding = !standing;
         if (grant.worn && (!eligible || badStanding)) {
-            _burn(roleId, wearer, sender, false, badStanding);
+            _burn(_grants[roleId][wearer], roleId, wearer, sender, false, badStanding ? 1 : 0);
         } else if (grant.badStanding != badStanding) {
             _grants[roleId][wearer].badStanding = badStanding;
         }
@@ -376,12 +385,14 @@ contract Roles is IRoles, IERC1155MetadataURI {
         if (toggle != address(0) ? sender != toggle : !_isAdmin(sender, roleId)) {
             revert NotToggleModuleOrAdmin(sender, roleId);
         }
-        // The ACTIVE flag is bit 241 (flags occupy bits 240..247).
-        word = active ? word | (uint256(ACTIVE) << 240) : word & ~(uint256(ACTIVE) << 240);
+        bytes32 statusTopic = RoleStatusChanged.selector;
         assembly ("memory-safe") {
-            sstore(role.slot, word)
+            // The ACTIVE flag is bit 241 (flags occupy bits 240..247): clear it, then set it to `active`.
+            sstore(role.slot, or(and(word, not(shl(241, 1))), shl(241, active)))
+            // RoleStatusChanged(roleId indexed, active), from scratch space as `emit` would write it.
+            mstore(0x00, active)
+            log2(0x00, 0x20, statusTopic, roleId)
         }
-        emit RoleStatusChanged(roleId, active);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -482,8 +493,18 @@ contract Roles is IRoles, IERC1155MetadataURI {
             // supply (bits 192..223) + 1: supply < maxSupply <= type(uint32).max, so no carry.
             sstore(stored.slot, add(sload(stored.slot), shl(192, 1)))
         }
-        emit RoleMinted(roleId, wearer, by, expiry);
-        emit TransferSingle(by, address(0), wearer, roleId, 1);
+        bytes32 mintedTopic = RoleMinted.selector;
+        bytes32 transferTopic = TransferSingle.selector;
+        assembly ("memory-safe") {
+            // Events from scratch space (0x00..0x3f), the same logs `emit` would write:
+            // RoleMinted(roleId indexed, wearer indexed, by indexed, expiry)
+            mstore(0x00, expiry)
+            log4(0x00, 0x20, mintedTopic, roleId, wearer, by)
+            // TransferSingle(operator = by indexed, from = 0 indexed, to = wearer indexed, id, value = 1)
+            mstore(0x00, roleId)
+            mstore(0x20, 1)
+            log4(0x00, 0x40, transferTopic, by, 0, wearer)
+        }
     }
 
     /// @dev Writes a worn grant beginning at this block in one SSTORE (the layout drawn above).
@@ -494,18 +515,28 @@ contract Roles is IRoles, IERC1155MetadataURI {
         }
     }
 
-    /// @dev Clears a worn grant, keeping (or setting) the stored bad standing.
-    function _burn(uint256 roleId, address wearer, address by, bool renounced, bool badStanding) internal {
-        Grant storage grant = _grants[roleId][wearer];
+    /// @dev Clears a worn grant, keeping (or setting) the stored bad standing (`badStanding` is 0 or 1),
+    /// and emits RoleRevoked and the ERC-1155 burn.
+    function _burn(Grant storage grant, uint256 roleId, address wearer, address by, bool renounced, uint256 badStanding)
+        internal
+    {
         Role storage role = _roles[roleId];
+        bytes32 revokedTopic = RoleRevoked.selector;
+        bytes32 transferTopic = TransferSingle.selector;
         assembly ("memory-safe") {
             // Keep only the bad-standing byte of the grant (bits 136..143 of the layout above).
             sstore(grant.slot, shl(136, badStanding))
             // supply (bits 192..223) - 1: a worn grant is counted in supply, so it is at least 1.
             sstore(role.slot, sub(sload(role.slot), shl(192, 1)))
+            // Events written straight from scratch space (0x00..0x3f), the same logs `emit` would write:
+            // RoleRevoked(roleId indexed, wearer indexed, by indexed, renounced)
+            mstore(0x00, renounced)
+            log4(0x00, 0x20, revokedTopic, roleId, wearer, by)
+            // TransferSingle(operator = by indexed, from = wearer indexed, to = 0 indexed, id, value = 1)
+            mstore(0x00, roleId)
+            mstore(0x20, 1)
+            log4(0x00, 0x40, transferTopic, by, wearer, 0)
         }
-        emit RoleRevoked(roleId, wearer, by, renounced);
-        emit TransferSingle(by, wearer, address(0), roleId, 1);
     }
 
     /*//////////////////////////////////////////////////////////////

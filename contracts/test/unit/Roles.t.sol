@@ -402,6 +402,8 @@ contract RolesGrantTest is RolesFixture {
         _mint(child, bob);
         vm.expectEmit(true, true, true, true, address(roles));
         emit IRoles.RoleRevoked(child, bob, bob, true);
+        vm.expectEmit(true, true, true, true, address(roles));
+        emit IERC1155.TransferSingle(bob, bob, address(0), child, 1);
         vm.prank(bob);
         roles.renounceRole(child);
         assertFalse(roles.isWearerOfHat(bob, child));
@@ -545,9 +547,15 @@ contract RolesStatusAndMetadataTest is RolesFixture {
         assertEq(roles.balanceOf(bob, child), 0);
         // An inactive role confers no authority.
         assertFalse(roles.isAdminOfHat(bob, grand));
+        vm.expectEmit(true, true, true, true, address(roles));
+        emit IRoles.RoleStatusChanged(child, true);
         vm.prank(alice);
         roles.setRoleStatus(child, true);
         assertEq(roles.balanceOf(bob, child), 1);
+        // The flip touches only the ACTIVE bit: the other fields of the role are unchanged.
+        IRoles.RoleView memory v = roles.viewRole(child);
+        assertTrue(v.active);
+        assertEq(v.supply, 1);
     }
 
     function test_setRoleStatus_revertsForWrongCaller() public {
