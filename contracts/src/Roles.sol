@@ -172,8 +172,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
         if (bytes(imageURI).length != 0) _imageURI[topRoleId] = imageURI;
         _storeGrant(_grants[topRoleId][to], 0, false);
         emit RoleCreated(topRoleId, 0, details, 1, address(0), address(0), false, false, imageURI);
-        emit RoleMinted(topRoleId, to, sender, 0);
-        emit TransferSingle(sender, address(0), to, topRoleId, 1);
+        _emitMinted(topRoleId, to, sender, 0);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -337,8 +336,17 @@ contract Roles is IRoles, IERC1155MetadataURI {
             sstore(fromSlot.slot, shl(136, fromBadStanding))
         }
         _storeGrant(_grants[roleId][to], fromGrant.expiry, toGrant.badStanding);
-        emit RoleTransferred(roleId, from, to);
-        emit TransferSingle(sender, from, to, roleId, 1);
+        bytes32 transferredTopic = RoleTransferred.selector;
+        bytes32 transferTopic = TransferSingle.selector;
+        assembly ("memory-safe") {
+            // Events from scratch space (0x00..0x3f), the same logs `emit` would write:
+            // RoleTransferred(roleId indexed, from indexed, to indexed), no data
+            log4(0x00, 0x00, transferredTopic, roleId, from, to)
+            // TransferSingle(operator = sender indexed, from indexed, to indexed, id, value = 1)
+            mstore(0x00, roleId)
+            mstore(0x20, 1)
+            log4(0x00, 0x40, transferTopic, sender, from, to)
+        }
     }
 
     /// @inheritdoc IRoles
@@ -493,10 +501,15 @@ contract Roles is IRoles, IERC1155MetadataURI {
             // supply (bits 192..223) + 1: supply < maxSupply <= type(uint32).max, so no carry.
             sstore(stored.slot, add(sload(stored.slot), shl(192, 1)))
         }
+        _emitMinted(roleId, wearer, by, expiry);
+    }
+
+    /// @dev Emits RoleMinted and the ERC-1155 mint, written from scratch space (0x00..0x3f): the same
+    /// logs `emit` would write, without its memory allocation and ABI encoder.
+    function _emitMinted(uint256 roleId, address wearer, address by, uint64 expiry) private {
         bytes32 mintedTopic = RoleMinted.selector;
         bytes32 transferTopic = TransferSingle.selector;
         assembly ("memory-safe") {
-            // Events from scratch space (0x00..0x3f), the same logs `emit` would write:
             // RoleMinted(roleId indexed, wearer indexed, by indexed, expiry)
             mstore(0x00, expiry)
             log4(0x00, 0x20, mintedTopic, roleId, wearer, by)
