@@ -167,7 +167,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
         _storeNewRole(_roles[topRoleId], address(0), 1, 1, CREATED | ACTIVE);
         if (bytes(details).length != 0) _details[topRoleId] = details;
         if (bytes(imageURI).length != 0) _imageURI[topRoleId] = imageURI;
-        _grants[topRoleId][to] = Grant({since: uint64(block.number), expiry: 0, worn: true, badStanding: false});
+        _storeGrant(_grants[topRoleId][to], 0, false);
         emit RoleCreated(topRoleId, 0, details, 1, address(0), address(0), false, false, imageURI);
         emit RoleMinted(topRoleId, to, sender, 0);
         emit TransferSingle(sender, address(0), to, topRoleId, 1);
@@ -213,13 +213,19 @@ contract Roles is IRoles, IERC1155MetadataURI {
     /// reserves the next child index.
     function _nextChild(address sender, uint256 adminId) internal returns (uint256 roleId) {
         Role storage admin = _roles[adminId];
-        Role memory adminRole = admin;
-        if (adminRole.flags & CREATED == 0) revert RoleNotFound(adminId);
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(admin.slot)
+        }
+        if ((word >> 240) & CREATED == 0) revert RoleNotFound(adminId);
         if (!_isWearer(sender, adminId) && !_isAdmin(sender, adminId)) revert NotAdmin(sender, adminId);
-        if (adminRole.lastChildIndex == type(uint16).max) revert MaxChildrenReached(adminId);
-        uint16 index = adminRole.lastChildIndex + 1;
-        roleId = adminId.child(index);
-        admin.lastChildIndex = index;
+        uint256 last = (word >> 224) & type(uint16).max; // lastChildIndex, bits 224..239
+        if (last == type(uint16).max) revert MaxChildrenReached(adminId);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        roleId = adminId.child(uint16(last + 1));
+        assembly ("memory-safe") {
+            sstore(admin.slot, add(word, shl(224, 1)))
+        }
     }
 
     /// @dev Emits RoleCreated from the stored role (keeps createRole's stack shallow).
@@ -312,10 +318,13 @@ contract Roles is IRoles, IERC1155MetadataURI {
         if (!_isActive(role, roleId)) revert RoleInactive(roleId);
         if (!_isEligible(role, roleId, to, toGrant.badStanding)) revert NotEligible(to, roleId);
 
-        _grants[roleId][from] = Grant({since: 0, expiry: 0, worn: false, badStanding: fromGrant.badStanding});
-        _grants[roleId][to] = Grant({
-            since: uint64(block.number), expiry: fromGrant.expiry, worn: true, badStanding: toGrant.badStanding
-        });
+        Grant storage fromSlot = _grants[roleId][from];
+        bool fromBadStanding = fromGrant.badStanding;
+        assembly ("memory-safe") {
+            // Keep only `from`'s bad-standing byte (bits 136..143).
+            sstore(fromSlot.slot, shl(136, fromBadStanding))
+        }
+        _storeGrant(_grants[roleId][to], fromGrant.expiry, toGrant.badStanding);
         emit RoleTransferred(roleId, from, to);
         emit TransferSingle(sender, from, to, roleId, 1);
     }
@@ -325,6 +334,8 @@ contract Roles is IRoles, IERC1155MetadataURI {
         address sender = _msgSender(4 + 96);
         if (_roles[roleId].flags & CREATED == 0) revert RoleNotFound(roleId);
         if (!_isAdmin(sender, roleId)) revert NotAdmin(sender, roleId);
+        // Terms are coarse (days, months): a validator's few seconds of timestamp drift do not matter.
+        // forge-lint: disable-next-line(block-timestamp)
         if (expiry != 0 && expiry <= block.timestamp) revert InvalidExpiry(expiry);
         Grant storage grant = _grants[roleId][wearer];
         if (!grant.worn) revert NotWearer(wearer, roleId);
@@ -353,12 +364,20 @@ contract Roles is IRoles, IERC1155MetadataURI {
     function setRoleStatus(uint256 roleId, bool active) external {
         address sender = _msgSender(4 + 64);
         Role storage role = _roles[roleId];
-        (address toggle, uint8 flags) = (role.toggle, role.flags);
-        if (flags & CREATED == 0) revert RoleNotFound(roleId);
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(role.slot)
+        }
+        address toggle = address(uint160(word));
+        if ((word >> 240) & CREATED == 0) revert RoleNotFound(roleId);
         if (toggle != address(0) ? sender != toggle : !_isAdmin(sender, roleId)) {
             revert NotToggleModuleOrAdmin(sender, roleId);
         }
-        role.flags = active ? flags | ACTIVE : flags & ~ACTIVE;
+        // The ACTIVE flag is bit 241 (flags occupy bits 240..247).
+        word = active ? word | (uint256(ACTIVE) << 240) : word & ~(uint256(ACTIVE) << 240);
+        assembly ("memory-safe") {
+            sstore(role.slot, word)
+        }
         emit RoleStatusChanged(roleId, active);
     }
 
@@ -445,6 +464,8 @@ contract Roles is IRoles, IERC1155MetadataURI {
 
     function _mint(uint256 roleId, Role memory role, address wearer, uint64 expiry, address by) internal {
         if (wearer == address(0)) revert ZeroAddress();
+        // Terms are coarse (days, months): a validator's few seconds of timestamp drift do not matter.
+        // forge-lint: disable-next-line(block-timestamp)
         if (expiry != 0 && expiry <= block.timestamp) revert InvalidExpiry(expiry);
         if (role.supply >= role.maxSupply) revert MaxSupplyReached(roleId, role.maxSupply);
         Grant memory grant = _grants[roleId][wearer];
@@ -452,14 +473,22 @@ contract Roles is IRoles, IERC1155MetadataURI {
         if (!_isActive(role, roleId)) revert RoleInactive(roleId);
         if (!_isEligible(role, roleId, wearer, grant.badStanding)) revert NotEligible(wearer, roleId);
 
-        _grants[roleId][wearer] =
-            Grant({since: uint64(block.number), expiry: expiry, worn: true, badStanding: grant.badStanding});
-        unchecked {
-            // supply < maxSupply <= type(uint32).max
-            _roles[roleId].supply = role.supply + 1;
+        _storeGrant(_grants[roleId][wearer], expiry, grant.badStanding);
+        Role storage stored = _roles[roleId];
+        assembly ("memory-safe") {
+            // supply (bits 192..223) + 1: supply < maxSupply <= type(uint32).max, so no carry.
+            sstore(stored.slot, add(sload(stored.slot), shl(192, 1)))
         }
         emit RoleMinted(roleId, wearer, by, expiry);
         emit TransferSingle(by, address(0), wearer, roleId, 1);
+    }
+
+    /// @dev Writes a worn grant beginning at this block in one SSTORE (the layout drawn above).
+    function _storeGrant(Grant storage grant, uint64 expiry, bool badStanding) private {
+        uint256 since = block.number;
+        assembly ("memory-safe") {
+            sstore(grant.slot, or(or(since, shl(64, expiry)), or(shl(128, 1), shl(136, badStanding))))
+        }
     }
 
     /// @dev Clears a worn grant, keeping (or setting) the stored bad standing.
@@ -482,11 +511,26 @@ contract Roles is IRoles, IERC1155MetadataURI {
 
     /// @dev True when `account` holds `roleId` now (see isWearerOfHat).
     function _isWearer(address account, uint256 roleId) internal view returns (bool) {
-        Grant memory grant = _grants[roleId][account];
-        if (!grant.worn) return false;
-        if (grant.expiry != 0 && grant.expiry <= block.timestamp) return false;
-        Role memory role = _roles[roleId];
-        return _isActive(role, roleId) && _isEligible(role, roleId, account, grant.badStanding);
+        // Raw words rather than memory structs: this runs for every ancestor in every admin check.
+        Grant storage grantSlot = _grants[roleId][account];
+        Role storage roleSlot = _roles[roleId];
+        uint256 grant;
+        assembly ("memory-safe") {
+            grant := sload(grantSlot.slot)
+        }
+        if ((grant >> 128) & 0xff == 0) return false; // not worn
+        uint256 expiry = (grant >> 64) & type(uint64).max;
+        // Terms are coarse (days, months): a validator's few seconds of timestamp drift do not matter.
+        // forge-lint: disable-next-line(block-timestamp)
+        if (expiry != 0 && expiry <= block.timestamp) return false;
+        uint256 role;
+        assembly ("memory-safe") {
+            role := sload(roleSlot.slot)
+        }
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint8 flags = uint8(role >> 240);
+        return _activeOf(address(uint160(role)), flags, roleId)
+            && _eligibleOf(flags, roleId, account, (grant >> 136) & 0xff != 0);
     }
 
     /// @dev Admin of a role = wearer of any ancestor in its tree (a top role: its own wearer), then,
@@ -524,11 +568,15 @@ contract Roles is IRoles, IERC1155MetadataURI {
 
     /// @dev The toggle module's live answer, else the stored status.
     function _isActive(Role memory role, uint256 roleId) internal view returns (bool) {
-        if (role.toggle != address(0)) {
-            (bool ok, bool active) = _readToggle(role.toggle, roleId);
+        return _activeOf(role.toggle, role.flags, roleId);
+    }
+
+    function _activeOf(address toggle, uint8 flags, uint256 roleId) internal view returns (bool) {
+        if (toggle != address(0)) {
+            (bool ok, bool active) = _readToggle(toggle, roleId);
             if (ok) return active;
         }
-        return role.flags & ACTIVE != 0;
+        return flags & ACTIVE != 0;
     }
 
     /// @dev Eligible and in good standing: the eligibility module's live answer, else the stored
@@ -538,7 +586,15 @@ contract Roles is IRoles, IERC1155MetadataURI {
         view
         returns (bool)
     {
-        if (role.flags & HAS_ELIGIBILITY != 0) {
+        return _eligibleOf(role.flags, roleId, account, storedBadStanding);
+    }
+
+    function _eligibleOf(uint8 flags, uint256 roleId, address account, bool storedBadStanding)
+        internal
+        view
+        returns (bool)
+    {
+        if (flags & HAS_ELIGIBILITY != 0) {
             (bool ok, bool eligible, bool standing) = _readEligibility(_eligibility[roleId], account, roleId);
             if (ok) return eligible && standing;
         }

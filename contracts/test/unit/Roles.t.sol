@@ -967,3 +967,138 @@ contract RolesViewsTest is RolesFixture {
         assertTrue(roles.isAdminOfHat(alice, missing));
     }
 }
+
+contract RolesAuthorityBoundariesTest is RolesFixture {
+    function test_noAuthorityAcrossDaos() public {
+        vm.prank(bob);
+        uint256 otherTop = roles.mintTopRole(bob, "Other DAO", "");
+        vm.prank(bob);
+        uint256 otherRole = roles.createRole(otherTop, "x", 5, address(0), address(0), true, false, "");
+        // alice (DAO 1) has no say in DAO 2, and bob none in DAO 1.
+        assertFalse(roles.isAdminOfHat(alice, otherTop));
+        assertFalse(roles.isAdminOfHat(alice, otherRole));
+        assertFalse(roles.isAdminOfHat(bob, child));
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, alice, otherRole));
+        vm.prank(alice);
+        roles.mintRole(otherRole, alice, 0);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, alice, otherTop));
+        vm.prank(alice);
+        roles.createRole(otherTop, "y", 1, address(0), address(0), false, false, "");
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, bob, child));
+        vm.prank(bob);
+        roles.revokeRole(child, alice);
+    }
+
+    function test_linkedAuthorityFlowsDownOnly() public {
+        vm.prank(alice);
+        uint256 sub = roles.createLinkedTree(child, carol, "Cell", "");
+        // carol runs the child cell's tree but has no authority over the parent tree.
+        assertFalse(roles.isAdminOfHat(carol, child));
+        assertFalse(roles.isAdminOfHat(carol, grand));
+        assertFalse(roles.isAdminOfHat(carol, top));
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, carol, grand));
+        vm.prank(carol);
+        roles.mintRole(grand, carol, 0);
+        // Sibling linked trees do not administer each other.
+        vm.prank(alice);
+        uint256 sibling = roles.createLinkedTree(child, dave, "Sibling", "");
+        assertFalse(roles.isAdminOfHat(carol, sibling));
+        assertFalse(roles.isAdminOfHat(dave, sub));
+        // After unlinking, the old parent loses its authority over the tree.
+        vm.prank(alice);
+        roles.relinkTree(uint32(sub >> 224), 0);
+        assertFalse(roles.isAdminOfHat(alice, sub));
+        assertTrue(roles.isAdminOfHat(carol, sub));
+    }
+
+    function test_linkedAdminLosesAuthorityWithTheRole() public {
+        _mint(child, bob);
+        vm.prank(bob);
+        uint256 sub = roles.createLinkedTree(child, carol, "Cell", "");
+        assertTrue(roles.isAdminOfHat(bob, sub));
+        vm.prank(alice);
+        roles.revokeRole(child, bob);
+        assertFalse(roles.isAdminOfHat(bob, sub));
+    }
+}
+
+contract RolesForwarderMoreTest is RolesFixture {
+    function test_forwardedBatchMintAndStringChanges() public {
+        uint256[] memory ids = new uint256[](2);
+        address[] memory ws = new address[](2);
+        (ids[0], ids[1]) = (child, child);
+        (ws[0], ws[1]) = (bob, carol);
+        forwarder.forward(address(roles), abi.encodeCall(IRoles.batchMintRoles, (ids, ws, new uint64[](2))), alice);
+        assertEq(roles.hatSupply(child), 2);
+        forwarder.forward(address(roles), abi.encodeCall(IRoles.changeRoleDetails, (child, "renamed")), alice);
+        assertEq(roles.uri(child), "renamed");
+        // The same calls acting for a non-admin fail.
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, bob, child));
+        forwarder.forward(address(roles), abi.encodeCall(IRoles.changeRoleDetails, (child, "x")), bob);
+    }
+
+    function test_forwardedRenounceAndClaimActForTheAccount() public {
+        _mint(child, bob);
+        forwarder.forward(address(roles), abi.encodeCall(IRoles.renounceRole, (child)), bob);
+        assertFalse(roles.isWearerOfHat(bob, child));
+        vm.prank(alice);
+        roles.changeRoleClaimable(child, true);
+        forwarder.forward(address(roles), abi.encodeCall(IRoles.claimRole, (child)), dave);
+        assertTrue(roles.isWearerOfHat(dave, child));
+        assertFalse(roles.isWearerOfHat(address(forwarder), child));
+    }
+}
+
+/// @notice The packed layout drawn in Roles.sol is what the assembly reads and writes.
+contract RolesStorageLayoutTest is RolesFixture {
+    function _roleSlot(uint256 roleId) internal pure returns (bytes32) {
+        return keccak256(abi.encode(roleId, uint256(1)));
+    }
+
+    function _grantSlot(uint256 roleId, address wearer) internal pure returns (bytes32) {
+        return keccak256(abi.encode(wearer, keccak256(abi.encode(roleId, uint256(5)))));
+    }
+
+    function test_roleSlotLayout() public {
+        uint256 id = _role(child, address(elig), address(tog), true, true);
+        _mint(id, bob);
+        uint256 word = uint256(vm.load(address(roles), _roleSlot(id)));
+        assertEq(address(uint160(word)), address(tog), "toggle");
+        assertEq(uint32(word >> 160), 10, "maxSupply");
+        assertEq(uint32(word >> 192), 1, "supply");
+        assertEq(uint16(word >> 224), 0, "lastChildIndex");
+        // CREATED | ACTIVE | MUTABLE | CLAIMABLE | HAS_ELIGIBILITY
+        assertEq(uint8(word >> 240), 1 | 2 | 4 | 8 | 16, "flags");
+        uint256 parentWord = uint256(vm.load(address(roles), _roleSlot(child)));
+        assertEq(uint16(parentWord >> 224), 2, "parent lastChildIndex");
+    }
+
+    function test_grantSlotLayout() public {
+        vm.roll(77);
+        uint64 expiry = uint64(block.timestamp + 1000);
+        vm.prank(alice);
+        roles.mintRole(child, bob, expiry);
+        uint256 word = uint256(vm.load(address(roles), _grantSlot(child, bob)));
+        assertEq(uint64(word), 77, "since");
+        assertEq(uint64(word >> 64), expiry, "expiry");
+        assertEq(uint8(word >> 128), 1, "worn");
+        assertEq(uint8(word >> 136), 0, "badStanding");
+        vm.prank(bob);
+        roles.renounceRole(child);
+        assertEq(vm.load(address(roles), _grantSlot(child, bob)), bytes32(0), "cleared");
+    }
+
+    function test_createRole_revertsAtMaxChildren() public {
+        // Fast-forward the top role's child counter to the last index.
+        bytes32 slot = _roleSlot(top);
+        uint256 word = uint256(vm.load(address(roles), slot));
+        word = (word & ~(uint256(type(uint16).max) << 224)) | (uint256(type(uint16).max - 1) << 224);
+        vm.store(address(roles), slot, bytes32(word));
+        vm.prank(alice);
+        uint256 last = roles.createRole(top, "last", 1, address(0), address(0), false, false, "");
+        assertEq(last, roles.buildHatId(top, type(uint16).max));
+        vm.expectRevert(abi.encodeWithSelector(IRoles.MaxChildrenReached.selector, top));
+        vm.prank(alice);
+        roles.createRole(top, "over", 1, address(0), address(0), false, false, "");
+    }
+}
