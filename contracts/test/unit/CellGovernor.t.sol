@@ -550,6 +550,25 @@ contract CellGovernorTest is CellGovernorFixture {
         assertEq(electorate, 3);
     }
 
+    function test_state_majority_abstentionsCompleteQuorum() public {
+        // For and against alone are 1 of 3 (33.3% < 50%); with the abstention 2 of 3 took part.
+        uint256 id = _run(_majority(), [uint8(1), 2, NO]);
+        assertEq(uint8(_state(id)), uint8(ICellGovernor.ProposalState.Succeeded));
+    }
+
+    function test_state_supermajority_abstentionsCompleteQuorum() public {
+        ICellGovernor.Settings memory s = _roleSettings(ICellGovernor.Counting.Supermajority, 6667, 0);
+        s.quorumBps = 6000;
+        // 1 for of 1 decided passes the threshold; the abstention brings participation to 2 of 3 (66.7%).
+        assertEq(uint8(_state(_run(s, [uint8(1), 2, NO]))), uint8(ICellGovernor.ProposalState.Succeeded));
+    }
+
+    function test_state_supermajority_quorumNotReached() public {
+        ICellGovernor.Settings memory s = _roleSettings(ICellGovernor.Counting.Supermajority, 6667, 0);
+        s.quorumBps = 6000;
+        assertEq(uint8(_state(_run(s, [uint8(1), NO, NO]))), uint8(ICellGovernor.ProposalState.Defeated));
+    }
+
     function test_state_supermajority() public {
         // 2 of 3 = 66.66% < 66.67%.
         uint256 id = _run(_roleSettings(ICellGovernor.Counting.Supermajority, 6667, 0), [uint8(1), 1, 0]);
