@@ -43,6 +43,13 @@ interface ISafeModuleManager {
 /// role (its executor when the cell is vote-run) or of the treasurer role the cell named; bounties only
 /// through the task board this treasury deployed, which checks the cell's admin.
 ///
+/// Lessons taken from Safe's AllowanceModule and Safe 1.4.1: periods are any length from one hour up to
+/// 2^32 s (no 65,535-minute cap, no zero period, so no division by zero); budgets are keyed by the full
+/// cell id and token address (no truncated keys to collide); calls are authorised by msg.sender's roles
+/// (no relayed signatures to front-run or replay); payments are CALL only (a DELEGATECALL could rewrite
+/// the Safe's owners and modules). A Safe guard does not see module transactions: the budgets here are
+/// the only limit on what the module pays, and a DAO's owners stop it by disabling the module.
+///
 /// Tokens: ERC-20s whose `transfer` credits the recipient exactly the amount (returning true or nothing).
 /// Fee-on-transfer and rebasing tokens are UNSUPPORTED: every ERC-20 payment checks the recipient's balance
 /// rose by exactly the amount and reverts otherwise; a token returning false moves nothing and fails the
