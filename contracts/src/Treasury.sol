@@ -87,6 +87,14 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
     uint256 private constant MAX_BUDGET_TOKENS = 64;
     uint256 private constant TREE_SHIFT = 224;
     uint256 private constant LEVEL1_SHIFT = 208;
+    /// @dev Bit offsets in a budget's slot 0 (the hot slot), for the spend path that reads it in one SLOAD.
+    /// @dev keccak256("Spent(uint256,address,address,uint256,uint256,address,string,bytes32)")
+    bytes32 private constant SPENT_EVENT = 0x198c4b1c7595b00febd9845ec7bb34a31db7bfe9815ffc6202a80e56afa3ce66;
+    uint256 private constant LEFT_MASK = (1 << 112) - 1;
+    uint256 private constant PERIOD_TAG_SHIFT = 112;
+    uint256 private constant HOT_UNTIL_SHIFT = 144;
+    uint256 private constant DAO_TREE_SHIFT = 176;
+    uint256 private constant FROZEN_SHIFT = 208;
 
     ICellRegistry public immutable registry;
     IRoles private immutable _roles;
@@ -99,6 +107,14 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
     /// @dev DAO tree id => its Safe.
     mapping(uint32 daoTree => address) private _safes;
     mapping(address safe => mapping(uint256 daoId => bool)) public safeApproved;
+
+    /// @dev OpenZeppelin's `nonReentrant` (same transient slot, same error), inlined: it guards every
+    /// payment.
+    modifier paymentGuard() {
+        _enterPayment();
+        _;
+        _exitPayment();
+    }
 
     constructor(ICellRegistry registry_) {
         registry = registry_;
@@ -295,20 +311,29 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
     /// @inheritdoc ITreasury
     function spend(uint256 cellId, address token, address to, uint256 amount, string calldata memoURI, bytes32 ref)
         external
-        nonReentrant
+        paymentGuard
     {
         if (amount == 0) revert ZeroAmount();
         if (to == address(0)) revert ZeroAddress();
         _checkCellAuthority(cellId);
         Budget storage b = _budgets[cellId][token];
         uint256 index;
-        if (block.timestamp < b.hotUntil) {
-            // Hot path: the budget is active and slot 0 describes the current period. Slot 0 alone.
-            if (b.frozen) revert CellFrozen(cellId);
-            uint256 left = b.left;
+        uint256 daoTree;
+        uint256 hot;
+        assembly ("memory-safe") {
+            hot := sload(b.slot)
+        }
+        if (block.timestamp < (hot >> HOT_UNTIL_SHIFT) & 0xffffffff) {
+            // Hot path: the budget is active and slot 0 describes the current period. One SLOAD, one
+            // SSTORE of slot 0 (see the layout above).
+            if ((hot >> FROZEN_SHIFT) & 0xff != 0) revert CellFrozen(cellId);
+            uint256 left = hot & LEFT_MASK;
             if (amount > left) revert InsufficientBudget(cellId, token, left, amount);
-            b.left = uint112(left - amount);
-            index = b.periodTag - 1;
+            assembly ("memory-safe") {
+                sstore(b.slot, sub(hot, amount)) // amount <= left: only the `left` field changes
+            }
+            index = ((hot >> PERIOD_TAG_SHIFT) & 0xffffffff) - 1;
+            daoTree = (hot >> DAO_TREE_SHIFT) & 0xffffffff;
         } else {
             _checkNotFrozen(b, cellId);
             _checkActive(b, cellId, token);
@@ -318,9 +343,23 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
             u.spent += uint112(amount);
             _write(b, u);
             index = u.periodIndex;
+            daoTree = b.daoTree;
         }
-        address safe = _safeOf(b.daoTree);
-        emit Spent(cellId, token, to, amount, index, msg.sender, memoURI, ref);
+        address safe = _safeOf(uint32(daoTree));
+        // emit Spent(cellId, token, to, amount, index, msg.sender, memoURI, ref), the memo copied straight
+        // from calldata.
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, amount)
+            mstore(add(m, 0x20), index)
+            mstore(add(m, 0x40), caller())
+            mstore(add(m, 0x60), 0xa0) // offset of memoURI
+            mstore(add(m, 0x80), ref)
+            mstore(add(m, 0xa0), memoURI.length)
+            mstore(add(add(m, 0xc0), memoURI.length), 0) // zero the padding
+            calldatacopy(add(m, 0xc0), memoURI.offset, memoURI.length)
+            log4(m, add(0xc0, and(add(memoURI.length, 31), not(31))), SPENT_EVENT, cellId, token, to)
+        }
 
         _pay(safe, token, to, amount);
     }
@@ -355,7 +394,7 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
     /// @dev Paid even after the budget's expiry: the bounty was set aside while it was active.
     function payBounty(uint256 cellId, address token, address to, uint256 amount, uint256 taskId)
         external
-        nonReentrant
+        paymentGuard
     {
         if (msg.sender != taskBoard) revert NotTaskBoard(msg.sender);
         Budget storage b = _budgets[cellId][token];
@@ -442,18 +481,51 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
     /// Never a parent's or a sibling's: those move their own budgets, and hand money down by sub-allocation.
     /// The cell's record (the treasurer role) is read only when the admin check fails.
     function _checkCellAuthority(uint256 cellId) private view {
-        if (_roles.isWearerOfHat(msg.sender, cellId)) return;
+        if (_wears(msg.sender, cellId)) return;
         uint256 treasurerChild = _cells[cellId].treasurerChild;
-        if (treasurerChild != 0 && _roles.isWearerOfHat(msg.sender, cellId | (treasurerChild << LEVEL1_SHIFT))) {
-            return;
-        }
+        if (treasurerChild != 0 && _wears(msg.sender, cellId | (treasurerChild << LEVEL1_SHIFT))) return;
         revert NotCellAuthority(msg.sender, cellId);
+    }
+
+    /// @dev `_roles.isWearerOfHat(account, roleId)`, hand-encoded in scratch space (on every payment's
+    /// path). A revert from Roles bubbles up; anything but a word equal to 1 is false.
+    function _wears(address account, uint256 roleId) private view returns (bool wears) {
+        address roles = address(_roles);
+        assembly ("memory-safe") {
+            let freePtr := mload(0x40)
+            mstore(0x00, shl(224, 0x4352409a)) // isWearerOfHat(address,uint256)
+            mstore(0x04, account)
+            mstore(0x24, roleId)
+            if iszero(staticcall(gas(), roles, 0x00, 0x44, 0x00, 0x20)) {
+                returndatacopy(0x00, 0x00, returndatasize())
+                revert(0x00, returndatasize())
+            }
+            wears := and(gt(returndatasize(), 31), eq(mload(0x00), 1))
+            mstore(0x40, freePtr)
+        }
     }
 
     /// @dev A budget that was set carries the cell's freeze; one never set does not, so ask the cell's
     /// record (a frozen cell reports CellFrozen before NoBudget).
     function _checkNotFrozen(Budget storage b, uint256 cellId) private view {
         if (b.frozen || (b.period == 0 && _cells[cellId].frozen)) revert CellFrozen(cellId);
+    }
+
+    function _enterPayment() private {
+        bytes32 slot = _reentrancyGuardStorageSlot();
+        bool entered;
+        assembly ("memory-safe") {
+            entered := tload(slot)
+            tstore(slot, 1)
+        }
+        if (entered) revert ReentrancyGuardReentrantCall();
+    }
+
+    function _exitPayment() private {
+        bytes32 slot = _reentrancyGuardStorageSlot();
+        assembly ("memory-safe") {
+            tstore(slot, 0)
+        }
     }
 
     function _safeOf(uint32 daoTree) private view returns (address safe) {
