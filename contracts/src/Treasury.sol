@@ -573,7 +573,8 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
         bool funded = b.funded;
         b.left = uint112((funded ? u.received : b.amount) - _committed(u));
         b.periodTag = u.periodIndex + 1;
-        b.hotUntil = _hotUntil(b, u.periodIndex);
+        // Same period, same terms (setBudget always rolls) and written while active before: unchanged.
+        if (u.rolled || b.hotUntil == 0) b.hotUntil = _hotUntil(b, u.periodIndex);
         if (u.rolled || b.subAllocated != u.subAllocated || b.reserved != u.reserved) {
             b.subAllocated = u.subAllocated;
             b.reserved = u.reserved;
