@@ -43,6 +43,13 @@ interface ISafeModuleManager {
 /// role (its executor when the cell is vote-run) or of the treasurer role the cell named; bounties only
 /// through the task board this treasury deployed, which checks the cell's admin.
 ///
+/// Lessons taken from Safe's AllowanceModule and Safe 1.4.1: periods are any length from one hour up to
+/// 2^32 s (no 65,535-minute cap, no zero period, so no division by zero); budgets are keyed by the full
+/// cell id and token address (no truncated keys to collide); calls are authorised by msg.sender's roles
+/// (no relayed signatures to front-run or replay); payments are CALL only (a DELEGATECALL could rewrite
+/// the Safe's owners and modules). A Safe guard does not see module transactions: the budgets here are
+/// the only limit on what the module pays, and a DAO's owners stop it by disabling the module.
+///
 /// Tokens: ERC-20s whose `transfer` credits the recipient exactly the amount (returning true or nothing).
 /// Fee-on-transfer and rebasing tokens are UNSUPPORTED: every ERC-20 payment checks the recipient's balance
 /// rose by exactly the amount and reverts otherwise; a token returning false moves nothing and fails the
@@ -100,6 +107,7 @@ interface ITreasury {
     error NotFundedCell(uint256 cellId);
     error CellFrozen(uint256 cellId);
     error InvalidTreasurerRole(uint256 cellId, uint256 roleId);
+    error TooManyBudgetTokens(uint256 cellId, uint256 max);
     error PaymentFailed(address safe, address token, address to, uint256 amount);
     error BalanceUnreadable(address token);
     error BalanceMismatch(address token, address to, uint256 expected, uint256 received);
@@ -188,7 +196,8 @@ interface ITreasury {
     function setTreasurerRole(uint256 cellId, uint256 roleId) external;
 
     /// @notice Sets the terms of `cellId`'s budget in `token`. Parent admin only (a DAO root: its own admin).
-    /// The current period's usage is kept; `amount` must cover it.
+    /// The current period's usage is kept; `amount` must cover it. A cell holds budgets in at most 64 tokens
+    /// (so that a freeze, written into each, always fits in a block).
     function setBudget(uint256 cellId, address token, uint256 amount, uint256 period, uint256 start, uint256 expiry)
         external;
 
@@ -226,6 +235,8 @@ interface ITreasury {
     function safeApproved(address safe, uint256 daoId) external view returns (bool);
     function treasurerRoleOf(uint256 cellId) external view returns (uint256);
     function isFrozen(uint256 cellId) external view returns (bool);
+    /// @notice The tokens `cellId` has had a budget in, in the order they were first set (at most 64).
+    function budgetTokensOf(uint256 cellId) external view returns (address[] memory);
     /// @notice What the cell may still spend, sub-allocate or reserve in `token` in the current period.
     function available(uint256 cellId, address token) external view returns (uint256);
     function getBudget(uint256 cellId, address token) external view returns (BudgetView memory);
