@@ -17,27 +17,31 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 /// @title CellGovernor
 /// @notice One governor for every cell on a chain. See ICellGovernor for the model.
 ///
-/// Storage (what a vote touches is one slot each):
+/// Storage. A vote reads one slot (the proposal core) and writes two (its ballot, its tally):
 ///
 ///   _settings[settingsId]  immutable record, written once by `configure`
 ///     slot 0  [ executionDelay 24 | votingPeriod 24 | quorumBps 16 | thresholdBps 16 | counting 8 | electorate 8 | token 160 ]
 ///     slot 1  [ unused 72 | proposalThreshold 128 | votingDelay 24 | treeId 32 ]
-///   _proposals[proposalId]
-///     slot 0  [ status 8 | electorateSupply 24 | snapshot 32 | settingsId 32 | proposer 160 ]
+///   _proposals[proposalId]  one slot, written once by `propose`, then only its status bits
+///     [ flags 8 | votingPeriod 24 | snapshot 32 | settingsId 32 | source 160 ]
+///     flags  = status (bits 0-1: live, canceled, vetoed, executed) | electorate << 2 | counting << 3
+///     source = Token: the token. Role: treeId (bits 0-31) | member role supply at creation << 32 (24 bits)
 ///   _tallies[proposalId]
 ///     slot 0  [ forVotes 128 | againstVotes 128 ]
 ///     slot 1  [ participation 128 (Quadratic only: raw weight cast) | abstainVotes 128 ]
 ///   _hasVoted[proposalId][voter]  one slot per ballot
 ///
-/// A cell id is the top role of the cell's own tree, `treeId << 224`, so a settings record keeps the
-/// 32-bit tree id and the member role is `cellId | 1 << 208` (Roles.buildHatId(cellId, 1)).
+/// The proposer is bound into the id (not stored): execution and the proposer's cancel present the
+/// contents, as with OpenZeppelin's governor.
+///
+/// A cell id is the top role of the cell's own tree, `treeId << 224`, so records keep the 32-bit tree id
+/// and the member role is `cellId | 1 << 208` (Roles.buildHatId(cellId, 1)).
 contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
     using SafeCast for uint256;
 
     /// @inheritdoc ICellGovernor
-    bytes32 public constant BALLOT_TYPEHASH = keccak256(
-        "Ballot(uint256 proposalId,uint8 support,address voter,uint256 nonce,uint256 deadline,string reason)"
-    );
+    bytes32 public constant BALLOT_TYPEHASH =
+        keccak256("Ballot(uint256 proposalId,uint8 support,address voter,uint256 nonce,uint256 deadline)");
 
     uint256 private constant BPS = 10_000;
     /// @dev Bits below a top role's tree id; a cell id has none of them set.
@@ -49,6 +53,9 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
     uint8 private constant STATUS_CANCELED = 1;
     uint8 private constant STATUS_VETOED = 2;
     uint8 private constant STATUS_EXECUTED = 3;
+    uint8 private constant STATUS_MASK = 3;
+    uint8 private constant TOKEN_FLAG = 4; // electorate == Token
+    uint8 private constant COUNTING_SHIFT = 3;
 
     struct SettingsRecord {
         // slot 0
@@ -63,6 +70,15 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
         uint32 treeId;
         uint24 votingDelay;
         uint128 proposalThreshold;
+    }
+
+    /// @dev One slot; see the layout above.
+    struct ProposalCore {
+        uint160 source;
+        uint32 settingsId;
+        uint32 snapshot;
+        uint24 votingPeriod;
+        uint8 flags;
     }
 
     struct Tally {
@@ -141,76 +157,100 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
     /// @inheritdoc ICellGovernor
     function propose(uint256 cellId, Action[] calldata actions, string calldata uri, bytes32 descriptionHash)
         external
-        nonReentrant
         returns (uint256 proposalId)
     {
         uint32 settingsId = _settingsIdOf[cellId];
         if (settingsId == 0) revert NotConfigured(cellId);
-        SettingsRecord storage s = _settings[settingsId];
-
-        uint256 supply;
-        if (s.electorate == Electorate.Role) {
-            uint256 memberRole = cellId | MEMBER_ROLE_BIT;
-            if (!_roles.isWearerOfHat(msg.sender, memberRole)) revert NotAllowedToPropose(msg.sender, cellId);
-            supply = _roles.hatSupply(memberRole);
-        } else {
-            uint256 threshold = s.proposalThreshold;
-            if (threshold != 0 && IVotes(s.token).getPastVotes(msg.sender, block.number - 1) < threshold) {
-                revert NotAllowedToPropose(msg.sender, cellId);
-            }
-        }
-
         proposalId = _hashProposal(cellId, msg.sender, actions, uri, descriptionHash);
-        ProposalCore storage p = _proposals[proposalId];
-        if (p.settingsId != 0) revert ProposalExists(proposalId);
-
-        uint32 snapshot = (block.number + s.votingDelay).toUint32();
-        p.proposer = msg.sender;
-        p.settingsId = settingsId;
-        p.snapshot = snapshot;
-        p.electorateSupply = supply.toUint24();
-
+        (uint32 snapshot, uint32 voteEnd, uint24 supply) = _store(proposalId, cellId, settingsId);
         emit ProposalCreated(
-            proposalId,
-            cellId,
-            msg.sender,
-            settingsId,
-            actions,
-            uri,
-            descriptionHash,
-            snapshot,
-            snapshot + s.votingPeriod,
-            // forge-lint: disable-next-line(unsafe-typecast) checked by toUint24 above
-            uint24(supply)
+            proposalId, cellId, msg.sender, settingsId, actions, uri, descriptionHash, snapshot, voteEnd, supply
         );
     }
 
-    /// @inheritdoc ICellGovernor
-    function execute(uint256 proposalId, Action[] calldata actions, string calldata uri, bytes32 descriptionHash)
-        external
-        payable
-        nonReentrant
+    /// @dev Checks the proposer and writes the proposal's one slot.
+    function _store(uint256 proposalId, uint256 cellId, uint32 settingsId)
+        private
+        returns (uint32 snapshot, uint32 voteEnd, uint24 supply)
     {
-        uint256 cellId = _markExecuted(proposalId, actions, uri, descriptionHash);
-        address executor = executorOf(cellId);
-        ICellExecutor(executor).execute{value: msg.value}(actions);
-        bool recorded = _recordDecision(executor, cellId, proposalId, uri, descriptionHash);
+        if (_proposals[proposalId].settingsId != 0) revert ProposalExists(proposalId);
+        SettingsRecord storage s = _settings[settingsId];
+        uint160 source;
+        (source, supply) = _checkProposer(cellId, s);
+        (Electorate electorate, Counting counting, uint24 votingPeriod) = (s.electorate, s.counting, s.votingPeriod);
+        snapshot = (block.number + s.votingDelay).toUint32();
+        voteEnd = snapshot + votingPeriod;
+        _proposals[proposalId] = ProposalCore({
+            source: source,
+            settingsId: settingsId,
+            snapshot: snapshot,
+            votingPeriod: votingPeriod,
+            flags: (electorate == Electorate.Token ? TOKEN_FLAG : 0) | (uint8(counting) << COUNTING_SHIFT)
+        });
+    }
+
+    /// @dev Role electorates: the proposer wears the member role; the source packs the tree id and the
+    /// member role's supply now (the quorum base). Token electorates: the proposer's votes at the previous
+    /// block reach the threshold; the source is the token.
+    function _checkProposer(uint256 cellId, SettingsRecord storage s)
+        private
+        view
+        returns (uint160 source, uint24 supply)
+    {
+        (address token, Electorate electorate) = (s.token, s.electorate);
+        if (electorate == Electorate.Token) {
+            uint256 threshold = s.proposalThreshold;
+            if (threshold != 0 && IVotes(token).getPastVotes(msg.sender, block.number - 1) < threshold) {
+                revert NotAllowedToPropose(msg.sender, cellId);
+            }
+            return (uint160(token), 0);
+        }
+        uint256 memberRole = cellId | MEMBER_ROLE_BIT;
+        if (!_roles.isWearerOfHat(msg.sender, memberRole)) revert NotAllowedToPropose(msg.sender, cellId);
+        supply = uint256(_roles.hatSupply(memberRole)).toUint24();
+        source = uint160(cellId >> TREE_SHIFT) | (uint160(supply) << 32);
+    }
+
+    /// @inheritdoc ICellGovernor
+    function execute(
+        uint256 cellId,
+        address proposer,
+        Action[] calldata actions,
+        string calldata uri,
+        bytes32 descriptionHash
+    ) external payable nonReentrant returns (uint256 proposalId) {
+        proposalId = _hashProposal(cellId, proposer, actions, uri, descriptionHash);
+        _markExecuted(proposalId);
+        bool recorded = ICellExecutor(executorOf(cellId)).execute{value: msg.value}(
+            actions, address(registry), _recordCall(cellId, proposalId, uri, descriptionHash)
+        );
         emit ProposalExecuted(proposalId, cellId, recorded);
+    }
+
+    /// @inheritdoc ICellGovernor
+    function cancelByProposer(uint256 cellId, Action[] calldata actions, string calldata uri, bytes32 descriptionHash)
+        external
+        returns (uint256 proposalId)
+    {
+        // The id binds the caller: only the proposer finds its proposal this way.
+        proposalId = _hashProposal(cellId, msg.sender, actions, uri, descriptionHash);
+        (ProposalCore memory p, SettingsRecord storage s) = _load(proposalId);
+        ProposalState current = _state(proposalId, p, s);
+        if (current != ProposalState.Pending) revert UnexpectedState(proposalId, current);
+        _proposals[proposalId].flags = p.flags | STATUS_CANCELED;
+        emit ProposalCanceled(proposalId, cellId, msg.sender);
     }
 
     /// @inheritdoc ICellGovernor
     function cancel(uint256 proposalId) external {
         (ProposalCore memory p, SettingsRecord storage s) = _load(proposalId);
         uint256 cellId = uint256(s.treeId) << TREE_SHIFT;
+        if (!registry.isParentAdmin(msg.sender, cellId)) revert NotParentAdmin(msg.sender, proposalId);
         ProposalState current = _state(proposalId, p, s);
         if (current == ProposalState.Canceled || current == ProposalState.Vetoed || current == ProposalState.Executed) {
             revert UnexpectedState(proposalId, current);
         }
-        bool byProposer = msg.sender == p.proposer && current == ProposalState.Pending;
-        if (!byProposer && !registry.isParentAdmin(msg.sender, cellId)) {
-            revert NotAllowedToCancel(msg.sender, proposalId);
-        }
-        _proposals[proposalId].status = STATUS_CANCELED;
+        _proposals[proposalId].flags = p.flags | STATUS_CANCELED;
         emit ProposalCanceled(proposalId, cellId, msg.sender);
     }
 
@@ -221,7 +261,7 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
         if (!registry.isParentAdmin(msg.sender, cellId)) revert NotParentAdmin(msg.sender, proposalId);
         ProposalState current = _state(proposalId, p, s);
         if (current != ProposalState.Succeeded) revert UnexpectedState(proposalId, current);
-        _proposals[proposalId].status = STATUS_VETOED;
+        _proposals[proposalId].flags = p.flags | STATUS_VETOED;
         emit ProposalVetoed(proposalId, cellId, msg.sender);
     }
 
@@ -229,44 +269,34 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
                                  VOTING
     //////////////////////////////////////////////////////////////*/
 
+    // Voting functions are not guarded against re-entry: they make no state-changing external call, and a
+    // cell's executed decision may itself be a vote (a cell voting as a member of its parent).
+
     /// @inheritdoc ICellGovernor
-    function castVote(uint256 proposalId, uint8 support) external nonReentrant returns (uint256) {
+    function castVote(uint256 proposalId, uint8 support) external returns (uint256) {
         return _castVote(proposalId, msg.sender, support, "");
     }
 
     /// @inheritdoc ICellGovernor
-    function castVoteWithReason(uint256 proposalId, uint8 support, string calldata reason)
-        external
-        nonReentrant
-        returns (uint256)
-    {
+    function castVoteWithReason(uint256 proposalId, uint8 support, string calldata reason) external returns (uint256) {
         return _castVote(proposalId, msg.sender, support, reason);
     }
 
     /// @inheritdoc ICellGovernor
-    function castVoteBySig(
-        uint256 proposalId,
-        uint8 support,
-        address voter,
-        uint256 nonce,
-        uint256 deadline,
-        string calldata reason,
-        bytes calldata signature
-    ) external nonReentrant returns (uint256) {
+    function castVoteBySig(uint256 proposalId, uint8 support, address voter, uint256 deadline, bytes calldata signature)
+        external
+        returns (uint256)
+    {
         // forge-lint: disable-next-line(block-timestamp) a signature deadline is wall-clock time
         if (block.timestamp > deadline) revert SignatureExpired(deadline);
-        if (nonce != _nonces[voter]) revert InvalidNonce(voter, nonce);
+        uint256 nonce = _nonces[voter];
         unchecked {
             _nonces[voter] = nonce + 1;
         }
-        bytes32 digest = _hashTypedDataV4(
-            keccak256(
-                abi.encode(BALLOT_TYPEHASH, proposalId, support, voter, nonce, deadline, keccak256(bytes(reason)))
-            )
-        );
+        bytes32 digest =
+            _hashTypedDataV4(keccak256(abi.encode(BALLOT_TYPEHASH, proposalId, support, voter, nonce, deadline)));
         if (!SignatureChecker.isValidSignatureNowCalldata(voter, digest, signature)) revert InvalidSignature(voter);
-        emit NonceUsed(voter, nonce);
-        return _castVote(proposalId, voter, support, reason);
+        return _castVote(proposalId, voter, support, "");
     }
 
     /// @inheritdoc ICellGovernor
@@ -283,46 +313,40 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
     {
         ProposalCore memory p = _proposals[proposalId];
         if (p.settingsId == 0) revert ProposalNotFound(proposalId);
-        SettingsRecord storage s = _settings[p.settingsId];
-        if (p.status != STATUS_LIVE || block.number <= p.snapshot || block.number > p.snapshot + s.votingPeriod) {
-            revert UnexpectedState(proposalId, _state(proposalId, p, s));
-        }
+        if (
+            p.flags & STATUS_MASK != STATUS_LIVE || block.number <= p.snapshot
+                || block.number > uint256(p.snapshot) + p.votingPeriod
+        ) revert UnexpectedState(proposalId, _state(proposalId, p, _settings[p.settingsId]));
         if (support > uint8(VoteType.Abstain)) revert InvalidVoteType(support);
         if (_hasVoted[proposalId][voter]) revert AlreadyVoted(proposalId, voter);
         _hasVoted[proposalId][voter] = true;
 
-        weight = _weightOf(proposalId, voter, p.snapshot, s);
-        uint256 counted = _count(proposalId, support, weight, s.counting);
-        emit VoteCast(voter, proposalId, support, weight, counted, reason);
+        weight = _weightOf(proposalId, voter, p);
+        _count(proposalId, support, weight, Counting(p.flags >> COUNTING_SHIFT));
+        emit VoteCast(voter, proposalId, support, weight, reason);
     }
 
-    /// @dev Role: 1 if the grant began before the snapshot and is still worn (live eligibility), else the
-    /// vote is refused. Token: the voter's votes at the snapshot.
-    function _weightOf(uint256 proposalId, address voter, uint32 snapshot, SettingsRecord storage s)
-        private
-        view
-        returns (uint256)
-    {
-        (Electorate electorate, address token) = (s.electorate, s.token);
-        if (electorate == Electorate.Token) return IVotes(token).getPastVotes(voter, snapshot);
-        uint256 memberRole = (uint256(s.treeId) << TREE_SHIFT) | MEMBER_ROLE_BIT;
-        if (!_roles.isWearerOfHat(voter, memberRole) || _roles.wearerSince(memberRole, voter) >= snapshot) {
+    /// @dev Token: the voter's votes at the snapshot. Role: 1 if the grant began before the snapshot and
+    /// is still worn (live eligibility), otherwise the vote is refused.
+    function _weightOf(uint256 proposalId, address voter, ProposalCore memory p) private view returns (uint256) {
+        if (p.flags & TOKEN_FLAG != 0) return IVotes(address(p.source)).getPastVotes(voter, p.snapshot);
+        uint256 memberRole = (uint256(uint32(p.source)) << TREE_SHIFT) | MEMBER_ROLE_BIT;
+        if (!_roles.isWearerOfHat(voter, memberRole) || _roles.wearerSince(memberRole, voter) >= p.snapshot) {
             revert NotEligibleVoter(proposalId, voter);
         }
         return 1;
     }
 
-    function _count(uint256 proposalId, uint8 support, uint256 weight, Counting counting)
-        private
-        returns (uint256 counted)
-    {
-        counted = counting == Counting.Quadratic ? Math.sqrt(weight) : weight;
+    function _count(uint256 proposalId, uint8 support, uint256 weight, Counting counting) private {
+        if (weight > type(uint128).max) revert VoteWeightOverflow(weight);
+        // forge-lint: disable-next-line(unsafe-typecast) bounded just above
+        uint128 counted = uint128(counting == Counting.Quadratic ? Math.sqrt(weight) : weight);
         Tally storage t = _tallies[proposalId];
-        uint128 added = counted.toUint128();
-        if (support == uint8(VoteType.For)) t.forVotes += added;
-        else if (support == uint8(VoteType.Against)) t.againstVotes += added;
-        else t.abstainVotes += added;
-        if (counting == Counting.Quadratic) t.participation += weight.toUint128();
+        if (support == uint8(VoteType.For)) t.forVotes += counted;
+        else if (support == uint8(VoteType.Against)) t.againstVotes += counted;
+        else t.abstainVotes += counted;
+        // forge-lint: disable-next-line(unsafe-typecast) bounded above
+        if (counting == Counting.Quadratic) t.participation += uint128(weight);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -366,14 +390,19 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc ICellGovernor
-    function proposalCore(uint256 proposalId) external view returns (ProposalCore memory) {
-        return _proposals[proposalId];
-    }
-
-    /// @inheritdoc ICellGovernor
-    function proposalCell(uint256 proposalId) external view returns (uint256) {
-        (, SettingsRecord storage s) = _load(proposalId);
-        return uint256(s.treeId) << TREE_SHIFT;
+    function proposal(uint256 proposalId) external view returns (ProposalView memory v) {
+        (ProposalCore memory p, SettingsRecord storage s) = _load(proposalId);
+        bool isToken = p.flags & TOKEN_FLAG != 0;
+        v.cellId = uint256(s.treeId) << TREE_SHIFT;
+        v.settingsId = p.settingsId;
+        v.snapshot = p.snapshot;
+        v.voteEnd = p.snapshot + p.votingPeriod;
+        v.executableFrom = v.voteEnd + s.executionDelay + 1;
+        v.electorateSupply = isToken ? 0 : uint24(p.source >> 32);
+        v.electorate = isToken ? Electorate.Token : Electorate.Role;
+        v.counting = Counting(p.flags >> COUNTING_SHIFT);
+        v.token = isToken ? address(p.source) : address(0);
+        v.state = _state(proposalId, p, s);
     }
 
     /// @inheritdoc ICellGovernor
@@ -390,7 +419,7 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
     {
         (ProposalCore memory p, SettingsRecord storage s) = _load(proposalId);
         snapshot = p.snapshot;
-        voteEnd = snapshot + s.votingPeriod;
+        voteEnd = snapshot + p.votingPeriod;
         executableFrom = voteEnd + s.executionDelay + 1;
     }
 
@@ -400,16 +429,16 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
         view
         returns (uint256 againstVotes, uint256 forVotes, uint256 abstainVotes, uint256 participation)
     {
-        (, SettingsRecord storage s) = _load(proposalId);
+        (ProposalCore memory p,) = _load(proposalId);
         Tally memory t = _tallies[proposalId];
-        return (t.againstVotes, t.forVotes, t.abstainVotes, _participation(t, s.counting));
+        return (t.againstVotes, t.forVotes, t.abstainVotes, _participation(t, Counting(p.flags >> COUNTING_SHIFT)));
     }
 
     /// @inheritdoc ICellGovernor
     function quorum(uint256 proposalId) external view returns (uint256 required, uint256 electorate) {
         (ProposalCore memory p, SettingsRecord storage s) = _load(proposalId);
         if (block.number <= p.snapshot) return (0, 0); // the electorate is not fixed yet
-        electorate = _electorateSize(p, s);
+        electorate = _electorateSize(p);
         required = Math.mulDiv(electorate, s.quorumBps, BPS, Math.Rounding.Ceil);
     }
 
@@ -434,7 +463,7 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
         return _hashProposal(cellId, proposer, actions, uri, descriptionHash);
     }
 
-    /// @notice The EIP-712 domain separator ballots are signed under.
+    /// @inheritdoc ICellGovernor
     function domainSeparator() external view returns (bytes32) {
         return _domainSeparatorV4();
     }
@@ -443,40 +472,21 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
                                 INTERNALS
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev Checks the actions against the id and the state, then marks the proposal executed before any
-    /// call is made: it can never run twice, even if an action re-enters.
-    function _markExecuted(uint256 proposalId, Action[] calldata actions, string calldata uri, bytes32 descriptionHash)
-        private
-        returns (uint256 cellId)
-    {
+    /// @dev Effects before interactions: the proposal is marked executed before any action runs, so it can
+    /// never run twice, even if an action re-enters.
+    function _markExecuted(uint256 proposalId) private {
         (ProposalCore memory p, SettingsRecord storage s) = _load(proposalId);
-        cellId = uint256(s.treeId) << TREE_SHIFT;
-        if (_hashProposal(cellId, p.proposer, actions, uri, descriptionHash) != proposalId) {
-            revert ActionsMismatch(proposalId);
-        }
         ProposalState current = _state(proposalId, p, s);
         if (current != ProposalState.Executable) revert UnexpectedState(proposalId, current);
-        _proposals[proposalId].status = STATUS_EXECUTED;
+        _proposals[proposalId].flags = p.flags | STATUS_EXECUTED;
     }
 
-    /// @dev A vote-run cell's executor wears the cell's admin role and records the decision itself;
-    /// otherwise the registry would refuse it, and the ProposalExecuted event is the record.
-    function _recordDecision(
-        address executor,
-        uint256 cellId,
-        uint256 proposalId,
-        string calldata uri,
-        bytes32 descriptionHash
-    ) private returns (bool recorded) {
-        recorded = _roles.isWearerOfHat(executor, cellId);
-        if (recorded) {
-            ICellExecutor(executor)
-                .executeCall(
-                    address(registry),
-                    0,
-                    abi.encodeCall(ICellRegistry.recordDecision, (cellId, bytes32(proposalId), uri, descriptionHash))
-                );
-        }
+    function _recordCall(uint256 cellId, uint256 proposalId, string calldata uri, bytes32 descriptionHash)
+        private
+        pure
+        returns (bytes memory)
+    {
+        return abi.encodeCall(ICellRegistry.recordDecision, (cellId, bytes32(proposalId), uri, descriptionHash));
     }
 
     function _load(uint256 proposalId) private view returns (ProposalCore memory p, SettingsRecord storage s) {
@@ -490,11 +500,12 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
         view
         returns (ProposalState)
     {
-        if (p.status == STATUS_EXECUTED) return ProposalState.Executed;
-        if (p.status == STATUS_CANCELED) return ProposalState.Canceled;
-        if (p.status == STATUS_VETOED) return ProposalState.Vetoed;
+        uint8 status = p.flags & STATUS_MASK;
+        if (status == STATUS_EXECUTED) return ProposalState.Executed;
+        if (status == STATUS_CANCELED) return ProposalState.Canceled;
+        if (status == STATUS_VETOED) return ProposalState.Vetoed;
         if (block.number <= p.snapshot) return ProposalState.Pending;
-        uint256 voteEnd = uint256(p.snapshot) + s.votingPeriod;
+        uint256 voteEnd = uint256(p.snapshot) + p.votingPeriod;
         if (block.number <= voteEnd) return ProposalState.Active;
         if (!_passed(proposalId, p, s)) return ProposalState.Defeated;
         if (block.number <= voteEnd + s.executionDelay) return ProposalState.Succeeded;
@@ -504,13 +515,14 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
     /// @dev The outcome once voting is over. Quorum and consent objections are measured against the
     /// electorate at the snapshot in raw weight (members, or tokens).
     function _passed(uint256 proposalId, ProposalCore memory p, SettingsRecord storage s) private view returns (bool) {
-        (Counting counting, uint256 thresholdBps, uint256 quorumBps) = (s.counting, s.thresholdBps, s.quorumBps);
+        Counting counting = Counting(p.flags >> COUNTING_SHIFT);
+        (uint256 thresholdBps, uint256 quorumBps) = (s.thresholdBps, s.quorumBps);
         Tally memory t = _tallies[proposalId];
         if (counting == Counting.Consent) {
             // Passes unless the objections reach the threshold share of the electorate.
-            return t.againstVotes * BPS < thresholdBps * _electorateSize(p, s);
+            return t.againstVotes * BPS < thresholdBps * _electorateSize(p);
         }
-        if (quorumBps != 0 && _participation(t, counting) * BPS < quorumBps * _electorateSize(p, s)) return false;
+        if (quorumBps != 0 && _participation(t, counting) * BPS < quorumBps * _electorateSize(p)) return false;
         if (counting == Counting.Supermajority) {
             uint256 decided = uint256(t.forVotes) + t.againstVotes;
             return t.forVotes != 0 && uint256(t.forVotes) * BPS >= thresholdBps * decided;
@@ -523,9 +535,9 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
         return uint256(t.forVotes) + t.againstVotes + t.abstainVotes;
     }
 
-    function _electorateSize(ProposalCore memory p, SettingsRecord storage s) private view returns (uint256) {
-        if (s.electorate == Electorate.Role) return p.electorateSupply;
-        return IVotes(s.token).getPastTotalSupply(p.snapshot);
+    function _electorateSize(ProposalCore memory p) private view returns (uint256) {
+        if (p.flags & TOKEN_FLAG == 0) return uint24(p.source >> 32);
+        return IVotes(address(p.source)).getPastTotalSupply(p.snapshot);
     }
 
     function _hashProposal(

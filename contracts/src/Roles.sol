@@ -100,7 +100,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
         external
         returns (uint256 topRoleId)
     {
-        address sender = _msgSender(_max(_endOf(details), _endOf(imageURI)));
+        address sender = _msgSender(_max(4 + 96, _max(_endOf(details), _endOf(imageURI))));
         topRoleId = _createTree(to, details, imageURI, sender);
     }
 
@@ -109,7 +109,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
         external
         returns (uint256 topRoleId)
     {
-        address sender = _msgSender(_max(_endOf(details), _endOf(imageURI)));
+        address sender = _msgSender(_max(4 + 128, _max(_endOf(details), _endOf(imageURI))));
         if (_roles[adminRole].flags & CREATED == 0) revert RoleNotFound(adminRole);
         if (!_isWearer(sender, adminRole) && !_isAdmin(sender, adminRole)) revert NotAdmin(sender, adminRole);
         // The new tree sits one link below adminRole's tree: that chain must leave room for it.
@@ -163,8 +163,8 @@ contract Roles is IRoles, IERC1155MetadataURI {
         if (to == address(0)) revert ZeroAddress();
         uint32 tree = ++lastTopHatId;
         topRoleId = RoleId.topRole(tree);
-        _roles[topRoleId] =
-            Role({toggle: address(0), maxSupply: 1, supply: 1, lastChildIndex: 0, flags: CREATED | ACTIVE});
+        // maxSupply 1, supply 1 (minted below), no modules, immutable.
+        _storeNewRole(_roles[topRoleId], address(0), 1, 1, CREATED | ACTIVE);
         if (bytes(details).length != 0) _details[topRoleId] = details;
         if (bytes(imageURI).length != 0) _imageURI[topRoleId] = imageURI;
         _grants[topRoleId][to] = Grant({since: uint64(block.number), expiry: 0, worn: true, badStanding: false});
@@ -188,7 +188,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
         bool claimable,
         string calldata imageURI
     ) external returns (uint256 roleId) {
-        roleId = _nextChild(_msgSender(_max(_endOf(details), _endOf(imageURI))), adminId);
+        roleId = _nextChild(_msgSender(_max(4 + 256, _max(_endOf(details), _endOf(imageURI)))), adminId);
         uint8 flags = CREATED | ACTIVE;
         if (mutable_) flags |= MUTABLE;
         if (claimable) flags |= CLAIMABLE;
@@ -196,10 +196,17 @@ contract Roles is IRoles, IERC1155MetadataURI {
             flags |= HAS_ELIGIBILITY;
             _eligibility[roleId] = eligibility;
         }
-        _roles[roleId] = Role({toggle: toggle, maxSupply: maxSupply, supply: 0, lastChildIndex: 0, flags: flags});
+        _storeNewRole(_roles[roleId], toggle, maxSupply, 0, flags);
         if (bytes(details).length != 0) _details[roleId] = details;
         if (bytes(imageURI).length != 0) _imageURI[roleId] = imageURI;
         _emitRoleCreated(roleId, adminId, details, imageURI);
+    }
+
+    /// @dev Writes a new role's slot in one SSTORE (the struct layout drawn above).
+    function _storeNewRole(Role storage role, address toggle, uint32 maxSupply, uint32 supply, uint8 flags) private {
+        assembly ("memory-safe") {
+            sstore(role.slot, or(or(or(toggle, shl(160, maxSupply)), shl(192, supply)), shl(240, flags)))
+        }
     }
 
     /// @dev Checks that `sender` may add a child to `adminId` (an admin or a wearer of it) and
@@ -246,7 +253,9 @@ contract Roles is IRoles, IERC1155MetadataURI {
     function batchMintRoles(uint256[] calldata roleIds, address[] calldata wearers, uint64[] calldata expiries)
         external
     {
-        address sender = _msgSender(_max(_max(_endOfWords(roleIds), _endOfWords(wearers)), _endOfWords(expiries)));
+        address sender = _msgSender(
+            _max(4 + 96, _max(_max(_endOfWords(roleIds), _endOfWords(wearers)), _endOfWords(expiries)))
+        );
         uint256 n = roleIds.length;
         if (wearers.length != n || expiries.length != n) revert ArrayLengthMismatch();
         for (uint256 i; i < n; ++i) {
@@ -277,7 +286,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
         }
         Grant memory grant = _grants[roleId][wearer];
         if (!grant.worn) revert NotWearer(wearer, roleId);
-        _burn(roleId, role.supply, wearer, sender, false, grant.badStanding);
+        _burn(roleId, wearer, sender, false, grant.badStanding);
     }
 
     /// @inheritdoc IRoles
@@ -285,7 +294,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
         address sender = _msgSender(4 + 32);
         Grant memory grant = _grants[roleId][sender];
         if (!grant.worn) revert NotWearer(sender, roleId);
-        _burn(roleId, _roles[roleId].supply, sender, sender, true, grant.badStanding);
+        _burn(roleId, sender, sender, true, grant.badStanding);
     }
 
     /// @inheritdoc IRoles
@@ -316,6 +325,8 @@ contract Roles is IRoles, IERC1155MetadataURI {
         address sender = _msgSender(4 + 96);
         if (_roles[roleId].flags & CREATED == 0) revert RoleNotFound(roleId);
         if (!_isAdmin(sender, roleId)) revert NotAdmin(sender, roleId);
+        // Terms are coarse (days, months): a validator's few seconds of timestamp drift do not matter.
+        // forge-lint: disable-next-line(block-timestamp)
         if (expiry != 0 && expiry <= block.timestamp) revert InvalidExpiry(expiry);
         Grant storage grant = _grants[roleId][wearer];
         if (!grant.worn) revert NotWearer(wearer, roleId);
@@ -333,7 +344,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
         Grant memory grant = _grants[roleId][wearer];
         bool badStanding = !standing;
         if (grant.worn && (!eligible || badStanding)) {
-            _burn(roleId, role.supply, wearer, sender, false, badStanding);
+            _burn(roleId, wearer, sender, false, badStanding);
         } else if (grant.badStanding != badStanding) {
             _grants[roleId][wearer].badStanding = badStanding;
         }
@@ -360,7 +371,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
     /// @inheritdoc IRoles
     /// @dev Also allowed on top roles (as Hats allows for top hats).
     function changeRoleDetails(uint256 roleId, string calldata details) external {
-        _checkMutableAdmin(_msgSender(_endOf(details)), roleId, true);
+        _checkMutableAdmin(_msgSender(_max(4 + 64, _endOf(details))), roleId, true);
         _details[roleId] = details;
         emit RoleDetailsChanged(roleId, details);
     }
@@ -368,7 +379,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
     /// @inheritdoc IRoles
     /// @dev Also allowed on top roles (as Hats allows for top hats).
     function changeRoleImageURI(uint256 roleId, string calldata imageURI) external {
-        _checkMutableAdmin(_msgSender(_endOf(imageURI)), roleId, true);
+        _checkMutableAdmin(_msgSender(_max(4 + 64, _endOf(imageURI))), roleId, true);
         _imageURI[roleId] = imageURI;
         emit RoleImageURIChanged(roleId, imageURI);
     }
@@ -436,6 +447,8 @@ contract Roles is IRoles, IERC1155MetadataURI {
 
     function _mint(uint256 roleId, Role memory role, address wearer, uint64 expiry, address by) internal {
         if (wearer == address(0)) revert ZeroAddress();
+        // Terms are coarse (days, months): a validator's few seconds of timestamp drift do not matter.
+        // forge-lint: disable-next-line(block-timestamp)
         if (expiry != 0 && expiry <= block.timestamp) revert InvalidExpiry(expiry);
         if (role.supply >= role.maxSupply) revert MaxSupplyReached(roleId, role.maxSupply);
         Grant memory grant = _grants[roleId][wearer];
@@ -454,17 +467,14 @@ contract Roles is IRoles, IERC1155MetadataURI {
     }
 
     /// @dev Clears a worn grant, keeping (or setting) the stored bad standing.
-    function _burn(uint256 roleId, uint32 supply, address wearer, address by, bool renounced, bool badStanding)
-        internal
-    {
-        if (badStanding) {
-            _grants[roleId][wearer] = Grant({since: 0, expiry: 0, worn: false, badStanding: true});
-        } else {
-            delete _grants[roleId][wearer];
-        }
-        unchecked {
-            // a worn grant is counted in supply
-            _roles[roleId].supply = supply - 1;
+    function _burn(uint256 roleId, address wearer, address by, bool renounced, bool badStanding) internal {
+        Grant storage grant = _grants[roleId][wearer];
+        Role storage role = _roles[roleId];
+        assembly ("memory-safe") {
+            // Keep only the bad-standing byte of the grant (bits 136..143 of the layout above).
+            sstore(grant.slot, shl(136, badStanding))
+            // supply (bits 192..223) - 1: a worn grant is counted in supply, so it is at least 1.
+            sstore(role.slot, sub(sload(role.slot), shl(192, 1)))
         }
         emit RoleRevoked(roleId, wearer, by, renounced);
         emit TransferSingle(by, wearer, address(0), roleId, 1);
@@ -478,6 +488,8 @@ contract Roles is IRoles, IERC1155MetadataURI {
     function _isWearer(address account, uint256 roleId) internal view returns (bool) {
         Grant memory grant = _grants[roleId][account];
         if (!grant.worn) return false;
+        // Terms are coarse (days, months): a validator's few seconds of timestamp drift do not matter.
+        // forge-lint: disable-next-line(block-timestamp)
         if (grant.expiry != 0 && grant.expiry <= block.timestamp) return false;
         Role memory role = _roles[roleId];
         return _isActive(role, roleId) && _isEligible(role, roleId, account, grant.badStanding);
@@ -592,9 +604,11 @@ contract Roles is IRoles, IERC1155MetadataURI {
     //////////////////////////////////////////////////////////////*/
 
     /// @dev The acting account. A call from the trusted forwarder whose calldata extends at least 20
-    /// bytes past `needed` (the end of the function's ABI-encoded arguments) acts for the account in
-    /// its last 20 bytes; any other call acts for msg.sender. Measuring from the end of the arguments
-    /// means arguments the forwarder passes through (strings, arrays) can never be read as a sender.
+    /// bytes past `needed` (the end of the function's ABI-encoded arguments: its head, and the end of
+    /// each string or array) acts for the account in its last 20 bytes; any other call acts for
+    /// msg.sender. Measuring from the end of the arguments means that bytes the forwarder passes
+    /// through (a user's strings) can never be read as a sender, and a forwarder call with nothing
+    /// appended acts for the forwarder itself.
     function _msgSender(uint256 needed) internal view returns (address sender) {
         sender = msg.sender;
         if (sender == trustedForwarder && msg.data.length >= needed + 20) {

@@ -7,13 +7,6 @@ import {IRoles} from "./interfaces/IRoles.sol";
 import {ISafeModuleManager, ITreasury} from "./interfaces/ITreasury.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
-/// @notice The ERC-20 surface the treasury reads and calls. `transfer`'s return value is not read: the
-/// recipient's balance change is the proof of payment (so tokens returning nothing work, and tokens
-/// returning false move nothing and fail).
-interface IERC20Balance {
-    function balanceOf(address account) external view returns (uint256);
-}
-
 /// @title Treasury
 /// @notice Safe 1.4.1 module: budgets per (cell, token) that flow down each DAO's cell tree, spends,
 /// sub-allocations, clawbacks and freezes, and task bounties (through the TaskBoard it deploys). Funds stay
@@ -27,14 +20,17 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
     /// decimals fits); periods are at least an hour, so a uint32 period index lasts past 2^40 seconds.
     ///
     ///  slot 0  | amount uint112 | period uint32 | start uint40 | expiry uint40 | funded bool |   (232 bits)
-    ///  slot 1  | periodIndex uint32 | spent uint112 | subAllocated uint112 |                    (256 bits)
-    ///  slot 2  | reserved uint112 | received uint112 |                                        (224 bits)
+    ///  slot 1  | periodTag uint32 | used uint112 | cap uint112 |                                (256 bits)
+    ///  slot 2  | subAllocated uint112 | reserved uint112 |                                    (224 bits)
     ///  slot 3  | returnable uint112 | returnableParentPeriod uint32 | returnableChildPeriod uint32
     ///          | funderTree uint32 |                                                          (208 bits)
     ///
-    /// Slots 0-2 are what a spend reads; a spend writes slot 1 only (slot 2 too on a funded cell's first
-    /// call in a new period). Slot 3 is clawback bookkeeping: how much of `received` the current parent
-    /// (tree `funderTree`) gave in its period `returnableParentPeriod` and this cell's period
+    /// Slot 1 is the hot path: `periodTag` = index + 1 of the period it describes (never 0 once a budget
+    /// is set, so a spend rewrites a non-zero slot), `used` = spent + subAllocated + reserved in it, and
+    /// `cap` = what the period may commit (`amount` for a DAO root, `received` for a funded child). A
+    /// spend in the current period reads slots 0-1 and writes slot 1 only; spent is derived (used -
+    /// subAllocated - reserved). Slot 3 is clawback bookkeeping: how much of `received` the current
+    /// parent (tree `funderTree`) gave in its period `returnableParentPeriod` and this cell's period
     /// `returnableChildPeriod`, i.e. what a clawback can still return to the parent's remainder.
     struct Budget {
         uint112 amount;
@@ -42,11 +38,11 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
         uint40 start;
         uint40 expiry;
         bool funded;
-        uint32 periodIndex;
-        uint112 spent;
+        uint32 periodTag;
+        uint112 used;
+        uint112 cap;
         uint112 subAllocated;
         uint112 reserved;
-        uint112 received;
         uint112 returnable;
         uint32 returnableParentPeriod;
         uint32 returnableChildPeriod;
@@ -77,8 +73,6 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
     uint256 private constant MIN_PERIOD = 1 hours;
     uint256 private constant TREE_SHIFT = 224;
     uint256 private constant LEVEL1_SHIFT = 208;
-    uint8 private constant CALL = 0;
-    bytes4 private constant TRANSFER = 0xa9059cbb; // transfer(address,uint256)
 
     ICellRegistry public immutable registry;
     IRoles private immutable _roles;
@@ -149,6 +143,7 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
     {
         if (!registry.cellExists(cellId)) revert CellNotFound(cellId);
         if (!registry.isParentAdmin(msg.sender, cellId)) revert NotParentAdmin(msg.sender, cellId);
+        if (registry.phaseOf(cellId) == ICellRegistry.Phase.Dissolved) revert CellDissolved(cellId);
         if (amount > type(uint112).max) revert AmountTooLarge(amount);
         if (period < MIN_PERIOD || period > type(uint32).max) revert PeriodTooShort(period);
         if (start > type(uint40).max || expiry > type(uint40).max || (expiry != 0 && expiry <= start)) {
@@ -174,13 +169,12 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
         uint32 index = block.timestamp < start ? 0 : uint32((block.timestamp - start) / period);
         // A lowered ceiling trims what a child holds (never below what it has committed).
         uint112 received = funded ? (u.received > amount ? uint112(amount) : u.received) : 0;
-        b.periodIndex = index;
-        b.spent = u.spent;
-        b.subAllocated = u.subAllocated;
-        b.reserved = u.reserved;
-        b.received = received;
         if (b.returnable > received) b.returnable = received;
         b.returnableChildPeriod = u.rolled || b.returnableChildPeriod != u.periodIndex ? type(uint32).max : index;
+        u.periodIndex = index;
+        u.received = received;
+        u.rolled = true; // rewrite every usage field under the new terms
+        _write(b, u);
         emit BudgetSet(cellId, token, msg.sender, amount, period, start, expiry, funded, index);
     }
 
@@ -191,6 +185,7 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
         _checkCellAuthority(parentCellId, cell);
         if (cell.frozen) revert CellFrozen(parentCellId);
         if (registry.parentOf(childCellId) != parentCellId) revert NotChildOf(childCellId, parentCellId);
+        if (registry.phaseOf(childCellId) == ICellRegistry.Phase.Dissolved) revert CellDissolved(childCellId);
 
         Budget storage pb = _budgets[parentCellId][token];
         Budget storage cb = _budgets[childCellId][token];
@@ -280,12 +275,21 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
         _checkActive(b, cellId, token);
         address safe = _safeOf(cell);
 
-        Usage memory u = _usage(b);
-        uint256 left = _cap(b, u) - _committed(u);
-        if (amount > left) revert InsufficientBudget(cellId, token, left, amount);
-        u.spent += uint112(amount);
-        _write(b, u);
-        emit Spent(cellId, token, to, amount, u.periodIndex, msg.sender, memoURI, ref);
+        uint256 index = (block.timestamp - b.start) / b.period;
+        if (b.periodTag == index + 1) {
+            // Hot path, same period: slot 1 alone.
+            uint256 used = b.used;
+            uint256 left = b.cap - used;
+            if (amount > left) revert InsufficientBudget(cellId, token, left, amount);
+            b.used = uint112(used + amount);
+        } else {
+            Usage memory u = _usage(b);
+            uint256 left = _cap(b, u) - _committed(u);
+            if (amount > left) revert InsufficientBudget(cellId, token, left, amount);
+            u.spent += uint112(amount);
+            _write(b, u);
+        }
+        emit Spent(cellId, token, to, amount, index, msg.sender, memoURI, ref);
 
         _pay(safe, token, to, amount);
     }
@@ -418,7 +422,10 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
     /// @dev Usage in the current period. A new period restarts spent and subAllocated; reservations carry
     /// over, and for a funded cell they stay funded (received restarts at what is still reserved).
     function _usage(Budget storage b) private view returns (Usage memory u) {
-        u = Usage(b.periodIndex, b.spent, b.subAllocated, b.reserved, b.received, false);
+        uint256 tag = b.periodTag;
+        uint112 sub = b.subAllocated;
+        uint112 reserved = b.reserved;
+        u = Usage(tag == 0 ? 0 : uint32(tag - 1), b.used - sub - reserved, sub, reserved, b.funded ? b.cap : 0, false);
         uint256 start = b.start;
         if (block.timestamp < start) return u;
         uint32 index = uint32((block.timestamp - start) / b.period);
@@ -432,12 +439,12 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
     }
 
     function _write(Budget storage b, Usage memory u) private {
-        b.periodIndex = u.periodIndex;
-        b.spent = u.spent;
-        b.subAllocated = u.subAllocated;
-        if (u.rolled || b.reserved != u.reserved || b.received != u.received) {
+        b.periodTag = u.periodIndex + 1;
+        b.used = uint112(_committed(u));
+        b.cap = b.funded ? u.received : b.amount;
+        if (u.rolled || b.subAllocated != u.subAllocated || b.reserved != u.reserved) {
+            b.subAllocated = u.subAllocated;
             b.reserved = u.reserved;
-            b.received = u.received;
         }
     }
 
@@ -453,23 +460,62 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
         return uint32(cellId >> TREE_SHIFT);
     }
 
-    /// @dev CALL only. ETH: the Safe's call must succeed. ERC-20: the Safe's call must succeed and the
-    /// recipient's balance must rise by exactly `amount`.
+    /// @dev CALL only (operation 0), through `execTransactionFromModule`; a revert from the Safe (e.g. the
+    /// module was disabled) bubbles up, a failed inner call (`false`) reverts with PaymentFailed. ETH: the
+    /// Safe's call must succeed. ERC-20: it must succeed and the recipient's balance must rise by exactly
+    /// `amount`. Hand-encoded: this is the hot path of every payment.
     function _pay(address safe, address token, address to, uint256 amount) private {
-        if (token == address(0)) {
-            if (!ISafeModuleManager(safe).execTransactionFromModule(to, amount, "", CALL)) {
-                revert PaymentFailed(safe, token, to, amount);
+        uint256 before;
+        bool isToken = token != address(0);
+        if (isToken) before = _balanceOf(token, to);
+        bool ok;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, shl(224, 0x468721a7)) // execTransactionFromModule(address,uint256,bytes,uint8)
+            mstore(add(m, 0x44), 0x80) // offset of `data`
+            mstore(add(m, 0x64), 0) // operation: CALL
+            let size := 0xa4
+            switch isToken
+            case 0 {
+                mstore(add(m, 0x04), to)
+                mstore(add(m, 0x24), amount)
+                mstore(add(m, 0x84), 0) // empty data
             }
-            return;
+            default {
+                mstore(add(m, 0x04), token)
+                mstore(add(m, 0x24), 0)
+                mstore(add(m, 0x84), 0x44) // data = transfer(to, amount)
+                mstore(add(m, 0xa4), shl(224, 0xa9059cbb))
+                mstore(add(m, 0xa8), to)
+                mstore(add(m, 0xc8), amount)
+                mstore(add(m, 0xe8), 0) // padding of `data` to 32 bytes
+                size := 0x104
+            }
+            let success := call(gas(), safe, 0, m, size, 0x00, 0x20)
+            if iszero(success) {
+                returndatacopy(m, 0, returndatasize())
+                revert(m, returndatasize())
+            }
+            ok := and(gt(returndatasize(), 31), eq(mload(0x00), 1))
         }
-        uint256 before = IERC20Balance(token).balanceOf(to);
-        if (!ISafeModuleManager(safe)
-                .execTransactionFromModule(token, 0, abi.encodeWithSelector(TRANSFER, to, amount), CALL)) {
-            revert PaymentFailed(safe, token, to, amount);
+        if (!ok) revert PaymentFailed(safe, token, to, amount);
+        if (isToken) {
+            uint256 afterBalance = _balanceOf(token, to);
+            if (afterBalance < before || afterBalance - before != amount) {
+                revert BalanceMismatch(token, to, amount, afterBalance < before ? 0 : afterBalance - before);
+            }
         }
-        uint256 afterBalance = IERC20Balance(token).balanceOf(to);
-        if (afterBalance < before || afterBalance - before != amount) {
-            revert BalanceMismatch(token, to, amount, afterBalance < before ? 0 : afterBalance - before);
+    }
+
+    function _balanceOf(address token, address account) private view returns (uint256 amount) {
+        bool ok;
+        assembly ("memory-safe") {
+            mstore(0x00, shl(224, 0x70a08231)) // balanceOf(address)
+            mstore(0x04, account)
+            ok := staticcall(gas(), token, 0x00, 0x24, 0x00, 0x20)
+            ok := and(ok, gt(returndatasize(), 31))
+            amount := mload(0x00)
         }
+        if (!ok) revert BalanceUnreadable(token);
     }
 }

@@ -14,7 +14,8 @@ import {ICellRegistry} from "./ICellRegistry.sol";
 ///
 /// Proposal ids are `keccak256(abi.encode(cellId, proposer, actions, uri, descriptionHash))`: bound to the
 /// proposer and the cell, so nobody can take another proposer's id first (the front-running of plain
-/// content-hash ids), and execution re-checks the actions against the id.
+/// content-hash ids). Like OpenZeppelin's governor, execution takes the contents (from ProposalCreated)
+/// and recomputes the id, so only what was voted on can run.
 interface ICellGovernor {
     /*//////////////////////////////////////////////////////////////
                                  TYPES
@@ -88,13 +89,24 @@ interface ICellGovernor {
         bytes data;
     }
 
-    /// @notice A proposal's stored core: one storage slot.
-    struct ProposalCore {
-        address proposer;
+    /// @notice A proposal as `proposal(id)` returns it.
+    /// @param cellId the cell it belongs to
+    /// @param settingsId the settings record it runs under
+    /// @param snapshot votes are counted as of this block; voting opens in the next one
+    /// @param voteEnd last block of voting
+    /// @param executableFrom first block it can execute in (after the execution delay), if it passed
+    /// @param electorateSupply Role electorates: member role supply at creation (the quorum base)
+    struct ProposalView {
+        uint256 cellId;
         uint32 settingsId;
         uint32 snapshot;
+        uint32 voteEnd;
+        uint32 executableFrom;
         uint24 electorateSupply;
-        uint8 status;
+        Electorate electorate;
+        Counting counting;
+        address token;
+        ProposalState state;
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -111,17 +123,13 @@ interface ICellGovernor {
     error ProposalExists(uint256 proposalId);
     error ProposalNotFound(uint256 proposalId);
     error UnexpectedState(uint256 proposalId, ProposalState current);
-    error ActionsMismatch(uint256 proposalId);
     error InvalidVoteType(uint8 support);
     error AlreadyVoted(uint256 proposalId, address voter);
     error NotEligibleVoter(uint256 proposalId, address voter);
     error InvalidSignature(address voter);
     error SignatureExpired(uint256 deadline);
-    error InvalidNonce(address voter, uint256 nonce);
-    error NotAllowedToCancel(address account, uint256 proposalId);
     error NotParentAdmin(address account, uint256 proposalId);
-    error NotGovernor(address account);
-    error ActionFailed(uint256 index, bytes reason);
+    error VoteWeightOverflow(uint256 weight);
 
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
@@ -145,22 +153,16 @@ interface ICellGovernor {
         uint32 voteEnd,
         uint24 electorateSupply
     );
-    /// @notice `weight` is the raw weight (1 for a member, tokens for a holder); `countedWeight` what the
-    /// tally received (sqrt(weight) under Quadratic). The proposal's cell is in its ProposalCreated.
-    event VoteCast(
-        address indexed voter,
-        uint256 indexed proposalId,
-        uint8 support,
-        uint256 weight,
-        uint256 countedWeight,
-        string reason
-    );
+    /// @notice `weight` is the raw weight (1 for a member, tokens for a holder); under Quadratic the tally
+    /// receives sqrt(weight). The proposal's cell and counting are in its ProposalCreated.
+    event VoteCast(address indexed voter, uint256 indexed proposalId, uint8 support, uint256 weight, string reason);
     event ProposalCanceled(uint256 indexed proposalId, uint256 indexed cellId, address indexed by);
     event ProposalVetoed(uint256 indexed proposalId, uint256 indexed cellId, address indexed by);
     /// @notice `recorded` is false when the executor does not wear the cell's admin role (the decision
     /// could not be written to the registry).
     event ProposalExecuted(uint256 indexed proposalId, uint256 indexed cellId, bool recorded);
-    /// @notice A voter's signature nonce was used or skipped.
+    /// @notice A voter invalidated its outstanding signed ballots (`useNonce`). Nonces used by
+    /// `castVoteBySig` are implied by its VoteCast.
     event NonceUsed(address indexed voter, uint256 nonce);
 
     /*//////////////////////////////////////////////////////////////
@@ -188,28 +190,33 @@ interface ICellGovernor {
         returns (uint256 weight);
 
     /// @notice Casts `voter`'s vote from an EIP-712 Ballot signature (ECDSA, or ERC-1271 for contract
-    /// wallets such as a Safe). The nonce must be the voter's current nonce; it is then used.
-    function castVoteBySig(
-        uint256 proposalId,
-        uint8 support,
-        address voter,
-        uint256 nonce,
-        uint256 deadline,
-        string calldata reason,
-        bytes calldata signature
-    ) external returns (uint256 weight);
+    /// wallets such as a Safe), signed over the voter's current nonce, which it then uses. Anyone may relay.
+    function castVoteBySig(uint256 proposalId, uint8 support, address voter, uint256 deadline, bytes calldata signature)
+        external
+        returns (uint256 weight);
 
     /// @notice Invalidates the caller's outstanding signed ballots by using its current nonce.
     function useNonce() external returns (uint256 nonce);
 
     /// @notice Executes a passed proposal whose execution delay is over, once, through the cell's executor;
-    /// any failing action reverts everything. Then records the decision in the registry when the executor
-    /// wears the cell's admin role.
-    function execute(uint256 proposalId, Action[] calldata actions, string calldata uri, bytes32 descriptionHash)
-        external
-        payable;
+    /// any failing action reverts everything with the action's own revert data. Then the executor records
+    /// the decision in the registry (it can when it wears the cell's admin role). Not re-entrant.
+    /// @dev Takes the proposal's contents (from ProposalCreated) and recomputes its id.
+    function execute(
+        uint256 cellId,
+        address proposer,
+        Action[] calldata actions,
+        string calldata uri,
+        bytes32 descriptionHash
+    ) external payable returns (uint256 proposalId);
 
-    /// @notice Cancels: the proposer while Pending, or the parent cell's admin before execution.
+    /// @notice The proposer withdraws its proposal before voting starts. Identified by its contents and the
+    /// caller, since the proposer is bound into the id.
+    function cancelByProposer(uint256 cellId, Action[] calldata actions, string calldata uri, bytes32 descriptionHash)
+        external
+        returns (uint256 proposalId);
+
+    /// @notice The parent cell's admin cancels a proposal at any point before execution.
     function cancel(uint256 proposalId) external;
 
     /// @notice The parent cell's admin stops a passed proposal during its execution delay.
@@ -234,10 +241,7 @@ interface ICellGovernor {
 
     function settingsRecord(uint32 settingsId) external view returns (uint256 cellId, Settings memory);
 
-    function proposalCore(uint256 proposalId) external view returns (ProposalCore memory);
-
-    /// @notice The cell a proposal belongs to.
-    function proposalCell(uint256 proposalId) external view returns (uint256);
+    function proposal(uint256 proposalId) external view returns (ProposalView memory);
 
     function state(uint256 proposalId) external view returns (ProposalState);
 
@@ -269,8 +273,11 @@ interface ICellGovernor {
         bytes32 descriptionHash
     ) external pure returns (uint256);
 
-    /// @notice EIP-712 typehash: Ballot(uint256 proposalId,uint8 support,address voter,uint256 nonce,uint256 deadline,string reason)
+    /// @notice EIP-712 typehash: Ballot(uint256 proposalId,uint8 support,address voter,uint256 nonce,uint256 deadline)
     function BALLOT_TYPEHASH() external view returns (bytes32);
+
+    /// @notice The EIP-712 domain separator ballots are signed under (name "CellGovernor", version "1").
+    function domainSeparator() external view returns (bytes32);
 }
 
 /// @title ICellExecutor
@@ -279,6 +286,7 @@ interface ICellGovernor {
 interface ICellExecutor {
     error NotGovernor(address account);
     error ActionFailed(uint256 index, bytes reason);
+    error RecordOutOfGas();
 
     /// @notice The governor that deployed the implementation.
     function governor() external view returns (address);
@@ -286,9 +294,11 @@ interface ICellExecutor {
     /// @notice The cell this executor acts for.
     function cellId() external view returns (uint256);
 
-    /// @notice Performs each action with CALL; any failure reverts everything with the action's reason.
-    function execute(ICellGovernor.Action[] calldata actions) external payable;
-
-    /// @notice Performs one call (the governor uses it to record the decision in the registry).
-    function executeCall(address target, uint256 value, bytes calldata data) external returns (bytes memory result);
+    /// @notice Performs each action with CALL; any failure reverts everything with the action's revert
+    /// data. Then makes `recordCall` to `recorder` (the registry), which may fail: `recorded` says whether it
+    /// went through (it does when this executor wears the cell's admin role).
+    function execute(ICellGovernor.Action[] calldata actions, address recorder, bytes calldata recordCall)
+        external
+        payable
+        returns (bool recorded);
 }

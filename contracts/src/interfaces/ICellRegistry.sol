@@ -18,6 +18,14 @@ import {IRoles} from "./IRoles.sol";
 ///                    its own admin (the community governance).
 /// - cell authority:  cell admin or parent admin (`hasCellAuthority`). Authority from above is never
 ///                    subject to the cell's restrictions; the cell's own admin is (see `CellRestrictions`).
+/// Authority is read live from Roles on every call: whoever wears (or administers) the role now.
+///
+/// Unknown ids: views that take a cell id revert with `CellNotFound`, except `cellExists`, `isCellAdmin`,
+/// `isParentAdmin` and `hasCellAuthority`, which answer false. A dissolved cell stays readable, but every
+/// write that touches it reverts with `CellIsDissolved` except ending its partnerships.
+///
+/// Reverts from Roles (e.g. `IRoles.LinkTooDeep` past 32 nested levels) bubble up unchanged, so clients
+/// decode this interface's errors and IRoles' errors.
 interface ICellRegistry {
     /*//////////////////////////////////////////////////////////////
                                  TYPES

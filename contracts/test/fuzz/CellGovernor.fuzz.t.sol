@@ -2,8 +2,8 @@
 pragma solidity 0.8.30;
 
 import {ICellGovernor} from "../../src/interfaces/ICellGovernor.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {CellGovernorFixture} from "../utils/CellGovernorFixture.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 /// @notice Tallies and thresholds under fuzzed weights, votes and settings, against an outcome computed
 /// here from the rules as ICellGovernor states them.
@@ -17,7 +17,7 @@ contract CellGovernorFuzzTest is CellGovernorFixture {
 
     function testFuzz_tokenTalliesAndOutcome(
         uint96[4] memory balances,
-        uint8[4] memory supports,
+        uint8[4] memory choices,
         uint8 countingSeed,
         uint16 thresholdBps,
         uint16 quorumBps
@@ -41,7 +41,7 @@ contract CellGovernorFuzzTest is CellGovernorFixture {
         uint256[3] memory counted; // Against, For, Abstain
         uint256 participation;
         for (uint256 i; i < 4; ++i) {
-            uint8 support = supports[i] % 4; // 3: does not vote
+            uint8 support = choices[i] % 4; // 3: does not vote
             if (support == 3) continue;
             vm.prank(voters[i]);
             uint256 weight = governor.castVote(id, support);

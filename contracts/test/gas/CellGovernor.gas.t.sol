@@ -158,8 +158,9 @@ contract CellGovernorGasTest is Test {
         vm.prank(community);
         governor.configure(dao, _settings());
         IRoles roles = registry.roles();
+        address executor = governor.executorOf(dao);
         vm.prank(community);
-        roles.transferRole(dao, community, governor.executorOf(dao));
+        roles.transferRole(dao, community, executor);
         vm.roll(block.number + 1);
         actions.push(ICellGovernor.Action(address(target), 0, abi.encodeCall(GovernorGasTarget.setValue, (2))));
     }
@@ -206,11 +207,11 @@ contract CellGovernorGasTest is Test {
         vm.roll(block.number + 2);
         uint256 deadline = block.timestamp + 1 hours;
         bytes32 structHash =
-            keccak256(abi.encode(governor.BALLOT_TYPEHASH(), proposalId, uint8(1), signer, 0, deadline, keccak256("")));
+            keccak256(abi.encode(governor.BALLOT_TYPEHASH(), proposalId, uint8(1), signer, 0, deadline));
         bytes32 digest = keccak256(abi.encodePacked("\x19\x01", governor.domainSeparator(), structHash));
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(signerKey, digest);
         vm.prank(carol);
-        governor.castVoteBySig(proposalId, 1, signer, 0, deadline, "", abi.encodePacked(r, s, v));
+        governor.castVoteBySig(proposalId, 1, signer, deadline, abi.encodePacked(r, s, v));
         vm.snapshotGasLastCall("castVoteBySig");
         assertTrue(governor.hasVoted(proposalId, signer));
     }
@@ -224,7 +225,7 @@ contract CellGovernorGasTest is Test {
         governor.castVote(proposalId, 1);
         vm.roll(block.number + 51);
         assertEq(uint256(governor.state(proposalId)), uint256(ICellGovernor.ProposalState.Executable));
-        governor.execute(proposalId, actions, URI, DESCRIPTION_HASH);
+        governor.execute(dao, alice, actions, URI, DESCRIPTION_HASH);
         vm.snapshotGasLastCall("execute");
         assertEq(target.value(), 2);
     }

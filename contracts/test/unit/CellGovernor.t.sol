@@ -5,7 +5,6 @@ import {CellExecutor} from "../../src/CellExecutor.sol";
 import {ICellExecutor, ICellGovernor} from "../../src/interfaces/ICellGovernor.sol";
 import {ICellRegistry} from "../../src/interfaces/ICellRegistry.sol";
 import {IRoles} from "../../src/interfaces/IRoles.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {CellGovernorFixture} from "../utils/CellGovernorFixture.sol";
 import {
     GovernorFailingTarget,
@@ -14,6 +13,12 @@ import {
     GovernorTimestampToken
 } from "../utils/CellGovernorMocks.sol";
 import {GovernorGasTarget} from "../utils/GovernorOZ.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Safe} from "@safe-global/safe-contracts/contracts/Safe.sol";
+import {
+    CompatibilityFallbackHandler
+} from "@safe-global/safe-contracts/contracts/handler/CompatibilityFallbackHandler.sol";
+import {SafeProxyFactory} from "@safe-global/safe-contracts/contracts/proxies/SafeProxyFactory.sol";
 
 contract CellGovernorTest is CellGovernorFixture {
     uint256 internal ops; // a child cell of the DAO, run by opsAdmin
@@ -169,10 +174,12 @@ contract CellGovernorTest is CellGovernorFixture {
         uint256 id = _propose(ops, alice, actions);
         assertEq(id, expectedId);
         assertEq(uint8(_state(id)), uint8(ICellGovernor.ProposalState.Pending));
-        assertEq(governor.proposalCell(id), ops);
-        ICellGovernor.ProposalCore memory core = governor.proposalCore(id);
-        assertEq(core.proposer, alice);
-        assertEq(core.electorateSupply, 3);
+        ICellGovernor.ProposalView memory view_ = governor.proposal(id);
+        assertEq(view_.cellId, ops);
+        assertEq(view_.settingsId, 1);
+        assertEq(view_.electorateSupply, 3);
+        assertEq(uint8(view_.electorate), uint8(ICellGovernor.Electorate.Role));
+        assertEq(uint8(view_.state), uint8(ICellGovernor.ProposalState.Pending));
         (uint256 snapshot, uint256 voteEnd, uint256 executableFrom) = governor.proposalTimepoints(id);
         assertEq(snapshot, block.number + 1);
         assertEq(voteEnd, snapshot + 10);
@@ -239,11 +246,11 @@ contract CellGovernorTest is CellGovernorFixture {
         _vote(id, alice, ICellGovernor.VoteType.For);
         _toActive(id);
         vm.expectEmit(true, true, false, true, address(governor));
-        emit ICellGovernor.VoteCast(alice, id, 1, 1, 1, "");
+        emit ICellGovernor.VoteCast(alice, id, 1, 1, "");
         _vote(id, alice, ICellGovernor.VoteType.For);
         _vote(id, bob, ICellGovernor.VoteType.Against);
         vm.expectEmit(true, true, false, true, address(governor));
-        emit ICellGovernor.VoteCast(carol, id, 2, 1, 1, "no view");
+        emit ICellGovernor.VoteCast(carol, id, 2, 1, "no view");
         vm.prank(carol);
         governor.castVoteWithReason(id, 2, "no view");
         (uint256 against, uint256 forVotes, uint256 abstain, uint256 participation) = governor.proposalVotes(id);
@@ -303,8 +310,9 @@ contract CellGovernorTest is CellGovernorFixture {
         address executor = _makeVoteRun(ops, opsAdmin, _majority());
         uint256 id = _propose(ops, alice, _setValueActions(2));
         _toActive(id);
+        uint256 memberRole = registry.memberRoleOf(ops);
         vm.prank(executor);
-        roles.revokeRole(registry.memberRoleOf(ops), carol);
+        roles.revokeRole(memberRole, carol);
         vm.expectRevert(abi.encodeWithSelector(ICellGovernor.NotEligibleVoter.selector, id, carol));
         _vote(id, carol, ICellGovernor.VoteType.For);
     }
@@ -347,13 +355,12 @@ contract CellGovernorTest is CellGovernorFixture {
 
     uint256 internal constant SIGNER_KEY = 0xB0B;
 
-    function _ballotDigest(uint256 id, uint8 support, address voter, uint256 nonce, uint256 deadline, string memory r)
+    function _ballotDigest(uint256 id, uint8 support, address voter, uint256 nonce, uint256 deadline)
         internal
         view
         returns (bytes32)
     {
-        bytes32 structHash =
-            keccak256(abi.encode(governor.BALLOT_TYPEHASH(), id, support, voter, nonce, deadline, keccak256(bytes(r))));
+        bytes32 structHash = keccak256(abi.encode(governor.BALLOT_TYPEHASH(), id, support, voter, nonce, deadline));
         return keccak256(abi.encodePacked("\x19\x01", governor.domainSeparator(), structHash));
     }
 
@@ -365,8 +372,9 @@ contract CellGovernorTest is CellGovernorFixture {
     function _signerMemberProposal() internal returns (uint256 id, address signer) {
         signer = vm.addr(SIGNER_KEY);
         address executor = _makeVoteRun(ops, opsAdmin, _majority());
+        uint256 memberRole = registry.memberRoleOf(ops);
         vm.prank(executor);
-        roles.mintRole(registry.memberRoleOf(ops), signer, 0);
+        roles.mintRole(memberRole, signer, 0);
         vm.roll(block.number + 1);
         id = _propose(ops, alice, _setValueActions(2));
         _toActive(id);
@@ -375,63 +383,111 @@ contract CellGovernorTest is CellGovernorFixture {
     function test_castVoteBySig_eoa_thenReplayRejected() public {
         (uint256 id, address signer) = _signerMemberProposal();
         uint256 deadline = block.timestamp + 1 hours;
-        bytes memory sig = _sign(SIGNER_KEY, _ballotDigest(id, 1, signer, 0, deadline, "yes"));
+        bytes memory sig = _sign(SIGNER_KEY, _ballotDigest(id, 1, signer, 0, deadline));
+        vm.expectEmit(true, true, false, true, address(governor));
+        emit ICellGovernor.VoteCast(signer, id, 1, 1, "");
         vm.prank(outsider); // anyone relays
-        governor.castVoteBySig(id, 1, signer, 0, deadline, "yes", sig);
+        governor.castVoteBySig(id, 1, signer, deadline, sig);
         assertTrue(governor.hasVoted(id, signer));
         assertEq(governor.nonces(signer), 1);
-        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.InvalidNonce.selector, signer, 0));
-        governor.castVoteBySig(id, 1, signer, 0, deadline, "yes", sig);
-        // A fresh signature with the next nonce is refused as a double vote.
-        bytes memory again = _sign(SIGNER_KEY, _ballotDigest(id, 1, signer, 1, deadline, "yes"));
+        // The used nonce is gone: the same signature no longer verifies.
+        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.InvalidSignature.selector, signer));
+        governor.castVoteBySig(id, 1, signer, deadline, sig);
+        // A fresh signature over the next nonce is refused as a double vote.
+        bytes memory again = _sign(SIGNER_KEY, _ballotDigest(id, 1, signer, 1, deadline));
         vm.expectRevert(abi.encodeWithSelector(ICellGovernor.AlreadyVoted.selector, id, signer));
-        governor.castVoteBySig(id, 1, signer, 1, deadline, "yes", again);
+        governor.castVoteBySig(id, 1, signer, deadline, again);
     }
 
     function test_castVoteBySig_revert_wrongSignerTamperedOrExpired() public {
         (uint256 id, address signer) = _signerMemberProposal();
         uint256 deadline = block.timestamp + 1 hours;
         // Signed by another key.
-        bytes memory sig = _sign(0xBAD, _ballotDigest(id, 1, signer, 0, deadline, ""));
+        bytes memory sig = _sign(0xBAD, _ballotDigest(id, 1, signer, 0, deadline));
         vm.expectRevert(abi.encodeWithSelector(ICellGovernor.InvalidSignature.selector, signer));
-        governor.castVoteBySig(id, 1, signer, 0, deadline, "", sig);
+        governor.castVoteBySig(id, 1, signer, deadline, sig);
         // Signed For, submitted as Against.
-        sig = _sign(SIGNER_KEY, _ballotDigest(id, 1, signer, 0, deadline, ""));
+        sig = _sign(SIGNER_KEY, _ballotDigest(id, 1, signer, 0, deadline));
         vm.expectRevert(abi.encodeWithSelector(ICellGovernor.InvalidSignature.selector, signer));
-        governor.castVoteBySig(id, 0, signer, 0, deadline, "", sig);
+        governor.castVoteBySig(id, 0, signer, deadline, sig);
+        // Signed for another voter.
+        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.InvalidSignature.selector, alice));
+        governor.castVoteBySig(id, 1, alice, deadline, sig);
+        // Signed with another deadline.
+        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.InvalidSignature.selector, signer));
+        governor.castVoteBySig(id, 1, signer, deadline + 1, sig);
         // Expired.
         vm.warp(deadline + 1);
         vm.expectRevert(abi.encodeWithSelector(ICellGovernor.SignatureExpired.selector, deadline));
-        governor.castVoteBySig(id, 1, signer, 0, deadline, "", sig);
+        governor.castVoteBySig(id, 1, signer, deadline, sig);
     }
 
     function test_useNonce_invalidatesSignedBallot() public {
         (uint256 id, address signer) = _signerMemberProposal();
         uint256 deadline = block.timestamp + 1 hours;
-        bytes memory sig = _sign(SIGNER_KEY, _ballotDigest(id, 1, signer, 0, deadline, ""));
+        bytes memory sig = _sign(SIGNER_KEY, _ballotDigest(id, 1, signer, 0, deadline));
+        vm.expectEmit(true, false, false, true, address(governor));
+        emit ICellGovernor.NonceUsed(signer, 0);
         vm.prank(signer);
         assertEq(governor.useNonce(), 0);
-        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.InvalidNonce.selector, signer, 0));
-        governor.castVoteBySig(id, 1, signer, 0, deadline, "", sig);
+        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.InvalidSignature.selector, signer));
+        governor.castVoteBySig(id, 1, signer, deadline, sig);
     }
 
     function test_castVoteBySig_erc1271Wallet() public {
         address owner = vm.addr(SIGNER_KEY);
         GovernorTestWallet wallet = new GovernorTestWallet(owner);
         address executor = _makeVoteRun(ops, opsAdmin, _majority());
+        uint256 memberRole = registry.memberRoleOf(ops);
         vm.prank(executor);
-        roles.mintRole(registry.memberRoleOf(ops), address(wallet), 0);
+        roles.mintRole(memberRole, address(wallet), 0);
         vm.roll(block.number + 1);
         uint256 id = _propose(ops, alice, _setValueActions(2));
         _toActive(id);
         uint256 deadline = block.timestamp + 1;
-        bytes memory sig = _sign(SIGNER_KEY, _ballotDigest(id, 1, address(wallet), 0, deadline, ""));
-        governor.castVoteBySig(id, 1, address(wallet), 0, deadline, "", sig);
-        assertTrue(governor.hasVoted(id, address(wallet)));
-        // The wallet's owner's own signature does not vote for another wallet.
-        bytes memory forOwner = _sign(0xBAD, _ballotDigest(id, 1, address(wallet), 1, deadline, ""));
+        // A key that does not own the wallet is refused.
+        bytes memory stranger = _sign(0xBAD, _ballotDigest(id, 1, address(wallet), 0, deadline));
         vm.expectRevert(abi.encodeWithSelector(ICellGovernor.InvalidSignature.selector, address(wallet)));
-        governor.castVoteBySig(id, 1, address(wallet), 1, deadline, "", forOwner);
+        governor.castVoteBySig(id, 1, address(wallet), deadline, stranger);
+        bytes memory sig = _sign(SIGNER_KEY, _ballotDigest(id, 1, address(wallet), 0, deadline));
+        governor.castVoteBySig(id, 1, address(wallet), deadline, sig);
+        assertTrue(governor.hasVoted(id, address(wallet)));
+        assertFalse(governor.hasVoted(id, owner));
+    }
+
+    /// @notice A Safe 1.4.1 (one owner, CompatibilityFallbackHandler) votes through ERC-1271: its owner
+    /// signs the Safe message wrapping the ballot digest.
+    function test_castVoteBySig_safe() public {
+        address owner = vm.addr(SIGNER_KEY);
+        CompatibilityFallbackHandler handler = new CompatibilityFallbackHandler();
+        SafeProxyFactory factory = new SafeProxyFactory();
+        Safe singleton = new Safe();
+        address[] memory owners = new address[](1);
+        owners[0] = owner;
+        bytes memory init = abi.encodeCall(
+            Safe.setup, (owners, 1, address(0), "", address(handler), address(0), 0, payable(address(0)))
+        );
+        Safe safe = Safe(payable(address(factory.createProxyWithNonce(address(singleton), init, 1))));
+
+        address executor = _makeVoteRun(ops, opsAdmin, _majority());
+        uint256 memberRole = registry.memberRoleOf(ops);
+        vm.prank(executor);
+        roles.mintRole(memberRole, address(safe), 0);
+        vm.roll(block.number + 1);
+        uint256 id = _propose(ops, alice, _setValueActions(2));
+        _toActive(id);
+
+        uint256 deadline = block.timestamp + 1 hours;
+        bytes32 digest = _ballotDigest(id, 1, address(safe), 0, deadline);
+        bytes32 safeMessage = handler.getMessageHashForSafe(safe, abi.encode(digest));
+        // The bare ballot digest signed by the owner is not the Safe's signature.
+        bytes memory bare = _sign(SIGNER_KEY, digest);
+        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.InvalidSignature.selector, address(safe)));
+        governor.castVoteBySig(id, 1, address(safe), deadline, bare);
+        governor.castVoteBySig(id, 1, address(safe), deadline, _sign(SIGNER_KEY, safeMessage));
+        assertTrue(governor.hasVoted(id, address(safe)));
+        (, uint256 forVotes,,) = governor.proposalVotes(id);
+        assertEq(forVotes, 1);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -570,6 +626,28 @@ contract CellGovernorTest is CellGovernorFixture {
         _execute(id, actions);
     }
 
+    /// @notice Whatever gas an executor sends, an execution that goes through in a vote-run cell has been
+    /// recorded: the record cannot be starved while the actions run.
+    function test_execute_cannotStarveTheRecord() public {
+        _makeVoteRun(ops, opsAdmin, _majority());
+        ICellGovernor.Action[] memory actions = _setValueActions(7);
+        uint256 id = _passed(ops, actions);
+        _toExecutable(id);
+        bytes memory call_ =
+            abi.encodeCall(ICellGovernor.execute, (ops, alice, actions, "ipfs://proposal", keccak256("proposal")));
+        uint256 succeeded;
+        for (uint256 gas_ = 40_000; gas_ < 140_000; gas_ += 500) {
+            uint256 snap = vm.snapshotState();
+            (bool ok,) = address(governor).call{gas: gas_}(call_);
+            if (ok) {
+                ++succeeded;
+                assertEq(registry.decisionCount(ops), 1, "executed without its record");
+            }
+            vm.revertToState(snap);
+        }
+        assertGt(succeeded, 0);
+    }
+
     function test_execute_notVoteRun_skipsRecording() public {
         vm.prank(opsAdmin);
         governor.configure(ops, _majority());
@@ -583,14 +661,26 @@ contract CellGovernorTest is CellGovernorFixture {
         assertEq(registry.decisionCount(ops), 0);
     }
 
-    function test_execute_revert_actionsMismatch() public {
+    function test_execute_revert_contentsMismatch() public {
         _makeVoteRun(ops, opsAdmin, _majority());
         uint256 id = _passed(ops, _setValueActions(7));
         _toExecutable(id);
-        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.ActionsMismatch.selector, id));
-        _execute(id, _setValueActions(8));
-        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.ActionsMismatch.selector, id));
-        governor.execute(id, _setValueActions(7), "ipfs://other", keccak256("proposal"));
+        // Other contents are another (unknown) proposal: only what was voted on can run.
+        ICellGovernor.Action[] memory other = _setValueActions(8);
+        uint256 otherId = governor.hashProposal(ops, alice, other, "ipfs://proposal", keccak256("proposal"));
+        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.ProposalNotFound.selector, otherId));
+        _execute(id, other);
+        uint256 otherUri = governor.hashProposal(ops, alice, _setValueActions(7), "ipfs://other", keccak256("proposal"));
+        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.ProposalNotFound.selector, otherUri));
+        governor.execute(ops, alice, _setValueActions(7), "ipfs://other", keccak256("proposal"));
+        // Another proposer's name on the same contents.
+        uint256 bobs = governor.hashProposal(ops, bob, _setValueActions(7), "ipfs://proposal", keccak256("proposal"));
+        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.ProposalNotFound.selector, bobs));
+        governor.execute(ops, bob, _setValueActions(7), "ipfs://proposal", keccak256("proposal"));
+        // A passed proposal of one cell presented as another cell's.
+        uint256 inDao = governor.hashProposal(dao, alice, _setValueActions(7), "ipfs://proposal", keccak256("proposal"));
+        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.ProposalNotFound.selector, inDao));
+        governor.execute(dao, alice, _setValueActions(7), "ipfs://proposal", keccak256("proposal"));
     }
 
     function test_execute_failingActionRevertsAllWithReason() public {
@@ -614,7 +704,7 @@ contract CellGovernorTest is CellGovernorFixture {
         uint256 id = _passed(ops, actions);
         _toExecutable(id);
         vm.deal(address(this), 1 ether);
-        governor.execute{value: 1 ether}(id, actions, "ipfs://proposal", keccak256("proposal"));
+        governor.execute{value: 1 ether}(ops, alice, actions, "ipfs://proposal", keccak256("proposal"));
         assertEq(payee.balance, 1 ether);
     }
 
@@ -625,22 +715,54 @@ contract CellGovernorTest is CellGovernorFixture {
         ICellGovernor.Action[] memory inner = _setValueActions(9);
         uint256 innerId = _passed(ops, inner);
         ICellGovernor.Action[] memory outer =
-            _one(address(reenterer), 0, abi.encodeCall(GovernorReenterer.reenterExecute, (innerId, inner)));
+            _one(address(reenterer), 0, abi.encodeCall(GovernorReenterer.reenterExecute, (ops, alice, inner)));
         uint256 outerId = _passed(ops, outer);
         _toExecutable(outerId);
         vm.expectRevert(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector);
         _execute(outerId, outer);
-        // Voting from inside an execution fails too.
-        uint256 open = _propose(ops, bob, _setValueActions(10));
-        ICellGovernor.Action[] memory voting =
-            _one(address(reenterer), 0, abi.encodeCall(GovernorReenterer.reenterVote, (open)));
-        uint256 votingId = _passed(ops, voting);
-        _toExecutable(votingId);
+        // An action re-entering the very proposal that is executing fails too.
+        ICellGovernor.Action[] memory self_ = new ICellGovernor.Action[](1);
+        uint256 selfId;
+        {
+            // The action names its own proposal's contents, which cannot contain themselves; it re-enters
+            // with the outer proposal's contents instead, which is the same guard.
+            self_[0] = ICellGovernor.Action(
+                address(reenterer), 0, abi.encodeCall(GovernorReenterer.reenterExecute, (ops, alice, outer))
+            );
+            selfId = _passed(ops, self_);
+        }
+        _toExecutable(selfId);
         vm.expectRevert(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector);
-        _execute(votingId, voting);
+        _execute(selfId, self_);
         // The inner proposal is untouched and still runs on its own.
         _execute(innerId, inner);
         assertEq(target.value(), 9);
+    }
+
+    function test_execute_cellVotesInParentThroughAction() public {
+        // The DAO's member role goes to ops's executor: ops, as a cell, is a member of its parent.
+        address opsExecutor = _makeVoteRun(ops, opsAdmin, _majority());
+        ICellGovernor.Settings memory longVote = _majority();
+        longVote.votingPeriod = 100;
+        vm.prank(community);
+        governor.configure(dao, longVote);
+        uint256 daoMember = registry.memberRoleOf(dao);
+        vm.prank(community);
+        roles.mintRole(daoMember, opsExecutor, 0);
+        vm.roll(block.number + 1);
+        uint256 daoProposal = _propose(dao, alice, _setValueActions(5));
+        // ops decides how to vote in the DAO's proposal.
+        ICellGovernor.Action[] memory voteFor =
+            _one(address(governor), 0, abi.encodeCall(ICellGovernor.castVote, (daoProposal, 1)));
+        uint256 id = _propose(ops, alice, voteFor);
+        _toActive(id);
+        _vote(id, alice, ICellGovernor.VoteType.For);
+        _vote(id, bob, ICellGovernor.VoteType.For);
+        _toExecutable(id);
+        (, uint256 daoVoteEnd,) = governor.proposalTimepoints(daoProposal);
+        assertLe(block.number, daoVoteEnd);
+        _execute(id, voteFor);
+        assertTrue(governor.hasVoted(daoProposal, opsExecutor));
     }
 
     function test_execute_changesOwnSettingsThroughGovernance() public {
@@ -658,29 +780,42 @@ contract CellGovernorTest is CellGovernorFixture {
                             CANCEL AND VETO
     //////////////////////////////////////////////////////////////*/
 
-    function test_cancel_byProposerWhilePending() public {
+    function _cancelByProposer(address proposer) internal returns (uint256) {
+        vm.prank(proposer);
+        return governor.cancelByProposer(ops, _setValueActions(2), "ipfs://proposal", keccak256("proposal"));
+    }
+
+    function test_cancelByProposer_whilePending() public {
         _makeVoteRun(ops, opsAdmin, _majority());
         uint256 id = _propose(ops, alice, _setValueActions(2));
-        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.NotAllowedToCancel.selector, bob, id));
-        vm.prank(bob);
-        governor.cancel(id);
+        // Bob presenting the same contents names his own (nonexistent) proposal, never alice's.
+        uint256 bobs = governor.hashProposal(ops, bob, _setValueActions(2), "ipfs://proposal", keccak256("proposal"));
+        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.ProposalNotFound.selector, bobs));
+        _cancelByProposer(bob);
         vm.expectEmit(true, true, true, true, address(governor));
         emit ICellGovernor.ProposalCanceled(id, ops, alice);
-        vm.prank(alice);
-        governor.cancel(id);
+        assertEq(_cancelByProposer(alice), id);
         assertEq(uint8(_state(id)), uint8(ICellGovernor.ProposalState.Canceled));
         vm.expectRevert(
             abi.encodeWithSelector(ICellGovernor.UnexpectedState.selector, id, ICellGovernor.ProposalState.Canceled)
         );
-        vm.prank(alice);
-        governor.cancel(id);
+        _cancelByProposer(alice);
     }
 
-    function test_cancel_revert_proposerOnceActive() public {
+    function test_cancelByProposer_revert_onceActive() public {
         _makeVoteRun(ops, opsAdmin, _majority());
         uint256 id = _propose(ops, alice, _setValueActions(2));
         _toActive(id);
-        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.NotAllowedToCancel.selector, alice, id));
+        vm.expectRevert(
+            abi.encodeWithSelector(ICellGovernor.UnexpectedState.selector, id, ICellGovernor.ProposalState.Active)
+        );
+        _cancelByProposer(alice);
+    }
+
+    function test_cancel_revert_proposerIsNotParentAdmin() public {
+        _makeVoteRun(ops, opsAdmin, _majority());
+        uint256 id = _propose(ops, alice, _setValueActions(2));
+        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.NotParentAdmin.selector, alice, id));
         vm.prank(alice);
         governor.cancel(id);
     }
@@ -691,7 +826,7 @@ contract CellGovernorTest is CellGovernorFixture {
         uint256 id = _passed(ops, actions);
         _toExecutable(id);
         // The cell's own former admin (now the executor wears it) is not the parent.
-        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.NotAllowedToCancel.selector, opsAdmin, id));
+        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.NotParentAdmin.selector, opsAdmin, id));
         vm.prank(opsAdmin);
         governor.cancel(id);
         vm.prank(community);
@@ -798,7 +933,9 @@ contract CellGovernorTest is CellGovernorFixture {
 
         // A proposal in ops trying to drive the sibling's executor directly.
         ICellGovernor.Action[] memory drive = _one(
-            siblingExecutor, 0, abi.encodeCall(ICellExecutor.execute, (_one(address(roles), 0, mint[0].data)))
+            siblingExecutor,
+            0,
+            abi.encodeCall(ICellExecutor.execute, (_one(address(roles), 0, mint[0].data), address(registry), ""))
         );
         uint256 id2 = _passed(ops, drive);
         _toExecutable(id2);
@@ -818,9 +955,8 @@ contract CellGovernorTest is CellGovernorFixture {
         assertEq(registry.decisionCount(sibling), 0);
 
         // The same mint through ops's own member role works: the authority is ops's own.
-        ICellGovernor.Action[] memory own = _one(
-            address(roles), 0, abi.encodeCall(IRoles.mintRole, (registry.memberRoleOf(ops), outsider, 0))
-        );
+        ICellGovernor.Action[] memory own =
+            _one(address(roles), 0, abi.encodeCall(IRoles.mintRole, (registry.memberRoleOf(ops), outsider, 0)));
         uint256 id4 = _passed(ops, own);
         _toExecutable(id4);
         _execute(id4, own);
@@ -832,16 +968,17 @@ contract CellGovernorTest is CellGovernorFixture {
         address executor = _makeVoteRun(ops, opsAdmin, _majority());
         vm.expectRevert(abi.encodeWithSelector(ICellExecutor.NotGovernor.selector, opsAdmin));
         vm.prank(opsAdmin);
-        ICellExecutor(executor).execute(_setValueActions(3));
-        vm.expectRevert(abi.encodeWithSelector(ICellExecutor.NotGovernor.selector, outsider));
-        vm.prank(outsider);
-        ICellExecutor(executor).executeCall(address(target), 0, "");
+        ICellExecutor(executor).execute(_setValueActions(3), address(registry), "");
+        // The cell's own executor cannot drive itself either (an action calling back into it).
+        vm.expectRevert(abi.encodeWithSelector(ICellExecutor.NotGovernor.selector, executor));
+        vm.prank(executor);
+        ICellExecutor(executor).execute(_setValueActions(3), address(registry), "");
         // The implementation acts for no cell and obeys only the governor as well.
         CellExecutor impl = CellExecutor(payable(governor.executorImplementation()));
         assertEq(impl.cellId(), 0);
         vm.expectRevert(abi.encodeWithSelector(ICellExecutor.NotGovernor.selector, outsider));
         vm.prank(outsider);
-        impl.execute(_setValueActions(3));
+        impl.execute(_setValueActions(3), address(registry), "");
     }
 
     function test_memberRoleMatchesRegistry() public view {

@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {CellRegistry} from "../../src/CellRegistry.sol";
+import {Roles} from "../../src/Roles.sol";
 import {ICellRegistry} from "../../src/interfaces/ICellRegistry.sol";
 import {IRoles} from "../../src/interfaces/IRoles.sol";
 import {CellRestrictions} from "../../src/libraries/CellRestrictions.sol";
@@ -219,6 +220,47 @@ contract CellRegistryTest is CellsFixture {
         assertEq(registry.parentOf(made), ops);
     }
 
+    function test_createCell_nestingDepthIsBoundedByRolesAndItsErrorBubbles() public {
+        // Each level is one more link in Roles; past its bound Roles refuses and the registry passes the
+        // exact Roles error through (clients decode IRoles errors too).
+        uint256 parent = alpha;
+        uint256 depth;
+        while (true) {
+            vm.prank(governance);
+            try registry.createCell(
+                parent, "L", ICellRegistry.Scale.Collaboration, CONVERSATION, governance, _none()
+            ) returns (
+                uint256 id
+            ) {
+                parent = id;
+                ++depth;
+            } catch (bytes memory err) {
+                // forge-lint: disable-next-line(unsafe-typecast)
+                assertEq(bytes4(err), IRoles.LinkTooDeep.selector); // the selector: the error's first 4 bytes
+                break;
+            }
+            assertLt(depth, 64, "no bound");
+        }
+        assertEq(depth + 1, Roles(address(roles)).MAX_LINK_DEPTH(), "MAX_LINK_DEPTH links from the root");
+        assertEq(registry.daoOf(parent), alpha);
+    }
+
+    function test_authorityFollowsTheRoleWhenItChangesHands() public {
+        address newLead = makeAddr("newLead");
+        vm.prank(opsAdmin); // a parent admin hands the Dev admin role to someone else, on Roles directly
+        roles.transferRole(dev, devAdmin, newLead);
+        assertTrue(registry.isCellAdmin(newLead, dev));
+        assertFalse(registry.isCellAdmin(devAdmin, dev));
+        vm.expectRevert(abi.encodeWithSelector(ICellRegistry.NotCellAuthority.selector, devAdmin, dev));
+        vm.prank(devAdmin);
+        registry.setPhase(dev, FORMATION);
+        vm.prank(newLead);
+        registry.setPhase(dev, FORMATION);
+        vm.prank(newLead);
+        registry.recordDecision(dev, "handover", "ipfs://h", bytes32(0));
+        assertEq(registry.decisionCount(dev), 1);
+    }
+
     /*//////////////////////////////////////////////////////////////
                                  PHASES
     //////////////////////////////////////////////////////////////*/
@@ -255,6 +297,10 @@ contract CellRegistryTest is CellsFixture {
     function test_setPhase_parentAdminMovesEitherWay() public {
         vm.startPrank(opsAdmin);
         registry.setPhase(dev, COORDINATION);
+        registry.setPhase(dev, CONVERSATION);
+        vm.expectRevert(
+            abi.encodeWithSelector(ICellRegistry.InvalidPhaseTransition.selector, dev, CONVERSATION, CONVERSATION)
+        );
         registry.setPhase(dev, CONVERSATION);
         vm.stopPrank();
         vm.prank(governance); // authority two levels up

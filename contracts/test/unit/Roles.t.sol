@@ -4,6 +4,14 @@ pragma solidity 0.8.30;
 import {Roles} from "../../src/Roles.sol";
 import {IRoles} from "../../src/interfaces/IRoles.sol";
 import {RolesFixture} from "../utils/RolesFixture.sol";
+import {
+    GasBurningModule,
+    NonBoolModule,
+    OneWordModule,
+    ReturnBombModule,
+    RevertingModule,
+    ShortDataModule
+} from "../utils/RolesModules.sol";
 import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
 
 contract RolesTreesTest is RolesFixture {
@@ -523,5 +531,520 @@ contract RolesForwarderTest is RolesFixture {
         );
         vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, address(forwarder), top));
         forwarder.forwardRaw(address(roles), create);
+    }
+}
+
+contract RolesStatusAndMetadataTest is RolesFixture {
+    function test_setRoleStatus_byAdminWithoutToggle() public {
+        _mint(child, bob);
+        vm.expectEmit(true, true, true, true, address(roles));
+        emit IRoles.RoleStatusChanged(child, false);
+        vm.prank(alice);
+        roles.setRoleStatus(child, false);
+        assertFalse(roles.isActive(child));
+        assertEq(roles.balanceOf(bob, child), 0);
+        // An inactive role confers no authority.
+        assertFalse(roles.isAdminOfHat(bob, grand));
+        vm.prank(alice);
+        roles.setRoleStatus(child, true);
+        assertEq(roles.balanceOf(bob, child), 1);
+    }
+
+    function test_setRoleStatus_revertsForWrongCaller() public {
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotToggleModuleOrAdmin.selector, eve, child));
+        vm.prank(eve);
+        roles.setRoleStatus(child, false);
+    }
+
+    function test_setRoleStatus_onlyToggleWhenSet() public {
+        uint256 id = _role(top, address(0), address(tog), true, false);
+        // With a toggle module, even an admin may not set the status.
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotToggleModuleOrAdmin.selector, alice, id));
+        vm.prank(alice);
+        roles.setRoleStatus(id, false);
+        tog.setStatus(roles, id, false);
+        // The live answer wins over the stored status ...
+        assertTrue(roles.isActive(id));
+        tog.set(false);
+        assertFalse(roles.isActive(id));
+        tog.set(true);
+        assertTrue(roles.isActive(id));
+    }
+
+    function test_liveToggleDeactivates() public {
+        uint256 id = _role(top, address(0), address(tog), true, false);
+        _mint(id, bob);
+        tog.set(false);
+        assertEq(roles.balanceOf(bob, id), 0);
+        assertFalse(roles.viewRole(id).active);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.RoleInactive.selector, id));
+        _mint(id, carol);
+    }
+
+    function test_changeRoleDetailsAndImage() public {
+        vm.expectEmit(true, true, true, true, address(roles));
+        emit IRoles.RoleDetailsChanged(child, "new");
+        vm.prank(alice);
+        roles.changeRoleDetails(child, "new");
+        assertEq(roles.uri(child), "new");
+        vm.expectEmit(true, true, true, true, address(roles));
+        emit IRoles.RoleImageURIChanged(child, "ipfs://img");
+        vm.prank(alice);
+        roles.changeRoleImageURI(child, "ipfs://img");
+        assertEq(roles.viewRole(child).imageURI, "ipfs://img");
+        // Top roles' details and image may change (Hats allows it for top hats).
+        vm.prank(alice);
+        roles.changeRoleDetails(top, "DAO v2");
+        assertEq(roles.uri(top), "DAO v2");
+        vm.prank(alice);
+        roles.changeRoleImageURI(top, "ipfs://top");
+        assertEq(roles.getImageURIForHat(top), "ipfs://top");
+    }
+
+    function test_changeRole_revertsForWrongCaller() public {
+        _mint(child, bob);
+        vm.startPrank(bob); // wears child, but is not its admin
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, bob, child));
+        roles.changeRoleDetails(child, "x");
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, bob, child));
+        roles.changeRoleImageURI(child, "x");
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, bob, child));
+        roles.changeRoleMaxSupply(child, 9);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, bob, child));
+        roles.changeRoleEligibility(child, address(elig));
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, bob, child));
+        roles.changeRoleToggle(child, address(tog));
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, bob, child));
+        roles.changeRoleClaimable(child, true);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, bob, child));
+        roles.makeRoleImmutable(child);
+        vm.stopPrank();
+    }
+
+    function test_changeRole_revertsWhenImmutable() public {
+        uint256 id = _role(top, address(0), address(0), false, false);
+        vm.startPrank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.RoleImmutable.selector, id));
+        roles.changeRoleDetails(id, "x");
+        vm.expectRevert(abi.encodeWithSelector(IRoles.RoleImmutable.selector, id));
+        roles.changeRoleImageURI(id, "x");
+        vm.expectRevert(abi.encodeWithSelector(IRoles.RoleImmutable.selector, id));
+        roles.changeRoleMaxSupply(id, 9);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.RoleImmutable.selector, id));
+        roles.changeRoleEligibility(id, address(elig));
+        vm.expectRevert(abi.encodeWithSelector(IRoles.RoleImmutable.selector, id));
+        roles.changeRoleToggle(id, address(tog));
+        vm.expectRevert(abi.encodeWithSelector(IRoles.RoleImmutable.selector, id));
+        roles.changeRoleClaimable(id, true);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.RoleImmutable.selector, id));
+        roles.makeRoleImmutable(id);
+        // A top role's other properties are fixed.
+        vm.expectRevert(abi.encodeWithSelector(IRoles.RoleImmutable.selector, top));
+        roles.changeRoleMaxSupply(top, 2);
+        vm.stopPrank();
+    }
+
+    function test_changeRoleMaxSupply() public {
+        _mint(child, bob);
+        _mint(child, carol);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.MaxSupplyBelowSupply.selector, child, uint32(1), uint32(2)));
+        vm.prank(alice);
+        roles.changeRoleMaxSupply(child, 1);
+        vm.expectEmit(true, true, true, true, address(roles));
+        emit IRoles.RoleMaxSupplyChanged(child, 2);
+        vm.prank(alice);
+        roles.changeRoleMaxSupply(child, 2);
+        assertEq(roles.getHatMaxSupply(child), 2);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.MaxSupplyReached.selector, child, uint32(2)));
+        _mint(child, dave);
+    }
+
+    function test_changeRoleEligibilityAndToggle() public {
+        _mint(child, bob);
+        vm.expectEmit(true, true, true, true, address(roles));
+        emit IRoles.RoleEligibilityChanged(child, address(elig));
+        vm.prank(alice);
+        roles.changeRoleEligibility(child, address(elig));
+        assertEq(roles.getHatEligibilityModule(child), address(elig));
+        elig.set(bob, false, true);
+        assertEq(roles.balanceOf(bob, child), 0);
+        vm.prank(alice);
+        roles.changeRoleEligibility(child, address(0));
+        assertEq(roles.getHatEligibilityModule(child), address(0));
+        assertEq(roles.balanceOf(bob, child), 1);
+
+        vm.expectEmit(true, true, true, true, address(roles));
+        emit IRoles.RoleToggleChanged(child, address(tog));
+        vm.prank(alice);
+        roles.changeRoleToggle(child, address(tog));
+        assertEq(roles.getHatToggleModule(child), address(tog));
+        tog.set(false);
+        assertEq(roles.balanceOf(bob, child), 0);
+    }
+
+    function test_changeRoleClaimableAndMakeImmutable() public {
+        vm.expectEmit(true, true, true, true, address(roles));
+        emit IRoles.RoleClaimableChanged(child, true);
+        vm.prank(alice);
+        roles.changeRoleClaimable(child, true);
+        vm.prank(bob);
+        roles.claimRole(child);
+        assertTrue(roles.isWearerOfHat(bob, child));
+        vm.expectEmit(true, true, true, true, address(roles));
+        emit IRoles.RoleMadeImmutable(child);
+        vm.prank(alice);
+        roles.makeRoleImmutable(child);
+        assertFalse(roles.viewRole(child).mutable_);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.RoleImmutable.selector, child));
+        vm.prank(alice);
+        roles.transferRole(child, bob, carol);
+    }
+}
+
+contract RolesEligibilityTest is RolesFixture {
+    uint256 internal id;
+
+    function setUp() public override {
+        super.setUp();
+        id = _role(top, address(elig), address(0), true, false);
+        _mint(id, bob);
+    }
+
+    function test_liveIneligibilityZeroesBalance() public {
+        elig.set(bob, false, true);
+        assertEq(roles.balanceOf(bob, id), 0);
+        assertFalse(roles.isEligible(bob, id));
+        assertTrue(roles.isInGoodStanding(bob, id));
+        elig.set(bob, true, false);
+        assertFalse(roles.isInGoodStanding(bob, id));
+        assertEq(roles.balanceOf(bob, id), 0);
+        // Still stored: supply counts grants, balance is the live view.
+        assertEq(roles.hatSupply(id), 1);
+    }
+
+    function test_setWearerStatus_badStandingRevokesAndIsStored() public {
+        vm.expectEmit(true, true, true, true, address(roles));
+        emit IRoles.RoleRevoked(id, bob, address(elig), false);
+        vm.expectEmit(true, true, true, true, address(roles));
+        emit IRoles.WearerStandingChanged(id, bob, false);
+        elig.push(roles, id, bob, true, false);
+        assertEq(roles.hatSupply(id), 0);
+        assertTrue(roles.badStandings(id, bob));
+        // With the module unreadable, the stored bad standing blocks a new grant.
+        vm.prank(alice);
+        roles.changeRoleEligibility(id, address(0xdead));
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotEligible.selector, bob, id));
+        _mint(id, bob);
+        assertFalse(roles.isInGoodStanding(bob, id));
+    }
+
+    function test_setWearerStatus_ineligibleRevokesWithoutBadStanding() public {
+        elig.push(roles, id, bob, false, true);
+        assertFalse(roles.isWearerOfHat(bob, id));
+        assertFalse(roles.badStandings(id, bob));
+        assertEq(roles.wearerSince(id, bob), 0);
+    }
+
+    function test_setWearerStatus_restoresStanding() public {
+        elig.push(roles, id, carol, true, false);
+        assertTrue(roles.badStandings(id, carol));
+        vm.expectEmit(true, true, true, true, address(roles));
+        emit IRoles.WearerStandingChanged(id, carol, true);
+        elig.push(roles, id, carol, true, true);
+        assertFalse(roles.badStandings(id, carol));
+        // A wearer in good standing and eligible keeps the grant.
+        elig.push(roles, id, bob, true, true);
+        assertTrue(roles.isWearerOfHat(bob, id));
+    }
+
+    function test_setWearerStatus_revertsForWrongCaller() public {
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotEligibilityModule.selector, alice, id));
+        vm.prank(alice);
+        roles.setWearerStatus(id, bob, false, false);
+        // A role without a module: nobody may push a status.
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotEligibilityModule.selector, address(0), child));
+        vm.prank(address(0));
+        roles.setWearerStatus(child, bob, false, false);
+    }
+
+    function test_revokeRole_byEligibilityModuleOfAnotherRoleFails() public {
+        _mint(child, carol);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, address(elig), child));
+        elig.revoke(roles, child, carol);
+    }
+}
+
+contract RolesMaliciousModulesTest is RolesFixture {
+    function _check(address module) internal {
+        // As eligibility module: reads fall back to the stored standing (good).
+        vm.prank(alice);
+        uint256 e = roles.createRole(top, "e", 5, module, address(0), true, false, "");
+        _mint(e, bob);
+        assertEq(roles.balanceOf(bob, e), 1);
+        assertTrue(roles.isWearerOfHat(bob, e));
+        assertTrue(roles.isEligible(carol, e));
+        assertTrue(roles.isInGoodStanding(carol, e));
+        assertTrue(roles.isAdminOfHat(bob, roles.buildHatId(e, 1)));
+        // As toggle module: reads fall back to the stored status, which the admin cannot change while
+        // the toggle is set, but the module can be replaced on a mutable role.
+        vm.prank(alice);
+        uint256 t = roles.createRole(top, "t", 5, address(0), module, true, false, "");
+        _mint(t, bob);
+        assertTrue(roles.isActive(t));
+        assertEq(roles.balanceOf(bob, t), 1);
+        assertTrue(roles.viewRole(t).active);
+        vm.prank(alice);
+        roles.changeRoleToggle(t, address(0));
+        vm.prank(alice);
+        roles.setRoleStatus(t, false);
+        assertEq(roles.balanceOf(bob, t), 0);
+    }
+
+    function test_revertingModule() public {
+        _check(address(new RevertingModule()));
+    }
+
+    function test_gasBurningModule() public {
+        _check(address(new GasBurningModule()));
+    }
+
+    function test_shortDataModule() public {
+        _check(address(new ShortDataModule()));
+    }
+
+    function test_oneWordModuleIsNotAnEligibilityAnswer() public {
+        // One word is a valid toggle answer (active) but too short for eligibility.
+        address module = address(new OneWordModule());
+        vm.prank(alice);
+        uint256 e = roles.createRole(top, "e", 5, module, address(0), true, false, "");
+        _mint(e, bob);
+        assertTrue(roles.isWearerOfHat(bob, e));
+    }
+
+    function test_nonBoolModule() public {
+        _check(address(new NonBoolModule()));
+    }
+
+    function test_eoaModule() public {
+        _check(makeAddr("eoa"));
+    }
+
+    function test_returnBombModule() public {
+        _check(address(new ReturnBombModule()));
+    }
+
+    function test_storedStateIsUsedOnFallback() public {
+        // A bad module with a stored bad standing: the stored standing decides.
+        vm.prank(alice);
+        uint256 e = roles.createRole(top, "e", 5, address(elig), address(0), true, false, "");
+        _mint(e, bob);
+        elig.push(roles, e, carol, true, false);
+        address reverting = address(new RevertingModule());
+        vm.prank(alice);
+        roles.changeRoleEligibility(e, reverting);
+        assertFalse(roles.isEligible(carol, e));
+        assertTrue(roles.isEligible(bob, e));
+    }
+
+    function test_starvedModuleReadReverts() public {
+        address burner = address(new GasBurningModule());
+        vm.prank(alice);
+        uint256 e = roles.createRole(top, "e", 5, burner, address(0), true, false, "");
+        _mint(e, bob);
+        // Too little gas to give the module its allowance: the read reverts instead of silently
+        // falling back (which a caller could otherwise force).
+        (bool ok, bytes memory ret) =
+            address(roles).staticcall{gas: 30_000}(abi.encodeCall(IRoles.isWearerOfHat, (bob, e)));
+        assertFalse(ok);
+        assertEq(bytes4(ret), IRoles.InsufficientGasForModule.selector);
+        (ok,) = address(roles).staticcall{gas: 200_000}(abi.encodeCall(IRoles.isWearerOfHat, (bob, e)));
+        assertTrue(ok);
+    }
+}
+
+contract RolesERC1155Test is RolesFixture {
+    function test_balanceOfBatch() public {
+        _mint(child, bob);
+        address[] memory accounts = new address[](3);
+        uint256[] memory ids = new uint256[](3);
+        (accounts[0], accounts[1], accounts[2]) = (alice, bob, carol);
+        (ids[0], ids[1], ids[2]) = (top, child, child);
+        uint256[] memory b = roles.balanceOfBatch(accounts, ids);
+        assertEq(b[0], 1);
+        assertEq(b[1], 1);
+        assertEq(b[2], 0);
+        vm.expectRevert(IRoles.ArrayLengthMismatch.selector);
+        roles.balanceOfBatch(accounts, new uint256[](2));
+    }
+
+    function test_supportsInterface() public view {
+        assertTrue(roles.supportsInterface(0x01ffc9a7)); // ERC-165
+        assertTrue(roles.supportsInterface(0xd9b67a26)); // ERC-1155
+        assertTrue(roles.supportsInterface(0x0e89341c)); // ERC-1155 metadata URI
+        assertFalse(roles.supportsInterface(0xffffffff));
+    }
+
+    function test_holdersCannotTransferOrApprove() public {
+        _mint(child, bob);
+        vm.startPrank(bob);
+        vm.expectRevert(IRoles.NonTransferable.selector);
+        roles.safeTransferFrom(bob, carol, child, 1, "");
+        vm.expectRevert(IRoles.NonTransferable.selector);
+        roles.safeBatchTransferFrom(bob, carol, new uint256[](1), new uint256[](1), "");
+        vm.expectRevert(IRoles.NonTransferable.selector);
+        roles.setApprovalForAll(carol, true);
+        vm.stopPrank();
+        assertFalse(roles.isApprovedForAll(bob, carol));
+        assertEq(roles.balanceOf(bob, child), 1);
+    }
+
+    function test_uri() public view {
+        assertEq(roles.uri(child), "Stewards");
+    }
+}
+
+contract RolesViewsTest is RolesFixture {
+    function test_idHelpers() public view {
+        assertTrue(roles.isTopHat(top));
+        assertFalse(roles.isTopHat(child));
+        assertFalse(roles.isTopHat(0));
+        assertTrue(roles.isValidHatId(grand));
+        assertFalse(roles.isValidHatId(0));
+        // Level 2 used with level 1 empty: a phantom level.
+        assertFalse(roles.isValidHatId(top | (uint256(1) << 192)));
+        assertEq(roles.getLocalHatLevel(top), 0);
+        assertEq(roles.getLocalHatLevel(grand), 2);
+        assertEq(roles.getHatLevel(grand), 2);
+        assertEq(roles.getTopHatDomain(grand), 1);
+        assertEq(roles.getAdminAtLocalLevel(grand, 0), top);
+        assertEq(roles.getAdminAtLocalLevel(grand, 1), child);
+        assertEq(roles.getAdminAtLocalLevel(grand, 2), grand);
+        assertEq(roles.getAdminAtLevel(grand, 1), child);
+        assertEq(roles.buildHatId(top, 1), child);
+        assertEq(roles.buildHatId(child, 1), grand);
+        assertEq(roles.getNextId(child), roles.buildHatId(child, 2));
+        assertEq(roles.getTippyTopHatDomain(1), 1);
+    }
+
+    function test_buildHatId_rejectsInvalidInput() public {
+        vm.expectRevert(abi.encodeWithSelector(IRoles.InvalidRoleId.selector, top));
+        roles.buildHatId(top, 0);
+        uint256 phantom = top | (uint256(1) << 192);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.InvalidRoleId.selector, phantom));
+        roles.buildHatId(phantom, 1);
+    }
+
+    function test_viewHat() public {
+        _mint(child, bob);
+        (
+            string memory details,
+            uint32 maxSupply,
+            uint32 supply,
+            address eligibility,
+            address toggle,
+            string memory imageURI,
+            uint16 lastHatId,
+            bool mutable_,
+            bool active
+        ) = roles.viewHat(child);
+        assertEq(details, "Stewards");
+        assertEq(maxSupply, 3);
+        assertEq(supply, 1);
+        assertEq(eligibility, address(0));
+        assertEq(toggle, address(0));
+        assertEq(imageURI, "");
+        assertEq(lastHatId, 1);
+        assertTrue(mutable_);
+        assertTrue(active);
+    }
+
+    function test_unknownRoleReadsAsEmpty() public view {
+        uint256 missing = roles.buildHatId(top, 77);
+        assertFalse(roles.isWearerOfHat(alice, missing));
+        assertFalse(roles.isActive(missing));
+        assertEq(roles.hatSupply(missing), 0);
+        // Its would-be ancestors still administer it (it can be created, then minted).
+        assertTrue(roles.isAdminOfHat(alice, missing));
+    }
+}
+
+contract RolesAuthorityBoundariesTest is RolesFixture {
+    function test_noAuthorityAcrossDaos() public {
+        vm.prank(bob);
+        uint256 otherTop = roles.mintTopRole(bob, "Other DAO", "");
+        vm.prank(bob);
+        uint256 otherRole = roles.createRole(otherTop, "x", 5, address(0), address(0), true, false, "");
+        // alice (DAO 1) has no say in DAO 2, and bob none in DAO 1.
+        assertFalse(roles.isAdminOfHat(alice, otherTop));
+        assertFalse(roles.isAdminOfHat(alice, otherRole));
+        assertFalse(roles.isAdminOfHat(bob, child));
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, alice, otherRole));
+        vm.prank(alice);
+        roles.mintRole(otherRole, alice, 0);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, alice, otherTop));
+        vm.prank(alice);
+        roles.createRole(otherTop, "y", 1, address(0), address(0), false, false, "");
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, bob, child));
+        vm.prank(bob);
+        roles.revokeRole(child, alice);
+    }
+
+    function test_linkedAuthorityFlowsDownOnly() public {
+        vm.prank(alice);
+        uint256 sub = roles.createLinkedTree(child, carol, "Cell", "");
+        // carol runs the child cell's tree but has no authority over the parent tree.
+        assertFalse(roles.isAdminOfHat(carol, child));
+        assertFalse(roles.isAdminOfHat(carol, grand));
+        assertFalse(roles.isAdminOfHat(carol, top));
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, carol, grand));
+        vm.prank(carol);
+        roles.mintRole(grand, carol, 0);
+        // Sibling linked trees do not administer each other.
+        vm.prank(alice);
+        uint256 sibling = roles.createLinkedTree(child, dave, "Sibling", "");
+        assertFalse(roles.isAdminOfHat(carol, sibling));
+        assertFalse(roles.isAdminOfHat(dave, sub));
+        // After unlinking, the old parent loses its authority over the tree.
+        vm.prank(alice);
+        roles.relinkTree(uint32(sub >> 224), 0);
+        assertFalse(roles.isAdminOfHat(alice, sub));
+        assertTrue(roles.isAdminOfHat(carol, sub));
+    }
+
+    function test_linkedAdminLosesAuthorityWithTheRole() public {
+        _mint(child, bob);
+        vm.prank(bob);
+        uint256 sub = roles.createLinkedTree(child, carol, "Cell", "");
+        assertTrue(roles.isAdminOfHat(bob, sub));
+        vm.prank(alice);
+        roles.revokeRole(child, bob);
+        assertFalse(roles.isAdminOfHat(bob, sub));
+    }
+}
+
+contract RolesForwarderMoreTest is RolesFixture {
+    function test_forwardedBatchMintAndStringChanges() public {
+        uint256[] memory ids = new uint256[](2);
+        address[] memory ws = new address[](2);
+        (ids[0], ids[1]) = (child, child);
+        (ws[0], ws[1]) = (bob, carol);
+        forwarder.forward(address(roles), abi.encodeCall(IRoles.batchMintRoles, (ids, ws, new uint64[](2))), alice);
+        assertEq(roles.hatSupply(child), 2);
+        forwarder.forward(address(roles), abi.encodeCall(IRoles.changeRoleDetails, (child, "renamed")), alice);
+        assertEq(roles.uri(child), "renamed");
+        // The same calls acting for a non-admin fail.
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, bob, child));
+        forwarder.forward(address(roles), abi.encodeCall(IRoles.changeRoleDetails, (child, "x")), bob);
+    }
+
+    function test_forwardedRenounceAndClaimActForTheAccount() public {
+        _mint(child, bob);
+        forwarder.forward(address(roles), abi.encodeCall(IRoles.renounceRole, (child)), bob);
+        assertFalse(roles.isWearerOfHat(bob, child));
+        vm.prank(alice);
+        roles.changeRoleClaimable(child, true);
+        forwarder.forward(address(roles), abi.encodeCall(IRoles.claimRole, (child)), dave);
+        assertTrue(roles.isWearerOfHat(dave, child));
+        assertFalse(roles.isWearerOfHat(address(forwarder), child));
     }
 }

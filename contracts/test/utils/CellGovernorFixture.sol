@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Test} from "forge-std/Test.sol";
 import {CellGovernor} from "../../src/CellGovernor.sol";
 import {CellRegistry} from "../../src/CellRegistry.sol";
 import {ICellGovernor} from "../../src/interfaces/ICellGovernor.sol";
 import {ICellRegistry} from "../../src/interfaces/ICellRegistry.sol";
 import {IRoles} from "../../src/interfaces/IRoles.sol";
 import {GovernorGasTarget, GovernorTestToken} from "./GovernorOZ.sol";
+import {Test} from "forge-std/Test.sol";
 
 /// @notice The real registry, Roles and governor, a DAO with three members, and helpers to configure
 /// cells, make them vote-run and walk proposals through their life.
@@ -25,6 +25,10 @@ abstract contract CellGovernorFixture is Test {
     address internal outsider = makeAddr("outsider");
 
     uint256 internal dao;
+
+    /// @dev Who proposed what where, so tests can present a proposal's contents again.
+    mapping(uint256 proposalId => uint256) internal cellOf;
+    mapping(uint256 proposalId => address) internal proposerOf;
 
     function setUp() public virtual {
         registry = new CellRegistry();
@@ -113,10 +117,12 @@ abstract contract CellGovernorFixture is Test {
     {
         vm.prank(proposer);
         proposalId = governor.propose(cellId, actions, "ipfs://proposal", keccak256("proposal"));
+        cellOf[proposalId] = cellId;
+        proposerOf[proposalId] = proposer;
     }
 
     function _execute(uint256 proposalId, ICellGovernor.Action[] memory actions) internal {
-        governor.execute(proposalId, actions, "ipfs://proposal", keccak256("proposal"));
+        governor.execute(cellOf[proposalId], proposerOf[proposalId], actions, "ipfs://proposal", keccak256("proposal"));
     }
 
     function _vote(uint256 proposalId, address voter, ICellGovernor.VoteType support) internal {

@@ -13,8 +13,8 @@ contract GovernorReenterer {
         governor = governor_;
     }
 
-    function reenterExecute(uint256 proposalId, ICellGovernor.Action[] calldata actions) external {
-        governor.execute(proposalId, actions, "ipfs://proposal", keccak256("proposal"));
+    function reenterExecute(uint256 cellId, address proposer, ICellGovernor.Action[] calldata actions) external {
+        governor.execute(cellId, proposer, actions, "ipfs://proposal", keccak256("proposal"));
     }
 
     function reenterVote(uint256 proposalId) external {
@@ -49,5 +49,14 @@ contract GovernorTestWallet is IERC1271 {
 contract GovernorTimestampToken {
     function clock() external view returns (uint48) {
         return uint48(block.timestamp);
+    }
+}
+
+/// @notice Counts how often each proposal's action ran.
+contract GovernorHitCounter {
+    mapping(uint256 key => uint256) public hits;
+
+    function hit(uint256 key) external {
+        ++hits[key];
     }
 }

@@ -89,11 +89,14 @@ contract NonBoolModule {
     }
 }
 
-/// @notice Returns a huge amount of data (return-bomb).
+/// @notice Answers "yes" followed by a huge amount of data (a return bomb): only the words the
+/// caller asked for may be copied.
 contract ReturnBombModule {
     fallback() external {
         assembly {
-            return(0, 100000)
+            mstore(0, 1)
+            mstore(0x20, 1)
+            return(0, 60000)
         }
     }
 }
@@ -119,5 +122,27 @@ contract MockForwarder {
             }
         }
         return ret;
+    }
+}
+
+/// @notice Answers whatever two words (or how many bytes) the test sets: for fuzzing module answers.
+contract ConfigurableModule {
+    uint256 public a;
+    uint256 public b;
+    uint256 public size = 0x40;
+
+    function set(uint256 a_, uint256 b_, uint256 size_) external {
+        (a, b, size) = (a_, b_, size_);
+    }
+
+    fallback() external {
+        uint256 a_ = a;
+        uint256 b_ = b;
+        uint256 size_ = size;
+        assembly {
+            mstore(0, a_)
+            mstore(0x20, b_)
+            return(0, size_)
+        }
     }
 }
