@@ -54,7 +54,7 @@ PROPOSAL="$(run proposal create --cell community --dev-account 3 \
 mine 2                                                       # past the voting delay
 run proposal vote "$PROPOSAL" for --reason "we need the meetup" --dev-account 3
 run proposal vote "$PROPOSAL" for --dev-account 4
-run proposal sign "$PROPOSAL" for --reason "signed offline" --dev-account 5 >"$ROOT/.devnet/ballot.json"
+run proposal sign "$PROPOSAL" for --dev-account 5 >"$ROOT/.devnet/ballot.json"
 run proposal submit-vote "$ROOT/.devnet/ballot.json" --dev-account 0   # anyone relays it
 refused proposal execute "$PROPOSAL" --dev-account 3                   # voting still open
 mine 6                                                       # voting period over: the veto window runs
