@@ -24,12 +24,13 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
-run() { printf '$ daoctl %s\n' "$*" >&2; "$DAOCTL" "$@"; }
+say() { printf '\n== %s\n' "$*" >&2; }
+show() { printf '$ daoctl'; printf ' %q' "$@"; }
+run() { { show "$@"; printf '\n'; } >&2; "$DAOCTL" "$@"; }
 mine() { "$CAST" rpc --rpc-url "$DAOCTL_RPC_URL" anvil_mine "$1" >/dev/null; }
 # A command that must fail: prints the decoded reason, fails the demo if it succeeds.
 refused() {
-  printf '$ daoctl %s   # must be refused\n' "$*" >&2
+  { show "$@"; printf '   # must be refused\n'; } >&2
   if out="$("$DAOCTL" "$@" 2>&1)"; then
     echo "demo: expected a refusal" >&2
     exit 1

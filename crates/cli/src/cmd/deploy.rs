@@ -49,6 +49,7 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
             }
         }
     }
+    let mut sent_descriptions: std::collections::BTreeMap<String, String> = Default::default();
     let report = dao_deploy::deploy(&ctx.provider, from, &opts, |e| match e {
         Event::CorePresent { name, address } => {
             eprintln!("  core {name:<28} present at {address} (code checked)")
@@ -66,9 +67,20 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
             eprintln!("✓ {id}: confirmed from the earlier run (tx {tx})")
         }
         Event::StepSent {
-            description, tx, ..
-        } => eprintln!("  {description} (tx {tx})"),
-        Event::StepDone { id, gas } => eprintln!("✓ {id} (gas {gas})"),
+            id,
+            description,
+            tx,
+        } => {
+            tracing::debug!(%tx, "{id}: sent");
+            sent_descriptions.insert(id, description);
+        }
+        Event::StepDone { id, gas } => eprintln!(
+            "✓ {id:<34} {} (gas {gas})",
+            sent_descriptions
+                .get(&id)
+                .map(String::as_str)
+                .unwrap_or_default()
+        ),
         Event::StaleRecord { path } => {
             eprintln!(
                 "  {} records transactions this chain does not have: starting afresh",
@@ -191,6 +203,7 @@ async fn simulate_on_fork(
     })
     .await
     .map_err(|e| eyre!("{e}"))?;
+    drop(fork);
     drop(anvil);
     match report.outcome {
         Outcome::UpToDate => println!("up to date: nothing to send"),
