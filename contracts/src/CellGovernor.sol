@@ -123,9 +123,7 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
         if (!allowed) revert NotAllowedToConfigure(msg.sender, cellId);
         _validate(cellId, settings);
 
-        unchecked {
-            settingsId = ++_lastSettingsId;
-        }
+        settingsId = ++_lastSettingsId;
         _settings[settingsId] = SettingsRecord({
             token: settings.token,
             electorate: settings.electorate,
@@ -208,6 +206,7 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
         uint256 memberRole = cellId | MEMBER_ROLE_BIT;
         if (!_roles.isWearerOfHat(msg.sender, memberRole)) revert NotAllowedToPropose(msg.sender, cellId);
         supply = uint256(_roles.hatSupply(memberRole)).toUint24();
+        // forge-lint: disable-next-line(unsafe-typecast) a cell id has 32 significant bits above TREE_SHIFT
         source = uint160(cellId >> TREE_SHIFT) | (uint160(supply) << 32);
     }
 
@@ -430,7 +429,7 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
         returns (uint256 againstVotes, uint256 forVotes, uint256 abstainVotes, uint256 participation)
     {
         (ProposalCore memory p,) = _load(proposalId);
-        Tally memory t = _tallies[proposalId];
+        Tally storage t = _tallies[proposalId];
         return (t.againstVotes, t.forVotes, t.abstainVotes, _participation(t, Counting(p.flags >> COUNTING_SHIFT)));
     }
 
@@ -517,20 +516,26 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
     function _passed(uint256 proposalId, ProposalCore memory p, SettingsRecord storage s) private view returns (bool) {
         Counting counting = Counting(p.flags >> COUNTING_SHIFT);
         (uint256 thresholdBps, uint256 quorumBps) = (s.thresholdBps, s.quorumBps);
-        Tally memory t = _tallies[proposalId];
+        // Slot 0 of the tally (for, against) decides most outcomes; slot 1 (abstain, participation) is
+        // read only when the quorum is not already met without it.
+        Tally storage t = _tallies[proposalId];
+        (uint256 forVotes, uint256 againstVotes) = (t.forVotes, t.againstVotes);
         if (counting == Counting.Consent) {
             // Passes unless the objections reach the threshold share of the electorate.
-            return t.againstVotes * BPS < thresholdBps * _electorateSize(p);
+            return againstVotes * BPS < thresholdBps * _electorateSize(p);
         }
-        if (quorumBps != 0 && _participation(t, counting) * BPS < quorumBps * _electorateSize(p)) return false;
         if (counting == Counting.Supermajority) {
-            uint256 decided = uint256(t.forVotes) + t.againstVotes;
-            return t.forVotes != 0 && uint256(t.forVotes) * BPS >= thresholdBps * decided;
+            if (forVotes == 0 || forVotes * BPS < thresholdBps * (forVotes + againstVotes)) return false;
+        } else if (forVotes <= againstVotes) {
+            return false; // Majority and Quadratic
         }
-        return t.forVotes > t.againstVotes; // Majority and Quadratic
+        if (quorumBps == 0) return true;
+        uint256 required = quorumBps * _electorateSize(p);
+        if (counting != Counting.Quadratic && (forVotes + againstVotes) * BPS >= required) return true;
+        return _participation(t, counting) * BPS >= required;
     }
 
-    function _participation(Tally memory t, Counting counting) private pure returns (uint256) {
+    function _participation(Tally storage t, Counting counting) private view returns (uint256) {
         if (counting == Counting.Quadratic) return t.participation;
         return uint256(t.forVotes) + t.againstVotes + t.abstainVotes;
     }

@@ -12,23 +12,26 @@ import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 /// follow the role's live status and the wearer's live eligibility. See IRoles for the id layout and
 /// the authority rules.
 ///
-/// Storage (one slot per role, one slot per grant; strings and the eligibility module only when set):
+/// Storage (one slot per role, one slot per grant; strings and the eligibility module only when set).
+/// Fields are listed from the lowest bit up; the assembly in this contract relies on these offsets
+/// (checked by RolesStorageLayoutTest).
 ///
-///   _roles[roleId]                      one slot
-///   ┌──────────────────────────┬────────────┬─────────┬────────────────┬───────┐
-///   │ toggle (160)             │ maxSupply  │ supply  │ lastChildIndex │ flags │
-///   │                          │ (32)       │ (32)    │ (16)           │ (8)   │
-///   └──────────────────────────┴────────────┴─────────┴────────────────┴───────┘
-///   flags: CREATED | ACTIVE | MUTABLE | CLAIMABLE | HAS_ELIGIBILITY
+///   _roles[roleId]                                                               one slot
+///   ┌─────────────────┬──────────────────┬────────────────┬──────────────────────┬───────────────┐
+///   │ toggle          │ maxSupply        │ supply         │ lastChildIndex       │ flags         │
+///   │ bits 0..159     │ bits 160..191    │ bits 192..223  │ bits 224..239        │ bits 240..247 │
+///   └─────────────────┴──────────────────┴────────────────┴──────────────────────┴───────────────┘
+///   flags: 1 CREATED | 2 ACTIVE | 4 MUTABLE | 8 CLAIMABLE | 16 HAS_ELIGIBILITY
 ///
 ///   _eligibility[roleId]   the eligibility module, written only when non-zero (HAS_ELIGIBILITY)
 ///   _details[roleId], _imageURI[roleId]   written only when non-empty
 ///
-///   _grants[roleId][wearer]             one slot
-///   ┌────────────────┬────────────────┬──────┬─────────────┬──────────────┐
-///   │ since (64)     │ expiry (64)    │ worn │ badStanding │ (unused 112) │
-///   │ block number   │ unix s, 0=none │ (8)  │ (8)         │              │
-///   └────────────────┴────────────────┴──────┴─────────────┴──────────────┘
+///   _grants[roleId][wearer]                                                      one slot
+///   ┌──────────────────┬──────────────────┬───────────────┬────────────────┬────────────────┐
+///   │ since            │ expiry           │ worn          │ badStanding    │ unused         │
+///   │ bits 0..63       │ bits 64..127     │ bits 128..135 │ bits 136..143  │ bits 144..255  │
+///   │ block number     │ unix s, 0 = none │               │ kept on revoke │                │
+///   └──────────────────┴──────────────────┴───────────────┴────────────────┴────────────────┘
 ///
 ///   _linkedAdmin[treeId]  the role a tree is linked under (0: a root tree)
 ///   lastTopHatId          the last tree id handed out
@@ -167,10 +170,9 @@ contract Roles is IRoles, IERC1155MetadataURI {
         _storeNewRole(_roles[topRoleId], address(0), 1, 1, CREATED | ACTIVE);
         if (bytes(details).length != 0) _details[topRoleId] = details;
         if (bytes(imageURI).length != 0) _imageURI[topRoleId] = imageURI;
-        _grants[topRoleId][to] = Grant({since: uint64(block.number), expiry: 0, worn: true, badStanding: false});
+        _storeGrant(_grants[topRoleId][to], 0, false);
         emit RoleCreated(topRoleId, 0, details, 1, address(0), address(0), false, false, imageURI);
-        emit RoleMinted(topRoleId, to, sender, 0);
-        emit TransferSingle(sender, address(0), to, topRoleId, 1);
+        _emitMinted(topRoleId, to, sender, 0);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -213,13 +215,19 @@ contract Roles is IRoles, IERC1155MetadataURI {
     /// reserves the next child index.
     function _nextChild(address sender, uint256 adminId) internal returns (uint256 roleId) {
         Role storage admin = _roles[adminId];
-        Role memory adminRole = admin;
-        if (adminRole.flags & CREATED == 0) revert RoleNotFound(adminId);
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(admin.slot)
+        }
+        if ((word >> 240) & CREATED == 0) revert RoleNotFound(adminId);
         if (!_isWearer(sender, adminId) && !_isAdmin(sender, adminId)) revert NotAdmin(sender, adminId);
-        if (adminRole.lastChildIndex == type(uint16).max) revert MaxChildrenReached(adminId);
-        uint16 index = adminRole.lastChildIndex + 1;
-        roleId = adminId.child(index);
-        admin.lastChildIndex = index;
+        uint256 last = (word >> 224) & type(uint16).max; // lastChildIndex, bits 224..239
+        if (last == type(uint16).max) revert MaxChildrenReached(adminId);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        roleId = adminId.child(uint16(last + 1));
+        assembly ("memory-safe") {
+            sstore(admin.slot, add(word, shl(224, 1)))
+        }
     }
 
     /// @dev Emits RoleCreated from the stored role (keeps createRole's stack shallow).
@@ -284,17 +292,29 @@ contract Roles is IRoles, IERC1155MetadataURI {
         if (!(role.flags & HAS_ELIGIBILITY != 0 && sender == _eligibility[roleId]) && !_isAdmin(sender, roleId)) {
             revert NotAdmin(sender, roleId);
         }
-        Grant memory grant = _grants[roleId][wearer];
-        if (!grant.worn) revert NotWearer(wearer, roleId);
-        _burn(roleId, wearer, sender, false, grant.badStanding);
+        Grant storage grant = _grants[roleId][wearer];
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(grant.slot)
+        }
+        if ((word >> 128) & 0xff == 0) revert NotWearer(wearer, roleId); // worn, bits 128..135
+        _burn(grant, roleId, wearer, sender, false, (word >> 136) & 0xff);
     }
 
     /// @inheritdoc IRoles
+    /// @dev Reads only the caller's grant (no role or module reads: renouncing needs no eligibility).
+    /// Its cost is close to its floor: the grant (read, cleared, refunded), the role's supply (a cold
+    /// read and write, shared by every wearer so it cannot share the grant's slot), TransferSingle as
+    /// Hats emits, plus RoleRevoked (2,131 gas), which Hats' renounceHat does not emit.
     function renounceRole(uint256 roleId) external {
         address sender = _msgSender(4 + 32);
-        Grant memory grant = _grants[roleId][sender];
-        if (!grant.worn) revert NotWearer(sender, roleId);
-        _burn(roleId, sender, sender, true, grant.badStanding);
+        Grant storage grant = _grants[roleId][sender];
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(grant.slot)
+        }
+        if ((word >> 128) & 0xff == 0) revert NotWearer(sender, roleId); // worn, bits 128..135
+        _burn(grant, roleId, sender, sender, true, (word >> 136) & 0xff);
     }
 
     /// @inheritdoc IRoles
@@ -312,12 +332,24 @@ contract Roles is IRoles, IERC1155MetadataURI {
         if (!_isActive(role, roleId)) revert RoleInactive(roleId);
         if (!_isEligible(role, roleId, to, toGrant.badStanding)) revert NotEligible(to, roleId);
 
-        _grants[roleId][from] = Grant({since: 0, expiry: 0, worn: false, badStanding: fromGrant.badStanding});
-        _grants[roleId][to] = Grant({
-            since: uint64(block.number), expiry: fromGrant.expiry, worn: true, badStanding: toGrant.badStanding
-        });
-        emit RoleTransferred(roleId, from, to);
-        emit TransferSingle(sender, from, to, roleId, 1);
+        Grant storage fromSlot = _grants[roleId][from];
+        bool fromBadStanding = fromGrant.badStanding;
+        assembly ("memory-safe") {
+            // Keep only `from`'s bad-standing byte (bits 136..143).
+            sstore(fromSlot.slot, shl(136, fromBadStanding))
+        }
+        _storeGrant(_grants[roleId][to], fromGrant.expiry, toGrant.badStanding);
+        bytes32 transferredTopic = RoleTransferred.selector;
+        bytes32 transferTopic = TransferSingle.selector;
+        assembly ("memory-safe") {
+            // Events from scratch space (0x00..0x3f), the same logs `emit` would write:
+            // RoleTransferred(roleId indexed, from indexed, to indexed), no data
+            log4(0x00, 0x00, transferredTopic, roleId, from, to)
+            // TransferSingle(operator = sender indexed, from indexed, to indexed, id, value = 1)
+            mstore(0x00, roleId)
+            mstore(0x20, 1)
+            log4(0x00, 0x40, transferTopic, sender, from, to)
+        }
     }
 
     /// @inheritdoc IRoles
@@ -344,7 +376,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
         Grant memory grant = _grants[roleId][wearer];
         bool badStanding = !standing;
         if (grant.worn && (!eligible || badStanding)) {
-            _burn(roleId, wearer, sender, false, badStanding);
+            _burn(_grants[roleId][wearer], roleId, wearer, sender, false, badStanding ? 1 : 0);
         } else if (grant.badStanding != badStanding) {
             _grants[roleId][wearer].badStanding = badStanding;
         }
@@ -355,13 +387,23 @@ contract Roles is IRoles, IERC1155MetadataURI {
     function setRoleStatus(uint256 roleId, bool active) external {
         address sender = _msgSender(4 + 64);
         Role storage role = _roles[roleId];
-        (address toggle, uint8 flags) = (role.toggle, role.flags);
-        if (flags & CREATED == 0) revert RoleNotFound(roleId);
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(role.slot)
+        }
+        address toggle = address(uint160(word));
+        if ((word >> 240) & CREATED == 0) revert RoleNotFound(roleId);
         if (toggle != address(0) ? sender != toggle : !_isAdmin(sender, roleId)) {
             revert NotToggleModuleOrAdmin(sender, roleId);
         }
-        role.flags = active ? flags | ACTIVE : flags & ~ACTIVE;
-        emit RoleStatusChanged(roleId, active);
+        bytes32 statusTopic = RoleStatusChanged.selector;
+        assembly ("memory-safe") {
+            // The ACTIVE flag is bit 241 (flags occupy bits 240..247): clear it, then set it to `active`.
+            sstore(role.slot, or(and(word, not(shl(241, 1))), shl(241, active)))
+            // RoleStatusChanged(roleId indexed, active), from scratch space as `emit` would write it.
+            mstore(0x00, active)
+            log2(0x00, 0x20, statusTopic, roleId)
+        }
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -456,28 +498,61 @@ contract Roles is IRoles, IERC1155MetadataURI {
         if (!_isActive(role, roleId)) revert RoleInactive(roleId);
         if (!_isEligible(role, roleId, wearer, grant.badStanding)) revert NotEligible(wearer, roleId);
 
-        _grants[roleId][wearer] =
-            Grant({since: uint64(block.number), expiry: expiry, worn: true, badStanding: grant.badStanding});
-        unchecked {
-            // supply < maxSupply <= type(uint32).max
-            _roles[roleId].supply = role.supply + 1;
+        _storeGrant(_grants[roleId][wearer], expiry, grant.badStanding);
+        Role storage stored = _roles[roleId];
+        assembly ("memory-safe") {
+            // supply (bits 192..223) + 1: supply < maxSupply <= type(uint32).max, so no carry.
+            sstore(stored.slot, add(sload(stored.slot), shl(192, 1)))
         }
-        emit RoleMinted(roleId, wearer, by, expiry);
-        emit TransferSingle(by, address(0), wearer, roleId, 1);
+        _emitMinted(roleId, wearer, by, expiry);
     }
 
-    /// @dev Clears a worn grant, keeping (or setting) the stored bad standing.
-    function _burn(uint256 roleId, address wearer, address by, bool renounced, bool badStanding) internal {
-        Grant storage grant = _grants[roleId][wearer];
+    /// @dev Emits RoleMinted and the ERC-1155 mint, written from scratch space (0x00..0x3f): the same
+    /// logs `emit` would write, without its memory allocation and ABI encoder.
+    function _emitMinted(uint256 roleId, address wearer, address by, uint64 expiry) private {
+        bytes32 mintedTopic = RoleMinted.selector;
+        bytes32 transferTopic = TransferSingle.selector;
+        assembly ("memory-safe") {
+            // RoleMinted(roleId indexed, wearer indexed, by indexed, expiry)
+            mstore(0x00, expiry)
+            log4(0x00, 0x20, mintedTopic, roleId, wearer, by)
+            // TransferSingle(operator = by indexed, from = 0 indexed, to = wearer indexed, id, value = 1)
+            mstore(0x00, roleId)
+            mstore(0x20, 1)
+            log4(0x00, 0x40, transferTopic, by, 0, wearer)
+        }
+    }
+
+    /// @dev Writes a worn grant beginning at this block in one SSTORE (the layout drawn above).
+    function _storeGrant(Grant storage grant, uint64 expiry, bool badStanding) private {
+        uint256 since = block.number;
+        assembly ("memory-safe") {
+            sstore(grant.slot, or(or(since, shl(64, expiry)), or(shl(128, 1), shl(136, badStanding))))
+        }
+    }
+
+    /// @dev Clears a worn grant, keeping (or setting) the stored bad standing (`badStanding` is 0 or 1),
+    /// and emits RoleRevoked and the ERC-1155 burn.
+    function _burn(Grant storage grant, uint256 roleId, address wearer, address by, bool renounced, uint256 badStanding)
+        internal
+    {
         Role storage role = _roles[roleId];
+        bytes32 revokedTopic = RoleRevoked.selector;
+        bytes32 transferTopic = TransferSingle.selector;
         assembly ("memory-safe") {
             // Keep only the bad-standing byte of the grant (bits 136..143 of the layout above).
             sstore(grant.slot, shl(136, badStanding))
             // supply (bits 192..223) - 1: a worn grant is counted in supply, so it is at least 1.
             sstore(role.slot, sub(sload(role.slot), shl(192, 1)))
+            // Events written straight from scratch space (0x00..0x3f), the same logs `emit` would write:
+            // RoleRevoked(roleId indexed, wearer indexed, by indexed, renounced)
+            mstore(0x00, renounced)
+            log4(0x00, 0x20, revokedTopic, roleId, wearer, by)
+            // TransferSingle(operator = by indexed, from = wearer indexed, to = 0 indexed, id, value = 1)
+            mstore(0x00, roleId)
+            mstore(0x20, 1)
+            log4(0x00, 0x40, transferTopic, by, wearer, 0)
         }
-        emit RoleRevoked(roleId, wearer, by, renounced);
-        emit TransferSingle(by, wearer, address(0), roleId, 1);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -486,13 +561,26 @@ contract Roles is IRoles, IERC1155MetadataURI {
 
     /// @dev True when `account` holds `roleId` now (see isWearerOfHat).
     function _isWearer(address account, uint256 roleId) internal view returns (bool) {
-        Grant memory grant = _grants[roleId][account];
-        if (!grant.worn) return false;
+        // Raw words rather than memory structs: this runs for every ancestor in every admin check.
+        Grant storage grantSlot = _grants[roleId][account];
+        Role storage roleSlot = _roles[roleId];
+        uint256 grant;
+        assembly ("memory-safe") {
+            grant := sload(grantSlot.slot)
+        }
+        if ((grant >> 128) & 0xff == 0) return false; // not worn
+        uint256 expiry = (grant >> 64) & type(uint64).max;
         // Terms are coarse (days, months): a validator's few seconds of timestamp drift do not matter.
         // forge-lint: disable-next-line(block-timestamp)
-        if (grant.expiry != 0 && grant.expiry <= block.timestamp) return false;
-        Role memory role = _roles[roleId];
-        return _isActive(role, roleId) && _isEligible(role, roleId, account, grant.badStanding);
+        if (expiry != 0 && expiry <= block.timestamp) return false;
+        uint256 role;
+        assembly ("memory-safe") {
+            role := sload(roleSlot.slot)
+        }
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint8 flags = uint8(role >> 240);
+        return _activeOf(address(uint160(role)), flags, roleId)
+            && _eligibleOf(flags, roleId, account, (grant >> 136) & 0xff != 0);
     }
 
     /// @dev Admin of a role = wearer of any ancestor in its tree (a top role: its own wearer), then,
@@ -530,11 +618,15 @@ contract Roles is IRoles, IERC1155MetadataURI {
 
     /// @dev The toggle module's live answer, else the stored status.
     function _isActive(Role memory role, uint256 roleId) internal view returns (bool) {
-        if (role.toggle != address(0)) {
-            (bool ok, bool active) = _readToggle(role.toggle, roleId);
+        return _activeOf(role.toggle, role.flags, roleId);
+    }
+
+    function _activeOf(address toggle, uint8 flags, uint256 roleId) internal view returns (bool) {
+        if (toggle != address(0)) {
+            (bool ok, bool active) = _readToggle(toggle, roleId);
             if (ok) return active;
         }
-        return role.flags & ACTIVE != 0;
+        return flags & ACTIVE != 0;
     }
 
     /// @dev Eligible and in good standing: the eligibility module's live answer, else the stored
@@ -544,7 +636,15 @@ contract Roles is IRoles, IERC1155MetadataURI {
         view
         returns (bool)
     {
-        if (role.flags & HAS_ELIGIBILITY != 0) {
+        return _eligibleOf(role.flags, roleId, account, storedBadStanding);
+    }
+
+    function _eligibleOf(uint8 flags, uint256 roleId, address account, bool storedBadStanding)
+        internal
+        view
+        returns (bool)
+    {
+        if (flags & HAS_ELIGIBILITY != 0) {
             (bool ok, bool eligible, bool standing) = _readEligibility(_eligibility[roleId], account, roleId);
             if (ok) return eligible && standing;
         }

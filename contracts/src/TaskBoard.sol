@@ -63,7 +63,7 @@ contract TaskBoard is ITaskBoard, ReentrancyGuardTransient {
     /// @inheritdoc ITaskBoard
     function assign(uint256 taskId, address claimant) external {
         Task storage t = _task(taskId);
-        _checkCellAdmin(t.cellId);
+        _checkTaskCellAdmin(t.cellId);
         if (claimant == address(0)) revert ZeroAddress();
         _checkClaimable(taskId, t, claimant);
         t.claimant = claimant;
@@ -86,7 +86,7 @@ contract TaskBoard is ITaskBoard, ReentrancyGuardTransient {
     function approve(uint256 taskId) external nonReentrant {
         Task storage t = _task(taskId);
         uint256 cellId = t.cellId;
-        _checkCellAdmin(cellId);
+        _checkTaskCellAdmin(cellId);
         if (t.status != Status.Submitted) revert WrongStatus(taskId, t.status);
         t.status = Status.Paid;
         address claimant = t.claimant;
@@ -99,7 +99,7 @@ contract TaskBoard is ITaskBoard, ReentrancyGuardTransient {
     /// @inheritdoc ITaskBoard
     function reject(uint256 taskId, string calldata reason) external {
         Task storage t = _task(taskId);
-        _checkCellAdmin(t.cellId);
+        _checkTaskCellAdmin(t.cellId);
         if (t.status != Status.Submitted) revert WrongStatus(taskId, t.status);
         t.status = Status.Claimed;
         emit TaskRejected(taskId, t.cellId, t.claimant, reason, msg.sender);
@@ -109,7 +109,7 @@ contract TaskBoard is ITaskBoard, ReentrancyGuardTransient {
     function cancel(uint256 taskId) external nonReentrant {
         Task storage t = _task(taskId);
         uint256 cellId = t.cellId;
-        _checkCellAdmin(cellId);
+        _checkTaskCellAdmin(cellId);
         Status status = t.status;
         if (status == Status.Paid || status == Status.Cancelled) revert WrongStatus(taskId, status);
         t.status = Status.Cancelled;
@@ -128,7 +128,7 @@ contract TaskBoard is ITaskBoard, ReentrancyGuardTransient {
     /// @inheritdoc ITaskBoard
     function setDeadline(uint256 taskId, uint64 deadline) external {
         Task storage t = _task(taskId);
-        _checkCellAdmin(t.cellId);
+        _checkTaskCellAdmin(t.cellId);
         Status status = t.status;
         if (status == Status.Paid || status == Status.Cancelled) revert WrongStatus(taskId, status);
         if (deadline != 0 && deadline <= block.timestamp) revert InvalidDeadline(deadline);
@@ -158,6 +158,13 @@ contract TaskBoard is ITaskBoard, ReentrancyGuardTransient {
     /// @dev The task's own cell's admin: a wearer of the cell's admin role (the cell id), e.g. its executor.
     function _checkCellAdmin(uint256 cellId) private view {
         if (!registry.isCellAdmin(msg.sender, cellId)) revert NotCellAdmin(msg.sender, cellId);
+    }
+
+    /// @dev `_checkCellAdmin` for a task's cell, asking Roles directly: the task exists, so its cell was
+    /// registered when it was created, and the registry never removes a cell (`isCellAdmin` would only add
+    /// a hop and an existence check that cannot fail).
+    function _checkTaskCellAdmin(uint256 cellId) private view {
+        if (!_roles.isWearerOfHat(msg.sender, cellId)) revert NotCellAdmin(msg.sender, cellId);
     }
 
     function _pastDeadline(Task storage t) private view returns (bool) {

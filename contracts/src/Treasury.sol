@@ -19,41 +19,52 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
     /// @dev Budget of one (cell, token). Amounts are uint112 (5.1e33: a 1e15-supply token with 18
     /// decimals fits); periods are at least an hour, so a uint32 period index lasts past 2^40 seconds.
     ///
-    ///  slot 0  | amount uint112 | period uint32 | start uint40 | expiry uint40 | funded bool |   (232 bits)
-    ///  slot 1  | periodTag uint32 | used uint112 | cap uint112 |                                (256 bits)
+    ///  slot 0  | left uint112 | periodTag uint32 | hotUntil uint32 | daoTree uint32 | frozen bool
+    ///          | funded bool | funderTree uint32 |                                           (256 bits)
+    ///  slot 1  | amount uint112 | period uint32 | start uint40 | expiry uint40
+    ///          | returnableChildPeriod uint32 |                                              (256 bits)
     ///  slot 2  | subAllocated uint112 | reserved uint112 |                                    (224 bits)
-    ///  slot 3  | returnable uint112 | returnableParentPeriod uint32 | returnableChildPeriod uint32
-    ///          | funderTree uint32 |                                                          (208 bits)
+    ///  slot 3  | received uint112 | returnable uint112 | returnableParentPeriod uint32 |      (256 bits)
     ///
-    /// Slot 1 is the hot path: `periodTag` = index + 1 of the period it describes (never 0 once a budget
-    /// is set, so a spend rewrites a non-zero slot), `used` = spent + subAllocated + reserved in it, and
-    /// `cap` = what the period may commit (`amount` for a DAO root, `received` for a funded child). A
-    /// spend in the current period reads slots 0-1 and writes slot 1 only; spent is derived (used -
-    /// subAllocated - reserved). Slot 3 is clawback bookkeeping: how much of `received` the current
-    /// parent (tree `funderTree`) gave in its period `returnableParentPeriod` and this cell's period
-    /// `returnableChildPeriod`, i.e. what a clawback can still return to the parent's remainder.
+    /// Slot 0 is the hot path, everything a spend needs: `left` = cap - (spent + subAllocated + reserved)
+    /// in period `periodTag - 1` (the tag is never 0 once a budget is set, so a spend rewrites a non-zero
+    /// slot); `hotUntil` = the timestamp until which that period is current and the budget active (the end
+    /// of the period, or the expiry if sooner, capped at 2^32 - 1; 0 when the last write was made while
+    /// the budget was not active), so `block.timestamp < hotUntil` alone proves the budget is active and
+    /// `left` is current; `daoTree` and `frozen` mirror the cell's record (the DAO whose Safe pays, and
+    /// the freeze, which `setFrozen` writes into every budget of the cell). A spend in a current period
+    /// reads and writes slot 0 alone (plus the DAO's Safe). `spent` is derived: cap - left - subAllocated
+    /// - reserved, where cap = `amount` for a DAO root and `received` for a funded child. Slot 3 and the
+    /// spare bits of slots 0-1 (non-zero once the budget is set, so a first allocation makes one slot
+    /// non-zero, not two) hold the clawback bookkeeping: how much of `received` the current parent (tree `funderTree`) gave in its
+    /// period `returnableParentPeriod` and this cell's period `returnableChildPeriod`, i.e. what a
+    /// clawback can still return to the parent's remainder.
     struct Budget {
+        uint112 left;
+        uint32 periodTag;
+        uint32 hotUntil;
+        uint32 daoTree;
+        bool frozen;
+        bool funded;
+        uint32 funderTree;
         uint112 amount;
         uint32 period;
         uint40 start;
         uint40 expiry;
-        bool funded;
-        uint32 periodTag;
-        uint112 used;
-        uint112 cap;
+        uint32 returnableChildPeriod;
         uint112 subAllocated;
         uint112 reserved;
+        uint112 received;
         uint112 returnable;
         uint32 returnableParentPeriod;
-        uint32 returnableChildPeriod;
-        uint32 funderTree;
     }
 
     /// @dev One slot per cell:
     ///  | daoTree uint32 | frozen bool | treasurerChild uint16 |                                   (56 bits)
     /// `daoTree` caches the 32-bit tree id of the cell's DAO (cells never move between DAOs: the registry
     /// rejects cross-DAO moves), filled when the cell's first budget is set. The treasurer role is the
-    /// admin role's direct child number `treasurerChild` (0 = none).
+    /// admin role's direct child number `treasurerChild` (0 = none). `frozen` is the source of truth; each
+    /// of the cell's budgets (listed in `_budgetTokens`) carries a copy in its hot slot.
     struct CellAccount {
         uint32 daoTree;
         bool frozen;
@@ -71,8 +82,19 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
     }
 
     uint256 private constant MIN_PERIOD = 1 hours;
+    /// @dev Bounds the tokens a cell can hold budgets in, so that `setFrozen` (which writes the freeze into
+    /// each of them) always fits in a block.
+    uint256 private constant MAX_BUDGET_TOKENS = 64;
     uint256 private constant TREE_SHIFT = 224;
     uint256 private constant LEVEL1_SHIFT = 208;
+    /// @dev Bit offsets in a budget's slot 0 (the hot slot), for the spend path that reads it in one SLOAD.
+    /// @dev keccak256("Spent(uint256,address,address,uint256,uint256,address,string,bytes32)")
+    bytes32 private constant SPENT_EVENT = 0x198c4b1c7595b00febd9845ec7bb34a31db7bfe9815ffc6202a80e56afa3ce66;
+    uint256 private constant LEFT_MASK = (1 << 112) - 1;
+    uint256 private constant PERIOD_TAG_SHIFT = 112;
+    uint256 private constant HOT_UNTIL_SHIFT = 144;
+    uint256 private constant DAO_TREE_SHIFT = 176;
+    uint256 private constant FROZEN_SHIFT = 208;
 
     ICellRegistry public immutable registry;
     IRoles private immutable _roles;
@@ -80,9 +102,19 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
 
     mapping(uint256 cellId => mapping(address token => Budget)) private _budgets;
     mapping(uint256 cellId => CellAccount) private _cells;
+    /// @dev The tokens a cell has (ever) had a budget in, in the order they were first set.
+    mapping(uint256 cellId => address[]) private _budgetTokens;
     /// @dev DAO tree id => its Safe.
     mapping(uint32 daoTree => address) private _safes;
     mapping(address safe => mapping(uint256 daoId => bool)) public safeApproved;
+
+    /// @dev OpenZeppelin's `nonReentrant` (same transient slot, same error), inlined: it guards every
+    /// payment.
+    modifier paymentGuard() {
+        _enterPayment();
+        _;
+        _exitPayment();
+    }
 
     constructor(ICellRegistry registry_) {
         registry = registry_;
@@ -130,6 +162,12 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
     function setFrozen(uint256 cellId, bool frozen) external {
         if (!registry.isParentAdmin(msg.sender, cellId)) revert NotParentAdmin(msg.sender, cellId);
         _cells[cellId].frozen = frozen;
+        // Mirror the freeze into the hot slot of each of the cell's budgets (at most MAX_BUDGET_TOKENS).
+        address[] storage tokens = _budgetTokens[cellId];
+        uint256 n = tokens.length;
+        for (uint256 i; i < n; ++i) {
+            _budgets[cellId][tokens[i]].frozen = frozen;
+        }
         emit CellFrozenSet(cellId, msg.sender, frozen);
     }
 
@@ -157,7 +195,16 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
         Budget storage b = _budgets[cellId][token];
         // Carry this period's usage (under the old terms) into the new terms' current period: changing
         // the terms never frees what has already been spent, handed down or reserved.
-        Usage memory u = b.period == 0 ? Usage(0, 0, 0, 0, 0, false) : _usage(b);
+        Usage memory u;
+        if (b.period == 0) {
+            address[] storage tokens = _budgetTokens[cellId];
+            if (tokens.length >= MAX_BUDGET_TOKENS) revert TooManyBudgetTokens(cellId, MAX_BUDGET_TOKENS);
+            tokens.push(token);
+            b.daoTree = cell.daoTree;
+            b.frozen = cell.frozen;
+        } else {
+            u = _usage(b);
+        }
         uint256 committed = uint256(u.spent) + u.subAllocated + u.reserved;
         if (amount < committed) revert BudgetBelowCommitted(cellId, token, amount, committed);
 
@@ -181,13 +228,12 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
     /// @inheritdoc ITreasury
     function subAllocate(uint256 parentCellId, uint256 childCellId, address token, uint256 amount) external {
         if (amount == 0) revert ZeroAmount();
-        CellAccount memory cell = _cells[parentCellId];
-        _checkCellAuthority(parentCellId, cell);
-        if (cell.frozen) revert CellFrozen(parentCellId);
+        _checkCellAuthority(parentCellId);
+        Budget storage pb = _budgets[parentCellId][token];
+        _checkNotFrozen(pb, parentCellId);
         if (registry.parentOf(childCellId) != parentCellId) revert NotChildOf(childCellId, parentCellId);
         if (registry.phaseOf(childCellId) == ICellRegistry.Phase.Dissolved) revert CellDissolved(childCellId);
 
-        Budget storage pb = _budgets[parentCellId][token];
         Budget storage cb = _budgets[childCellId][token];
         _checkActive(pb, parentCellId, token);
         _checkActive(cb, childCellId, token);
@@ -214,8 +260,9 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
         } else {
             cb.returnable = uint112(amount);
             cb.returnableParentPeriod = pu.periodIndex;
-            cb.returnableChildPeriod = cu.periodIndex;
-            cb.funderTree = parentTree;
+            // Usually unchanged (set with the terms): skip rewriting slots 0-1 for nothing.
+            if (cb.returnableChildPeriod != cu.periodIndex) cb.returnableChildPeriod = cu.periodIndex;
+            if (cb.funderTree != parentTree) cb.funderTree = parentTree;
         }
         emit SubAllocated(parentCellId, token, childCellId, amount, pu.periodIndex, cu.periodIndex, msg.sender);
     }
@@ -264,32 +311,55 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
     /// @inheritdoc ITreasury
     function spend(uint256 cellId, address token, address to, uint256 amount, string calldata memoURI, bytes32 ref)
         external
-        nonReentrant
+        paymentGuard
     {
         if (amount == 0) revert ZeroAmount();
         if (to == address(0)) revert ZeroAddress();
-        CellAccount memory cell = _cells[cellId];
-        _checkCellAuthority(cellId, cell);
-        if (cell.frozen) revert CellFrozen(cellId);
+        _checkCellAuthority(cellId);
         Budget storage b = _budgets[cellId][token];
-        _checkActive(b, cellId, token);
-        address safe = _safeOf(cell);
-
-        uint256 index = (block.timestamp - b.start) / b.period;
-        if (b.periodTag == index + 1) {
-            // Hot path, same period: slot 1 alone.
-            uint256 used = b.used;
-            uint256 left = b.cap - used;
+        uint256 index;
+        uint256 daoTree;
+        uint256 hot;
+        assembly ("memory-safe") {
+            hot := sload(b.slot)
+        }
+        if (block.timestamp < (hot >> HOT_UNTIL_SHIFT) & 0xffffffff) {
+            // Hot path: the budget is active and slot 0 describes the current period. One SLOAD, one
+            // SSTORE of slot 0 (see the layout above).
+            if ((hot >> FROZEN_SHIFT) & 0xff != 0) revert CellFrozen(cellId);
+            uint256 left = hot & LEFT_MASK;
             if (amount > left) revert InsufficientBudget(cellId, token, left, amount);
-            b.used = uint112(used + amount);
+            assembly ("memory-safe") {
+                sstore(b.slot, sub(hot, amount)) // amount <= left: only the `left` field changes
+            }
+            index = ((hot >> PERIOD_TAG_SHIFT) & 0xffffffff) - 1;
+            daoTree = (hot >> DAO_TREE_SHIFT) & 0xffffffff;
         } else {
+            _checkNotFrozen(b, cellId);
+            _checkActive(b, cellId, token);
             Usage memory u = _usage(b);
             uint256 left = _cap(b, u) - _committed(u);
             if (amount > left) revert InsufficientBudget(cellId, token, left, amount);
             u.spent += uint112(amount);
             _write(b, u);
+            index = u.periodIndex;
+            daoTree = b.daoTree;
         }
-        emit Spent(cellId, token, to, amount, index, msg.sender, memoURI, ref);
+        address safe = _safeOf(uint32(daoTree));
+        // emit Spent(cellId, token, to, amount, index, msg.sender, memoURI, ref), the memo copied straight
+        // from calldata.
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, amount)
+            mstore(add(m, 0x20), index)
+            mstore(add(m, 0x40), caller())
+            mstore(add(m, 0x60), 0xa0) // offset of memoURI
+            mstore(add(m, 0x80), ref)
+            mstore(add(m, 0xa0), memoURI.length)
+            mstore(add(add(m, 0xc0), memoURI.length), 0) // zero the padding
+            calldatacopy(add(m, 0xc0), memoURI.offset, memoURI.length)
+            log4(m, add(0xc0, and(add(memoURI.length, 31), not(31))), SPENT_EVENT, cellId, token, to)
+        }
 
         _pay(safe, token, to, amount);
     }
@@ -324,19 +394,28 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
     /// @dev Paid even after the budget's expiry: the bounty was set aside while it was active.
     function payBounty(uint256 cellId, address token, address to, uint256 amount, uint256 taskId)
         external
-        nonReentrant
+        paymentGuard
     {
         if (msg.sender != taskBoard) revert NotTaskBoard(msg.sender);
-        CellAccount memory cell = _cells[cellId];
-        if (cell.frozen) revert CellFrozen(cellId);
-        address safe = _safeOf(cell);
         Budget storage b = _budgets[cellId][token];
-        Usage memory u = _usage(b);
-        if (amount > u.reserved) revert ExceedsReserved(cellId, token, u.reserved, amount);
-        u.reserved -= uint112(amount);
-        u.spent += uint112(amount);
-        _write(b, u);
-        emit BountyPaid(cellId, token, to, taskId, amount, u.periodIndex);
+        _checkNotFrozen(b, cellId);
+        address safe = _safeOf(b.daoTree);
+        uint256 index;
+        if (block.timestamp < b.hotUntil) {
+            // Same period: reserved becomes spent, `left` does not move. Slots 0 and 2.
+            uint256 reserved = b.reserved;
+            if (amount > reserved) revert ExceedsReserved(cellId, token, reserved, amount);
+            b.reserved = uint112(reserved - amount);
+            index = b.periodTag - 1;
+        } else {
+            Usage memory u = _usage(b);
+            if (amount > u.reserved) revert ExceedsReserved(cellId, token, u.reserved, amount);
+            u.reserved -= uint112(amount);
+            u.spent += uint112(amount);
+            _write(b, u);
+            index = u.periodIndex;
+        }
+        emit BountyPaid(cellId, token, to, taskId, amount, index);
 
         _pay(safe, token, to, amount);
     }
@@ -354,6 +433,11 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
     function treasurerRoleOf(uint256 cellId) external view returns (uint256) {
         uint256 child = _cells[cellId].treasurerChild;
         return child == 0 ? 0 : cellId | (child << LEVEL1_SHIFT);
+    }
+
+    /// @inheritdoc ITreasury
+    function budgetTokensOf(uint256 cellId) external view returns (address[] memory) {
+        return _budgetTokens[cellId];
     }
 
     /// @inheritdoc ITreasury
@@ -395,18 +479,58 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
 
     /// @dev The cell's own authority: a wearer of its admin role (the cell id) or of its treasurer role.
     /// Never a parent's or a sibling's: those move their own budgets, and hand money down by sub-allocation.
-    function _checkCellAuthority(uint256 cellId, CellAccount memory cell) private view {
-        if (_roles.isWearerOfHat(msg.sender, cellId)) return;
-        if (
-            cell.treasurerChild != 0
-                && _roles.isWearerOfHat(msg.sender, cellId | (uint256(cell.treasurerChild) << LEVEL1_SHIFT))
-        ) return;
+    /// The cell's record (the treasurer role) is read only when the admin check fails.
+    function _checkCellAuthority(uint256 cellId) private view {
+        if (_wears(msg.sender, cellId)) return;
+        uint256 treasurerChild = _cells[cellId].treasurerChild;
+        if (treasurerChild != 0 && _wears(msg.sender, cellId | (treasurerChild << LEVEL1_SHIFT))) return;
         revert NotCellAuthority(msg.sender, cellId);
     }
 
-    function _safeOf(CellAccount memory cell) private view returns (address safe) {
-        safe = _safes[cell.daoTree];
-        if (safe == address(0)) revert SafeNotRegistered(uint256(cell.daoTree) << TREE_SHIFT);
+    /// @dev `_roles.isWearerOfHat(account, roleId)`, hand-encoded in scratch space (on every payment's
+    /// path). A revert from Roles bubbles up; anything but a word equal to 1 is false.
+    function _wears(address account, uint256 roleId) private view returns (bool wears) {
+        address roles = address(_roles);
+        assembly ("memory-safe") {
+            let freePtr := mload(0x40)
+            mstore(0x00, shl(224, 0x4352409a)) // isWearerOfHat(address,uint256)
+            mstore(0x04, account)
+            mstore(0x24, roleId)
+            if iszero(staticcall(gas(), roles, 0x00, 0x44, 0x00, 0x20)) {
+                returndatacopy(0x00, 0x00, returndatasize())
+                revert(0x00, returndatasize())
+            }
+            wears := and(gt(returndatasize(), 31), eq(mload(0x00), 1))
+            mstore(0x40, freePtr)
+        }
+    }
+
+    /// @dev A budget that was set carries the cell's freeze; one never set does not, so ask the cell's
+    /// record (a frozen cell reports CellFrozen before NoBudget).
+    function _checkNotFrozen(Budget storage b, uint256 cellId) private view {
+        if (b.frozen || (b.period == 0 && _cells[cellId].frozen)) revert CellFrozen(cellId);
+    }
+
+    function _enterPayment() private {
+        bytes32 slot = _reentrancyGuardStorageSlot();
+        bool entered;
+        assembly ("memory-safe") {
+            entered := tload(slot)
+            tstore(slot, 1)
+        }
+        if (entered) revert ReentrancyGuardReentrantCall();
+    }
+
+    function _exitPayment() private {
+        bytes32 slot = _reentrancyGuardStorageSlot();
+        assembly ("memory-safe") {
+            tstore(slot, 0)
+        }
+    }
+
+    function _safeOf(uint32 daoTree) private view returns (address safe) {
+        safe = _safes[daoTree];
+        if (safe == address(0)) revert SafeNotRegistered(uint256(daoTree) << TREE_SHIFT);
     }
 
     function _isActive(Budget storage b) private view returns (bool) {
@@ -425,7 +549,12 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
         uint256 tag = b.periodTag;
         uint112 sub = b.subAllocated;
         uint112 reserved = b.reserved;
-        u = Usage(tag == 0 ? 0 : uint32(tag - 1), b.used - sub - reserved, sub, reserved, b.funded ? b.cap : 0, false);
+        bool funded = b.funded;
+        uint112 received = funded ? b.received : 0;
+        uint256 cap = funded ? received : b.amount;
+        u = Usage(
+            tag == 0 ? 0 : uint32(tag - 1), uint112(cap - b.left - sub - reserved), sub, reserved, received, false
+        );
         uint256 start = b.start;
         if (block.timestamp < start) return u;
         uint32 index = uint32((block.timestamp - start) / b.period);
@@ -433,19 +562,38 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
             u.periodIndex = index;
             u.spent = 0;
             u.subAllocated = 0;
-            u.received = b.funded ? u.reserved : 0;
+            u.received = funded ? u.reserved : 0;
             u.rolled = true;
         }
     }
 
+    /// @dev Writes `u` (the usage in period `u.periodIndex`, which is the current one once the budget has
+    /// started) and refreshes the hot slot's `hotUntil`.
     function _write(Budget storage b, Usage memory u) private {
+        bool funded = b.funded;
+        b.left = uint112((funded ? u.received : b.amount) - _committed(u));
         b.periodTag = u.periodIndex + 1;
-        b.used = uint112(_committed(u));
-        b.cap = b.funded ? u.received : b.amount;
+        // Same period, same terms (setBudget always rolls) and written while active before: unchanged.
+        if (u.rolled || b.hotUntil == 0) b.hotUntil = _hotUntil(b, u.periodIndex);
         if (u.rolled || b.subAllocated != u.subAllocated || b.reserved != u.reserved) {
             b.subAllocated = u.subAllocated;
             b.reserved = u.reserved;
         }
+        if (funded && (u.rolled || b.received != u.received)) b.received = u.received;
+    }
+
+    /// @dev The end of period `index` (or the expiry, if sooner) when `index` is the current period and the
+    /// budget is active now, capped at 2^32 - 1 (after which every call takes the full path); else 0.
+    function _hotUntil(Budget storage b, uint32 index) private view returns (uint32) {
+        uint256 start = b.start;
+        if (block.timestamp < start) return 0;
+        uint256 period = b.period;
+        if ((block.timestamp - start) / period != index) return 0;
+        uint256 end = start + (uint256(index) + 1) * period;
+        uint256 expiry = b.expiry;
+        if (expiry != 0 && expiry < end) end = expiry;
+        if (end <= block.timestamp) return 0;
+        return end > type(uint32).max ? type(uint32).max : uint32(end);
     }
 
     function _cap(Budget storage b, Usage memory u) private view returns (uint256) {

@@ -119,6 +119,8 @@ interface IRoles {
 
     /// @notice Moves tree `treeId` under `newAdminRole` (0: unlink). The caller must be an admin of the
     /// tree's top role and an admin or a wearer of `newAdminRole`. Rejects cycles and over-deep chains.
+    /// A linked tree is moved or unlinked only by the authority above it (an admin or a wearer of the
+    /// role it is linked under): its own top-role wearer cannot take it out of its parent's control.
     function relinkTree(uint32 treeId, uint256 newAdminRole) external;
 
     /// @notice Creates the next child of `adminId`. The caller must be an admin or a wearer of `adminId`.
@@ -134,6 +136,8 @@ interface IRoles {
     ) external returns (uint256 roleId);
 
     /// @notice Mints `roleId` to `wearer` with term `expiry` (unix seconds, 0 = none). Admins only.
+    /// The role must be active and `wearer` eligible. An expired grant stays stored (and counted in
+    /// the supply) until an admin renews or revokes it.
     function mintRole(uint256 roleId, address wearer, uint64 expiry) external;
 
     function batchMintRoles(uint256[] calldata roleIds, address[] calldata wearers, uint64[] calldata expiries) external;

@@ -107,6 +107,7 @@ interface ITreasury {
     error NotFundedCell(uint256 cellId);
     error CellFrozen(uint256 cellId);
     error InvalidTreasurerRole(uint256 cellId, uint256 roleId);
+    error TooManyBudgetTokens(uint256 cellId, uint256 max);
     error PaymentFailed(address safe, address token, address to, uint256 amount);
     error BalanceUnreadable(address token);
     error BalanceMismatch(address token, address to, uint256 expected, uint256 received);
@@ -195,7 +196,8 @@ interface ITreasury {
     function setTreasurerRole(uint256 cellId, uint256 roleId) external;
 
     /// @notice Sets the terms of `cellId`'s budget in `token`. Parent admin only (a DAO root: its own admin).
-    /// The current period's usage is kept; `amount` must cover it.
+    /// The current period's usage is kept; `amount` must cover it. A cell holds budgets in at most 64 tokens
+    /// (so that a freeze, written into each, always fits in a block).
     function setBudget(uint256 cellId, address token, uint256 amount, uint256 period, uint256 start, uint256 expiry)
         external;
 
@@ -233,6 +235,8 @@ interface ITreasury {
     function safeApproved(address safe, uint256 daoId) external view returns (bool);
     function treasurerRoleOf(uint256 cellId) external view returns (uint256);
     function isFrozen(uint256 cellId) external view returns (bool);
+    /// @notice The tokens `cellId` has had a budget in, in the order they were first set (at most 64).
+    function budgetTokensOf(uint256 cellId) external view returns (address[] memory);
     /// @notice What the cell may still spend, sub-allocate or reserve in `token` in the current period.
     function available(uint256 cellId, address token) external view returns (uint256);
     function getBudget(uint256 cellId, address token) external view returns (BudgetView memory);

@@ -50,6 +50,30 @@ contract RolesGasTest is Test {
         vm.snapshotGasLastCall("createRole_withModules");
     }
 
+    function test_gas_createLinkedTree() public {
+        vm.prank(admin);
+        roles.createLinkedTree(top, carol, "Treasurer", "");
+        vm.snapshotGasLastCall("createLinkedTree");
+    }
+
+    function test_gas_claimRole() public {
+        vm.prank(admin);
+        roles.changeRoleClaimable(role, true);
+        vm.prank(carol);
+        roles.claimRole(role);
+        vm.snapshotGasLastCall("claimRole");
+    }
+
+    function test_gas_batchMintRoles_three() public {
+        uint256[] memory ids = new uint256[](3);
+        address[] memory wearers = new address[](3);
+        (ids[0], ids[1], ids[2]) = (role, role, role);
+        (wearers[0], wearers[1], wearers[2]) = (carol, makeAddr("dave"), makeAddr("erin"));
+        vm.prank(admin);
+        roles.batchMintRoles(ids, wearers, new uint64[](3));
+        vm.snapshotGasLastCall("batchMintRoles_three");
+    }
+
     function test_gas_mintRole() public {
         vm.prank(admin);
         roles.mintRole(role, carol, 0);

@@ -32,6 +32,11 @@ contract TreasuryHandler is Test {
     uint256 public ghostClawbacks;
     uint256 public ghostSpends;
     uint256 public ghostFrozenAttempts;
+    uint256 public ghostSubAllocations;
+    /// @dev Handler calls in this run.
+    uint256 public ghostCalls;
+    /// @dev Calls that found nothing to do (no cell able to pay, nothing to hand down or claw back).
+    uint256 public ghostSkips;
     /// @dev What each child received from its parent in the current (shared) period and was not clawed back.
     mapping(uint256 cellIndex => uint256) public ghostReturnable;
     uint256 internal ghostPeriod;
@@ -53,6 +58,11 @@ contract TreasuryHandler is Test {
         parentIdx = [uint256(0), 0, 0, 1];
     }
 
+    modifier countCall() {
+        ++ghostCalls;
+        _;
+    }
+
     function _syncPeriod() internal {
         uint256 p = treasury.getBudget(cells[0], address(token)).periodIndex;
         if (p != ghostPeriod) {
@@ -63,17 +73,27 @@ contract TreasuryHandler is Test {
         }
     }
 
-    function warp(uint256 secondsSeed) external {
+    function warp(uint256 secondsSeed) external countCall {
         vm.warp(block.timestamp + bound(secondsSeed, 0, 3 days));
         _syncPeriod();
     }
 
-    function spend(uint256 cellSeed, uint256 amountSeed) external {
+    /// @dev Most calls pick a cell that can pay (not frozen, something left) and an amount it can pay;
+    /// one in eight tries the seeded cell whatever its state, so frozen and exhausted cells are exercised.
+    function spend(uint256 cellSeed, uint256 amountSeed) external countCall {
         _syncPeriod();
         uint256 i = bound(cellSeed, 0, 3);
+        if (cellSeed % 8 != 0) {
+            (bool found, uint256 j) = _firstPayable(i);
+            if (!found) {
+                ++ghostSkips;
+                return;
+            }
+            i = j;
+        }
         uint256 left = treasury.available(cells[i], address(token));
         bool frozen = treasury.isFrozen(cells[i]);
-        uint256 amount = bound(amountSeed, 1, left == 0 ? 1 : left);
+        uint256 amount = bound(amountSeed, 1, _quarter(left));
         uint256 before = token.balanceOf(safe);
         if (frozen) ++ghostFrozenAttempts;
         vm.prank(admins[i]);
@@ -85,24 +105,55 @@ contract TreasuryHandler is Test {
         if (frozen && token.balanceOf(safe) != before) ++ghostFrozenPayments;
     }
 
-    function subAllocate(uint256 childSeed, uint256 amountSeed) external {
+    /// @dev Bounded by what the parent has left and by the child's ceiling, so it nearly always succeeds.
+    function subAllocate(uint256 childSeed, uint256 amountSeed) external countCall {
         _syncPeriod();
         uint256 c = bound(childSeed, 1, 3);
         uint256 p = parentIdx[c];
-        uint256 left = treasury.available(cells[p], address(token));
-        uint256 amount = bound(amountSeed, 1, left == 0 ? 1 : left);
+        uint256 max = _maxAllocation(c);
+        if (max == 0) {
+            ++ghostSkips;
+            return;
+        }
+        uint256 amount = bound(amountSeed, 1, _quarter(max));
         vm.prank(admins[p]);
         try treasury.subAllocate(cells[p], cells[c], address(token), amount) {
             ghostReturnable[c] += amount;
+            ++ghostSubAllocations;
         } catch {}
     }
 
-    function clawback(uint256 childSeed, uint256 amountSeed) external {
+    /// @dev Claws back from a child that holds something unspent (the first from the seeded one).
+    function clawback(uint256 childSeed, uint256 amountSeed) external countCall {
         _syncPeriod();
         uint256 c = bound(childSeed, 1, 3);
+        uint256 unspent;
+        for (uint256 k; k < 3; ++k) {
+            uint256 cand = 1 + (c - 1 + k) % 3;
+            unspent = treasury.available(cells[cand], address(token));
+            if (unspent != 0) {
+                c = cand;
+                break;
+            }
+        }
+        if (unspent == 0) {
+            // Nothing to take back anywhere: hand the seeded child something first (a sub-allocation by
+            // its parent), so a clawback has something to act on.
+            c = bound(childSeed, 1, 2); // a child of the root, which is never frozen
+            uint256 max = _maxAllocation(c);
+            if (max == 0) {
+                ++ghostSkips;
+                return;
+            }
+            uint256 given = bound(amountSeed, 1, _quarter(max));
+            vm.prank(safe);
+            treasury.subAllocate(cells[0], cells[c], address(token), given);
+            ghostReturnable[c] += given;
+            ++ghostSubAllocations;
+            unspent = treasury.available(cells[c], address(token));
+        }
         uint256 p = parentIdx[c];
-        uint256 unspent = treasury.available(cells[c], address(token));
-        uint256 amount = bound(amountSeed, 1, unspent == 0 ? 1 : unspent);
+        uint256 amount = bound(amountSeed, 1, unspent);
         uint256 parentBefore = treasury.available(cells[p], address(token));
         // The parent's admin: the Safe for the root's children, A's admin for A1.
         vm.prank(p == 0 ? safe : admins[p]);
@@ -114,16 +165,39 @@ contract TreasuryHandler is Test {
         } catch {}
     }
 
-    function setFrozen(uint256 cellSeed, bool frozen) external {
+    /// @dev Freezes one call in four, unfreezes otherwise, so cells are not frozen most of the time.
+    function setFrozen(uint256 cellSeed, uint256 freezeSeed) external countCall {
         uint256 i = bound(cellSeed, 1, 3);
         vm.prank(parentIdx[i] == 0 ? safe : admins[parentIdx[i]]);
-        treasury.setFrozen(cells[i], frozen);
+        treasury.setFrozen(cells[i], freezeSeed % 4 == 0);
     }
 
-    function createTask(uint256 cellSeed, uint256 amountSeed) external {
+    /// @dev At most a quarter of `x` (at least 1), so one call does not exhaust a budget for the run.
+    function _quarter(uint256 x) internal pure returns (uint256) {
+        return x < 4 ? 1 : x / 4;
+    }
+
+    function _firstPayable(uint256 from) internal view returns (bool, uint256) {
+        for (uint256 k; k < 4; ++k) {
+            uint256 j = (from + k) % 4;
+            if (!treasury.isFrozen(cells[j]) && treasury.available(cells[j], address(token)) != 0) return (true, j);
+        }
+        return (false, 0);
+    }
+
+    /// @dev What the parent of child `c` can hand it now: its remainder, within the child's ceiling.
+    function _maxAllocation(uint256 c) internal view returns (uint256) {
+        uint256 p = parentIdx[c];
+        if (treasury.isFrozen(cells[p])) return 0;
+        uint256 parentLeft = treasury.available(cells[p], address(token));
+        ITreasury.BudgetView memory cb = treasury.getBudget(cells[c], address(token));
+        uint256 ceilingLeft = cb.amount - cb.received;
+        return parentLeft < ceilingLeft ? parentLeft : ceilingLeft;
+    }
+
+    function createTask(uint256 cellSeed, uint256 amountSeed) external countCall {
         _syncPeriod();
-        uint256 i = bound(cellSeed, 0, 3);
-        if (i == 0) return; // the root's admin is the Safe; tasks live in the working cells
+        uint256 i = bound(cellSeed, 1, 3); // the root's admin is the Safe; tasks live in the working cells
         uint256 left = treasury.available(cells[i], address(token));
         uint256 amount = bound(amountSeed, 1, left == 0 ? 1 : left);
         vm.prank(admins[i]);
@@ -136,7 +210,7 @@ contract TreasuryHandler is Test {
         } catch {}
     }
 
-    function finishTask(uint256 taskSeed, bool approve) external {
+    function finishTask(uint256 taskSeed, bool approve) external countCall {
         if (openTasks.length == 0) return;
         uint256 k = bound(taskSeed, 0, openTasks.length - 1);
         uint256 id = openTasks[k];
@@ -205,10 +279,19 @@ contract TreasuryInvariantTest is TreasuryFixture {
         assertEq(token.balanceOf(address(treasury)), 0);
     }
 
-    /// @notice How much each run exercised (printed with -vv), so a run that did nothing shows.
+    /// @notice Each full run really exercised the treasury: spends paid, allocations handed down and
+    /// clawed back (the counts print with -vv). Without this, a handler whose calls all revert would pass
+    /// every invariant above. Runs shorter than 32 calls (a shrunk or replayed sequence) are not held to it.
     function afterInvariant() public view {
-        console2.log("spends", handler.ghostSpends(), "clawbacks", handler.ghostClawbacks());
-        console2.log("paid", handler.ghostPaid(), "frozen attempts", handler.ghostFrozenAttempts());
+        uint256 calls = handler.ghostCalls();
+        console2.log("calls", calls, "spends", handler.ghostSpends());
+        console2.log("subAllocations", handler.ghostSubAllocations(), "clawbacks", handler.ghostClawbacks());
+        console2.log("skips", handler.ghostSkips(), "frozen attempts", handler.ghostFrozenAttempts());
+        if (calls < 32) return;
+        assertGt(handler.ghostSpends(), 0, "no spend succeeded");
+        assertGt(handler.ghostSubAllocations(), 0, "no sub-allocation succeeded");
+        assertGt(handler.ghostClawbacks(), 0, "no clawback succeeded");
+        assertGt(handler.ghostPaid(), 0, "nothing paid");
     }
 
     function invariant_frozenCellPaysNothing() public view {

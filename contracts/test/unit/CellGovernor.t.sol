@@ -7,6 +7,7 @@ import {ICellRegistry} from "../../src/interfaces/ICellRegistry.sol";
 import {IRoles} from "../../src/interfaces/IRoles.sol";
 import {CellGovernorFixture} from "../utils/CellGovernorFixture.sol";
 import {
+    GovernorEligibility,
     GovernorFailingTarget,
     GovernorReenterer,
     GovernorTestWallet,
@@ -317,6 +318,21 @@ contract CellGovernorTest is CellGovernorFixture {
         _vote(id, carol, ICellGovernor.VoteType.For);
     }
 
+    function test_castVote_revert_ineligibleByModule() public {
+        address executor = _makeVoteRun(ops, opsAdmin, _majority());
+        uint256 memberRole = registry.memberRoleOf(ops);
+        GovernorEligibility module = new GovernorEligibility();
+        vm.prank(executor);
+        roles.changeRoleEligibility(memberRole, address(module));
+        uint256 id = _propose(ops, alice, _setValueActions(2));
+        _toActive(id);
+        _vote(id, bob, ICellGovernor.VoteType.For);
+        // The module rules carol out while the vote is open: eligibility is read live.
+        module.ruleOut(carol);
+        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.NotEligibleVoter.selector, id, carol));
+        _vote(id, carol, ICellGovernor.VoteType.For);
+    }
+
     function test_castVote_revert_expiredTerm() public {
         address executor = _makeVoteRun(ops, opsAdmin, _majority());
         uint256 memberRole = registry.memberRoleOf(ops);
@@ -532,6 +548,25 @@ contract CellGovernorTest is CellGovernorFixture {
         (uint256 required, uint256 electorate) = governor.quorum(id);
         assertEq(required, 2);
         assertEq(electorate, 3);
+    }
+
+    function test_state_majority_abstentionsCompleteQuorum() public {
+        // For and against alone are 1 of 3 (33.3% < 50%); with the abstention 2 of 3 took part.
+        uint256 id = _run(_majority(), [uint8(1), 2, NO]);
+        assertEq(uint8(_state(id)), uint8(ICellGovernor.ProposalState.Succeeded));
+    }
+
+    function test_state_supermajority_abstentionsCompleteQuorum() public {
+        ICellGovernor.Settings memory s = _roleSettings(ICellGovernor.Counting.Supermajority, 6667, 0);
+        s.quorumBps = 6000;
+        // 1 for of 1 decided passes the threshold; the abstention brings participation to 2 of 3 (66.7%).
+        assertEq(uint8(_state(_run(s, [uint8(1), 2, NO]))), uint8(ICellGovernor.ProposalState.Succeeded));
+    }
+
+    function test_state_supermajority_quorumNotReached() public {
+        ICellGovernor.Settings memory s = _roleSettings(ICellGovernor.Counting.Supermajority, 6667, 0);
+        s.quorumBps = 6000;
+        assertEq(uint8(_state(_run(s, [uint8(1), NO, NO]))), uint8(ICellGovernor.ProposalState.Defeated));
     }
 
     function test_state_supermajority() public {
@@ -962,6 +997,33 @@ contract CellGovernorTest is CellGovernorFixture {
         _execute(id4, own);
         assertTrue(roles.isWearerOfHat(outsider, registry.memberRoleOf(ops)));
         assertFalse(roles.isWearerOfHat(outsider, siblingMember));
+    }
+
+    function test_crossDao_proposalCannotActInAnotherDao() public {
+        address otherCommunity = makeAddr("otherCommunity");
+        uint256 otherDao = registry.createDao(
+            otherCommunity, "other", ICellRegistry.Scale.Constituency, ICellRegistry.Phase.Conversation, _members3()
+        );
+        vm.roll(block.number + 1);
+        // Both DAOs run by vote, with the same members.
+        address daoExecutor = _makeVoteRun(dao, community, _majority());
+        address otherExecutor = _makeVoteRun(otherDao, otherCommunity, _majority());
+        uint256 otherMember = registry.memberRoleOf(otherDao);
+        ICellGovernor.Action[] memory mint =
+            _one(address(roles), 0, abi.encodeCall(IRoles.mintRole, (otherMember, outsider, 0)));
+        uint256 id = _passed(dao, mint);
+        _toExecutable(id);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, daoExecutor, otherMember));
+        _execute(id, mint);
+        // Nor can it reconfigure the other DAO's governance or veto there.
+        ICellGovernor.Action[] memory reconfigure =
+            _one(address(governor), 0, abi.encodeCall(ICellGovernor.configure, (otherDao, _majority())));
+        uint256 id2 = _passed(dao, reconfigure);
+        _toExecutable(id2);
+        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.NotAllowedToConfigure.selector, daoExecutor, otherDao));
+        _execute(id2, reconfigure);
+        assertFalse(registry.isParentAdmin(daoExecutor, otherDao));
+        assertTrue(registry.isParentAdmin(otherExecutor, otherDao));
     }
 
     function test_executor_revert_notGovernor() public {

@@ -1008,6 +1008,15 @@ contract CellRegistryTest is CellsFixture {
         assertTrue(roles.isWearerOfHat(governance, alpha));
     }
 
+    function test_cellAdminCannotEscapeItsParentOnRolesEither() public {
+        // Bypassing the registry does not help a cell's own admin leave its parent: Roles asks for the
+        // authority above the tree too.
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, devAdmin, dev));
+        vm.prank(devAdmin);
+        roles.relinkTree(_tree(dev), 0);
+        assertEq(roles.linkedTreeAdmins(_tree(dev)), ops);
+    }
+
     function test_forwarder_registryNeverKeepsARole() public view {
         uint256[6] memory cells = [alpha, ops, dev, comms, beta, betaOps];
         for (uint256 i; i < cells.length; ++i) {

@@ -402,6 +402,8 @@ contract RolesGrantTest is RolesFixture {
         _mint(child, bob);
         vm.expectEmit(true, true, true, true, address(roles));
         emit IRoles.RoleRevoked(child, bob, bob, true);
+        vm.expectEmit(true, true, true, true, address(roles));
+        emit IERC1155.TransferSingle(bob, bob, address(0), child, 1);
         vm.prank(bob);
         roles.renounceRole(child);
         assertFalse(roles.isWearerOfHat(bob, child));
@@ -545,9 +547,15 @@ contract RolesStatusAndMetadataTest is RolesFixture {
         assertEq(roles.balanceOf(bob, child), 0);
         // An inactive role confers no authority.
         assertFalse(roles.isAdminOfHat(bob, grand));
+        vm.expectEmit(true, true, true, true, address(roles));
+        emit IRoles.RoleStatusChanged(child, true);
         vm.prank(alice);
         roles.setRoleStatus(child, true);
         assertEq(roles.balanceOf(bob, child), 1);
+        // The flip touches only the ACTIVE bit: the other fields of the role are unchanged.
+        IRoles.RoleView memory v = roles.viewRole(child);
+        assertTrue(v.active);
+        assertEq(v.supply, 1);
     }
 
     function test_setRoleStatus_revertsForWrongCaller() public {
@@ -1046,5 +1054,59 @@ contract RolesForwarderMoreTest is RolesFixture {
         forwarder.forward(address(roles), abi.encodeCall(IRoles.claimRole, (child)), dave);
         assertTrue(roles.isWearerOfHat(dave, child));
         assertFalse(roles.isWearerOfHat(address(forwarder), child));
+    }
+}
+
+/// @notice The packed layout drawn in Roles.sol is what the assembly reads and writes.
+contract RolesStorageLayoutTest is RolesFixture {
+    function _roleSlot(uint256 roleId) internal pure returns (bytes32) {
+        return keccak256(abi.encode(roleId, uint256(1)));
+    }
+
+    function _grantSlot(uint256 roleId, address wearer) internal pure returns (bytes32) {
+        return keccak256(abi.encode(wearer, keccak256(abi.encode(roleId, uint256(5)))));
+    }
+
+    function test_roleSlotLayout() public {
+        uint256 id = _role(child, address(elig), address(tog), true, true);
+        _mint(id, bob);
+        uint256 word = uint256(vm.load(address(roles), _roleSlot(id)));
+        assertEq(address(uint160(word)), address(tog), "toggle");
+        assertEq(uint32(word >> 160), 10, "maxSupply");
+        assertEq(uint32(word >> 192), 1, "supply");
+        assertEq(uint16(word >> 224), 0, "lastChildIndex");
+        // CREATED | ACTIVE | MUTABLE | CLAIMABLE | HAS_ELIGIBILITY
+        assertEq(uint8(word >> 240), 1 | 2 | 4 | 8 | 16, "flags");
+        uint256 parentWord = uint256(vm.load(address(roles), _roleSlot(child)));
+        assertEq(uint16(parentWord >> 224), 2, "parent lastChildIndex");
+    }
+
+    function test_grantSlotLayout() public {
+        vm.roll(77);
+        uint64 expiry = uint64(block.timestamp + 1000);
+        vm.prank(alice);
+        roles.mintRole(child, bob, expiry);
+        uint256 word = uint256(vm.load(address(roles), _grantSlot(child, bob)));
+        assertEq(uint64(word), 77, "since");
+        assertEq(uint64(word >> 64), expiry, "expiry");
+        assertEq(uint8(word >> 128), 1, "worn");
+        assertEq(uint8(word >> 136), 0, "badStanding");
+        vm.prank(bob);
+        roles.renounceRole(child);
+        assertEq(vm.load(address(roles), _grantSlot(child, bob)), bytes32(0), "cleared");
+    }
+
+    function test_createRole_revertsAtMaxChildren() public {
+        // Fast-forward the top role's child counter to the last index.
+        bytes32 slot = _roleSlot(top);
+        uint256 word = uint256(vm.load(address(roles), slot));
+        word = (word & ~(uint256(type(uint16).max) << 224)) | (uint256(type(uint16).max - 1) << 224);
+        vm.store(address(roles), slot, bytes32(word));
+        vm.prank(alice);
+        uint256 last = roles.createRole(top, "last", 1, address(0), address(0), false, false, "");
+        assertEq(last, roles.buildHatId(top, type(uint16).max));
+        vm.expectRevert(abi.encodeWithSelector(IRoles.MaxChildrenReached.selector, top));
+        vm.prank(alice);
+        roles.createRole(top, "over", 1, address(0), address(0), false, false, "");
     }
 }

@@ -352,6 +352,51 @@ contract TreasuryTest is TreasuryFixture {
         treasury.spend(daoY, address(token), recipient, 1e18, "", bytes32(0));
     }
 
+    /// @dev The hot slot's `hotUntil` is the sooner of the period's end and the expiry: a spend that took
+    /// the one-slot path never outlives either.
+    function test_spend_hotPath_endsAtThePeriodEndAndAtExpiry() public {
+        uint256 t0 = block.timestamp;
+        vm.prank(eve);
+        treasury.setBudget(daoY, address(token), 100e18, 1 days, t0, t0 + 2 days + 12 hours);
+        _spendAsEve(60e18);
+        vm.warp(t0 + 1 days - 1); // still period 0: the hot path, 40 left
+        vm.prank(eve);
+        vm.expectRevert(
+            abi.encodeWithSelector(ITreasury.InsufficientBudget.selector, daoY, address(token), 40e18, 41e18)
+        );
+        treasury.spend(daoY, address(token), recipient, 41e18, "", bytes32(0));
+        _spendAsEve(40e18);
+        vm.warp(t0 + 1 days); // period 1: a fresh 100
+        assertEq(treasury.available(daoY, address(token)), 100e18);
+        _spendAsEve(100e18);
+        vm.warp(t0 + 2 days + 1); // period 2, which the expiry cuts short
+        _spendAsEve(10e18);
+        vm.warp(t0 + 2 days + 12 hours);
+        vm.prank(eve);
+        vm.expectRevert(abi.encodeWithSelector(ITreasury.BudgetInactive.selector, daoY, address(token)));
+        treasury.spend(daoY, address(token), recipient, 1e18, "", bytes32(0));
+        assertEq(token.balanceOf(recipient), 210e18);
+    }
+
+    /// @dev Spends read the DAO's Safe live: after a re-registration the next spend, even on the one-slot
+    /// path, pays from the new Safe.
+    function test_spend_afterSafeReregistration_paysFromTheNewSafe() public {
+        vm.prank(eve);
+        treasury.setBudget(daoY, address(token), 100e18, WEEK, block.timestamp, 0);
+        _spendAsEve(10e18);
+        Safe other = _newSafe("other", 1, 1);
+        _enableModule(other, address(treasury));
+        _asSafe(other, address(treasury), abi.encodeCall(treasury.approveDao, (daoY, true)));
+        token.mint(address(other), 50e18);
+        vm.prank(eve);
+        treasury.registerSafe(daoY, address(other));
+        uint256 oldSafeBalance = token.balanceOf(address(safeY));
+        _spendAsEve(20e18);
+        assertEq(token.balanceOf(address(other)), 30e18);
+        assertEq(token.balanceOf(address(safeY)), oldSafeBalance);
+        assertEq(treasury.available(daoY, address(token)), 70e18);
+    }
+
     function test_spend_refusesWhenTheModuleWasDisabled() public {
         vm.prank(eve);
         treasury.setBudget(daoY, address(token), 100e18, WEEK, block.timestamp, 0);
@@ -601,6 +646,64 @@ contract TreasuryTest is TreasuryFixture {
         vm.prank(alice);
         treasury.spend(cellA, address(token), recipient, 1e18, "", bytes32(0));
         assertEq(token.balanceOf(recipient), 1e18);
+    }
+
+    /// @dev The freeze reaches every budget of the cell (each carries a copy in its hot slot), including
+    /// one set while the cell is frozen, and a token the cell has no budget in reports the freeze first.
+    function test_freeze_reachesEveryBudget_includingLaterOnes() public {
+        _fundA(address(token), 1000e18, 500e18, 300e18);
+        _fundA(address(0), 10 ether, 5 ether, 3 ether);
+        TestToken other = new TestToken("Other", "OTH");
+        vm.prank(address(safeX));
+        treasury.setFrozen(cellA, true);
+        vm.startPrank(alice);
+        vm.expectRevert(abi.encodeWithSelector(ITreasury.CellFrozen.selector, cellA));
+        treasury.spend(cellA, address(token), recipient, 1e18, "", bytes32(0));
+        vm.expectRevert(abi.encodeWithSelector(ITreasury.CellFrozen.selector, cellA));
+        treasury.spend(cellA, address(0), recipient, 1 ether, "", bytes32(0));
+        vm.expectRevert(abi.encodeWithSelector(ITreasury.CellFrozen.selector, cellA));
+        treasury.spend(cellA, address(other), recipient, 1e18, "", bytes32(0));
+        vm.stopPrank();
+        _setRootBudgetX(address(other), 100e18, WEEK);
+        _setChildBudgetX(cellA, address(other), 50e18, WEEK);
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(ITreasury.CellFrozen.selector, cellA));
+        treasury.spend(cellA, address(other), recipient, 1e18, "", bytes32(0));
+        assertEq(treasury.budgetTokensOf(cellA).length, 3);
+
+        vm.prank(address(safeX));
+        treasury.setFrozen(cellA, false);
+        vm.startPrank(alice);
+        treasury.spend(cellA, address(token), recipient, 1e18, "", bytes32(0));
+        treasury.spend(cellA, address(0), recipient, 1 ether, "", bytes32(0));
+        vm.stopPrank();
+        assertEq(token.balanceOf(recipient), 1e18);
+        assertEq(recipient.balance, 1 ether);
+    }
+
+    /// @dev At most 64 tokens per cell, so a freeze (one write per token) always fits in a block.
+    function test_setBudget_atMost64TokensPerCell() public {
+        for (uint256 i; i < 64; ++i) {
+            vm.prank(eve);
+            treasury.setBudget(daoY, address(uint160(0x1000 + i)), 1e18, WEEK, block.timestamp, 0);
+        }
+        address[] memory tokens = treasury.budgetTokensOf(daoY);
+        assertEq(tokens.length, 64);
+        assertEq(tokens[63], address(uint160(0x1000 + 63)));
+        // New terms for a listed token are fine; a 65th token is not.
+        vm.prank(eve);
+        treasury.setBudget(daoY, address(uint160(0x1000)), 2e18, WEEK, block.timestamp, 0);
+        vm.prank(eve);
+        vm.expectRevert(abi.encodeWithSelector(ITreasury.TooManyBudgetTokens.selector, daoY, 64));
+        treasury.setBudget(daoY, address(uint160(0x2000)), 1e18, WEEK, block.timestamp, 0);
+        // A freeze writes all 64 budgets, within a block's gas.
+        vm.prank(eve);
+        uint256 gasBefore = gasleft();
+        treasury.setFrozen(daoY, true);
+        assertLt(gasBefore - gasleft(), 1_000_000);
+        vm.prank(eve);
+        vm.expectRevert(abi.encodeWithSelector(ITreasury.CellFrozen.selector, daoY));
+        treasury.spend(daoY, address(uint160(0x1000 + 5)), recipient, 1, "", bytes32(0));
     }
 
     function test_dissolvedCell_getsNoNewMoney_butCanBeClawedBack() public {

@@ -60,3 +60,16 @@ contract GovernorHitCounter {
         ++hits[key];
     }
 }
+
+/// @notice An eligibility module (Hats' IHatsEligibility shape) that rules out chosen wearers.
+contract GovernorEligibility {
+    mapping(address wearer => bool) public ruledOut;
+
+    function ruleOut(address wearer) external {
+        ruledOut[wearer] = true;
+    }
+
+    function getWearerStatus(address wearer, uint256) external view returns (bool eligible, bool standing) {
+        return (!ruledOut[wearer], true);
+    }
+}
