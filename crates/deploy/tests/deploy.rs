@@ -173,3 +173,53 @@ async fn minimal_design_and_dry_run() {
         .expect("deploys");
     assert!(report.record.expect("record").complete);
 }
+
+#[tokio::test]
+async fn a_multi_owner_safe_without_the_deployer_ends_up_as_designed() {
+    let anvil = anvil();
+    let p = provider(&anvil);
+    let out = tempfile::tempdir().expect("tempdir");
+    let from = dev::address(0).expect("dev");
+    let design = out.path().join("safe.toml");
+    std::fs::write(
+        &design,
+        "[dao]\nname = \"council\"\nmembers = [\"anvil:1\"]\nfund = \"1 ether\"\n[dao.governance]\nsafe = { owners = [\"anvil:1\", \"anvil:2\", \"anvil:3\"], threshold = 2 }\n[[dao.budgets]]\namount = \"1 ether\"\n",
+    )
+    .expect("write");
+    let o = Options {
+        design: Some(design),
+        out_dir: out.path().to_path_buf(),
+        dry_run: false,
+        stop_after: None,
+    };
+    let record = dao_deploy::deploy(&p, from, &o, |_| {})
+        .await
+        .expect("deploys")
+        .record
+        .expect("record");
+    let safe = dao_bindings::Safe::new(record.safe.expect("safe"), &p);
+    let mut owners = safe.getOwners().call().await.expect("owners");
+    owners.sort();
+    let mut expected: Vec<_> = (1..=3).map(|i| dev::address(i).expect("dev")).collect();
+    expected.sort();
+    assert_eq!(owners, expected, "the deployer is no longer an owner");
+    assert_eq!(
+        safe.getThreshold().call().await.expect("threshold"),
+        alloy::primitives::U256::from(2u64)
+    );
+    let treasury = ITreasury::new(record.address("Treasury").expect("treasury"), &p);
+    assert!(
+        safe.isModuleEnabled(*treasury.address())
+            .call()
+            .await
+            .expect("module")
+    );
+    let roles = IRoles::new(record.address("Roles").expect("roles"), &p);
+    assert!(
+        roles
+            .isWearerOfHat(*safe.address(), record.cells["dao"].id)
+            .call()
+            .await
+            .expect("call")
+    );
+}
