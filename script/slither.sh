@@ -30,5 +30,9 @@ if bad:
     sys.exit(1)
 PY
 
+# A dedicated, fresh output dir: incremental builds leave build-info files in out/ that point at
+# outputs no longer there, and crytic-compile reads every one of them.
+export FOUNDRY_OUT=out/slither FOUNDRY_CACHE_PATH=cache/slither
+rm -rf "$FOUNDRY_OUT" "$FOUNDRY_CACHE_PATH"
 "$forge_bin" build --build-info --skip 'contracts/test/**' --skip 'script/**' >/dev/null
-exec "$slither_bin" . --config-file slither.config.json --ignore-compile
+exec "$slither_bin" . --config-file slither.config.json --ignore-compile --foundry-out-directory "$FOUNDRY_OUT"
