@@ -87,6 +87,13 @@ CREATE TABLE IF NOT EXISTS wearers (
     last_block INTEGER NOT NULL,
     PRIMARY KEY (role_id, wearer)
 ) WITHOUT ROWID;
+-- Standing pushed by eligibility modules: present = in bad standing since `block`.
+CREATE TABLE IF NOT EXISTS bad_standing (
+    role_id TEXT NOT NULL,
+    wearer TEXT NOT NULL,
+    block INTEGER NOT NULL,
+    PRIMARY KEY (role_id, wearer)
+) WITHOUT ROWID;
 -- Everything else (cells, proposals, budgets, tasks, ...) as one JSON document per entity:
 -- query with json_extract(doc, '$.field').
 CREATE TABLE IF NOT EXISTS entities (
@@ -98,7 +105,7 @@ CREATE TABLE IF NOT EXISTS entities (
 ";
 
 /// The derived tables, in the order the digest reads them.
-pub const DERIVED_TABLES: &[&str] = &["trees", "roles", "wearers", "entities"];
+pub const DERIVED_TABLES: &[&str] = &["trees", "roles", "wearers", "bad_standing", "entities"];
 
 pub(crate) fn hex_u256(v: U256) -> String {
     format!("{v:#066x}")
@@ -486,6 +493,33 @@ fn write_dirty(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
             };
         }
     }
+    {
+        let mut up = tx.prepare_cached(
+            "INSERT OR REPLACE INTO bad_standing (role_id, wearer, block) VALUES (?1, ?2, ?3)",
+        )?;
+        let mut del =
+            tx.prepare_cached("DELETE FROM bad_standing WHERE role_id = ?1 AND wearer = ?2")?;
+        for key in &dirty.standing {
+            match state.bad_standing.get(key) {
+                Some(at) => {
+                    up.execute(params![hex_u256(key.0), key.1.to_checksum(None), at.block])?
+                }
+                None => del.execute(params![hex_u256(key.0), key.1.to_checksum(None)])?,
+            };
+        }
+    }
+    {
+        let mut up = tx.prepare_cached(
+            "INSERT OR REPLACE INTO entities (kind, id, doc) VALUES (?1, ?2, ?3)",
+        )?;
+        let mut del = tx.prepare_cached("DELETE FROM entities WHERE kind = ?1 AND id = ?2")?;
+        for key in &dirty.entities {
+            match state.entities.get(key) {
+                Some(doc) => up.execute(params![key.0, key.1, doc.to_string()])?,
+                None => del.execute(params![key.0, key.1])?,
+            };
+        }
+    }
     Ok(())
 }
 
@@ -497,5 +531,7 @@ fn rewrite_all(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
     state.dirty.trees = state.trees.keys().copied().collect();
     state.dirty.roles = state.roles.keys().copied().collect();
     state.dirty.wearers = state.wearers.keys().copied().collect();
+    state.dirty.standing = state.bad_standing.keys().copied().collect();
+    state.dirty.entities = state.entities.keys().cloned().collect();
     write_dirty(tx, state)
 }
