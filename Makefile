@@ -70,10 +70,11 @@ bindings-check: node_modules/.package-lock.json
 snapshot: node_modules/.package-lock.json
 	FORGE_SNAPSHOT_CHECK=false $(FORGE) test --isolate --match-path 'contracts/test/gas/*'
 
+# The story of examples/riverside.toml on a local anvil (script/demo.sh starts and stops it).
 demo: deps
 	$(FORGE) build
 	$(CARGO) build --workspace --locked
-	@echo "demo: the story is not written yet; built contracts in out/ and daoctl in target/debug"
+	script/demo.sh
 
 # Indexer throughput: builds >= 100,000 Roles events on anvil (batchMintRoles) and prints events/s for
 # decode+apply in memory, with SQLite, and end to end from anvil's RPC, plus peak memory.

@@ -94,6 +94,7 @@ contract CellRegistry is ICellRegistry {
     }
 
     /// @inheritdoc ICellRegistry
+    // slither-disable-next-line reentrancy-no-eth -- the only external calls go to `roles`, the immutable Roles this registry deployed, which calls out to nothing that can re-enter (a new cell's roles have no modules; modules elsewhere are read by staticcall), and the new cell's id is known only from its answer
     function createCell(
         uint256 parentCellId,
         string calldata name,
@@ -195,9 +196,8 @@ contract CellRegistry is ICellRegistry {
         _authorize(msg.sender, newParentCellId, newParent, CellRestrictions.CREATE_SUBCELLS);
 
         _removeChild(oldParentCellId, cell.childIndex);
-        uint32[] storage siblings = _children[newParentCellId];
-        cell.childIndex = uint32(siblings.length);
-        siblings.push(_treeOf(cellId));
+        cell.childIndex = uint32(_children[newParentCellId].length);
+        _children[newParentCellId].push(_treeOf(cellId));
         cell.parentTree = _treeOf(newParentCellId);
 
         _rolesCall(abi.encodeCall(IRoles.relinkTree, (_treeOf(cellId), newParentCellId)), msg.sender);
@@ -491,15 +491,12 @@ contract CellRegistry is ICellRegistry {
 
     /// @dev Registers a new cell; a child also joins its parent's live-children list.
     function _storeCell(uint256 cellId, uint256 parentCellId, Scale scale, Phase phase, string calldata name) private {
-        uint32 daoTree;
-        uint32 childIndex;
-        if (parentCellId == 0) {
-            daoTree = _treeOf(cellId);
-        } else {
+        uint32 daoTree = _treeOf(cellId);
+        uint32 childIndex = 0;
+        if (parentCellId != 0) {
             daoTree = _cells[parentCellId].daoTree;
-            uint32[] storage siblings = _children[parentCellId];
-            childIndex = uint32(siblings.length);
-            siblings.push(_treeOf(cellId));
+            childIndex = uint32(_children[parentCellId].length);
+            _children[parentCellId].push(_treeOf(cellId));
         }
         _cells[cellId] = Cell({
             parentTree: _treeOf(parentCellId),

@@ -325,6 +325,8 @@ contract Roles is IRoles, IERC1155MetadataURI {
         address sender = _msgSender(4 + 96);
         if (_roles[roleId].flags & CREATED == 0) revert RoleNotFound(roleId);
         if (!_isAdmin(sender, roleId)) revert NotAdmin(sender, roleId);
+        // Terms are coarse (days, months): a validator's few seconds of timestamp drift do not matter.
+        // forge-lint: disable-next-line(block-timestamp)
         if (expiry != 0 && expiry <= block.timestamp) revert InvalidExpiry(expiry);
         Grant storage grant = _grants[roleId][wearer];
         if (!grant.worn) revert NotWearer(wearer, roleId);
@@ -445,6 +447,8 @@ contract Roles is IRoles, IERC1155MetadataURI {
 
     function _mint(uint256 roleId, Role memory role, address wearer, uint64 expiry, address by) internal {
         if (wearer == address(0)) revert ZeroAddress();
+        // Terms are coarse (days, months): a validator's few seconds of timestamp drift do not matter.
+        // forge-lint: disable-next-line(block-timestamp)
         if (expiry != 0 && expiry <= block.timestamp) revert InvalidExpiry(expiry);
         if (role.supply >= role.maxSupply) revert MaxSupplyReached(roleId, role.maxSupply);
         Grant memory grant = _grants[roleId][wearer];
@@ -484,6 +488,8 @@ contract Roles is IRoles, IERC1155MetadataURI {
     function _isWearer(address account, uint256 roleId) internal view returns (bool) {
         Grant memory grant = _grants[roleId][account];
         if (!grant.worn) return false;
+        // Terms are coarse (days, months): a validator's few seconds of timestamp drift do not matter.
+        // forge-lint: disable-next-line(block-timestamp)
         if (grant.expiry != 0 && grant.expiry <= block.timestamp) return false;
         Role memory role = _roles[roleId];
         return _isActive(role, roleId) && _isEligible(role, roleId, account, grant.badStanding);

@@ -35,6 +35,7 @@ contract TaskBoard is ITaskBoard, ReentrancyGuardTransient {
         uint64 deadline
     ) external nonReentrant returns (uint256 taskId) {
         _checkCellAdmin(cellId);
+        if (registry.phaseOf(cellId) == ICellRegistry.Phase.Dissolved) revert CellDissolved(cellId);
         if (bounty == 0) revert ZeroBounty();
         if (deadline != 0 && deadline <= block.timestamp) revert InvalidDeadline(deadline);
         taskId = ++taskCount;

@@ -143,6 +143,7 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
     {
         if (!registry.cellExists(cellId)) revert CellNotFound(cellId);
         if (!registry.isParentAdmin(msg.sender, cellId)) revert NotParentAdmin(msg.sender, cellId);
+        if (registry.phaseOf(cellId) == ICellRegistry.Phase.Dissolved) revert CellDissolved(cellId);
         if (amount > type(uint112).max) revert AmountTooLarge(amount);
         if (period < MIN_PERIOD || period > type(uint32).max) revert PeriodTooShort(period);
         if (start > type(uint40).max || expiry > type(uint40).max || (expiry != 0 && expiry <= start)) {
@@ -184,6 +185,7 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
         _checkCellAuthority(parentCellId, cell);
         if (cell.frozen) revert CellFrozen(parentCellId);
         if (registry.parentOf(childCellId) != parentCellId) revert NotChildOf(childCellId, parentCellId);
+        if (registry.phaseOf(childCellId) == ICellRegistry.Phase.Dissolved) revert CellDissolved(childCellId);
 
         Budget storage pb = _budgets[parentCellId][token];
         Budget storage cb = _budgets[childCellId][token];

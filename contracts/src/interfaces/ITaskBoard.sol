@@ -46,6 +46,7 @@ interface ITaskBoard {
     }
 
     error NotCellAdmin(address account, uint256 cellId);
+    error CellDissolved(uint256 cellId);
     error NotClaimant(address account, uint256 taskId);
     error NotRoleWearer(address account, uint256 roleId);
     error TaskNotFound(uint256 taskId);

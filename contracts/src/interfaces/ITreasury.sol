@@ -35,10 +35,20 @@ interface ISafeModuleManager {
 /// - Clawback (the parent's admin) takes back a child's unspent allocation; the part given in the
 ///   parent's and the child's current periods, by the current parent, returns to the parent's remainder.
 /// - Freeze (the parent's admin): a frozen cell spends, sub-allocates, reserves and pays nothing.
+///   Freezing is per cell: a frozen cell's children keep what they already received (freeze them too,
+///   or claw back). A dissolved cell gets no new budget terms, allocations or tasks; what it still
+///   holds is the parent's to claw back (or freeze) at dissolution.
 ///
 /// Authority: money moves only at the request of the cell's OWN authority: a wearer of the cell's admin
 /// role (its executor when the cell is vote-run) or of the treasurer role the cell named; bounties only
 /// through the task board this treasury deployed, which checks the cell's admin.
+///
+/// Lessons taken from Safe's AllowanceModule and Safe 1.4.1: periods are any length from one hour up to
+/// 2^32 s (no 65,535-minute cap, no zero period, so no division by zero); budgets are keyed by the full
+/// cell id and token address (no truncated keys to collide); calls are authorised by msg.sender's roles
+/// (no relayed signatures to front-run or replay); payments are CALL only (a DELEGATECALL could rewrite
+/// the Safe's owners and modules). A Safe guard does not see module transactions: the budgets here are
+/// the only limit on what the module pays, and a DAO's owners stop it by disabling the module.
 ///
 /// Tokens: ERC-20s whose `transfer` credits the recipient exactly the amount (returning true or nothing).
 /// Fee-on-transfer and rebasing tokens are UNSUPPORTED: every ERC-20 payment checks the recipient's balance
@@ -77,6 +87,7 @@ interface ITreasury {
     error NotCellAdmin(address account, uint256 cellId);
     error NotTaskBoard(address account);
     error CellNotFound(uint256 cellId);
+    error CellDissolved(uint256 cellId);
     error ModuleNotEnabled(address safe);
     error SafeNotConsenting(address safe, uint256 daoId);
     error SafeNotRegistered(uint256 daoId);

@@ -22,6 +22,7 @@ library RoleId {
 
     /// @notice The tree (top-hat domain) the id belongs to.
     function treeId(uint256 id) internal pure returns (uint32) {
+        // forge-lint: disable-next-line(unsafe-typecast)
         return uint32(id >> TREE_SHIFT);
     }
 
@@ -32,16 +33,18 @@ library RoleId {
 
     /// @notice True for a top role: a non-zero tree id and nothing below it.
     function isTopRole(uint256 id) internal pure returns (bool) {
+        // forge-lint: disable-next-line(unsafe-typecast)
         return id != 0 && uint224(id) == 0;
     }
 
     /// @notice The depth of the id inside its own tree: 0 for a top role, n when level n is the last
     /// non-zero level. Does not check validity (see `isValid`).
     function localLevel(uint256 id) internal pure returns (uint256) {
+        // forge-lint: disable-next-line(unsafe-typecast)
         uint256 local = uint224(id);
         if (local == 0) return 0;
         // Count the trailing zero bits in whole 16-bit levels with a binary search.
-        uint256 trailing;
+        uint256 trailing = 0;
         if (local & type(uint128).max == 0) {
             trailing = 128;
             local >>= 128;
@@ -61,6 +64,7 @@ library RoleId {
     /// @notice The 16-bit index at local level `level` (1..14); 0 for level 0 or above 14.
     function levelIndex(uint256 id, uint256 level) internal pure returns (uint16) {
         if (level == 0 || level > MAX_LEVEL) return 0;
+        // forge-lint: disable-next-line(unsafe-typecast)
         return uint16(id >> (TREE_SHIFT - LEVEL_BITS * level));
     }
 

@@ -40,9 +40,14 @@ contract CellRegistryHandler is Test {
     }
 
     uint256 public daoCount;
+    uint256[] public daos;
+
+    function daosLength() external view returns (uint256) {
+        return daos.length;
+    }
 
     function createDao(uint256 govSeed) external {
-        if (daoCount >= 3 || cells.length > 64) return;
+        if (daoCount >= 3 || cells.length > 40) return;
         ++daoCount;
         address gov = address(uint160(0xD000 + cells.length));
         uint256 id = registry.createDao(
@@ -50,6 +55,7 @@ contract CellRegistryHandler is Test {
         );
         governanceOf[id] = gov;
         adminOf[id] = gov;
+        daos.push(id);
         cells.push(id);
         ++ghostCreated;
         govSeed; // the DAO's governance address is derived, not fuzzed, so the handler can act for it
@@ -59,7 +65,7 @@ contract CellRegistryHandler is Test {
     /// call tries two cells so that trees grow deep enough for moves and cycles to matter.
     function createCell(uint256 parentSeed, uint256 adminSeed, bool asParentAdmin) external {
         for (uint256 k; k < 2; ++k) {
-            if (cells.length == 0 || cells.length > 64) return;
+            if (cells.length == 0 || cells.length > 40) return;
             uint256 parent = _pick(parentSeed >> (k * 8));
             address admin = _actor(adminSeed >> (k * 8));
             vm.prank(asParentAdmin ? adminOf[parent] : governanceOf[registry.daoOf(parent)]);
@@ -223,6 +229,27 @@ contract CellRegistryInvariantTest is Test {
                 assertLe(steps, n, "parent chain loops");
             }
             assertEq(cursor, registry.daoOf(handler.cells(i)), "chain ends at the DAO root");
+        }
+    }
+
+    /// @notice Each DAO's governance has authority over every cell of its DAO (through the links, whatever
+    /// moves happened) and over no cell of another DAO.
+    function invariant_authorityStaysInsideItsDao() public view {
+        uint256 n = handler.cellsLength();
+        uint256 m = handler.daosLength();
+        for (uint256 i; i < n; ++i) {
+            uint256 cellId = handler.cells(i);
+            uint256 dao = registry.daoOf(cellId);
+            for (uint256 j; j < m; ++j) {
+                uint256 other = handler.daos(j);
+                address gov = handler.governanceOf(other);
+                if (other == dao) {
+                    assertTrue(registry.isParentAdmin(gov, cellId), "governance lost its cell");
+                } else {
+                    assertFalse(registry.hasCellAuthority(gov, cellId), "authority leaked across DAOs");
+                    assertFalse(roles.isAdminOfHat(gov, cellId), "Roles authority leaked across DAOs");
+                }
+            }
         }
     }
 

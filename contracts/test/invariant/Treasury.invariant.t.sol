@@ -6,7 +6,7 @@ import {Treasury} from "../../src/Treasury.sol";
 import {ITreasury} from "../../src/interfaces/ITreasury.sol";
 import {TreasuryFixture} from "../utils/TreasuryFixture.sol";
 import {TestToken} from "../utils/TreasuryTokens.sol";
-import {Test} from "forge-std/Test.sol";
+import {Test, console2} from "forge-std/Test.sol";
 
 /// @notice Drives DAO X's tree (root, A, B under the root, A1 under A; all weekly periods on one clock)
 /// with random spends, sub-allocations, clawbacks, freezes, tasks and time. Ghost variables keep what the
@@ -31,6 +31,7 @@ contract TreasuryHandler is Test {
     uint256 public ghostClawbackMismatches;
     uint256 public ghostClawbacks;
     uint256 public ghostSpends;
+    uint256 public ghostFrozenAttempts;
     /// @dev What each child received from its parent in the current (shared) period and was not clawed back.
     mapping(uint256 cellIndex => uint256) public ghostReturnable;
     uint256 internal ghostPeriod;
@@ -74,6 +75,7 @@ contract TreasuryHandler is Test {
         bool frozen = treasury.isFrozen(cells[i]);
         uint256 amount = bound(amountSeed, 1, left == 0 ? 1 : left);
         uint256 before = token.balanceOf(safe);
+        if (frozen) ++ghostFrozenAttempts;
         vm.prank(admins[i]);
         try treasury.spend(cells[i], address(token), payee, amount, "", bytes32(0)) {
             ghostPaid += amount;
@@ -201,6 +203,12 @@ contract TreasuryInvariantTest is TreasuryFixture {
     function invariant_safeFallsByExactlyWhatWasPaid() public view {
         assertEq(safeStart - token.balanceOf(address(safeX)), handler.ghostPaid());
         assertEq(token.balanceOf(address(treasury)), 0);
+    }
+
+    /// @notice How much each run exercised (printed with -vv), so a run that did nothing shows.
+    function afterInvariant() public view {
+        console2.log("spends", handler.ghostSpends(), "clawbacks", handler.ghostClawbacks());
+        console2.log("paid", handler.ghostPaid(), "frozen attempts", handler.ghostFrozenAttempts());
     }
 
     function invariant_frozenCellPaysNothing() public view {

@@ -14,6 +14,11 @@ import {
 } from "../utils/CellGovernorMocks.sol";
 import {GovernorGasTarget} from "../utils/GovernorOZ.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Safe} from "@safe-global/safe-contracts/contracts/Safe.sol";
+import {
+    CompatibilityFallbackHandler
+} from "@safe-global/safe-contracts/contracts/handler/CompatibilityFallbackHandler.sol";
+import {SafeProxyFactory} from "@safe-global/safe-contracts/contracts/proxies/SafeProxyFactory.sol";
 
 contract CellGovernorTest is CellGovernorFixture {
     uint256 internal ops; // a child cell of the DAO, run by opsAdmin
@@ -450,6 +455,41 @@ contract CellGovernorTest is CellGovernorFixture {
         assertFalse(governor.hasVoted(id, owner));
     }
 
+    /// @notice A Safe 1.4.1 (one owner, CompatibilityFallbackHandler) votes through ERC-1271: its owner
+    /// signs the Safe message wrapping the ballot digest.
+    function test_castVoteBySig_safe() public {
+        address owner = vm.addr(SIGNER_KEY);
+        CompatibilityFallbackHandler handler = new CompatibilityFallbackHandler();
+        SafeProxyFactory factory = new SafeProxyFactory();
+        Safe singleton = new Safe();
+        address[] memory owners = new address[](1);
+        owners[0] = owner;
+        bytes memory init = abi.encodeCall(
+            Safe.setup, (owners, 1, address(0), "", address(handler), address(0), 0, payable(address(0)))
+        );
+        Safe safe = Safe(payable(address(factory.createProxyWithNonce(address(singleton), init, 1))));
+
+        address executor = _makeVoteRun(ops, opsAdmin, _majority());
+        uint256 memberRole = registry.memberRoleOf(ops);
+        vm.prank(executor);
+        roles.mintRole(memberRole, address(safe), 0);
+        vm.roll(block.number + 1);
+        uint256 id = _propose(ops, alice, _setValueActions(2));
+        _toActive(id);
+
+        uint256 deadline = block.timestamp + 1 hours;
+        bytes32 digest = _ballotDigest(id, 1, address(safe), 0, deadline);
+        bytes32 safeMessage = handler.getMessageHashForSafe(safe, abi.encode(digest));
+        // The bare ballot digest signed by the owner is not the Safe's signature.
+        bytes memory bare = _sign(SIGNER_KEY, digest);
+        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.InvalidSignature.selector, address(safe)));
+        governor.castVoteBySig(id, 1, address(safe), deadline, bare);
+        governor.castVoteBySig(id, 1, address(safe), deadline, _sign(SIGNER_KEY, safeMessage));
+        assertTrue(governor.hasVoted(id, address(safe)));
+        (, uint256 forVotes,,) = governor.proposalVotes(id);
+        assertEq(forVotes, 1);
+    }
+
     /*//////////////////////////////////////////////////////////////
                           STATE MACHINE PER MODE
     //////////////////////////////////////////////////////////////*/
@@ -584,6 +624,28 @@ contract CellGovernorTest is CellGovernorFixture {
             abi.encodeWithSelector(ICellGovernor.UnexpectedState.selector, id, ICellGovernor.ProposalState.Executed)
         );
         _execute(id, actions);
+    }
+
+    /// @notice Whatever gas an executor sends, an execution that goes through in a vote-run cell has been
+    /// recorded: the record cannot be starved while the actions run.
+    function test_execute_cannotStarveTheRecord() public {
+        _makeVoteRun(ops, opsAdmin, _majority());
+        ICellGovernor.Action[] memory actions = _setValueActions(7);
+        uint256 id = _passed(ops, actions);
+        _toExecutable(id);
+        bytes memory call_ =
+            abi.encodeCall(ICellGovernor.execute, (ops, alice, actions, "ipfs://proposal", keccak256("proposal")));
+        uint256 succeeded;
+        for (uint256 gas_ = 40_000; gas_ < 140_000; gas_ += 500) {
+            uint256 snap = vm.snapshotState();
+            (bool ok,) = address(governor).call{gas: gas_}(call_);
+            if (ok) {
+                ++succeeded;
+                assertEq(registry.decisionCount(ops), 1, "executed without its record");
+            }
+            vm.revertToState(snap);
+        }
+        assertGt(succeeded, 0);
     }
 
     function test_execute_notVoteRun_skipsRecording() public {

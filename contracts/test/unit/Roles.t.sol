@@ -967,3 +967,84 @@ contract RolesViewsTest is RolesFixture {
         assertTrue(roles.isAdminOfHat(alice, missing));
     }
 }
+
+contract RolesAuthorityBoundariesTest is RolesFixture {
+    function test_noAuthorityAcrossDaos() public {
+        vm.prank(bob);
+        uint256 otherTop = roles.mintTopRole(bob, "Other DAO", "");
+        vm.prank(bob);
+        uint256 otherRole = roles.createRole(otherTop, "x", 5, address(0), address(0), true, false, "");
+        // alice (DAO 1) has no say in DAO 2, and bob none in DAO 1.
+        assertFalse(roles.isAdminOfHat(alice, otherTop));
+        assertFalse(roles.isAdminOfHat(alice, otherRole));
+        assertFalse(roles.isAdminOfHat(bob, child));
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, alice, otherRole));
+        vm.prank(alice);
+        roles.mintRole(otherRole, alice, 0);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, alice, otherTop));
+        vm.prank(alice);
+        roles.createRole(otherTop, "y", 1, address(0), address(0), false, false, "");
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, bob, child));
+        vm.prank(bob);
+        roles.revokeRole(child, alice);
+    }
+
+    function test_linkedAuthorityFlowsDownOnly() public {
+        vm.prank(alice);
+        uint256 sub = roles.createLinkedTree(child, carol, "Cell", "");
+        // carol runs the child cell's tree but has no authority over the parent tree.
+        assertFalse(roles.isAdminOfHat(carol, child));
+        assertFalse(roles.isAdminOfHat(carol, grand));
+        assertFalse(roles.isAdminOfHat(carol, top));
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, carol, grand));
+        vm.prank(carol);
+        roles.mintRole(grand, carol, 0);
+        // Sibling linked trees do not administer each other.
+        vm.prank(alice);
+        uint256 sibling = roles.createLinkedTree(child, dave, "Sibling", "");
+        assertFalse(roles.isAdminOfHat(carol, sibling));
+        assertFalse(roles.isAdminOfHat(dave, sub));
+        // After unlinking, the old parent loses its authority over the tree.
+        vm.prank(alice);
+        roles.relinkTree(uint32(sub >> 224), 0);
+        assertFalse(roles.isAdminOfHat(alice, sub));
+        assertTrue(roles.isAdminOfHat(carol, sub));
+    }
+
+    function test_linkedAdminLosesAuthorityWithTheRole() public {
+        _mint(child, bob);
+        vm.prank(bob);
+        uint256 sub = roles.createLinkedTree(child, carol, "Cell", "");
+        assertTrue(roles.isAdminOfHat(bob, sub));
+        vm.prank(alice);
+        roles.revokeRole(child, bob);
+        assertFalse(roles.isAdminOfHat(bob, sub));
+    }
+}
+
+contract RolesForwarderMoreTest is RolesFixture {
+    function test_forwardedBatchMintAndStringChanges() public {
+        uint256[] memory ids = new uint256[](2);
+        address[] memory ws = new address[](2);
+        (ids[0], ids[1]) = (child, child);
+        (ws[0], ws[1]) = (bob, carol);
+        forwarder.forward(address(roles), abi.encodeCall(IRoles.batchMintRoles, (ids, ws, new uint64[](2))), alice);
+        assertEq(roles.hatSupply(child), 2);
+        forwarder.forward(address(roles), abi.encodeCall(IRoles.changeRoleDetails, (child, "renamed")), alice);
+        assertEq(roles.uri(child), "renamed");
+        // The same calls acting for a non-admin fail.
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, bob, child));
+        forwarder.forward(address(roles), abi.encodeCall(IRoles.changeRoleDetails, (child, "x")), bob);
+    }
+
+    function test_forwardedRenounceAndClaimActForTheAccount() public {
+        _mint(child, bob);
+        forwarder.forward(address(roles), abi.encodeCall(IRoles.renounceRole, (child)), bob);
+        assertFalse(roles.isWearerOfHat(bob, child));
+        vm.prank(alice);
+        roles.changeRoleClaimable(child, true);
+        forwarder.forward(address(roles), abi.encodeCall(IRoles.claimRole, (child)), dave);
+        assertTrue(roles.isWearerOfHat(dave, child));
+        assertFalse(roles.isWearerOfHat(address(forwarder), child));
+    }
+}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ICellRegistry} from "../../src/interfaces/ICellRegistry.sol";
 import {ITaskBoard} from "../../src/interfaces/ITaskBoard.sol";
 import {ITreasury} from "../../src/interfaces/ITreasury.sol";
 import {TreasuryFixture} from "../utils/TreasuryFixture.sol";
@@ -79,6 +80,14 @@ contract TaskBoardTest is TreasuryFixture {
         vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(ITreasury.CellFrozen.selector, cellA));
         board.createTask(cellA, "", bytes32(0), address(token), 1e18, 0, 0);
+    }
+
+    function test_create_refusedInADissolvedCell() public {
+        vm.prank(carol);
+        registry.setPhase(cellA1, ICellRegistry.Phase.Dissolved);
+        vm.prank(carol);
+        vm.expectRevert(abi.encodeWithSelector(ITaskBoard.CellDissolved.selector, cellA1));
+        board.createTask(cellA1, "", bytes32(0), address(token), 1e18, 0, 0);
     }
 
     /*//////////////////////////////////////////////////////////////

@@ -233,6 +233,19 @@ contract TreasuryTest is TreasuryFixture {
         assertEq(a.available, 180e18);
     }
 
+    /// @dev The DAO root's own spending: its admin is the Safe, so the owners sign a Safe transaction that
+    /// calls the module, which pays from that same Safe.
+    function test_spend_rootThroughASignedSafeTransaction() public {
+        _setRootBudgetX(address(token), 1000e18, WEEK);
+        _asSafe(
+            safeX,
+            address(treasury),
+            abi.encodeCall(treasury.spend, (daoX, address(token), recipient, 250e18, "ipfs://grant", bytes32("G-1")))
+        );
+        assertEq(token.balanceOf(recipient), 250e18);
+        assertEq(treasury.available(daoX, address(token)), 750e18);
+    }
+
     function test_spend_eth() public {
         _fundA(address(0), 10 ether, 5 ether, 2 ether);
         vm.prank(alice);
@@ -588,6 +601,24 @@ contract TreasuryTest is TreasuryFixture {
         vm.prank(alice);
         treasury.spend(cellA, address(token), recipient, 1e18, "", bytes32(0));
         assertEq(token.balanceOf(recipient), 1e18);
+    }
+
+    function test_dissolvedCell_getsNoNewMoney_butCanBeClawedBack() public {
+        _setRootBudgetX(address(token), 1000e18, WEEK);
+        _setChildBudgetX(cellB, address(token), 500e18, WEEK);
+        _asSafe(safeX, address(treasury), abi.encodeCall(treasury.subAllocate, (daoX, cellB, address(token), 200e18)));
+        vm.prank(bob);
+        registry.setPhase(cellB, ICellRegistry.Phase.Dissolved);
+        vm.prank(address(safeX));
+        vm.expectRevert(abi.encodeWithSelector(ITreasury.CellDissolved.selector, cellB));
+        treasury.setBudget(cellB, address(token), 600e18, WEEK, block.timestamp, 0);
+        vm.prank(address(safeX));
+        vm.expectRevert(abi.encodeWithSelector(ITreasury.CellDissolved.selector, cellB));
+        treasury.subAllocate(daoX, cellB, address(token), 1e18);
+        vm.prank(address(safeX));
+        treasury.clawback(cellB, address(token), 200e18);
+        assertEq(treasury.available(daoX, address(token)), 1000e18);
+        assertEq(treasury.available(cellB, address(token)), 0);
     }
 
     function test_setFrozen_wrongCallers() public {

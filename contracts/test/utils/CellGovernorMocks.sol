@@ -51,3 +51,12 @@ contract GovernorTimestampToken {
         return uint48(block.timestamp);
     }
 }
+
+/// @notice Counts how often each proposal's action ran.
+contract GovernorHitCounter {
+    mapping(uint256 key => uint256) public hits;
+
+    function hit(uint256 key) external {
+        ++hits[key];
+    }
+}

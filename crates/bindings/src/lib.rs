@@ -18,7 +18,10 @@ pub mod ids;
 pub mod revert;
 
 pub use ids::RoleId;
-pub use revert::{decode_revert, describe_contract_error, describe_transport_error};
+pub use revert::{
+    decode_revert, decode_revert_from, describe_contract_error, describe_transport_error,
+    describe_transport_error_from,
+};
 
 /// The JSON artifact (ABI, bytecode, deployed bytecode) of contract `name`, if bindings exist.
 pub fn artifact(name: &str) -> Option<&'static str> {

@@ -9,10 +9,14 @@ use alloy::{
 };
 use std::{collections::BTreeMap, sync::LazyLock};
 
-/// Every custom error of every contract with bindings, by selector.
-static ERRORS: LazyLock<BTreeMap<Selector, AbiError>> = LazyLock::new(|| {
-    let mut map = BTreeMap::new();
-    for (_, artifact) in ARTIFACTS {
+type ErrorMap = BTreeMap<Selector, AbiError>;
+
+/// Custom errors by contract, then by selector. Two contracts may declare errors with the same
+/// selector and different parameter names (e.g. `NotParentAdmin(address,uint256)` with a cell id in
+/// the treasury and a proposal id in the governor): decoding prefers the reverting contract's.
+static BY_CONTRACT: LazyLock<BTreeMap<&'static str, ErrorMap>> = LazyLock::new(|| {
+    let mut out = BTreeMap::new();
+    for (name, artifact) in ARTIFACTS {
         let Ok(value) = serde_json::from_str::<serde_json::Value>(artifact) else {
             continue;
         };
@@ -22,8 +26,30 @@ static ERRORS: LazyLock<BTreeMap<Selector, AbiError>> = LazyLock::new(|| {
         let Ok(abi) = serde_json::from_value::<JsonAbi>(abi.clone()) else {
             continue;
         };
-        for error in abi.errors() {
-            map.entry(error.selector()).or_insert_with(|| error.clone());
+        let map: ErrorMap = abi.errors().map(|e| (e.selector(), e.clone())).collect();
+        out.insert(*name, map);
+    }
+    out
+});
+
+/// Every custom error of every contract with bindings, by selector (core contracts first).
+static ERRORS: LazyLock<ErrorMap> = LazyLock::new(|| {
+    let mut map = BTreeMap::new();
+    let order = [
+        "Roles",
+        "CellRegistry",
+        "CellGovernor",
+        "Treasury",
+        "TaskBoard",
+        "CellExecutor",
+    ];
+    let ordered = order
+        .iter()
+        .filter_map(|n| BY_CONTRACT.get(n))
+        .chain(BY_CONTRACT.values());
+    for errors in ordered {
+        for (selector, error) in errors {
+            map.entry(*selector).or_insert_with(|| error.clone());
         }
     }
     map
@@ -45,18 +71,55 @@ fn param_label(name: &str) -> String {
     trimmed.trim_end_matches('_').to_owned()
 }
 
+/// Variant names of the enums our errors carry, by Solidity type name.
+fn enum_variant(internal_type: &str, index: usize) -> Option<&'static str> {
+    let name = internal_type.strip_prefix("enum ")?.rsplit('.').next()?;
+    let variants: &[&str] = match name {
+        "ProposalState" => &[
+            "Pending",
+            "Active",
+            "Canceled",
+            "Defeated",
+            "Succeeded",
+            "Executable",
+            "Vetoed",
+            "Executed",
+        ],
+        "Phase" => &[
+            "Conversation",
+            "Formation",
+            "Organization",
+            "Coordination",
+            "Dissolved",
+        ],
+        "Scale" => &["Collaboration", "Coordination", "Constituency", "Network"],
+        "Status" => &["None", "Open", "Claimed", "Submitted", "Paid", "Cancelled"],
+        "PartnershipStatus" => &["None", "Proposed", "Active", "Ended"],
+        "Electorate" => &["Role", "Token"],
+        "Counting" => &["Majority", "Supermajority", "Consent", "Quadratic"],
+        _ => return None,
+    };
+    variants.get(index).copied()
+}
+
 fn format_value(name: &str, value: &DynSolValue) -> String {
     match value {
         DynSolValue::Address(a) => a.to_checksum(None),
         DynSolValue::Uint(v, 256) if is_role_param(name) && *v >= U256::from(1u64) << 224 => {
             RoleId(*v).to_string()
         }
+        DynSolValue::Uint(v, 256) if name.to_ascii_lowercase().contains("proposal") => {
+            format!("{v:#x}")
+        }
         DynSolValue::Uint(v, _) => v.to_string(),
         DynSolValue::Int(v, _) => v.to_string(),
         DynSolValue::Bool(b) => b.to_string(),
         DynSolValue::String(s) => format!("{s:?}"),
         DynSolValue::FixedBytes(w, size) => format!("0x{}", alloy::hex::encode(&w[..*size])),
-        DynSolValue::Bytes(b) => format!("0x{}", alloy::hex::encode(b)),
+        // A nested revert (e.g. an executor's failed action): decode it too.
+        DynSolValue::Bytes(b) => {
+            decode_revert(b).unwrap_or_else(|| format!("0x{}", alloy::hex::encode(b)))
+        }
         DynSolValue::Array(vs) | DynSolValue::FixedArray(vs) | DynSolValue::Tuple(vs) => {
             let inner: Vec<String> = vs.iter().map(|v| format_value(name, v)).collect();
             format!("[{}]", inner.join(", "))
@@ -68,6 +131,11 @@ fn format_value(name: &str, value: &DynSolValue) -> String {
 /// Decodes revert data into words: a custom error of any contract with bindings (with its
 /// parameters named), `Error(string)`, or `Panic(uint256)`. None when the data is empty or unknown.
 pub fn decode_revert(data: &[u8]) -> Option<String> {
+    decode_revert_from(None, data)
+}
+
+/// Like [`decode_revert`], preferring the errors of `contract` (the contract that reverted).
+pub fn decode_revert_from(contract: Option<&str>, data: &[u8]) -> Option<String> {
     if data.len() < 4 {
         return None;
     }
@@ -78,14 +146,23 @@ pub fn decode_revert(data: &[u8]) -> Option<String> {
         return Some(format!("panic: {panic}"));
     }
     let selector = Selector::from_slice(&data[..4]);
-    let error = ERRORS.get(&selector)?;
+    let error = contract
+        .and_then(|c| BY_CONTRACT.get(c))
+        .and_then(|m| m.get(&selector))
+        .or_else(|| ERRORS.get(&selector))?;
     let decoded = error.decode_error(data).ok()?;
     let args: Vec<String> = error
         .inputs
         .iter()
         .zip(decoded.body.iter())
         .map(|(param, value)| {
-            let shown = format_value(&param.name, value);
+            let as_enum = match (value, param.internal_type()) {
+                (DynSolValue::Uint(v, 8), Some(t)) => enum_variant(&t.to_string(), v.to::<usize>()),
+                _ => None,
+            };
+            let shown = as_enum
+                .map(str::to_owned)
+                .unwrap_or_else(|| format_value(&param.name, value));
             if param.name.is_empty() {
                 shown
             } else {
@@ -113,10 +190,18 @@ pub fn describe_contract_error(err: &alloy::contract::Error) -> String {
 
 /// Same as [`describe_contract_error`] for a raw transport error (e.g. from `eth_estimateGas`).
 pub fn describe_transport_error(err: &alloy::transports::TransportError) -> String {
+    describe_transport_error_from(None, err)
+}
+
+/// Same as [`describe_transport_error`], preferring the errors of `contract`.
+pub fn describe_transport_error_from(
+    contract: Option<&str>,
+    err: &alloy::transports::TransportError,
+) -> String {
     match err.as_error_resp().and_then(|e| e.as_revert_data()) {
-        Some(data) => {
-            decode_revert(&data).unwrap_or_else(|| format!("reverted with unknown data {data}"))
-        }
+        Some(data) if data.is_empty() => "reverted without a reason".to_owned(),
+        Some(data) => decode_revert_from(contract, &data)
+            .unwrap_or_else(|| format!("reverted with unknown data {data}")),
         None => err.to_string(),
     }
 }
@@ -174,6 +259,60 @@ mod tests {
             T::Tuple(ts) => DynSolValue::Tuple(ts.iter().map(sample).collect()),
             other => panic!("unexpected error parameter type {other}"),
         }
+    }
+
+    #[test]
+    fn prefers_the_reverting_contracts_error() {
+        let (Some(t), Some(g)) = (BY_CONTRACT.get("Treasury"), BY_CONTRACT.get("CellGovernor"))
+        else {
+            return;
+        };
+        let Some((selector, _)) = t.iter().find(|(_, e)| e.name == "NotParentAdmin") else {
+            return;
+        };
+        if !g.contains_key(selector) {
+            return;
+        }
+        let mut data = selector.to_vec();
+        data.extend(
+            DynSolValue::Tuple(vec![
+                DynSolValue::Address(alloy::primitives::Address::ZERO),
+                DynSolValue::Uint(RoleId::top(2).0, 256),
+            ])
+            .abi_encode_params(),
+        );
+        assert!(
+            decode_revert_from(Some("Treasury"), &data)
+                .expect("decodes")
+                .ends_with("cell 2)")
+        );
+        assert!(
+            decode_revert_from(Some("CellGovernor"), &data)
+                .expect("decodes")
+                .contains("proposal 0x")
+        );
+    }
+
+    #[test]
+    fn enums_print_as_names() {
+        let Some(g) = BY_CONTRACT.get("CellGovernor") else {
+            return;
+        };
+        let Some((selector, _)) = g.iter().find(|(_, e)| e.name == "UnexpectedState") else {
+            return;
+        };
+        let mut data = selector.to_vec();
+        data.extend(
+            DynSolValue::Tuple(vec![
+                DynSolValue::Uint(U256::from(255u64), 256),
+                DynSolValue::Uint(U256::from(6u64), 8),
+            ])
+            .abi_encode_params(),
+        );
+        assert_eq!(
+            decode_revert_from(Some("CellGovernor"), &data).as_deref(),
+            Some("UnexpectedState(proposal 0xff, current Vetoed)")
+        );
     }
 
     #[test]

@@ -26,7 +26,12 @@ pub(crate) struct Global {
     #[arg(long, global = true, env = "DAOCTL_DAO")]
     pub dao: Option<String>,
     /// Directory of deployment records.
-    #[arg(long, global = true, env = "DAOCTL_DEPLOYMENTS", default_value = "deployments")]
+    #[arg(
+        long,
+        global = true,
+        env = "DAOCTL_DEPLOYMENTS",
+        default_value = "deployments"
+    )]
     pub deployments: PathBuf,
     /// Print reads as JSON.
     #[arg(long, global = true)]
@@ -68,15 +73,21 @@ impl Keys {
             return Ok(Some(signer));
         }
         if let Ok(key) = std::env::var(&self.private_key_env) {
-            let signer: PrivateKeySigner =
-                key.trim().parse().map_err(|_| eyre!("${} is not a hex private key", self.private_key_env))?;
+            let signer: PrivateKeySigner = key
+                .trim()
+                .parse()
+                .map_err(|_| eyre!("${} is not a hex private key", self.private_key_env))?;
             return Ok(Some(signer));
         }
         if let Some(i) = self.dev_account {
             if !dev::is_dev_chain(chain_id) {
-                bail!("--dev-account works only on a dev chain (chain id 31337 or 1337), this is {chain_id}");
+                bail!(
+                    "--dev-account works only on a dev chain (chain id 31337 or 1337), this is {chain_id}"
+                );
             }
-            return Ok(Some(dev::signer(i).ok_or_else(|| eyre!("--dev-account: expected 0..=9"))?));
+            return Ok(Some(
+                dev::signer(i).ok_or_else(|| eyre!("--dev-account: expected 0..=9"))?,
+            ));
         }
         Ok(None)
     }
@@ -104,10 +115,14 @@ pub(crate) struct Ctx {
 impl Ctx {
     pub(crate) async fn connect(global: &Global) -> Result<Self> {
         let url = rpc_url(global);
-        let parsed = url.parse().wrap_err_with(|| format!("bad rpc url `{url}`"))?;
+        let parsed = url
+            .parse()
+            .wrap_err_with(|| format!("bad rpc url `{url}`"))?;
         let reader = ProviderBuilder::new().connect_http(parsed).erased();
-        let chain_id =
-            reader.get_chain_id().await.wrap_err_with(|| format!("cannot reach the chain at {url}"))?;
+        let chain_id = reader
+            .get_chain_id()
+            .await
+            .wrap_err_with(|| format!("cannot reach the chain at {url}"))?;
         let signer = global.keys.signer(chain_id)?;
         let provider = match &signer {
             Some(s) => ProviderBuilder::new()
@@ -117,7 +132,14 @@ impl Ctx {
             None => reader,
         };
         let record = load_record(global, chain_id);
-        Ok(Self { provider, signer, chain_id, json: global.json, global: global.clone(), record })
+        Ok(Self {
+            provider,
+            signer,
+            chain_id,
+            json: global.json,
+            global: global.clone(),
+            record,
+        })
     }
 
     /// The signing account, or an error telling how to give one.
@@ -136,7 +158,9 @@ impl Ctx {
     }
 
     pub(crate) fn contract(&self, name: &str) -> Result<Address> {
-        self.record()?.address(name).ok_or_else(|| eyre!("{name} is not in the deployment record"))
+        self.record()?
+            .address(name)
+            .ok_or_else(|| eyre!("{name} is not in the deployment record"))
     }
 
     /// A cell by key in the record (`dao`, `events`), by id path (`3`), or by 0x id.
@@ -145,8 +169,15 @@ impl Ctx {
             return Ok(c.id);
         }
         let id: RoleId = name.parse().map_err(|_| {
-            let keys: Vec<String> = self.record.as_ref().map(|r| r.cells.keys().cloned().collect()).unwrap_or_default();
-            eyre!("unknown cell `{name}`: expected one of {} or a role path like 3", keys.join(", "))
+            let keys: Vec<String> = self
+                .record
+                .as_ref()
+                .map(|r| r.cells.keys().cloned().collect())
+                .unwrap_or_default();
+            eyre!(
+                "unknown cell `{name}`: expected one of {} or a role path like 3",
+                keys.join(", ")
+            )
         })?;
         Ok(id.0)
     }
@@ -178,7 +209,9 @@ impl Ctx {
                 }),
             };
         }
-        let id: RoleId = name.parse().map_err(|e| eyre!("unknown role `{name}`: {e} (or cell.role)"))?;
+        let id: RoleId = name
+            .parse()
+            .map_err(|e| eyre!("unknown role `{name}`: {e} (or cell.role)"))?;
         Ok(id.0)
     }
 
@@ -202,17 +235,35 @@ impl Ctx {
 
     /// Sends `tx` from the signer: estimates first (a revert is reported as its decoded custom
     /// error and nothing is sent), shows a spinner while waiting, and fails on a reverted receipt.
-    pub(crate) async fn send(&self, what: &str, tx: TransactionRequest) -> Result<TransactionReceipt> {
+    pub(crate) async fn send(
+        &self,
+        what: &str,
+        tx: TransactionRequest,
+    ) -> Result<TransactionReceipt> {
         let from = self.from()?;
         let tx = tx.with_from(from);
+        // The contract the call goes to names the errors it may revert with.
+        let target = tx.to.and_then(|t| t.to().copied());
+        let contract = target.and_then(|t| {
+            self.record
+                .as_ref()
+                .ok()?
+                .contracts
+                .iter()
+                .find(|(_, c)| c.address == t)
+                .map(|(n, _)| n.clone())
+        });
+        let describe = |e: &alloy::transports::TransportError| {
+            dao_bindings::describe_transport_error_from(contract.as_deref(), e)
+        };
         if let Err(e) = self.provider.estimate_gas(tx.clone()).await {
-            bail!("{what} failed: {}", dao_bindings::describe_transport_error(&e));
+            bail!("{what} failed: {}", describe(&e));
         }
         let pending = self
             .provider
             .send_transaction(tx)
             .await
-            .map_err(|e| eyre!("{what} failed: {}", dao_bindings::describe_transport_error(&e)))?;
+            .map_err(|e| eyre!("{what} failed: {}", describe(&e)))?;
         let hash: B256 = *pending.tx_hash();
         let spinner = spinner(&format!("{what}: waiting for {hash}"));
         let receipt = pending.get_receipt().await;
@@ -227,19 +278,35 @@ impl Ctx {
             gas = receipt.gas_used,
             "{what}"
         );
-        eprintln!("✓ {what} (tx {hash}, block {}, gas {})", receipt.block_number.unwrap_or_default(), receipt.gas_used);
+        eprintln!(
+            "✓ {what} (tx {hash}, block {}, gas {})",
+            receipt.block_number.unwrap_or_default(),
+            receipt.gas_used
+        );
         Ok(receipt)
     }
 
     /// Sends a call to `to` with `data`.
-    pub(crate) async fn call(&self, what: &str, to: Address, data: Vec<u8>) -> Result<TransactionReceipt> {
-        self.send(what, TransactionRequest::default().with_to(to).with_input(data)).await
+    pub(crate) async fn call(
+        &self,
+        what: &str,
+        to: Address,
+        data: Vec<u8>,
+    ) -> Result<TransactionReceipt> {
+        self.send(
+            what,
+            TransactionRequest::default().with_to(to).with_input(data),
+        )
+        .await
     }
 
     /// Prints `value` as JSON when --json, else `human`.
     pub(crate) fn print(&self, value: &serde_json::Value, human: impl FnOnce() -> String) {
         if self.json {
-            println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(value).unwrap_or_default()
+            );
         } else {
             print!("{}", human());
         }
@@ -254,21 +321,39 @@ fn load_record(global: &Global, chain_id: u64) -> std::result::Result<Record, St
     };
     Record::load(&path)
         .map_err(|e| format!("reading {}: {e}", path.display()))?
-        .ok_or_else(|| format!("no deployment record {}: run `daoctl deploy DESIGN` first", path.display()))
+        .ok_or_else(|| {
+            format!(
+                "no deployment record {}: run `daoctl deploy DESIGN` first",
+                path.display()
+            )
+        })
 }
 
 fn only_record(dir: &Path) -> Result<PathBuf> {
     let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect()
+        })
         .unwrap_or_default();
     found.sort();
     match found.len() {
         1 => Ok(found.remove(0)),
-        0 => bail!("no DAO deployed on this chain under {}: run `daoctl deploy DESIGN` first", dir.display()),
+        0 => bail!(
+            "no DAO deployed on this chain under {}: run `daoctl deploy DESIGN` first",
+            dir.display()
+        ),
         _ => bail!(
             "several DAOs under {}: pass --dao NAME ({})",
             dir.display(),
-            found.iter().filter_map(|p| p.file_stem()).map(|s| s.to_string_lossy().into_owned()).collect::<Vec<_>>().join(", ")
+            found
+                .iter()
+                .filter_map(|p| p.file_stem())
+                .map(|s| s.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -284,9 +369,15 @@ pub(crate) fn spinner(message: &str) -> indicatif::ProgressBar {
 /// Parses an amount like "1.5 ether", "1.5eth", "20 gwei" or "1000" (wei).
 pub(crate) fn parse_amount(s: &str) -> Result<U256, String> {
     let s = s.trim();
-    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
     let (number, unit) = s.split_at(split);
-    let text = if unit.trim().is_empty() { number.to_owned() } else { format!("{number} {}", unit.trim()) };
+    let text = if unit.trim().is_empty() {
+        number.to_owned()
+    } else {
+        format!("{number} {}", unit.trim())
+    };
     text.parse::<dao_deploy::design::Amount>().map(|a| a.0)
 }
 

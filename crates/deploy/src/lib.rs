@@ -123,6 +123,10 @@ pub enum Event {
         description: String,
         gas: Option<u64>,
     },
+    /// The record describes transactions this chain does not have (e.g. a restarted devnet).
+    StaleRecord {
+        path: PathBuf,
+    },
 }
 
 /// What a deployment did.
@@ -178,6 +182,18 @@ pub async fn deploy(
         })?,
         None => None,
     };
+
+    // A record whose first transaction this chain does not know belongs to another chain history
+    // (a restarted dev chain): start over rather than trust it.
+    if let Some(rec) = &record
+        && let Some(first) = rec.steps.get("dao.create")
+        && provider.get_transaction_receipt(first.tx).await?.is_none()
+    {
+        on_event(Event::StaleRecord {
+            path: record_path.clone().unwrap_or_default(),
+        });
+        record = None;
+    }
 
     // A finished deployment of the same design: check the core is still there, send nothing.
     if let (Some(rec), Some((_, hash))) = (&record, &loaded)

@@ -19,7 +19,9 @@ pub(crate) enum Cmd {
     #[command(after_help = "Example:\n  daoctl cell show events")]
     Show { cell: String },
     /// Create a child cell (authority over the parent).
-    #[command(after_help = "Example:\n  daoctl cell create --parent operations --name Research --admin 0xabc.. --member 0xabc..")]
+    #[command(
+        after_help = "Example:\n  daoctl cell create --parent operations --name Research --admin 0xabc.. --member 0xabc.."
+    )]
     Create {
         #[arg(long)]
         parent: String,
@@ -52,7 +54,9 @@ pub(crate) enum Cmd {
 #[derive(Debug, Subcommand)]
 pub(crate) enum StateCmd {
     /// Write a new version of a state document (charter, policies, ...).
-    #[command(after_help = "Example:\n  daoctl cell state set events charter ipfs://bafy.. --dev-account 4")]
+    #[command(
+        after_help = "Example:\n  daoctl cell state set events charter ipfs://bafy.. --dev-account 4"
+    )]
     Set {
         cell: String,
         key: String,
@@ -66,7 +70,9 @@ pub(crate) enum StateCmd {
 #[derive(Debug, Subcommand)]
 pub(crate) enum DecisionCmd {
     /// Record a decision (cell admins).
-    #[command(after_help = "Example:\n  daoctl cell decision record events --ref venue-2026 --uri ipfs://bafy.. --dev-account 4")]
+    #[command(
+        after_help = "Example:\n  daoctl cell decision record events --ref venue-2026 --uri ipfs://bafy.. --dev-account 4"
+    )]
     Record {
         cell: String,
         /// A reference: up to 32 bytes of text, or 0x-prefixed 32 bytes.
@@ -82,7 +88,9 @@ pub(crate) enum DecisionCmd {
 #[derive(Debug, Subcommand)]
 pub(crate) enum PartnershipCmd {
     /// Propose a partnership from a cell to another cell or an external address.
-    #[command(after_help = "Example:\n  daoctl partnership propose events --with-cell engineering --terms-uri ipfs://bafy..")]
+    #[command(
+        after_help = "Example:\n  daoctl partnership propose events --with-cell engineering --terms-uri ipfs://bafy.."
+    )]
     Propose {
         cell: String,
         #[arg(long, conflicts_with = "with_account")]
@@ -94,9 +102,15 @@ pub(crate) enum PartnershipCmd {
         #[arg(long)]
         terms_hash: Option<B256>,
     },
-    Accept { id: U256 },
-    End { id: U256 },
-    Show { id: U256 },
+    Accept {
+        id: U256,
+    },
+    End {
+        id: U256,
+    },
+    Show {
+        id: U256,
+    },
 }
 
 pub(crate) fn phase_name(p: u8) -> &'static str {
@@ -108,7 +122,11 @@ pub(crate) fn scale_name(s: u8) -> &'static str {
 }
 
 /// Every cell under `root` (inclusive), parents first.
-pub(crate) async fn walk(ctx: &Ctx, registry: Address, root: U256) -> Result<Vec<ICellRegistry::CellView>> {
+pub(crate) async fn walk(
+    ctx: &Ctx,
+    registry: Address,
+    root: U256,
+) -> Result<Vec<ICellRegistry::CellView>> {
     let reg = ICellRegistry::new(registry, &ctx.provider);
     let mut out = Vec::new();
     let mut queue = vec![root];
@@ -125,7 +143,10 @@ pub(crate) async fn walk(ctx: &Ctx, registry: Address, root: U256) -> Result<Vec
 
 pub(crate) fn ref_bytes(s: &str) -> Result<B256> {
     if let Some(hex) = s.strip_prefix("0x") {
-        return hex.parse::<B256>().or_else(|_| format!("0x{hex}").parse()).map_err(|_| eyre!("--ref: expected 32 bytes"));
+        return hex
+            .parse::<B256>()
+            .or_else(|_| format!("0x{hex}").parse())
+            .map_err(|_| eyre!("--ref: expected 32 bytes"));
     }
     if s.len() > 32 {
         return Ok(keccak256(s.as_bytes()));
@@ -153,7 +174,10 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 })
                 .collect();
             ctx.print(&json!(rows), || {
-                let mut s = format!("{:<14} {:<8} {:<18} {:<8} {:<14} {:<14}\n", "KEY", "ID", "NAME", "PARENT", "PHASE", "SCALE");
+                let mut s = format!(
+                    "{:<14} {:<8} {:<18} {:<8} {:<14} {:<14}\n",
+                    "KEY", "ID", "NAME", "PARENT", "PHASE", "SCALE"
+                );
                 for r in &rows {
                     s += &format!(
                         "{:<14} {:<8} {:<18} {:<8} {:<14} {:<14}\n",
@@ -199,7 +223,14 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 s
             });
         }
-        Cmd::Create { parent, name, admin, members, phase, scale } => {
+        Cmd::Create {
+            parent,
+            name,
+            admin,
+            members,
+            phase,
+            scale,
+        } => {
             let parent = ctx.cell(&parent)?;
             let admin = match admin {
                 Some(a) => a,
@@ -213,17 +244,40 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 admin,
                 members,
             };
-            let receipt = ctx.call(&format!("create cell {name}"), registry, call.abi_encode()).await?;
-            let log = receipt.decoded_log::<ICellRegistry::CellCreated>().ok_or_else(|| eyre!("no CellCreated event"))?;
+            let receipt = ctx
+                .call(&format!("create cell {name}"), registry, call.abi_encode())
+                .await?;
+            let log = receipt
+                .decoded_log::<ICellRegistry::CellCreated>()
+                .ok_or_else(|| eyre!("no CellCreated event"))?;
             let v = json!({"cell": RoleId(log.cellId).to_string(), "member_role": RoleId(log.memberRoleId).to_string()});
-            ctx.print(&v, || format!("cell {} created (member role {})\n", RoleId(log.cellId), RoleId(log.memberRoleId)));
+            ctx.print(&v, || {
+                format!(
+                    "cell {} created (member role {})\n",
+                    RoleId(log.cellId),
+                    RoleId(log.memberRoleId)
+                )
+            });
         }
         Cmd::Phase { cell, phase } => {
             let id = ctx.cell(&cell)?;
-            let call = ICellRegistry::setPhaseCall { cellId: id, phase: phase.as_u8() };
-            ctx.call(&format!("set phase of {cell} to {phase}"), registry, call.abi_encode()).await?;
+            let call = ICellRegistry::setPhaseCall {
+                cellId: id,
+                phase: phase.as_u8(),
+            };
+            ctx.call(
+                &format!("set phase of {cell} to {phase}"),
+                registry,
+                call.abi_encode(),
+            )
+            .await?;
         }
-        Cmd::State(StateCmd::Set { cell, key, uri, hash }) => {
+        Cmd::State(StateCmd::Set {
+            cell,
+            key,
+            uri,
+            hash,
+        }) => {
             let id = ctx.cell(&cell)?;
             let call = ICellRegistry::setStateCall {
                 cellId: id,
@@ -231,14 +285,26 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 uri: uri.clone(),
                 contentHash: hash.unwrap_or_else(|| keccak256(uri.as_bytes())),
             };
-            let receipt = ctx.call(&format!("write {key} of {cell}"), registry, call.abi_encode()).await?;
+            let receipt = ctx
+                .call(
+                    &format!("write {key} of {cell}"),
+                    registry,
+                    call.abi_encode(),
+                )
+                .await?;
             if let Some(log) = receipt.decoded_log::<ICellRegistry::StateUpdated>() {
-                ctx.print(&json!({"cell": cell, "key": key, "version": log.version}), || {
-                    format!("{cell} {key} is now version {}\n", log.version)
-                });
+                ctx.print(
+                    &json!({"cell": cell, "key": key, "version": log.version}),
+                    || format!("{cell} {key} is now version {}\n", log.version),
+                );
             }
         }
-        Cmd::Decision(DecisionCmd::Record { cell, reference, uri, hash }) => {
+        Cmd::Decision(DecisionCmd::Record {
+            cell,
+            reference,
+            uri,
+            hash,
+        }) => {
             let id = ctx.cell(&cell)?;
             let call = ICellRegistry::recordDecisionCall {
                 cellId: id,
@@ -246,7 +312,12 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 uri: uri.clone(),
                 contentHash: hash.unwrap_or_else(|| keccak256(uri.as_bytes())),
             };
-            ctx.call(&format!("record decision {reference} in {cell}"), registry, call.abi_encode()).await?;
+            ctx.call(
+                &format!("record decision {reference} in {cell}"),
+                registry,
+                call.abi_encode(),
+            )
+            .await?;
         }
         Cmd::Partnership(p) => partnership(&ctx, registry, p).await?,
     }
@@ -256,7 +327,13 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
 async fn partnership(ctx: &Ctx, registry: Address, cmd: PartnershipCmd) -> Result<()> {
     let reg = ICellRegistry::new(registry, &ctx.provider);
     match cmd {
-        PartnershipCmd::Propose { cell, with_cell, with_account, terms_uri, terms_hash } => {
+        PartnershipCmd::Propose {
+            cell,
+            with_cell,
+            with_account,
+            terms_uri,
+            terms_hash,
+        } => {
             let id = ctx.cell(&cell)?;
             let counterparty = match &with_cell {
                 Some(c) => ctx.cell(c)?,
@@ -272,28 +349,58 @@ async fn partnership(ctx: &Ctx, registry: Address, cmd: PartnershipCmd) -> Resul
                 termsURI: terms_uri.clone(),
                 termsHash: terms_hash.unwrap_or_else(|| keccak256(terms_uri.as_bytes())),
             };
-            let receipt = ctx.call(&format!("propose a partnership from {cell}"), registry, call.abi_encode()).await?;
+            let receipt = ctx
+                .call(
+                    &format!("propose a partnership from {cell}"),
+                    registry,
+                    call.abi_encode(),
+                )
+                .await?;
             if let Some(log) = receipt.decoded_log::<ICellRegistry::PartnershipProposed>() {
-                ctx.print(&json!({"partnership": log.partnershipId.to_string()}), || format!("partnership {}\n", log.partnershipId));
+                ctx.print(
+                    &json!({"partnership": log.partnershipId.to_string()}),
+                    || format!("partnership {}\n", log.partnershipId),
+                );
             }
         }
         PartnershipCmd::Accept { id } => {
             let call = ICellRegistry::acceptPartnershipCall { partnershipId: id };
-            ctx.call(&format!("accept partnership {id}"), registry, call.abi_encode()).await?;
+            ctx.call(
+                &format!("accept partnership {id}"),
+                registry,
+                call.abi_encode(),
+            )
+            .await?;
         }
         PartnershipCmd::End { id } => {
             let call = ICellRegistry::endPartnershipCall { partnershipId: id };
-            ctx.call(&format!("end partnership {id}"), registry, call.abi_encode()).await?;
+            ctx.call(
+                &format!("end partnership {id}"),
+                registry,
+                call.abi_encode(),
+            )
+            .await?;
         }
         PartnershipCmd::Show { id } => {
             let p = reg.getPartnership(id).call().await?;
-            let status = ["none", "proposed", "active", "ended"].get(p.status as usize).copied().unwrap_or("?");
+            let status = ["none", "proposed", "active", "ended"]
+                .get(p.status as usize)
+                .copied()
+                .unwrap_or("?");
             let v = json!({
                 "id": id.to_string(), "cell": RoleId(p.cellId).to_string(),
                 "counterparty_cell": if p.counterpartyCellId.is_zero() { serde_json::Value::Null } else { RoleId(p.counterpartyCellId).to_string().into() },
                 "counterparty_account": p.counterpartyAccount, "status": status, "terms_uri": p.termsURI,
             });
-            ctx.print(&v, || format!("partnership {id}: {} -> {} {}  {status}  {}\n", RoleId(p.cellId), RoleId(p.counterpartyCellId), p.counterpartyAccount, p.termsURI));
+            ctx.print(&v, || {
+                format!(
+                    "partnership {id}: {} -> {} {}  {status}  {}\n",
+                    RoleId(p.cellId),
+                    RoleId(p.counterpartyCellId),
+                    p.counterpartyAccount,
+                    p.termsURI
+                )
+            });
         }
     }
     Ok(())

@@ -37,22 +37,44 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
         design: args.design.clone(),
         out_dir: global.deployments.clone(),
         dry_run: args.dry_run,
-        stop_after: std::env::var("DAO_DEPLOY_STOP_AFTER").ok().and_then(|v| v.parse().ok()),
+        stop_after: std::env::var("DAO_DEPLOY_STOP_AFTER")
+            .ok()
+            .and_then(|v| v.parse().ok()),
     };
     let report = dao_deploy::deploy(&ctx.provider, from, &opts, |e| match e {
-        Event::CorePresent { name, address } => eprintln!("  core {name:<28} present at {address} (code checked)"),
-        Event::CoreDeployed { name, address, gas } => eprintln!("✓ core {name:<28} deployed at {address} (gas {gas})"),
+        Event::CorePresent { name, address } => {
+            eprintln!("  core {name:<28} present at {address} (code checked)")
+        }
+        Event::CoreDeployed { name, address, gas } => {
+            eprintln!("✓ core {name:<28} deployed at {address} (gas {gas})")
+        }
         Event::CorePlanned { name, address, gas } => println!(
             "  deploy {name:<26} at {address}  gas {}",
-            gas.map(|g| g.to_string()).unwrap_or_else(|| "(after the contracts above)".into())
+            gas.map(|g| g.to_string())
+                .unwrap_or_else(|| "(after the contracts above)".into())
         ),
         Event::StepSkipped { id } => tracing::debug!("{id}: done earlier"),
-        Event::StepResumed { id, tx } => eprintln!("✓ {id}: confirmed from the earlier run (tx {tx})"),
-        Event::StepSent { description, tx, .. } => eprintln!("  {description} (tx {tx})"),
+        Event::StepResumed { id, tx } => {
+            eprintln!("✓ {id}: confirmed from the earlier run (tx {tx})")
+        }
+        Event::StepSent {
+            description, tx, ..
+        } => eprintln!("  {description} (tx {tx})"),
         Event::StepDone { id, gas } => eprintln!("✓ {id} (gas {gas})"),
-        Event::StepPlanned { id, description, gas } => println!(
+        Event::StaleRecord { path } => {
+            eprintln!(
+                "  {} records transactions this chain does not have: starting afresh",
+                path.display()
+            )
+        }
+        Event::StepPlanned {
+            id,
+            description,
+            gas,
+        } => println!(
             "  {id:<36} {description}  gas {}",
-            gas.map(|g| g.to_string()).unwrap_or_else(|| "(after earlier steps)".into())
+            gas.map(|g| g.to_string())
+                .unwrap_or_else(|| "(after earlier steps)".into())
         ),
     })
     .await
@@ -60,8 +82,13 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
     let summary = match &report.outcome {
         Outcome::UpToDate => "up to date: nothing to send".to_owned(),
         Outcome::Deployed { transactions } => format!("deployed: {transactions} transaction(s)"),
-        Outcome::Planned { steps, estimated_gas } => {
-            format!("plan: {steps} DAO step(s); estimated gas of what can be estimated now: {estimated_gas}")
+        Outcome::Planned {
+            steps,
+            estimated_gas,
+        } => {
+            format!(
+                "plan: {steps} DAO step(s); estimated gas of what can be estimated now: {estimated_gas}"
+            )
         }
     };
     if ctx.json {

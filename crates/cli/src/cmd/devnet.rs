@@ -23,14 +23,29 @@ pub(crate) struct Args {
 pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
     let bin = args.anvil.clone().unwrap_or_else(|| {
         let local = PathBuf::from("node_modules/.bin/anvil");
-        if local.exists() { local } else { PathBuf::from("anvil") }
+        if local.exists() {
+            local
+        } else {
+            PathBuf::from("anvil")
+        }
     });
-    let anvil = Anvil::new().path(&bin).port(args.port).try_spawn().wrap_err_with(|| format!("starting {}", bin.display()))?;
+    let anvil = Anvil::new()
+        .path(&bin)
+        .port(args.port)
+        .try_spawn()
+        .wrap_err_with(|| format!("starting {}", bin.display()))?;
     let endpoint = anvil.endpoint();
     let signer = dev::signer(0).ok_or_else(|| eyre!("dev key"))?;
     let provider = dao_deploy::connect(&endpoint, signer.clone()).map_err(|e| eyre!("{e}"))?;
-    let opts = Options { design: args.design.clone(), out_dir: global.deployments.clone(), dry_run: false, stop_after: None };
-    let report = dao_deploy::deploy(&provider, signer.address(), &opts, |_| {}).await.map_err(|e| eyre!("{e}"))?;
+    let opts = Options {
+        design: args.design.clone(),
+        out_dir: global.deployments.clone(),
+        dry_run: false,
+        stop_after: None,
+    };
+    let report = dao_deploy::deploy(&provider, signer.address(), &opts, |_| {})
+        .await
+        .map_err(|e| eyre!("{e}"))?;
     println!("endpoint   {endpoint}");
     println!("chain id   {}", report.chain_id);
     for (name, c) in &report.core {

@@ -10,7 +10,7 @@ use alloy::{
     sol_types::{SolCall, SolEvent, SolStruct, eip712_domain},
 };
 use clap::Subcommand;
-use dao_bindings::{ICellGovernor, ICellRegistry, IRoles, ITreasury, RoleId};
+use dao_bindings::{ICellGovernor, ICellRegistry, IRoles, ITreasury};
 use dao_deploy::design::{Phase, state_key};
 use eyre::{Result, WrapErr, bail, eyre};
 use serde::{Deserialize, Serialize};
@@ -82,6 +82,7 @@ pub(crate) struct ActionArgs {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process
 pub(crate) enum Cmd {
     /// Propose actions in a vote-run cell (members of its electorate).
     #[command(after_help = "Examples:
@@ -108,7 +109,9 @@ pub(crate) enum Cmd {
     /// One proposal: actions, state, votes, timepoints.
     Show { id: U256 },
     /// Vote now.
-    #[command(after_help = "Example:\n  daoctl proposal vote 0x12ab.. for --reason 'good use of funds' --dev-account 3")]
+    #[command(
+        after_help = "Example:\n  daoctl proposal vote 0x12ab.. for --reason 'good use of funds' --dev-account 3"
+    )]
     Vote {
         id: U256,
         support: Support,
@@ -116,7 +119,9 @@ pub(crate) enum Cmd {
         reason: Option<String>,
     },
     /// Sign a ballot offline (EIP-712); prints it as JSON for `submit-vote`.
-    #[command(after_help = "Example:\n  daoctl proposal sign 0x12ab.. for --keystore voter.json > ballot.json")]
+    #[command(
+        after_help = "Example:\n  daoctl proposal sign 0x12ab.. for --keystore voter.json > ballot.json"
+    )]
     Sign {
         id: U256,
         support: Support,
@@ -154,26 +159,51 @@ struct SignedBallot {
     signature: Bytes,
 }
 
-const STATES: [&str; 8] = ["pending", "active", "canceled", "defeated", "succeeded", "executable", "vetoed", "executed"];
+const STATES: [&str; 8] = [
+    "pending",
+    "active",
+    "canceled",
+    "defeated",
+    "succeeded",
+    "executable",
+    "vetoed",
+    "executed",
+];
 
 fn split_pair<'a>(flag: &str, s: &'a str) -> Result<(&'a str, &'a str)> {
-    s.split_once('=').ok_or_else(|| eyre!("--{flag} `{s}`: expected LEFT=RIGHT"))
+    s.split_once('=')
+        .ok_or_else(|| eyre!("--{flag} `{s}`: expected LEFT=RIGHT"))
 }
 
-async fn build_actions(ctx: &Ctx, cell: U256, a: &ActionArgs) -> Result<Vec<ICellGovernor::Action>> {
+async fn build_actions(
+    ctx: &Ctx,
+    cell: U256,
+    a: &ActionArgs,
+) -> Result<Vec<ICellGovernor::Action>> {
     let token = parse_token(&a.token).map_err(|e| eyre!("--token: {e}"))?;
     let treasury = ctx.contract("Treasury")?;
     let registry = ctx.contract("CellRegistry")?;
     let roles = ctx.contract("Roles")?;
     let governor = ctx.contract("CellGovernor")?;
     let mut out = Vec::new();
-    let act = |target: Address, data: Vec<u8>| ICellGovernor::Action { target, value: U256::ZERO, data: data.into() };
-    let now = ctx.provider.get_block_by_number(alloy::eips::BlockNumberOrTag::Latest).await?.map(|b| b.header.timestamp).unwrap_or(0);
+    let act = |target: Address, data: Vec<u8>| ICellGovernor::Action {
+        target,
+        value: U256::ZERO,
+        data: data.into(),
+    };
+    let now = ctx
+        .provider
+        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+        .await?
+        .map(|b| b.header.timestamp)
+        .unwrap_or(0);
     for s in &a.set_budget {
         let (c, rest) = split_pair("set-budget", s)?;
         let (amount, days) = rest.split_once('/').unwrap_or((rest, "30"));
         let amount = parse_amount(amount).map_err(|e| eyre!("--set-budget: {e}"))?;
-        let days: u64 = days.parse().map_err(|_| eyre!("--set-budget `{s}`: expected a period in days after /"))?;
+        let days: u64 = days
+            .parse()
+            .map_err(|_| eyre!("--set-budget `{s}`: expected a period in days after /"))?;
         let call = ITreasury::setBudgetCall {
             cellId: ctx.cell(c)?,
             token,
@@ -187,20 +217,44 @@ async fn build_actions(ctx: &Ctx, cell: U256, a: &ActionArgs) -> Result<Vec<ICel
     for s in &a.allocate {
         let (c, amount) = split_pair("allocate", s)?;
         let amount = parse_amount(amount).map_err(|e| eyre!("--allocate: {e}"))?;
-        let call = ITreasury::subAllocateCall { parentCellId: cell, childCellId: ctx.cell(c)?, token, amount };
+        let call = ITreasury::subAllocateCall {
+            parentCellId: cell,
+            childCellId: ctx.cell(c)?,
+            token,
+            amount,
+        };
         out.push(act(treasury, call.abi_encode()));
     }
     for s in &a.spend {
         let (to, amount) = split_pair("spend", s)?;
-        let to: Address = to.parse().map_err(|_| eyre!("--spend `{s}`: expected ADDRESS=AMOUNT"))?;
+        let to: Address = to
+            .parse()
+            .map_err(|_| eyre!("--spend `{s}`: expected ADDRESS=AMOUNT"))?;
         let amount = parse_amount(amount).map_err(|e| eyre!("--spend: {e}"))?;
-        let call = ITreasury::spendCall { cellId: cell, token, to, amount, memoURI: String::new(), r#ref: B256::ZERO };
+        let call = ITreasury::spendCall {
+            cellId: cell,
+            token,
+            to,
+            amount,
+            memoURI: String::new(),
+            r#ref: B256::ZERO,
+        };
         out.push(act(treasury, call.abi_encode()));
     }
     for s in &a.create_cell {
         let (name, admin) = match s.split_once('=') {
-            Some((n, a)) => (n, a.parse::<Address>().map_err(|_| eyre!("--create-cell `{s}`: expected NAME=ADMIN"))?),
-            None => (s.as_str(), ICellGovernor::new(governor, &ctx.provider).executorOf(cell).call().await?),
+            Some((n, a)) => (
+                n,
+                a.parse::<Address>()
+                    .map_err(|_| eyre!("--create-cell `{s}`: expected NAME=ADMIN"))?,
+            ),
+            None => (
+                s.as_str(),
+                ICellGovernor::new(governor, &ctx.provider)
+                    .executorOf(cell)
+                    .call()
+                    .await?,
+            ),
         };
         let call = ICellRegistry::createCellCall {
             parentCellId: cell,
@@ -214,8 +268,14 @@ async fn build_actions(ctx: &Ctx, cell: U256, a: &ActionArgs) -> Result<Vec<ICel
     }
     for s in &a.mint_role {
         let (role, wearer) = split_pair("mint-role", s)?;
-        let wearer: Address = wearer.parse().map_err(|_| eyre!("--mint-role `{s}`: expected ROLE=ADDRESS"))?;
-        let call = IRoles::mintRoleCall { roleId: ctx.role(role)?, wearer, expiry: 0 };
+        let wearer: Address = wearer
+            .parse()
+            .map_err(|_| eyre!("--mint-role `{s}`: expected ROLE=ADDRESS"))?;
+        let call = IRoles::mintRoleCall {
+            roleId: ctx.role(role)?,
+            wearer,
+            expiry: 0,
+        };
         out.push(act(roles, call.abi_encode()));
     }
     for s in &a.set_state {
@@ -231,7 +291,10 @@ async fn build_actions(ctx: &Ctx, cell: U256, a: &ActionArgs) -> Result<Vec<ICel
     for s in &a.set_phase {
         let (c, phase) = split_pair("set-phase", s)?;
         let phase: Phase = phase.parse().map_err(|e| eyre!("--set-phase: {e}"))?;
-        let call = ICellRegistry::setPhaseCall { cellId: ctx.cell(c)?, phase: phase.as_u8() };
+        let call = ICellRegistry::setPhaseCall {
+            cellId: ctx.cell(c)?,
+            phase: phase.as_u8(),
+        };
         out.push(act(registry, call.abi_encode()));
     }
     for s in &a.call {
@@ -239,18 +302,32 @@ async fn build_actions(ctx: &Ctx, cell: U256, a: &ActionArgs) -> Result<Vec<ICel
         let (Some(target), Some(sig)) = (parts.next(), parts.next()) else {
             bail!("--call `{s}`: expected \"TARGET SIGNATURE ARG...\"");
         };
-        let target: Address = target.parse().map_err(|_| eyre!("--call `{s}`: bad target address"))?;
+        let target: Address = target
+            .parse()
+            .map_err(|_| eyre!("--call `{s}`: bad target address"))?;
         let f = Function::parse(sig).map_err(|e| eyre!("--call `{s}`: bad signature: {e}"))?;
         let args: Vec<&str> = parts.collect();
         if args.len() != f.inputs.len() {
-            bail!("--call `{s}`: {} takes {} argument(s), got {}", f.name, f.inputs.len(), args.len());
+            bail!(
+                "--call `{s}`: {} takes {} argument(s), got {}",
+                f.name,
+                f.inputs.len(),
+                args.len()
+            );
         }
         let mut values = Vec::new();
         for (p, v) in f.inputs.iter().zip(args) {
-            let ty: DynSolType = p.ty.parse().map_err(|e| eyre!("--call: type {}: {e}", p.ty))?;
-            values.push(ty.coerce_str(v).map_err(|e| eyre!("--call: argument `{v}` as {}: {e}", p.ty))?);
+            let ty: DynSolType =
+                p.ty.parse()
+                    .map_err(|e| eyre!("--call: type {}: {e}", p.ty))?;
+            values.push(
+                ty.coerce_str(v)
+                    .map_err(|e| eyre!("--call: argument `{v}` as {}: {e}", p.ty))?,
+            );
         }
-        let data = f.abi_encode_input(&values).map_err(|e| eyre!("--call: {e}"))?;
+        let data = f
+            .abi_encode_input(&values)
+            .map_err(|e| eyre!("--call: {e}"))?;
         out.push(act(target, data));
     }
     for s in &a.raw {
@@ -258,15 +335,26 @@ async fn build_actions(ctx: &Ctx, cell: U256, a: &ActionArgs) -> Result<Vec<ICel
         let (Some(target), Some(data)) = (parts.next(), parts.next()) else {
             bail!("--raw `{s}`: expected TARGET:0xDATA[:VALUE]");
         };
-        let value = parts.next().map(parse_amount).transpose().map_err(|e| eyre!("--raw value: {e}"))?.unwrap_or_default();
+        let value = parts
+            .next()
+            .map(parse_amount)
+            .transpose()
+            .map_err(|e| eyre!("--raw value: {e}"))?
+            .unwrap_or_default();
         out.push(ICellGovernor::Action {
-            target: target.parse().map_err(|_| eyre!("--raw `{s}`: bad target"))?,
+            target: target
+                .parse()
+                .map_err(|_| eyre!("--raw `{s}`: bad target"))?,
             value,
-            data: data.parse().map_err(|_| eyre!("--raw `{s}`: bad hex data"))?,
+            data: data
+                .parse()
+                .map_err(|_| eyre!("--raw `{s}`: bad hex data"))?,
         });
     }
     if out.is_empty() {
-        bail!("a proposal needs at least one action (--set-budget, --allocate, --spend, --create-cell, --mint-role, --set-state, --set-phase, --call, --raw)");
+        bail!(
+            "a proposal needs at least one action (--set-budget, --allocate, --spend, --create-cell, --mint-role, --set-state, --set-phase, --call, --raw)"
+        );
     }
     Ok(out)
 }
@@ -279,20 +367,40 @@ async fn created(ctx: &Ctx, governor: Address, id: U256) -> Result<ICellGovernor
         .topic1(B256::from(id))
         .from_block(0u64);
     let logs = ctx.provider.get_logs(&filter).await?;
-    let log = logs.first().ok_or_else(|| eyre!("no proposal {id:#x} on this governor"))?;
-    Ok(log.log_decode::<ICellGovernor::ProposalCreated>()?.inner.data)
+    let log = logs
+        .first()
+        .ok_or_else(|| eyre!("no proposal {id:#x} on this governor"))?;
+    Ok(log
+        .log_decode::<ICellGovernor::ProposalCreated>()?
+        .inner
+        .data)
 }
 
 fn describe_action(ctx: &Ctx, a: &ICellGovernor::Action) -> String {
     let data = a.data.as_ref();
     if let Ok(c) = ITreasury::setBudgetCall::abi_decode(data) {
-        return format!("set budget of {} to {} {}", ctx.cell_name(c.cellId), fmt_amount(c.amount), token_name(c.token));
+        return format!(
+            "set budget of {} to {} {}",
+            ctx.cell_name(c.cellId),
+            fmt_amount(c.amount),
+            token_name(c.token)
+        );
     }
     if let Ok(c) = ITreasury::subAllocateCall::abi_decode(data) {
-        return format!("allocate {} {} to {}", fmt_amount(c.amount), token_name(c.token), ctx.cell_name(c.childCellId));
+        return format!(
+            "allocate {} {} to {}",
+            fmt_amount(c.amount),
+            token_name(c.token),
+            ctx.cell_name(c.childCellId)
+        );
     }
     if let Ok(c) = ITreasury::spendCall::abi_decode(data) {
-        return format!("spend {} {} to {}", fmt_amount(c.amount), token_name(c.token), c.to);
+        return format!(
+            "spend {} {} to {}",
+            fmt_amount(c.amount),
+            token_name(c.token),
+            c.to
+        );
     }
     if let Ok(c) = ICellRegistry::createCellCall::abi_decode(data) {
         return format!("create cell {} (admin {})", c.name, c.admin);
@@ -301,16 +409,28 @@ fn describe_action(ctx: &Ctx, a: &ICellGovernor::Action) -> String {
         return format!("mint role {} to {}", ctx.role_name(c.roleId), c.wearer);
     }
     if let Ok(c) = ICellRegistry::setStateCall::abi_decode(data) {
-        return format!("write {} = {}", dao_deploy::design::state_key_name(c.key), c.uri);
+        return format!(
+            "write {} = {}",
+            dao_deploy::design::state_key_name(c.key),
+            c.uri
+        );
     }
     if let Ok(c) = ICellRegistry::setPhaseCall::abi_decode(data) {
-        return format!("set phase of {} to {}", ctx.cell_name(c.cellId), super::cell::phase_name(c.phase));
+        return format!(
+            "set phase of {} to {}",
+            ctx.cell_name(c.cellId),
+            super::cell::phase_name(c.phase)
+        );
     }
     format!("call {} with {} (value {})", a.target, a.data, a.value)
 }
 
 fn token_name(t: Address) -> String {
-    if t.is_zero() { "ETH".into() } else { t.to_string() }
+    if t.is_zero() {
+        "ETH".into()
+    } else {
+        t.to_string()
+    }
 }
 
 pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
@@ -318,7 +438,12 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
     let governor = ctx.contract("CellGovernor")?;
     let gov = ICellGovernor::new(governor, &ctx.provider);
     match cmd {
-        Cmd::Create { cell, description, uri, actions } => {
+        Cmd::Create {
+            cell,
+            description,
+            uri,
+            actions,
+        } => {
             let id = ctx.cell(&cell)?;
             let actions = build_actions(&ctx, id, &actions).await?;
             let call = ICellGovernor::proposeCall {
@@ -327,8 +452,16 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 uri: uri.unwrap_or_else(|| description.clone()),
                 descriptionHash: keccak256(description.as_bytes()),
             };
-            let receipt = ctx.call(&format!("propose in {cell}: {description}"), governor, call.abi_encode()).await?;
-            let log = receipt.decoded_log::<ICellGovernor::ProposalCreated>().ok_or_else(|| eyre!("no ProposalCreated"))?;
+            let receipt = ctx
+                .call(
+                    &format!("propose in {cell}: {description}"),
+                    governor,
+                    call.abi_encode(),
+                )
+                .await?;
+            let log = receipt
+                .decoded_log::<ICellGovernor::ProposalCreated>()
+                .ok_or_else(|| eyre!("no ProposalCreated"))?;
             ctx.print(
                 &json!({"proposal": format!("{:#x}", log.proposalId), "snapshot": log.snapshot, "vote_end": log.voteEnd}),
                 || format!("{:#x}\n", log.proposalId),
@@ -345,7 +478,10 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             let logs: Vec<Log> = ctx.provider.get_logs(&filter).await?;
             let mut rows = Vec::new();
             for log in logs {
-                let p = log.log_decode::<ICellGovernor::ProposalCreated>()?.inner.data;
+                let p = log
+                    .log_decode::<ICellGovernor::ProposalCreated>()?
+                    .inner
+                    .data;
                 let state = gov.state(p.proposalId).call().await?;
                 let votes = gov.proposalVotes(p.proposalId).call().await?;
                 rows.push(json!({
@@ -403,24 +539,64 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 s
             });
         }
-        Cmd::Vote { id, support, reason } => {
+        Cmd::Vote {
+            id,
+            support,
+            reason,
+        } => {
             let data = match reason {
-                Some(r) => ICellGovernor::castVoteWithReasonCall { proposalId: id, support: support.as_u8(), reason: r }.abi_encode(),
-                None => ICellGovernor::castVoteCall { proposalId: id, support: support.as_u8() }.abi_encode(),
+                Some(r) => ICellGovernor::castVoteWithReasonCall {
+                    proposalId: id,
+                    support: support.as_u8(),
+                    reason: r,
+                }
+                .abi_encode(),
+                None => ICellGovernor::castVoteCall {
+                    proposalId: id,
+                    support: support.as_u8(),
+                }
+                .abi_encode(),
             };
-            ctx.call(&format!("vote {support:?} on {id:#x}").to_lowercase(), governor, data).await?;
+            ctx.call(
+                &format!("vote {support:?} on {id:#x}").to_lowercase(),
+                governor,
+                data,
+            )
+            .await?;
         }
-        Cmd::Sign { id, support, reason, valid_for, nonce } => {
-            let signer = ctx.signer.clone().ok_or_else(|| eyre!("sign needs a key (--keystore, $DAOCTL_PRIVATE_KEY or --dev-account)"))?;
+        Cmd::Sign {
+            id,
+            support,
+            reason,
+            valid_for,
+            nonce,
+        } => {
+            let signer = ctx.signer.clone().ok_or_else(|| {
+                eyre!("sign needs a key (--keystore, $DAOCTL_PRIVATE_KEY or --dev-account)")
+            })?;
             let voter = signer.address();
             let nonce = match nonce {
                 Some(n) => n,
                 None => gov.nonces(voter).call().await?,
             };
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
-            let chain_block_time = ctx.provider.get_block_by_number(alloy::eips::BlockNumberOrTag::Latest).await?.map(|b| b.header.timestamp).unwrap_or(now);
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_secs();
+            let chain_block_time = ctx
+                .provider
+                .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+                .await?
+                .map(|b| b.header.timestamp)
+                .unwrap_or(now);
             let deadline = U256::from(chain_block_time.max(now) + valid_for);
-            let ballot = Ballot { proposalId: id, support: support.as_u8(), voter, nonce, deadline, reason: reason.clone() };
+            let ballot = Ballot {
+                proposalId: id,
+                support: support.as_u8(),
+                voter,
+                nonce,
+                deadline,
+                reason: reason.clone(),
+            };
             let domain = eip712_domain! { name: "CellGovernor", version: "1", chain_id: ctx.chain_id, verifying_contract: governor, };
             let hash = ballot.eip712_signing_hash(&domain);
             let signature = signer.sign_hash(&hash).await?;
@@ -438,10 +614,16 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&signed)?);
         }
         Cmd::SubmitVote { ballot } => {
-            let text = std::fs::read_to_string(&ballot).wrap_err_with(|| format!("reading {}", ballot.display()))?;
-            let b: SignedBallot = serde_json::from_str(&text).wrap_err("not a ballot written by `daoctl proposal sign`")?;
+            let text = std::fs::read_to_string(&ballot)
+                .wrap_err_with(|| format!("reading {}", ballot.display()))?;
+            let b: SignedBallot = serde_json::from_str(&text)
+                .wrap_err("not a ballot written by `daoctl proposal sign`")?;
             if b.governor != governor || b.chain_id != ctx.chain_id {
-                bail!("the ballot is for governor {} on chain {}, not this deployment", b.governor, b.chain_id);
+                bail!(
+                    "the ballot is for governor {} on chain {}, not this deployment",
+                    b.governor,
+                    b.chain_id
+                );
             }
             let call = ICellGovernor::castVoteBySigCall {
                 proposalId: b.proposal,
@@ -452,12 +634,22 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 reason: b.reason,
                 signature: b.signature,
             };
-            ctx.call(&format!("submit {}'s signed vote on {:#x}", b.voter, b.proposal), governor, call.abi_encode()).await?;
+            ctx.call(
+                &format!("submit {}'s signed vote on {:#x}", b.voter, b.proposal),
+                governor,
+                call.abi_encode(),
+            )
+            .await?;
         }
         Cmd::Execute { id } => {
             let p = created(&ctx, governor, id).await?;
             let value: U256 = p.actions.iter().map(|a| a.value).sum();
-            let call = ICellGovernor::executeCall { proposalId: id, actions: p.actions, uri: p.uri, descriptionHash: p.descriptionHash };
+            let call = ICellGovernor::executeCall {
+                proposalId: id,
+                actions: p.actions,
+                uri: p.uri,
+                descriptionHash: p.descriptionHash,
+            };
             let tx = alloy::rpc::types::TransactionRequest::default()
                 .to(governor)
                 .input(call.abi_encode().into())
@@ -465,12 +657,21 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             ctx.send(&format!("execute {id:#x}"), tx).await?;
         }
         Cmd::Veto { id } => {
-            ctx.call(&format!("veto {id:#x}"), governor, ICellGovernor::vetoCall { proposalId: id }.abi_encode()).await?;
+            ctx.call(
+                &format!("veto {id:#x}"),
+                governor,
+                ICellGovernor::vetoCall { proposalId: id }.abi_encode(),
+            )
+            .await?;
         }
         Cmd::Cancel { id } => {
-            ctx.call(&format!("cancel {id:#x}"), governor, ICellGovernor::cancelCall { proposalId: id }.abi_encode()).await?;
+            ctx.call(
+                &format!("cancel {id:#x}"),
+                governor,
+                ICellGovernor::cancelCall { proposalId: id }.abi_encode(),
+            )
+            .await?;
         }
     }
-    let _ = RoleId::default();
     Ok(())
 }

@@ -24,7 +24,9 @@ pub(crate) enum Cmd {
     #[command(after_help = "Example:\n  daoctl role claim events.contributor --dev-account 6")]
     Claim { role: String },
     /// Grant a role (admins).
-    #[command(after_help = "Example:\n  daoctl role mint operations.treasurer 0xabc.. --expiry 1767225600")]
+    #[command(
+        after_help = "Example:\n  daoctl role mint operations.treasurer 0xabc.. --expiry 1767225600"
+    )]
     Mint {
         role: String,
         wearer: Address,
@@ -37,16 +39,27 @@ pub(crate) enum Cmd {
     /// Give up a role the signer wears.
     Renounce { role: String },
     /// Move a grant between accounts (admins; mutable and top roles).
-    Transfer { role: String, from: Address, to: Address },
+    Transfer {
+        role: String,
+        from: Address,
+        to: Address,
+    },
 }
 
 /// Accounts that wear each of `roles` now: candidates from RoleMinted/RoleTransferred events,
 /// confirmed by a live `isWearerOfHat` (eligibility and expiry can change without an event).
-pub(crate) async fn wearers(ctx: &Ctx, roles_addr: Address, roles: &[U256]) -> Result<BTreeMap<U256, Vec<Address>>> {
+pub(crate) async fn wearers(
+    ctx: &Ctx,
+    roles_addr: Address,
+    roles: &[U256],
+) -> Result<BTreeMap<U256, Vec<Address>>> {
     let contract = IRoles::new(roles_addr, &ctx.provider);
     let filter = Filter::new()
         .address(roles_addr)
-        .event_signature(vec![IRoles::RoleMinted::SIGNATURE_HASH, IRoles::RoleTransferred::SIGNATURE_HASH])
+        .event_signature(vec![
+            IRoles::RoleMinted::SIGNATURE_HASH,
+            IRoles::RoleTransferred::SIGNATURE_HASH,
+        ])
         .from_block(0u64);
     let logs = ctx.provider.get_logs(&filter).await?;
     let wanted: BTreeSet<U256> = roles.iter().copied().collect();
@@ -88,20 +101,25 @@ pub(crate) async fn roles_of_cell(ctx: &Ctx, roles_addr: Address, cell: U256) ->
     Ok(out)
 }
 
-async fn describe(ctx: &Ctx, roles_addr: Address, role: U256, wearers: &[Address]) -> Result<serde_json::Value> {
+async fn describe(
+    ctx: &Ctx,
+    roles_addr: Address,
+    role: U256,
+    wearers: &[Address],
+) -> Result<serde_json::Value> {
     let contract = IRoles::new(roles_addr, &ctx.provider);
     let v = contract.viewRole(role).call().await?;
     Ok(json!({
         "role": RoleId(role).to_string(), "name": ctx.role_name(role), "details": v.details,
         "supply": v.supply, "max_supply": v.maxSupply, "claimable": v.claimable, "mutable": v.mutable_,
-        "active": v.active, "eligibility": v.eligibility, "toggle": v.toggle, "wearers": wearers,
+        "active": v.active, "eligibility": v.eligibility, "toggle": v.toggle,
+        "wearers": wearers.iter().map(|a| a.to_checksum(None)).collect::<Vec<_>>(),
     }))
 }
 
 pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
     let ctx = Ctx::connect(global).await?;
     let roles_addr = ctx.contract("Roles")?;
-    let send = |call: Vec<u8>| call;
     match cmd {
         Cmd::List { cell } => {
             let id = ctx.cell(&cell)?;
@@ -112,7 +130,10 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 rows.push(describe(&ctx, roles_addr, *r, &w[r]).await?);
             }
             ctx.print(&json!(rows), || {
-                let mut s = format!("{:<10} {:<24} {:>6} {:>9} {:<9} WEARERS\n", "ROLE", "NAME", "SUPPLY", "MAX", "CLAIMABLE");
+                let mut s = format!(
+                    "{:<10} {:<24} {:>6} {:>9} {:<9} WEARERS\n",
+                    "ROLE", "NAME", "SUPPLY", "MAX", "CLAIMABLE"
+                );
                 for r in &rows {
                     s += &format!(
                         "{:<10} {:<24} {:>6} {:>9} {:<9} {}\n",
@@ -121,7 +142,14 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                         r["supply"],
                         r["max_supply"],
                         r["claimable"],
-                        r["wearers"].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(" ")).unwrap_or_default()
+                        r["wearers"]
+                            .as_array()
+                            .map(|a| a
+                                .iter()
+                                .filter_map(|v| v.as_str())
+                                .collect::<Vec<_>>()
+                                .join(" "))
+                            .unwrap_or_default()
                     );
                 }
                 s
@@ -148,26 +176,63 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
         }
         Cmd::Claim { role } => {
             let id = ctx.role(&role)?;
-            ctx.call(&format!("claim {role}"), roles_addr, send(IRoles::claimRoleCall { roleId: id }.abi_encode())).await?;
+            ctx.call(
+                &format!("claim {role}"),
+                roles_addr,
+                IRoles::claimRoleCall { roleId: id }.abi_encode(),
+            )
+            .await?;
         }
-        Cmd::Mint { role, wearer, expiry } => {
+        Cmd::Mint {
+            role,
+            wearer,
+            expiry,
+        } => {
             let id = ctx.role(&role)?;
-            let call = IRoles::mintRoleCall { roleId: id, wearer, expiry };
-            ctx.call(&format!("mint {role} to {wearer}"), roles_addr, call.abi_encode()).await?;
+            let call = IRoles::mintRoleCall {
+                roleId: id,
+                wearer,
+                expiry,
+            };
+            ctx.call(
+                &format!("mint {role} to {wearer}"),
+                roles_addr,
+                call.abi_encode(),
+            )
+            .await?;
         }
         Cmd::Revoke { role, wearer } => {
             let id = ctx.role(&role)?;
             let call = IRoles::revokeRoleCall { roleId: id, wearer };
-            ctx.call(&format!("revoke {role} from {wearer}"), roles_addr, call.abi_encode()).await?;
+            ctx.call(
+                &format!("revoke {role} from {wearer}"),
+                roles_addr,
+                call.abi_encode(),
+            )
+            .await?;
         }
         Cmd::Renounce { role } => {
             let id = ctx.role(&role)?;
-            ctx.call(&format!("renounce {role}"), roles_addr, IRoles::renounceRoleCall { roleId: id }.abi_encode()).await?;
+            ctx.call(
+                &format!("renounce {role}"),
+                roles_addr,
+                IRoles::renounceRoleCall { roleId: id }.abi_encode(),
+            )
+            .await?;
         }
         Cmd::Transfer { role, from, to } => {
             let id = ctx.role(&role)?;
-            let call = IRoles::transferRoleCall { roleId: id, from, to };
-            ctx.call(&format!("transfer {role} from {from} to {to}"), roles_addr, call.abi_encode()).await?;
+            let call = IRoles::transferRoleCall {
+                roleId: id,
+                from,
+                to,
+            };
+            ctx.call(
+                &format!("transfer {role} from {from} to {to}"),
+                roles_addr,
+                call.abi_encode(),
+            )
+            .await?;
         }
     }
     Ok(())

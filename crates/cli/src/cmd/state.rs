@@ -1,7 +1,7 @@
 //! `daoctl state`: the network tree read live from the chain.
 use crate::ctx::{Ctx, Global, fmt_amount};
 use alloy::{
-    primitives::{Address, B256, U256},
+    primitives::{Address, U256},
     providers::Provider,
     rpc::types::Filter,
     sol_types::SolEvent,
@@ -35,19 +35,29 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
     let safe = t.safeOf(root).call().await?;
 
     // Decisions, from the registry's events.
-    let filter = Filter::new().address(registry).event_signature(ICellRegistry::DecisionRecorded::SIGNATURE_HASH).from_block(0u64);
+    let filter = Filter::new()
+        .address(registry)
+        .event_signature(ICellRegistry::DecisionRecorded::SIGNATURE_HASH)
+        .from_block(0u64);
     let mut decisions: BTreeMap<U256, Vec<serde_json::Value>> = BTreeMap::new();
     for log in ctx.provider.get_logs(&filter).await? {
         if let Ok(d) = log.log_decode::<ICellRegistry::DecisionRecorded>() {
             let d = d.inner.data;
-            decisions.entry(d.cellId).or_default().push(json!({"index": d.index, "ref": d.r#ref, "uri": d.uri, "by": d.by}));
+            decisions
+                .entry(d.cellId)
+                .or_default()
+                .push(json!({"index": d.index, "ref": d.r#ref, "uri": d.uri, "by": d.by}));
         }
     }
 
     let mut depth: BTreeMap<U256, usize> = BTreeMap::new();
     let mut nodes = Vec::new();
     for c in &cells {
-        let d = if c.parent.is_zero() { 0 } else { depth.get(&c.parent).copied().unwrap_or(0) + 1 };
+        let d = if c.parent.is_zero() {
+            0
+        } else {
+            depth.get(&c.parent).copied().unwrap_or(0) + 1
+        };
         depth.insert(c.id, d);
         let role_ids = super::role::roles_of_cell(&ctx, roles, c.id).await?;
         let wearers = super::role::wearers(&ctx, roles, &role_ids).await?;
@@ -58,7 +68,14 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
         } else if admins.contains(&safe) && !safe.is_zero() {
             format!("community governance (Safe {safe})")
         } else {
-            format!("run by {}", admins.iter().map(Address::to_string).collect::<Vec<_>>().join(", "))
+            format!(
+                "run by {}",
+                admins
+                    .iter()
+                    .map(Address::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         };
         let mut role_rows = Vec::new();
         for r in &role_ids {
@@ -77,19 +94,29 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
             "decisions": decisions.remove(&c.id).unwrap_or_default(),
         }));
     }
-    let balance = if token.is_zero() && !safe.is_zero() { ctx.provider.get_balance(safe).await? } else { U256::ZERO };
+    let balance = if token.is_zero() && !safe.is_zero() {
+        ctx.provider.get_balance(safe).await?
+    } else {
+        U256::ZERO
+    };
     let v = json!({"dao": RoleId(root).to_string(), "safe": safe, "safe_balance": balance.to_string(), "cells": nodes});
     ctx.print(&v, || render(&v));
-    let _ = B256::ZERO;
     Ok(())
 }
 
 fn amount(v: &serde_json::Value) -> String {
-    v.as_str().and_then(|s| s.parse::<U256>().ok()).map(fmt_amount).unwrap_or_default()
+    v.as_str()
+        .and_then(|s| s.parse::<U256>().ok())
+        .map(fmt_amount)
+        .unwrap_or_default()
 }
 
 fn short(a: &str) -> String {
-    if a.len() > 12 { format!("{}…{}", &a[..6], &a[a.len() - 4..]) } else { a.to_owned() }
+    if a.len() > 12 {
+        format!("{}…{}", &a[..6], &a[a.len() - 4..])
+    } else {
+        a.to_owned()
+    }
 }
 
 fn render(v: &serde_json::Value) -> String {
@@ -111,12 +138,22 @@ fn render(v: &serde_json::Value) -> String {
         );
         s += &format!("{pad}  {}\n", c["run_by"].as_str().unwrap_or(""));
         for r in c["roles"].as_array().into_iter().flatten().skip(1) {
-            let w: Vec<String> = r["wearers"].as_array().into_iter().flatten().filter_map(|a| a.as_str()).map(short).collect();
+            let w: Vec<String> = r["wearers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|a| a.as_str())
+                .map(short)
+                .collect();
             s += &format!(
                 "{pad}  role {:<7} {:<22} {}\n",
                 r["role"].as_str().unwrap_or(""),
                 r["name"].as_str().unwrap_or(""),
-                if w.is_empty() { "-".to_owned() } else { w.join(" ") }
+                if w.is_empty() {
+                    "-".to_owned()
+                } else {
+                    w.join(" ")
+                }
             );
         }
         let b = &c["budget"];
@@ -129,14 +166,27 @@ fn render(v: &serde_json::Value) -> String {
                 amount(&b["sub_allocated"]),
                 amount(&b["reserved"]),
                 amount(&b["available"]),
-                if b["frozen"].as_bool() == Some(true) { "  FROZEN" } else { "" }
+                if b["frozen"].as_bool() == Some(true) {
+                    "  FROZEN"
+                } else {
+                    ""
+                }
             );
         }
         for d in c["state"].as_array().into_iter().flatten() {
-            s += &format!("{pad}  state {} v{}: {}\n", d["key"].as_str().unwrap_or(""), d["version"], d["uri"].as_str().unwrap_or(""));
+            s += &format!(
+                "{pad}  state {} v{}: {}\n",
+                d["key"].as_str().unwrap_or(""),
+                d["version"],
+                d["uri"].as_str().unwrap_or("")
+            );
         }
         for d in c["decisions"].as_array().into_iter().flatten() {
-            s += &format!("{pad}  decision #{}: {}\n", d["index"], d["uri"].as_str().unwrap_or(""));
+            s += &format!(
+                "{pad}  decision #{}: {}\n",
+                d["index"],
+                d["uri"].as_str().unwrap_or("")
+            );
         }
     }
     s

@@ -13,7 +13,9 @@ use serde_json::json;
 #[derive(Debug, Subcommand)]
 pub(crate) enum Cmd {
     /// Create a task and reserve its bounty (the cell's admin).
-    #[command(after_help = "Example:\n  daoctl task create --cell events --spec-uri ipfs://bafy-poster --bounty 0.2ether --role events.contributor --dev-account 4")]
+    #[command(
+        after_help = "Example:\n  daoctl task create --cell events --spec-uri ipfs://bafy-poster --bounty 0.2ether --role events.contributor --dev-account 4"
+    )]
     Create {
         #[arg(long)]
         cell: String,
@@ -35,13 +37,22 @@ pub(crate) enum Cmd {
         #[arg(long)]
         cell: Option<String>,
     },
-    Show { id: U256 },
+    Show {
+        id: U256,
+    },
     /// Take an open task.
-    Claim { id: U256 },
+    Claim {
+        id: U256,
+    },
     /// Hand in the deliverable (the claimant).
-    Submit { id: U256, uri: String },
+    Submit {
+        id: U256,
+        uri: String,
+    },
     /// Accept the deliverable and pay the bounty (the cell's admin).
-    Approve { id: U256 },
+    Approve {
+        id: U256,
+    },
     /// Send the deliverable back (the cell's admin).
     Reject {
         id: U256,
@@ -49,7 +60,9 @@ pub(crate) enum Cmd {
         reason: String,
     },
     /// Cancel and release the reservation (the cell's admin).
-    Cancel { id: U256 },
+    Cancel {
+        id: U256,
+    },
 }
 
 const STATUS: [&str; 6] = ["none", "open", "claimed", "submitted", "paid", "cancelled"];
@@ -59,12 +72,29 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
     let treasury = ctx.contract("Treasury")?;
     let board = match ctx.record()?.address("TaskBoard") {
         Some(a) => a,
-        None => ITreasury::new(treasury, &ctx.provider).taskBoard().call().await?,
+        None => {
+            ITreasury::new(treasury, &ctx.provider)
+                .taskBoard()
+                .call()
+                .await?
+        }
     };
     let tb = ITaskBoard::new(board, &ctx.provider);
     match cmd {
-        Cmd::Create { cell, spec_uri, bounty, token, role, deadline_days } => {
-            let now = ctx.provider.get_block_by_number(alloy::eips::BlockNumberOrTag::Latest).await?.map(|b| b.header.timestamp).unwrap_or(0);
+        Cmd::Create {
+            cell,
+            spec_uri,
+            bounty,
+            token,
+            role,
+            deadline_days,
+        } => {
+            let now = ctx
+                .provider
+                .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+                .await?
+                .map(|b| b.header.timestamp)
+                .unwrap_or(0);
             let call = ITaskBoard::createTaskCall {
                 cellId: ctx.cell(&cell)?,
                 specURI: spec_uri.clone(),
@@ -77,9 +107,19 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 },
                 deadline: deadline_days.map(|d| now + d * 86_400).unwrap_or(0),
             };
-            let receipt = ctx.call(&format!("create task in {cell} ({bounty})"), board, call.abi_encode()).await?;
-            let log = receipt.decoded_log::<ITaskBoard::TaskCreated>().ok_or_else(|| eyre!("no TaskCreated"))?;
-            ctx.print(&json!({"task": log.taskId.to_string()}), || format!("task {}\n", log.taskId));
+            let receipt = ctx
+                .call(
+                    &format!("create task in {cell} ({bounty})"),
+                    board,
+                    call.abi_encode(),
+                )
+                .await?;
+            let log = receipt
+                .decoded_log::<ITaskBoard::TaskCreated>()
+                .ok_or_else(|| eyre!("no TaskCreated"))?;
+            ctx.print(&json!({"task": log.taskId.to_string()}), || {
+                format!("{}\n", log.taskId)
+            });
         }
         Cmd::List { cell } => {
             let filter_cell = match &cell {
@@ -102,14 +142,21 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 i += U256::from(1u64);
             }
             ctx.print(&json!(rows), || {
-                let mut s = format!("{:<5} {:<12} {:<10} {:>12} {:<22} CLAIMANT\n", "TASK", "CELL", "STATUS", "BOUNTY", "ROLE");
+                let mut s = format!(
+                    "{:<5} {:<12} {:<10} {:>12} {:<22} CLAIMANT\n",
+                    "TASK", "CELL", "STATUS", "BOUNTY", "ROLE"
+                );
                 for r in &rows {
                     s += &format!(
                         "{:<5} {:<12} {:<10} {:>12} {:<22} {}\n",
                         r["task"].as_str().unwrap_or(""),
                         r["cell"].as_str().unwrap_or(""),
                         r["status"].as_str().unwrap_or(""),
-                        r["bounty"].as_str().and_then(|b| b.parse::<U256>().ok()).map(fmt_amount).unwrap_or_default(),
+                        r["bounty"]
+                            .as_str()
+                            .and_then(|b| b.parse::<U256>().ok())
+                            .map(fmt_amount)
+                            .unwrap_or_default(),
                         r["required_role"].as_str().unwrap_or("-"),
                         r["claimant"].as_str().unwrap_or("")
                     );
@@ -125,23 +172,56 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 "bounty": t.bounty.to_string(), "token": t.token, "claimant": t.claimant, "deadline": t.deadline,
                 "required_role": ctx.role_name(t.requiredRole), "spec_hash": t.specHash, "deliverable_hash": t.deliverableHash,
             });
-            ctx.print(&v, || format!("task {id} in {}: {}  bounty {}  claimant {}\n", v["cell"].as_str().unwrap_or(""), v["status"].as_str().unwrap_or(""), fmt_amount(t.bounty), t.claimant));
+            ctx.print(&v, || {
+                format!(
+                    "task {id} in {}: {}  bounty {}  claimant {}\n",
+                    v["cell"].as_str().unwrap_or(""),
+                    v["status"].as_str().unwrap_or(""),
+                    fmt_amount(t.bounty),
+                    t.claimant
+                )
+            });
         }
         Cmd::Claim { id } => {
-            ctx.call(&format!("claim task {id}"), board, ITaskBoard::claimCall { taskId: id }.abi_encode()).await?;
+            ctx.call(
+                &format!("claim task {id}"),
+                board,
+                ITaskBoard::claimCall { taskId: id }.abi_encode(),
+            )
+            .await?;
         }
         Cmd::Submit { id, uri } => {
-            let call = ITaskBoard::submitCall { taskId: id, uri: uri.clone(), contentHash: keccak256(uri.as_bytes()) };
-            ctx.call(&format!("submit task {id}"), board, call.abi_encode()).await?;
+            let call = ITaskBoard::submitCall {
+                taskId: id,
+                uri: uri.clone(),
+                contentHash: keccak256(uri.as_bytes()),
+            };
+            ctx.call(&format!("submit task {id}"), board, call.abi_encode())
+                .await?;
         }
         Cmd::Approve { id } => {
-            ctx.call(&format!("approve task {id} and pay its bounty"), board, ITaskBoard::approveCall { taskId: id }.abi_encode()).await?;
+            ctx.call(
+                &format!("approve task {id} and pay its bounty"),
+                board,
+                ITaskBoard::approveCall { taskId: id }.abi_encode(),
+            )
+            .await?;
         }
         Cmd::Reject { id, reason } => {
-            ctx.call(&format!("reject task {id}"), board, ITaskBoard::rejectCall { taskId: id, reason }.abi_encode()).await?;
+            ctx.call(
+                &format!("reject task {id}"),
+                board,
+                ITaskBoard::rejectCall { taskId: id, reason }.abi_encode(),
+            )
+            .await?;
         }
         Cmd::Cancel { id } => {
-            ctx.call(&format!("cancel task {id}"), board, ITaskBoard::cancelCall { taskId: id }.abi_encode()).await?;
+            ctx.call(
+                &format!("cancel task {id}"),
+                board,
+                ITaskBoard::cancelCall { taskId: id }.abi_encode(),
+            )
+            .await?;
         }
     }
     Ok(())

@@ -21,7 +21,9 @@ pub(crate) enum Cmd {
         token: String,
     },
     /// Set a cell's budget terms (the parent's admin; for the DAO, community governance).
-    #[command(after_help = "Example:\n  daoctl treasury set-budget engineering 10ether --period-days 30 --dev-account 1")]
+    #[command(
+        after_help = "Example:\n  daoctl treasury set-budget engineering 10ether --period-days 30 --dev-account 1"
+    )]
     SetBudget {
         cell: String,
         amount: String,
@@ -33,7 +35,9 @@ pub(crate) enum Cmd {
         expires_in_days: Option<u64>,
     },
     /// Hand part of a cell's budget to a child (the parent's admin or treasurer).
-    #[command(after_help = "Example:\n  daoctl treasury allocate operations engineering 2ether --dev-account 2")]
+    #[command(
+        after_help = "Example:\n  daoctl treasury allocate operations engineering 2ether --dev-account 2"
+    )]
     Allocate {
         from: String,
         to: String,
@@ -42,7 +46,9 @@ pub(crate) enum Cmd {
         token: String,
     },
     /// Pay from a cell's budget (its admin or treasurer).
-    #[command(after_help = "Example:\n  daoctl treasury spend engineering 0xabc.. 0.5ether --memo ipfs://invoice --dev-account 2")]
+    #[command(
+        after_help = "Example:\n  daoctl treasury spend engineering 0xabc.. 0.5ether --memo ipfs://invoice --dev-account 2"
+    )]
     Spend {
         cell: String,
         to: Address,
@@ -67,7 +73,11 @@ pub(crate) enum Cmd {
     },
 }
 
-pub(crate) async fn budget_json(t: &ITreasury::ITreasuryInstance<&alloy::providers::DynProvider>, cell: U256, token: Address) -> Result<serde_json::Value> {
+pub(crate) async fn budget_json(
+    t: &ITreasury::ITreasuryInstance<&alloy::providers::DynProvider>,
+    cell: U256,
+    token: Address,
+) -> Result<serde_json::Value> {
     let b = t.getBudget(cell, token).call().await?;
     let frozen = t.isFrozen(cell).call().await?;
     Ok(json!({
@@ -78,7 +88,10 @@ pub(crate) async fn budget_json(t: &ITreasury::ITreasuryInstance<&alloy::provide
 }
 
 fn amount_of(v: &serde_json::Value, k: &str) -> String {
-    v[k].as_str().and_then(|s| s.parse::<U256>().ok()).map(fmt_amount).unwrap_or_default()
+    v[k].as_str()
+        .and_then(|s| s.parse::<U256>().ok())
+        .map(fmt_amount)
+        .unwrap_or_default()
 }
 
 pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
@@ -94,13 +107,21 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 Some(c) => vec![ctx.cell(c)?],
                 None => {
                     let root = ctx.cell("dao")?;
-                    super::cell::walk(&ctx, registry, root).await?.iter().map(|c| c.id).collect()
+                    super::cell::walk(&ctx, registry, root)
+                        .await?
+                        .iter()
+                        .map(|c| c.id)
+                        .collect()
                 }
             };
             let t = ITreasury::new(treasury, &ctx.provider);
             let dao = ctx.cell("dao")?;
             let safe = t.safeOf(dao).call().await?;
-            let balance = if token.is_zero() { ctx.provider.get_balance(safe).await? } else { U256::ZERO };
+            let balance = if token.is_zero() {
+                ctx.provider.get_balance(safe).await?
+            } else {
+                U256::ZERO
+            };
             let mut rows = Vec::new();
             for c in cells {
                 let mut b = budget_json(&t, c, token).await?;
@@ -111,7 +132,10 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             let v = json!({"safe": safe, "safe_balance": balance.to_string(), "budgets": rows});
             ctx.print(&v, || {
                 let mut s = format!("safe {safe}  balance {}\n", fmt_amount(balance));
-                s += &format!("{:<14} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}\n", "CELL", "CEILING", "RECEIVED", "SPENT", "HANDED DOWN", "RESERVED", "AVAILABLE");
+                s += &format!(
+                    "{:<14} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}\n",
+                    "CELL", "CEILING", "RECEIVED", "SPENT", "HANDED DOWN", "RESERVED", "AVAILABLE"
+                );
                 for r in &rows {
                     s += &format!(
                         "{:<14} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}{}\n",
@@ -122,14 +146,29 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                         amount_of(r, "sub_allocated"),
                         amount_of(r, "reserved"),
                         amount_of(r, "available"),
-                        if r["frozen"].as_bool() == Some(true) { "  FROZEN" } else { "" }
+                        if r["frozen"].as_bool() == Some(true) {
+                            "  FROZEN"
+                        } else {
+                            ""
+                        }
                     );
                 }
                 s
             });
         }
-        Cmd::SetBudget { cell, amount, token, period_days, expires_in_days } => {
-            let now = ctx.provider.get_block_by_number(alloy::eips::BlockNumberOrTag::Latest).await?.map(|b| b.header.timestamp).unwrap_or(0);
+        Cmd::SetBudget {
+            cell,
+            amount,
+            token,
+            period_days,
+            expires_in_days,
+        } => {
+            let now = ctx
+                .provider
+                .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+                .await?
+                .map(|b| b.header.timestamp)
+                .unwrap_or(0);
             let call = ITreasury::setBudgetCall {
                 cellId: ctx.cell(&cell)?,
                 token: token_of(&token)?,
@@ -138,18 +177,39 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 start: U256::from(now),
                 expiry: U256::from(expires_in_days.map(|d| now + d * 86_400).unwrap_or(0)),
             };
-            ctx.call(&format!("set budget of {cell} to {amount}"), treasury, call.abi_encode()).await?;
+            ctx.call(
+                &format!("set budget of {cell} to {amount}"),
+                treasury,
+                call.abi_encode(),
+            )
+            .await?;
         }
-        Cmd::Allocate { from, to, amount, token } => {
+        Cmd::Allocate {
+            from,
+            to,
+            amount,
+            token,
+        } => {
             let call = ITreasury::subAllocateCall {
                 parentCellId: ctx.cell(&from)?,
                 childCellId: ctx.cell(&to)?,
                 token: token_of(&token)?,
                 amount: parse(&amount)?,
             };
-            ctx.call(&format!("allocate {amount} from {from} to {to}"), treasury, call.abi_encode()).await?;
+            ctx.call(
+                &format!("allocate {amount} from {from} to {to}"),
+                treasury,
+                call.abi_encode(),
+            )
+            .await?;
         }
-        Cmd::Spend { cell, to, amount, token, memo } => {
+        Cmd::Spend {
+            cell,
+            to,
+            amount,
+            token,
+            memo,
+        } => {
             let call = ITreasury::spendCall {
                 cellId: ctx.cell(&cell)?,
                 token: token_of(&token)?,
@@ -158,16 +218,38 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 memoURI: memo,
                 r#ref: B256::ZERO,
             };
-            ctx.call(&format!("spend {amount} from {cell} to {to}"), treasury, call.abi_encode()).await?;
+            ctx.call(
+                &format!("spend {amount} from {cell} to {to}"),
+                treasury,
+                call.abi_encode(),
+            )
+            .await?;
         }
-        Cmd::Clawback { cell, amount, token } => {
-            let call = ITreasury::clawbackCall { childCellId: ctx.cell(&cell)?, token: token_of(&token)?, amount: parse(&amount)? };
-            ctx.call(&format!("claw back {amount} from {cell}"), treasury, call.abi_encode()).await?;
+        Cmd::Clawback {
+            cell,
+            amount,
+            token,
+        } => {
+            let call = ITreasury::clawbackCall {
+                childCellId: ctx.cell(&cell)?,
+                token: token_of(&token)?,
+                amount: parse(&amount)?,
+            };
+            ctx.call(
+                &format!("claw back {amount} from {cell}"),
+                treasury,
+                call.abi_encode(),
+            )
+            .await?;
         }
         Cmd::Freeze { cell, unfreeze } => {
-            let call = ITreasury::setFrozenCall { cellId: ctx.cell(&cell)?, frozen: !unfreeze };
+            let call = ITreasury::setFrozenCall {
+                cellId: ctx.cell(&cell)?,
+                frozen: !unfreeze,
+            };
             let what = if unfreeze { "unfreeze" } else { "freeze" };
-            ctx.call(&format!("{what} {cell}"), treasury, call.abi_encode()).await?;
+            ctx.call(&format!("{what} {cell}"), treasury, call.abi_encode())
+                .await?;
         }
     }
     Ok(())

@@ -1,0 +1,711 @@
+//! End-to-end: the daoctl binary against a fresh anvil per test, with the example DAO deployed.
+//! Every command family, including failures: the wrong key, unauthorised actions (decoded error
+//! text), a malformed design, a deployment killed halfway, a re-run after success.
+use alloy::{
+    node_bindings::{Anvil, AnvilInstance},
+    primitives::{U64, U256},
+    providers::{Provider, ProviderBuilder},
+};
+use serde_json::Value;
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Output},
+};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn anvil_with(args: &[&str]) -> AnvilInstance {
+    Anvil::new()
+        .path(root().join("node_modules/.bin/anvil"))
+        .args(args.iter().copied())
+        .spawn()
+}
+
+struct Net {
+    anvil: AnvilInstance,
+    dir: tempfile::TempDir,
+}
+
+impl Net {
+    fn empty() -> Self {
+        Self {
+            anvil: anvil_with(&[]),
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    /// A fresh chain with examples/riverside.toml deployed.
+    fn riverside() -> Self {
+        let net = Self::empty();
+        let out = net.ok(&["deploy", &example("riverside.toml"), "--dev-account", "0"]);
+        assert!(out.contains("deployed:"), "{out}");
+        net
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_daoctl"));
+        c.args(args)
+            .env("DAOCTL_RPC_URL", self.anvil.endpoint())
+            .env("DAOCTL_DEPLOYMENTS", self.dir.path())
+            .env_remove("DAOCTL_PRIVATE_KEY")
+            .env_remove("DAOCTL_DEV_ACCOUNT")
+            .env_remove("DAOCTL_DAO")
+            .env_remove("ETH_RPC_URL")
+            .current_dir(root());
+        c
+    }
+
+    fn output(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().expect("daoctl runs")
+    }
+
+    /// Runs and expects success; returns stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.output(args);
+        assert!(
+            out.status.success(),
+            "daoctl {args:?} failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// Runs and expects failure; returns stderr.
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.output(args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(
+            !out.status.success(),
+            "daoctl {args:?} should fail:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(!stderr.contains("panicked"), "no panic: {stderr}");
+        stderr
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut a = args.to_vec();
+        a.push("--json");
+        serde_json::from_str(&self.ok(&a)).expect("valid JSON")
+    }
+
+    async fn mine(&self, blocks: u64) {
+        let p = ProviderBuilder::new().connect_http(self.anvil.endpoint_url());
+        let _: Value = p
+            .raw_request("anvil_mine".into(), (U64::from(blocks),))
+            .await
+            .expect("anvil_mine");
+    }
+
+    async fn nonce(&self, account: usize) -> u64 {
+        let p = ProviderBuilder::new().connect_http(self.anvil.endpoint_url());
+        p.get_transaction_count(self.anvil.addresses()[account])
+            .await
+            .expect("nonce")
+    }
+
+    async fn balance(&self, account: usize) -> U256 {
+        let p = ProviderBuilder::new().connect_http(self.anvil.endpoint_url());
+        p.get_balance(self.anvil.addresses()[account])
+            .await
+            .expect("balance")
+    }
+
+    fn addr(&self, account: usize) -> String {
+        self.anvil.addresses()[account].to_checksum(None)
+    }
+}
+
+fn example(name: &str) -> String {
+    root().join("examples").join(name).display().to_string()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write");
+    p.display().to_string()
+}
+
+#[tokio::test]
+async fn deploy_is_resumable_and_idempotent() {
+    let net = Net::empty();
+    let design = example("riverside.toml");
+    // Killed halfway: the 6th DAO transaction is sent, then the process stops before its receipt.
+    let out = net
+        .cmd(&["deploy", &design, "--dev-account", "0"])
+        .env("DAO_DEPLOY_STOP_AFTER", "6")
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("run again to resume"));
+    let resumed = net.output(&["deploy", &design, "--dev-account", "0"]);
+    assert!(resumed.status.success());
+    let stderr = String::from_utf8_lossy(&resumed.stderr);
+    assert!(
+        stderr.contains("confirmed from the earlier run"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("dao.create"),
+        "nothing before the kill is redone: {stderr}"
+    );
+    // Exactly the design's five cells exist: nothing was deployed twice.
+    let cells = net.json(&["cell", "list"]);
+    assert_eq!(cells.as_array().expect("array").len(), 5);
+
+    // A re-run after success sends nothing.
+    let nonce = net.nonce(0).await;
+    let again = net.ok(&["deploy", &design, "--dev-account", "0"]);
+    assert!(again.contains("up to date"), "{again}");
+    assert_eq!(net.nonce(0).await, nonce);
+
+    // The dry run on a deployed chain plans nothing either.
+    let plan = net.ok(&["deploy", &design, "--dry-run"]);
+    assert!(plan.contains("up to date"), "{plan}");
+}
+
+#[tokio::test]
+async fn malformed_designs_name_the_field() {
+    let net = Net::empty();
+    let bad = write(
+        net.dir.path(),
+        "bad.toml",
+        "[dao]\nname = \"x\"\ngovernance = { address = \"anvil:0\" }\n\n[[cells]]\nkey = \"a\"\nname = \"A\"\nadmin = \"anvil:1\"\n\n[[cells]]\nkey = \"b\"\nname = \"B\"\nadmin = \"anvil:1\"\n\n[[cells]]\nkey = \"c\"\nname = \"C\"\nadmin = \"anvil:1\"\n[cells.roles.member]\nmax_supply = \"lots\"\n",
+    );
+    let err = net.fails(&["deploy", &bad, "--dev-account", "0"]);
+    assert!(
+        err.contains("cells[2].roles.member.max_supply: expected an integer"),
+        "{err}"
+    );
+    let typo = write(
+        net.dir.path(),
+        "typo.toml",
+        "[dao]\nname = \"x\"\ngovernence = { address = \"anvil:0\" }\n",
+    );
+    let err = net.fails(&["deploy", &typo, "--dev-account", "0"]);
+    assert!(
+        err.contains("dao.governence: unknown field `governence`"),
+        "{err}"
+    );
+    assert_eq!(net.nonce(0).await, 0, "nothing sent for a bad design");
+}
+
+#[tokio::test]
+async fn keys_wrong_missing_and_dev_accounts_off_devnets() {
+    let net = Net::riverside();
+    let err = net.fails(&["role", "claim", "events.contributor"]);
+    assert!(err.contains("no key"), "{err}");
+    let err = net
+        .cmd(&["role", "claim", "events.contributor"])
+        .env("DAOCTL_PRIVATE_KEY", "0x1234")
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&err.stderr).contains("is not a hex private key"));
+    // A keystore with the wrong password.
+    let ks = write(
+        net.dir.path(),
+        "ks.json",
+        r#"{"crypto":{"cipher":"aes-128-ctr","cipherparams":{"iv":"00000000000000000000000000000000"},"ciphertext":"00","kdf":"scrypt","kdfparams":{"dklen":32,"n":2,"p":1,"r":8,"salt":"00"},"mac":"00"},"id":"00000000-0000-0000-0000-000000000000","version":3}"#,
+    );
+    let pw = write(net.dir.path(), "pw", "wrong\n");
+    let err = net.fails(&[
+        "role",
+        "claim",
+        "events.contributor",
+        "--keystore",
+        &ks,
+        "--password-file",
+        &pw,
+    ]);
+    assert!(err.contains("cannot open keystore"), "{err}");
+    // The wrong key: a dev account with no authority over the cell.
+    let err = net.fails(&[
+        "cell",
+        "phase",
+        "engineering",
+        "organization",
+        "--dev-account",
+        "6",
+    ]);
+    assert!(
+        err.contains(
+            "NotCellAuthority(account 0x976EA74026E726554dB657fA54763abd0C3a0aa9, cell 3)"
+        ),
+        "{err}"
+    );
+
+    let mainnet_like = anvil_with(&["--chain-id", "10"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_daoctl"))
+        .args(["role", "claim", "1.1", "--dev-account", "0"])
+        .env("DAOCTL_RPC_URL", mainnet_like.endpoint())
+        .env("DAOCTL_DEPLOYMENTS", net.dir.path())
+        .output()
+        .expect("runs");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--dev-account works only on a dev chain")
+    );
+}
+
+#[tokio::test]
+async fn roles_claim_mint_revoke_renounce_transfer() {
+    let net = Net::riverside();
+    net.ok(&["role", "claim", "events.contributor", "--dev-account", "6"]);
+    let role = net.json(&["role", "show", "events.contributor"]);
+    assert_eq!(role["wearers"], serde_json::json!([net.addr(6)]));
+    let err = net.fails(&["role", "claim", "events.contributor", "--dev-account", "6"]);
+    assert!(err.contains("AlreadyWearing"), "{err}");
+    // Minting needs admin authority: events' admin (4) may, a contributor may not.
+    let err = net.fails(&[
+        "role",
+        "mint",
+        "events.member",
+        &net.addr(7),
+        "--dev-account",
+        "6",
+    ]);
+    assert!(
+        err.contains("NotAdmin(account 0x976EA74026E726554dB657fA54763abd0C3a0aa9, role 5.1)"),
+        "{err}"
+    );
+    net.ok(&[
+        "role",
+        "mint",
+        "events.member",
+        &net.addr(7),
+        "--dev-account",
+        "4",
+    ]);
+    net.ok(&[
+        "role",
+        "transfer",
+        "events.member",
+        &net.addr(7),
+        &net.addr(8),
+        "--dev-account",
+        "4",
+    ]);
+    net.ok(&[
+        "role",
+        "revoke",
+        "events.member",
+        &net.addr(8),
+        "--dev-account",
+        "4",
+    ]);
+    net.ok(&[
+        "role",
+        "renounce",
+        "events.contributor",
+        "--dev-account",
+        "6",
+    ]);
+    let roles = net.json(&["role", "list", "events"]);
+    let names: Vec<&str> = roles
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|r| r["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["events.admin", "events.member", "events.contributor"]
+    );
+    assert_eq!(roles[1]["wearers"], serde_json::json!([net.addr(4)]));
+    assert_eq!(roles[2]["wearers"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn cells_phase_state_decisions_partnerships() {
+    let net = Net::riverside();
+    let cells = net.json(&["cell", "list"]);
+    assert_eq!(cells[0]["key"], "dao");
+    assert_eq!(cells[0]["scale"], "constituency");
+    net.ok(&[
+        "cell",
+        "phase",
+        "events",
+        "organization",
+        "--dev-account",
+        "4",
+    ]);
+    let err = net.fails(&["cell", "phase", "events", "dissolved", "--dev-account", "6"]);
+    assert!(err.contains("NotCellAuthority"), "{err}");
+    net.ok(&[
+        "cell",
+        "state",
+        "set",
+        "events",
+        "charter",
+        "ipfs://v1",
+        "--dev-account",
+        "4",
+    ]);
+    let v = net.json(&[
+        "cell",
+        "state",
+        "set",
+        "events",
+        "charter",
+        "ipfs://v2",
+        "--dev-account",
+        "4",
+    ]);
+    assert_eq!(v["version"], 2);
+    net.ok(&[
+        "cell",
+        "decision",
+        "record",
+        "events",
+        "--ref",
+        "venue",
+        "--uri",
+        "ipfs://minutes",
+        "--dev-account",
+        "4",
+    ]);
+    let show = net.json(&["cell", "show", "events"]);
+    assert_eq!(show["phase"], "organization");
+    assert_eq!(show["decisions"], 1);
+    assert_eq!(show["state"][0]["uri"], "ipfs://v2");
+    let created = net.json(&[
+        "cell",
+        "create",
+        "--parent",
+        "engineering",
+        "--name",
+        "Research",
+        "--dev-account",
+        "2",
+    ]);
+    assert_eq!(created["cell"], "6");
+    let p = net.json(&[
+        "cell",
+        "partnership",
+        "propose",
+        "events",
+        "--with-cell",
+        "engineering",
+        "--terms-uri",
+        "ipfs://terms",
+        "--dev-account",
+        "4",
+    ]);
+    let id = p["partnership"].as_str().expect("id").to_owned();
+    let err = net.fails(&["cell", "partnership", "accept", &id, "--dev-account", "4"]);
+    assert!(err.contains("NotCellAuthority"), "{err}");
+    net.ok(&["cell", "partnership", "accept", &id, "--dev-account", "2"]);
+    assert_eq!(
+        net.json(&["cell", "partnership", "show", &id])["status"],
+        "active"
+    );
+}
+
+#[tokio::test]
+async fn proposals_vote_sign_execute_veto_cancel() {
+    let net = Net::riverside();
+    let id = net.ok(&[
+        "proposal",
+        "create",
+        "--cell",
+        "community",
+        "--description",
+        "fund events",
+        "--set-budget",
+        "events=2ether",
+        "--allocate",
+        "events=1ether",
+        "--dev-account",
+        "3",
+    ]);
+    let err = net.fails(&[
+        "proposal",
+        "create",
+        "--cell",
+        "community",
+        "--description",
+        "x",
+        "--spend",
+        &format!("{}=1ether", net.addr(6)),
+        "--dev-account",
+        "6",
+    ]);
+    assert!(err.contains("NotAllowedToPropose"), "{err}");
+    net.mine(2).await;
+    net.ok(&["proposal", "vote", &id, "for", "--dev-account", "3"]);
+    let err = net.fails(&["proposal", "vote", &id, "for", "--dev-account", "3"]);
+    assert!(err.contains("AlreadyVoted"), "{err}");
+    let ballot = net.ok(&["proposal", "sign", &id, "for", "--dev-account", "4"]);
+    let file = write(net.dir.path(), "ballot.json", &ballot);
+    net.ok(&["proposal", "submit-vote", &file, "--dev-account", "0"]);
+    net.mine(6).await;
+    let show = net.json(&["proposal", "show", &id]);
+    assert_eq!(show["state"], "succeeded");
+    assert_eq!(show["votes"]["for"], "2");
+    let err = net.fails(&["proposal", "execute", &id, "--dev-account", "3"]);
+    assert!(
+        err.contains("UnexpectedState") && err.contains("current Succeeded"),
+        "{err}"
+    );
+    net.mine(6).await;
+    net.ok(&["proposal", "execute", &id, "--dev-account", "3"]);
+    let budget = net.json(&["treasury", "status", "--cell", "events"]);
+    assert_eq!(budget["budgets"][0]["received"], "1000000000000000000");
+
+    // A bad one: vetoed by the parent (operations' admin), not by a member.
+    let bad = net.ok(&[
+        "proposal",
+        "create",
+        "--cell",
+        "community",
+        "--description",
+        "drain",
+        "--spend",
+        &format!("{}=5ether", net.addr(3)),
+        "--dev-account",
+        "3",
+    ]);
+    net.mine(2).await;
+    net.ok(&["proposal", "vote", &bad, "for", "--dev-account", "3"]);
+    net.ok(&["proposal", "vote", &bad, "for", "--dev-account", "4"]);
+    net.mine(6).await;
+    let err = net.fails(&["proposal", "veto", &bad, "--dev-account", "5"]);
+    assert!(
+        err.contains(
+            "NotParentAdmin(account 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc, proposal 0x"
+        ),
+        "{err}"
+    );
+    net.ok(&["proposal", "veto", &bad, "--dev-account", "1"]);
+    assert_eq!(net.json(&["proposal", "show", &bad])["state"], "vetoed");
+
+    // Cancel while pending: the proposer.
+    let third = net.ok(&[
+        "proposal",
+        "create",
+        "--cell",
+        "community",
+        "--description",
+        "oops",
+        "--set-state",
+        "charter=ipfs://c",
+        "--dev-account",
+        "5",
+    ]);
+    let err = net.fails(&["proposal", "cancel", &third, "--dev-account", "4"]);
+    assert!(err.contains("NotAllowedToCancel"), "{err}");
+    net.ok(&["proposal", "cancel", &third, "--dev-account", "5"]);
+    let list = net.json(&["proposal", "list", "--cell", "community"]);
+    let states: Vec<&str> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|p| p["state"].as_str())
+        .collect();
+    assert_eq!(states, ["executed", "vetoed", "canceled"]);
+}
+
+#[tokio::test]
+async fn treasury_and_tasks() {
+    let net = Net::riverside();
+    // The operations treasurer (2) hands budget down and spends; a stranger cannot.
+    net.ok(&[
+        "treasury",
+        "allocate",
+        "operations",
+        "engineering",
+        "1ether",
+        "--dev-account",
+        "2",
+    ]);
+    let before = net.balance(9).await;
+    net.ok(&[
+        "treasury",
+        "spend",
+        "operations",
+        &net.addr(9),
+        "0.5ether",
+        "--memo",
+        "ipfs://invoice",
+        "--dev-account",
+        "2",
+    ]);
+    assert_eq!(
+        net.balance(9).await - before,
+        U256::from(500_000_000_000_000_000u64)
+    );
+    let err = net.fails(&[
+        "treasury",
+        "spend",
+        "operations",
+        &net.addr(6),
+        "1ether",
+        "--dev-account",
+        "6",
+    ]);
+    assert!(
+        err.contains("NotCellAuthority") || err.contains("NotCellAdmin"),
+        "{err}"
+    );
+    let err = net.fails(&[
+        "treasury",
+        "spend",
+        "engineering",
+        &net.addr(6),
+        "100ether",
+        "--dev-account",
+        "2",
+    ]);
+    assert!(err.contains("InsufficientBudget"), "{err}");
+    // Freeze and claw back: the parent's admin (operations' admin, 1).
+    net.ok(&["treasury", "freeze", "engineering", "--dev-account", "1"]);
+    let err = net.fails(&[
+        "treasury",
+        "spend",
+        "engineering",
+        &net.addr(6),
+        "1ether",
+        "--dev-account",
+        "2",
+    ]);
+    assert!(err.contains("CellFrozen(cell 3)"), "{err}");
+    net.ok(&[
+        "treasury",
+        "freeze",
+        "engineering",
+        "--unfreeze",
+        "--dev-account",
+        "1",
+    ]);
+    net.ok(&[
+        "treasury",
+        "clawback",
+        "engineering",
+        "1ether",
+        "--dev-account",
+        "1",
+    ]);
+    let err = net.fails(&[
+        "treasury",
+        "set-budget",
+        "operations",
+        "40ether",
+        "--dev-account",
+        "1",
+    ]);
+    assert!(err.contains("NotParentAdmin"), "{err}");
+    let status = net.json(&["treasury", "status"]);
+    assert_eq!(status["budgets"].as_array().expect("array").len(), 5);
+
+    // Tasks in engineering (admin 2): create, claim, submit, reject, resubmit, approve; cancel.
+    let task = net.ok(&[
+        "task",
+        "create",
+        "--cell",
+        "engineering",
+        "--spec-uri",
+        "ipfs://spec",
+        "--bounty",
+        "0.2ether",
+        "--dev-account",
+        "2",
+    ]);
+    let err = net.fails(&[
+        "task",
+        "create",
+        "--cell",
+        "engineering",
+        "--spec-uri",
+        "x",
+        "--bounty",
+        "1ether",
+        "--dev-account",
+        "6",
+    ]);
+    assert!(err.contains("NotCellAdmin"), "{err}");
+    net.ok(&["task", "claim", &task, "--dev-account", "6"]);
+    net.ok(&["task", "submit", &task, "ipfs://work", "--dev-account", "6"]);
+    net.ok(&[
+        "task",
+        "reject",
+        &task,
+        "--reason",
+        "needs tests",
+        "--dev-account",
+        "2",
+    ]);
+    let err = net.fails(&[
+        "task",
+        "submit",
+        &task,
+        "ipfs://work2",
+        "--dev-account",
+        "7",
+    ]);
+    assert!(err.contains("NotClaimant"), "{err}");
+    net.ok(&[
+        "task",
+        "submit",
+        &task,
+        "ipfs://work2",
+        "--dev-account",
+        "6",
+    ]);
+    let before = net.balance(6).await;
+    net.ok(&["task", "approve", &task, "--dev-account", "2"]);
+    assert_eq!(
+        net.balance(6).await - before,
+        U256::from(200_000_000_000_000_000u64)
+    );
+    let other = net.ok(&[
+        "task",
+        "create",
+        "--cell",
+        "engineering",
+        "--spec-uri",
+        "ipfs://s2",
+        "--bounty",
+        "0.1ether",
+        "--dev-account",
+        "2",
+    ]);
+    net.ok(&["task", "cancel", &other, "--dev-account", "2"]);
+    let tasks = net.json(&["task", "list", "--cell", "engineering"]);
+    let states: Vec<&str> = tasks
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|t| t["status"].as_str())
+        .collect();
+    assert_eq!(states, ["paid", "cancelled"]);
+}
+
+#[tokio::test]
+async fn state_reads_the_whole_tree_live() {
+    let net = Net::riverside();
+    let state = net.json(&["state"]);
+    let cells = state["cells"].as_array().expect("cells");
+    let keys: Vec<&str> = cells.iter().filter_map(|c| c["key"].as_str()).collect();
+    assert_eq!(
+        keys,
+        ["dao", "operations", "engineering", "community", "events"]
+    );
+    assert!(
+        cells[0]["run_by"]
+            .as_str()
+            .expect("run_by")
+            .starts_with("community governance (Safe")
+    );
+    assert!(
+        cells[3]["run_by"]
+            .as_str()
+            .expect("run_by")
+            .starts_with("vote-run")
+    );
+    assert_eq!(cells[1]["budget"]["received"], "20000000000000000000");
+    assert_eq!(state["safe_balance"], "100000000000000000000");
+    let human = net.ok(&["state"]);
+    assert!(human.contains("■ Events [events] 5"), "{human}");
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# `make demo`: a local anvil chain, the core contracts, the example DAO (examples/riverside.toml), and
+# the guide's story told through daoctl. Exits 0 and leaves no process behind.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+ANVIL="$ROOT/node_modules/.bin/anvil"
+CAST="$ROOT/node_modules/.bin/cast"
+DAOCTL="${CARGO_TARGET_DIR:-$ROOT/target}/debug/daoctl"
+PORT="${DEMO_PORT:-18545}"
+export DAOCTL_RPC_URL="http://127.0.0.1:$PORT"
+export DAOCTL_DEPLOYMENTS="$ROOT/.devnet/deployments"
+export NO_COLOR=1
+
+rm -rf "$DAOCTL_DEPLOYMENTS"
+mkdir -p "$DAOCTL_DEPLOYMENTS"
+"$ANVIL" --port "$PORT" --silent &
+ANVIL_PID=$!
+trap 'kill "$ANVIL_PID" 2>/dev/null || true; wait "$ANVIL_PID" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  [[ "$("$CAST" chain-id --rpc-url "$DAOCTL_RPC_URL" 2>/dev/null)" == 31337 ]] && break
+  kill -0 "$ANVIL_PID" 2>/dev/null || { echo "demo: anvil did not start (port $PORT in use?)" >&2; exit 1; }
+  sleep 0.1
+done
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+run() { printf '$ daoctl %s\n' "$*" >&2; "$DAOCTL" "$@"; }
+mine() { "$CAST" rpc --rpc-url "$DAOCTL_RPC_URL" anvil_mine "$1" >/dev/null; }
+# A command that must fail: prints the decoded reason, fails the demo if it succeeds.
+refused() {
+  printf '$ daoctl %s   # must be refused\n' "$*" >&2
+  if out="$("$DAOCTL" "$@" 2>&1)"; then
+    echo "demo: expected a refusal" >&2
+    exit 1
+  fi
+  printf '  refused: %s\n' "$(grep -m1 '^error' <<<"$out" | sed 's/^error: //')" >&2
+}
+
+say "1. Deploy the core contracts and the example DAO from its design file"
+run deploy examples/riverside.toml --dry-run | tail -n 3
+run deploy examples/riverside.toml --dev-account 0
+run deploy examples/riverside.toml --dev-account 0          # idempotent: up to date
+run cell list
+
+say "2. A contributor (dev account 6) claims the claimable contributor role of the events cell"
+run role claim events.contributor --dev-account 6
+run role show events.contributor
+
+say "3. The community cell (vote-run) votes to fund its events working group"
+PROPOSAL="$(run proposal create --cell community --dev-account 3 \
+  --description "Fund the events cell for the spring meetup" \
+  --set-budget events=2ether --allocate events=1ether)"
+mine 2                                                       # past the voting delay
+run proposal vote "$PROPOSAL" for --reason "we need the meetup" --dev-account 3
+run proposal vote "$PROPOSAL" for --dev-account 4
+run proposal sign "$PROPOSAL" for --reason "signed offline" --dev-account 5 >"$ROOT/.devnet/ballot.json"
+run proposal submit-vote "$ROOT/.devnet/ballot.json" --dev-account 0   # anyone relays it
+refused proposal execute "$PROPOSAL" --dev-account 3                   # voting still open
+mine 6                                                       # voting period over: the veto window runs
+run proposal show "$PROPOSAL"
+mine 6                                                       # execution delay over
+run proposal execute "$PROPOSAL" --dev-account 3
+
+say "4. Budgets flow down: the operations treasurer hands 1 ether to engineering; events pays a bounty"
+run treasury allocate operations engineering 1ether --dev-account 2
+TASK="$(run task create --cell events --spec-uri ipfs://bafy-meetup-poster --bounty 0.25ether \
+  --role events.contributor --deadline-days 14 --dev-account 4)"
+refused task claim "$TASK" --dev-account 7                             # lacks the contributor role
+run task claim "$TASK" --dev-account 6
+run task submit "$TASK" ipfs://bafy-poster-final --dev-account 6
+run task approve "$TASK" --dev-account 4
+run task list
+
+say "5. A bad proposal passes the vote but operations (the parent cell) vetoes it in the delay"
+BAD="$(run proposal create --cell community --dev-account 3 \
+  --description "Pay 5 ether to the proposer" --spend 0x90F79bf6EB2c4f870365E785982E1f101E93b906=5ether)"
+mine 2
+run proposal vote "$BAD" for --dev-account 3
+run proposal vote "$BAD" for --dev-account 4
+mine 6
+refused proposal veto "$BAD" --dev-account 3                           # a member is not the parent admin
+run proposal veto "$BAD" --dev-account 1
+mine 6
+refused proposal execute "$BAD" --dev-account 3
+run proposal list --cell community
+
+say "6. The events cell moves to the organization phase and updates its charter"
+run cell phase events organization --dev-account 4
+run cell state set events charter ipfs://bafy-events-charter-v2 --dev-account 4
+run cell decision record events --ref spring-meetup --uri ipfs://bafy-meetup-minutes --dev-account 4
+refused treasury freeze operations --dev-account 6                     # not the DAO's governance
+
+say "7. The network as it stands"
+run state
