@@ -10,7 +10,8 @@
 //!   `voters`), `vote` (proposal/voter).
 //! - `safe` (dao), `treasury_cell` (cell: treasurer role, frozen), `budget` (cell/token: the last
 //!   BudgetSet plus running totals `spent`, `subAllocatedOut`, `subAllocatedIn`, `clawedBackOut`,
-//!   `clawedBackIn`, `bountiesReserved`, `bountiesPaid`), `spend`, `suballocation`, `clawback`
+//!   `clawedBackIn`, `bountiesReserved` (= reserved now), `bountiesPaid`, and `current`: the usage
+//!   in the period of the last event {periodIndex, spent, subAllocated, received}), `spend`, `suballocation`, `clawback`
 //!   (block/log index: the event), `bounty` (task).
 //! - `task` (task id, with `status`, `claimant`, `submissions`).
 
@@ -40,6 +41,18 @@ fn add(doc: &mut Value, field: &str, delta: alloy::primitives::U256, sub: bool) 
 }
 
 impl State {
+    /// The budget's usage in period `p` (`current`), reset when a new period starts: spent,
+    /// subAllocated, received restart at 0 in each period, as in the treasury.
+    fn period_usage(&mut self, id: String, at: EventRef, p: Option<&Value>) -> &mut Value {
+        let p = p.cloned().unwrap_or(Value::Null);
+        let doc = self.put("budget", id, at, &Map::new());
+        if doc["current"]["periodIndex"] != p {
+            doc["current"] =
+                json!({"periodIndex": p, "spent": "0", "subAllocated": "0", "received": "0"});
+        }
+        &mut doc["current"]
+    }
+
     fn entity(&mut self, kind: &'static str, id: String) -> &mut Value {
         self.dirty.entities.insert((kind, id.clone()));
         self.entities
@@ -196,58 +209,88 @@ impl State {
                 );
             }
             (Source::Treasury, "BudgetSet") => {
-                self.put(
-                    "budget",
-                    format!("{}/{}", s(a, "cellId"), s(a, "token")),
-                    at,
-                    a,
-                );
+                let id = format!("{}/{}", s(a, "cellId"), s(a, "token"));
+                let doc = self.put("budget", id, at, a);
+                // The carried usage now belongs to `periodIndex`.
+                match doc.get_mut("current") {
+                    Some(cur) if cur.is_object() => cur["periodIndex"] = a["periodIndex"].clone(),
+                    _ => {
+                        doc["current"] = json!({"periodIndex": a["periodIndex"], "spent": "0", "subAllocated": "0", "received": "0"})
+                    }
+                }
             }
             (Source::Treasury, "Spent") => {
                 self.put("spend", pos, at, a)["at"] = here;
-                let b = self.put(
-                    "budget",
-                    format!("{}/{}", s(a, "cellId"), s(a, "token")),
-                    at,
-                    &Map::new(),
+                let id = format!("{}/{}", s(a, "cellId"), s(a, "token"));
+                let amt = amount(a.get("amount"));
+                add(
+                    self.period_usage(id.clone(), at, a.get("periodIndex")),
+                    "spent",
+                    amt,
+                    false,
                 );
-                add(b, "spent", amount(a.get("amount")), false);
+                add(self.put("budget", id, at, &Map::new()), "spent", amt, false);
             }
             (Source::Treasury, "SubAllocated") => {
                 self.put("suballocation", pos, at, a)["at"] = here;
                 let amt = amount(a.get("amount"));
-                let b = self.put(
-                    "budget",
-                    format!("{}/{}", s(a, "parentCellId"), s(a, "token")),
-                    at,
-                    &Map::new(),
+                let pid = format!("{}/{}", s(a, "parentCellId"), s(a, "token"));
+                add(
+                    self.period_usage(pid.clone(), at, a.get("parentPeriodIndex")),
+                    "subAllocated",
+                    amt,
+                    false,
                 );
-                add(b, "subAllocatedOut", amt, false);
-                let b = self.put(
-                    "budget",
-                    format!("{}/{}", s(a, "childCellId"), s(a, "token")),
-                    at,
-                    &Map::new(),
+                add(
+                    self.put("budget", pid, at, &Map::new()),
+                    "subAllocatedOut",
+                    amt,
+                    false,
                 );
-                add(b, "subAllocatedIn", amt, false);
+                let cid = format!("{}/{}", s(a, "childCellId"), s(a, "token"));
+                add(
+                    self.period_usage(cid.clone(), at, a.get("childPeriodIndex")),
+                    "received",
+                    amt,
+                    false,
+                );
+                add(
+                    self.put("budget", cid, at, &Map::new()),
+                    "subAllocatedIn",
+                    amt,
+                    false,
+                );
             }
             (Source::Treasury, "ClawedBack") => {
                 self.put("clawback", pos, at, a)["at"] = here;
                 let amt = amount(a.get("amount"));
-                let b = self.put(
-                    "budget",
-                    format!("{}/{}", s(a, "childCellId"), s(a, "token")),
-                    at,
-                    &Map::new(),
+                let cid = format!("{}/{}", s(a, "childCellId"), s(a, "token"));
+                add(
+                    self.period_usage(cid.clone(), at, a.get("childPeriodIndex")),
+                    "received",
+                    amt,
+                    true,
                 );
-                add(b, "clawedBackOut", amt, false);
-                let b = self.put(
-                    "budget",
-                    format!("{}/{}", s(a, "parentCellId"), s(a, "token")),
-                    at,
-                    &Map::new(),
+                add(
+                    self.put("budget", cid, at, &Map::new()),
+                    "clawedBackOut",
+                    amt,
+                    false,
                 );
-                add(b, "clawedBackIn", amount(a.get("returnedToParent")), false);
+                let back = amount(a.get("returnedToParent"));
+                let pid = format!("{}/{}", s(a, "parentCellId"), s(a, "token"));
+                add(
+                    self.period_usage(pid.clone(), at, a.get("parentPeriodIndex")),
+                    "subAllocated",
+                    back,
+                    true,
+                );
+                add(
+                    self.put("budget", pid, at, &Map::new()),
+                    "clawedBackIn",
+                    back,
+                    false,
+                );
             }
             (Source::Treasury, name @ ("BountyReserved" | "BountyReleased" | "BountyPaid")) => {
                 let status = name.trim_start_matches("Bounty");
@@ -265,6 +308,13 @@ impl State {
                     _ => {
                         add(b, "bountiesReserved", amt, true);
                         add(b, "bountiesPaid", amt, false);
+                        let id = format!("{}/{}", s(a, "cellId"), s(a, "token"));
+                        add(
+                            self.period_usage(id, at, a.get("periodIndex")),
+                            "spent",
+                            amt,
+                            false,
+                        );
                     }
                 }
             }

@@ -165,6 +165,22 @@ async fn indexed_state_matches_live_reads_and_the_audit_flags_money_leaving_the_
                 "budget {id}"
             );
             assert_eq!(doc["funded"].as_bool(), Some(v.funded), "budget {id}");
+            let cur = &doc["current"];
+            let num = |k: &str| cur[k].as_str().map(|a| a.parse::<U256>().expect("amount"));
+            assert_eq!(
+                cur["periodIndex"].as_str(),
+                Some(v.periodIndex.to_string().as_str()),
+                "budget {id} period"
+            );
+            assert_eq!(num("spent"), Some(v.spent), "budget {id} spent");
+            assert_eq!(
+                num("subAllocated"),
+                Some(v.subAllocated),
+                "budget {id} subAllocated"
+            );
+            if v.funded {
+                assert_eq!(num("received"), Some(v.received), "budget {id} received");
+            }
         }
     }
     // `state --indexed` reads the same from the database.
