@@ -83,12 +83,18 @@ pub struct Finding {
 pub struct BudgetLine {
     pub cell: String,
     pub token: Address,
+    #[serde(serialize_with = "decimal")]
     pub amount: U256,
     pub funded: bool,
+    #[serde(serialize_with = "decimal")]
     pub period_index: U256,
+    #[serde(serialize_with = "decimal")]
     pub spent: U256,
+    #[serde(serialize_with = "decimal")]
     pub sub_allocated: U256,
+    #[serde(serialize_with = "decimal")]
     pub received: U256,
+    #[serde(serialize_with = "decimal")]
     pub reserved: U256,
     pub matches_head: bool,
 }
@@ -98,9 +104,13 @@ pub struct BudgetLine {
 pub struct SafeLine {
     pub dao: String,
     pub safe: Address,
+    #[serde(serialize_with = "decimal")]
     pub eth_balance: U256,
+    #[serde(serialize_with = "decimal")]
     pub eth_in: U256,
+    #[serde(serialize_with = "decimal")]
     pub eth_out_by_module: U256,
+    #[serde(serialize_with = "decimal")]
     pub eth_out_unexplained: U256,
     pub owner_transactions: u64,
 }
@@ -206,6 +216,11 @@ impl AuditReport {
         }
         o
     }
+}
+
+/// Amounts as decimal strings in JSON (wei and token units overflow JSON numbers).
+fn decimal<S: serde::Serializer>(v: &U256, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&v.to_string())
 }
 
 fn short(id: &str) -> String {
