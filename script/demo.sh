@@ -24,12 +24,13 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
-run() { printf '$ daoctl %s\n' "$*" >&2; "$DAOCTL" "$@"; }
+say() { printf '\n== %s\n' "$*" >&2; }
+show() { printf '$ daoctl'; printf ' %q' "$@"; }
+run() { { show "$@"; printf '\n'; } >&2; "$DAOCTL" "$@"; }
 mine() { "$CAST" rpc --rpc-url "$DAOCTL_RPC_URL" anvil_mine "$1" >/dev/null; }
 # A command that must fail: prints the decoded reason, fails the demo if it succeeds.
 refused() {
-  printf '$ daoctl %s   # must be refused\n' "$*" >&2
+  { show "$@"; printf '   # must be refused\n'; } >&2
   if out="$("$DAOCTL" "$@" 2>&1)"; then
     echo "demo: expected a refusal" >&2
     exit 1
@@ -54,7 +55,7 @@ PROPOSAL="$(run proposal create --cell community --dev-account 3 \
 mine 2                                                       # past the voting delay
 run proposal vote "$PROPOSAL" for --reason "we need the meetup" --dev-account 3
 run proposal vote "$PROPOSAL" for --dev-account 4
-run proposal sign "$PROPOSAL" for --reason "signed offline" --dev-account 5 >"$ROOT/.devnet/ballot.json"
+run proposal sign "$PROPOSAL" for --dev-account 5 >"$ROOT/.devnet/ballot.json"
 run proposal submit-vote "$ROOT/.devnet/ballot.json" --dev-account 0   # anyone relays it
 refused proposal execute "$PROPOSAL" --dev-account 3                   # voting still open
 mine 6                                                       # voting period over: the veto window runs

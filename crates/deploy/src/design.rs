@@ -400,6 +400,9 @@ impl fmt::Display for Amount {
 
 /// Formats base units as ether when that reads better.
 pub fn format_amount(v: U256) -> String {
+    if v.is_zero() {
+        return "0".to_owned();
+    }
     if v >= U256::from(10u64).pow(U256::from(12u64)) {
         let s = alloy::primitives::utils::format_ether(v);
         let s = s.trim_end_matches('0').trim_end_matches('.');

@@ -41,6 +41,15 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
             .ok()
             .and_then(|v| v.parse().ok()),
     };
+    if args.dry_run {
+        match simulate_on_fork(&ctx, from, &opts, global).await {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                eprintln!("  (no fork simulation: {e}; estimating what can be estimated now)")
+            }
+        }
+    }
+    let mut sent_descriptions: std::collections::BTreeMap<String, String> = Default::default();
     let report = dao_deploy::deploy(&ctx.provider, from, &opts, |e| match e {
         Event::CorePresent { name, address } => {
             eprintln!("  core {name:<28} present at {address} (code checked)")
@@ -58,9 +67,20 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
             eprintln!("✓ {id}: confirmed from the earlier run (tx {tx})")
         }
         Event::StepSent {
-            description, tx, ..
-        } => eprintln!("  {description} (tx {tx})"),
-        Event::StepDone { id, gas } => eprintln!("✓ {id} (gas {gas})"),
+            id,
+            description,
+            tx,
+        } => {
+            tracing::debug!(%tx, "{id}: sent");
+            sent_descriptions.insert(id, description);
+        }
+        Event::StepDone { id, gas } => eprintln!(
+            "✓ {id:<34} {} (gas {gas})",
+            sent_descriptions
+                .get(&id)
+                .map(String::as_str)
+                .unwrap_or_default()
+        ),
         Event::StaleRecord { path } => {
             eprintln!(
                 "  {} records transactions this chain does not have: starting afresh",
@@ -115,6 +135,79 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
                 println!("  safe           {safe}");
             }
         }
+    }
+    Ok(())
+}
+
+/// The dry run proper: the whole deployment on an anvil fork of the target chain (senders
+/// impersonated, nothing signed), reporting the gas every step used there. The record so far is
+/// copied in, so the simulation resumes where the real deployment would.
+async fn simulate_on_fork(
+    ctx: &Ctx,
+    from: alloy::primitives::Address,
+    opts: &Options,
+    global: &Global,
+) -> Result<()> {
+    use alloy::providers::{Provider, ProviderBuilder};
+    let bin = super::devnet::anvil_binary(None);
+    let url = crate::ctx::rpc_url(global);
+    let anvil = alloy::node_bindings::Anvil::new()
+        .path(&bin)
+        .fork(url.clone())
+        .arg("--auto-impersonate")
+        .try_spawn()
+        .map_err(|e| eyre!("starting {} --fork-url: {e}", bin.display()))?;
+    let fork = ProviderBuilder::new()
+        .connect_http(anvil.endpoint_url())
+        .erased();
+    let block = fork.get_block_number().await?;
+    let scratch = tempfile::tempdir()?;
+    if let Some(design) = &opts.design {
+        let (d, _) = dao_deploy::Design::load(design).map_err(|e| eyre!("{e}"))?;
+        let real = dao_deploy::Record::path(&opts.out_dir, ctx.chain_id, &d.dao.name);
+        if real.exists() {
+            let copy = dao_deploy::Record::path(scratch.path(), ctx.chain_id, &d.dao.name);
+            std::fs::create_dir_all(copy.parent().expect("has a parent"))?;
+            std::fs::copy(&real, &copy)?;
+        }
+    }
+    let sim = Options {
+        out_dir: scratch.path().to_path_buf(),
+        dry_run: false,
+        stop_after: None,
+        ..opts.clone()
+    };
+    println!("plan, simulated on a fork of {url} at block {block} (nothing is sent to the chain):");
+    let mut total = 0u64;
+    let mut steps = 0usize;
+    let mut descriptions = std::collections::BTreeMap::new();
+    let report = dao_deploy::deploy(&fork, from, &sim, |e| match e {
+        Event::CorePresent { name, address } => println!("  core {name:<28} present at {address}"),
+        Event::CoreDeployed { name, address, gas } => {
+            total += gas;
+            steps += 1;
+            println!("  deploy {name:<26} at {address}  gas {gas:>9}");
+        }
+        Event::StepSent {
+            id, description, ..
+        } => {
+            descriptions.insert(id, description);
+        }
+        Event::StepDone { id, gas } => {
+            total += gas;
+            steps += 1;
+            let d = descriptions.get(&id).cloned().unwrap_or_default();
+            println!("  {id:<34} {d:<78} gas {gas:>9}");
+        }
+        _ => {}
+    })
+    .await
+    .map_err(|e| eyre!("{e}"))?;
+    drop(fork);
+    drop(anvil);
+    match report.outcome {
+        Outcome::UpToDate => println!("up to date: nothing to send"),
+        _ => println!("plan: {steps} transaction(s), {total} gas in all"),
     }
     Ok(())
 }

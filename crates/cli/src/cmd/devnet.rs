@@ -21,14 +21,7 @@ pub(crate) struct Args {
 }
 
 pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
-    let bin = args.anvil.clone().unwrap_or_else(|| {
-        let local = PathBuf::from("node_modules/.bin/anvil");
-        if local.exists() {
-            local
-        } else {
-            PathBuf::from("anvil")
-        }
-    });
+    let bin = anvil_binary(args.anvil.clone());
     let anvil = Anvil::new()
         .path(&bin)
         .port(args.port)
@@ -59,4 +52,18 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
     tokio::signal::ctrl_c().await?;
     drop(anvil);
     Ok(())
+}
+
+/// The anvil to run: the given one, else the project's node_modules/.bin/anvil, else PATH's.
+pub(crate) fn anvil_binary(given: Option<PathBuf>) -> PathBuf {
+    given
+        .or_else(|| std::env::var_os("DAOCTL_ANVIL").map(PathBuf::from))
+        .unwrap_or_else(|| {
+            let local = PathBuf::from("node_modules/.bin/anvil");
+            if local.exists() {
+                local
+            } else {
+                PathBuf::from("anvil")
+            }
+        })
 }

@@ -25,7 +25,6 @@ alloy::sol! {
         address voter;
         uint256 nonce;
         uint256 deadline;
-        string reason;
     }
 }
 
@@ -125,8 +124,6 @@ pub(crate) enum Cmd {
     Sign {
         id: U256,
         support: Support,
-        #[arg(long, default_value = "")]
-        reason: String,
         /// Seconds the signature stays valid.
         #[arg(long, default_value_t = 86_400)]
         valid_for: u64,
@@ -141,7 +138,7 @@ pub(crate) enum Cmd {
     Execute { id: U256 },
     /// Veto a passed proposal during its delay (the parent cell's admin).
     Veto { id: U256 },
-    /// Cancel (the proposer while pending, or the parent's admin before execution).
+    /// Cancel: the proposer before voting starts, or the parent cell's admin before execution.
     Cancel { id: U256 },
 }
 
@@ -155,7 +152,6 @@ struct SignedBallot {
     voter: Address,
     nonce: U256,
     deadline: U256,
-    reason: String,
     signature: Bytes,
 }
 
@@ -567,7 +563,6 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
         Cmd::Sign {
             id,
             support,
-            reason,
             valid_for,
             nonce,
         } => {
@@ -595,7 +590,6 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 voter,
                 nonce,
                 deadline,
-                reason: reason.clone(),
             };
             let domain = eip712_domain! { name: "CellGovernor", version: "1", chain_id: ctx.chain_id, verifying_contract: governor, };
             let hash = ballot.eip712_signing_hash(&domain);
@@ -608,7 +602,6 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 voter,
                 nonce,
                 deadline,
-                reason,
                 signature: signature.as_bytes().to_vec().into(),
             };
             println!("{}", serde_json::to_string_pretty(&signed)?);
@@ -629,9 +622,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 proposalId: b.proposal,
                 support: b.support,
                 voter: b.voter,
-                nonce: b.nonce,
                 deadline: b.deadline,
-                reason: b.reason,
                 signature: b.signature,
             };
             ctx.call(
@@ -645,7 +636,8 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             let p = created(&ctx, governor, id).await?;
             let value: U256 = p.actions.iter().map(|a| a.value).sum();
             let call = ICellGovernor::executeCall {
-                proposalId: id,
+                cellId: p.cellId,
+                proposer: p.proposer,
                 actions: p.actions,
                 uri: p.uri,
                 descriptionHash: p.descriptionHash,
@@ -665,12 +657,21 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             .await?;
         }
         Cmd::Cancel { id } => {
-            ctx.call(
-                &format!("cancel {id:#x}"),
-                governor,
-                ICellGovernor::cancelCall { proposalId: id }.abi_encode(),
-            )
-            .await?;
+            // The proposer withdraws by contents (it is bound into the id); anyone else asks as
+            // the parent cell's admin.
+            let p = created(&ctx, governor, id).await?;
+            let data = if ctx.signer.as_ref().map(|s| s.address()) == Some(p.proposer) {
+                ICellGovernor::cancelByProposerCall {
+                    cellId: p.cellId,
+                    actions: p.actions,
+                    uri: p.uri,
+                    descriptionHash: p.descriptionHash,
+                }
+                .abi_encode()
+            } else {
+                ICellGovernor::cancelCall { proposalId: id }.abi_encode()
+            };
+            ctx.call(&format!("cancel {id:#x}"), governor, data).await?;
         }
     }
     Ok(())

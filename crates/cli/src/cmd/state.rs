@@ -87,7 +87,7 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
         };
         let mut role_rows = Vec::new();
         for r in &role_ids {
-            role_rows.push(json!({"role": RoleId(*r).to_string(), "name": ctx.role_name(*r), "wearers": wearers[r]}));
+            role_rows.push(json!({"role": RoleId(*r).to_string(), "name": ctx.role_name(*r), "wearers": wearers[r].iter().map(|a| a.to_checksum(None)).collect::<Vec<_>>()}));
         }
         let budget = super::treasury::budget_json(&t, c.id, token).await?;
         let mut docs = Vec::new();
@@ -107,7 +107,7 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
     } else {
         U256::ZERO
     };
-    let v = json!({"dao": RoleId(root).to_string(), "safe": safe, "safe_balance": balance.to_string(), "cells": nodes});
+    let v = json!({"dao": RoleId(root).to_string(), "safe": safe.to_checksum(None), "safe_balance": balance.to_string(), "cells": nodes});
     ctx.print(&v, || render(&v));
     Ok(())
 }

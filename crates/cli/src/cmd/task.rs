@@ -135,7 +135,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                     let status = tb.statusOf(i).call().await?;
                     rows.push(json!({
                         "task": i.to_string(), "cell": ctx.cell_name(t.cellId), "status": STATUS.get(status as usize).copied().unwrap_or("?"),
-                        "bounty": t.bounty.to_string(), "token": t.token, "claimant": t.claimant,
+                        "bounty": t.bounty.to_string(), "token": t.token, "claimant": t.claimant.to_checksum(None),
                         "required_role": if t.requiredRole.is_zero() { serde_json::Value::Null } else { ctx.role_name(t.requiredRole).into() },
                     }));
                 }
@@ -169,7 +169,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             let status = tb.statusOf(id).call().await?;
             let v = json!({
                 "task": id.to_string(), "cell": ctx.cell_name(t.cellId), "status": STATUS.get(status as usize).copied().unwrap_or("?"),
-                "bounty": t.bounty.to_string(), "token": t.token, "claimant": t.claimant, "deadline": t.deadline,
+                "bounty": t.bounty.to_string(), "token": t.token, "claimant": t.claimant.to_checksum(None), "deadline": t.deadline,
                 "required_role": ctx.role_name(t.requiredRole), "spec_hash": t.specHash, "deliverable_hash": t.deliverableHash,
             });
             ctx.print(&v, || {

@@ -129,7 +129,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 b["id"] = json!(RoleId(c).to_string());
                 rows.push(b);
             }
-            let v = json!({"safe": safe, "safe_balance": balance.to_string(), "budgets": rows});
+            let v = json!({"safe": safe.to_checksum(None), "safe_balance": balance.to_string(), "budgets": rows});
             ctx.print(&v, || {
                 let mut s = format!("safe {safe}  balance {}\n", fmt_amount(balance));
                 s += &format!(
