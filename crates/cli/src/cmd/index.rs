@@ -248,7 +248,10 @@ pub(crate) async fn state_indexed(token: Address, db: &DbArgs, global: &Global) 
         );
         let roles: Vec<Value> = role_ids
             .iter()
-            .map(|r| json!({"role": RoleId(*r).to_string(), "name": ctx.role_name(*r), "wearers": wearers(*r)}))
+            .map(|r| {
+                let w: Vec<String> = wearers(*r).iter().map(|a| a.to_checksum(None)).collect();
+                json!({"role": RoleId(*r).to_string(), "name": ctx.role_name(*r), "wearers": w})
+            })
             .collect();
         let budget = match s
             .entities
@@ -320,7 +323,7 @@ pub(crate) async fn state_indexed(token: Address, db: &DbArgs, global: &Global) 
     } else {
         U256::ZERO
     };
-    let v = json!({"dao": RoleId(root).to_string(), "safe": safe, "safe_balance": balance.to_string(), "cells": nodes});
+    let v = json!({"dao": RoleId(root).to_string(), "safe": safe.to_checksum(None), "safe_balance": balance.to_string(), "cells": nodes});
     let _: &State = s;
     ctx.print(&v, || super::state::render(&v));
     Ok(())
