@@ -52,9 +52,8 @@ CREATE TABLE IF NOT EXISTS raw_logs (
     address BLOB NOT NULL,
     topics BLOB NOT NULL,
     data BLOB NOT NULL,
-    PRIMARY KEY (chain_id, block_hash, log_index)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS raw_logs_order ON raw_logs (block_number, tx_index, log_index);
+    UNIQUE (chain_id, block_hash, log_index)
+);
 
 -- Derived tables (ids as 0x-prefixed 64-digit hex, addresses checksummed).
 CREATE TABLE IF NOT EXISTS trees (
@@ -156,6 +155,8 @@ impl Store {
         // transactions but never leaves a half-written one (the checkpoint moves with its rows).
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "cache_size", -65_536)?; // 64 MiB
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.execute_batch(SCHEMA)?;
         let get = |k: &str| -> Result<Option<String>, rusqlite::Error> {
             conn.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
