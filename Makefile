@@ -79,8 +79,11 @@ demo: deps
 	$(CARGO) build --workspace --locked
 	script/demo.sh
 
+# Indexer throughput: builds >= 100,000 Roles events on anvil (batchMintRoles) and prints events/s for
+# decode+apply in memory, with SQLite, and end to end from anvil's RPC, plus peak memory.
+# BENCH_EVENTS=1000000 make bench for a bigger history.
 bench: deps
-	@echo "bench: nothing to measure yet"
+	$(CARGO) bench -p dao-indexer --bench throughput --locked
 
 fmt: node_modules/.package-lock.json
 	$(FORGE) fmt

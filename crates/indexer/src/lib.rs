@@ -36,6 +36,9 @@
 //! re-read `isWearerOfHat` / `getWearerStatus` at the head, as `daoctl state --indexed` and the
 //! audit do.
 
+pub mod audit;
+pub mod decode;
+pub mod entities;
 pub mod events;
 pub mod fetch;
 pub mod indexer;
@@ -43,6 +46,7 @@ pub mod model;
 pub mod source;
 pub mod store;
 
+pub use audit::{AuditReport, Finding, audit};
 pub use indexer::{IndexError, Indexer, IndexerConfig, SyncReport};
 pub use model::{Contracts, EventRef, State};
 pub use source::{LogSource, RawLog, RpcSource, SourceError};

@@ -12,7 +12,11 @@ use alloy::{
 };
 use serde::Serialize;
 
-use crate::{events::IRoles::IRolesEvents, source::RawLog};
+use crate::{
+    decode::{Decoder, Source},
+    source::RawLog,
+};
+use dao_bindings::Roles::RolesEvents as IRolesEvents;
 
 /// Where an event happened: enough to find it on an explorer and to order it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -129,15 +133,22 @@ pub(crate) struct Dirty {
     pub(crate) trees: HashSet<u32>,
     pub(crate) roles: HashSet<U256>,
     pub(crate) wearers: HashSet<(U256, Address)>,
+    pub(crate) entities: HashSet<(&'static str, String)>,
+    pub(crate) standing: HashSet<(U256, Address)>,
 }
 
 /// The whole network as events describe it.
 #[derive(Debug, Default)]
 pub struct State {
+    pub(crate) decoder: std::sync::Arc<Decoder>,
     pub contracts: Contracts,
     pub trees: BTreeMap<u32, Tree>,
     pub roles: BTreeMap<U256, Role>,
     pub wearers: BTreeMap<(U256, Address), Wearer>,
+    /// Registry, governor, treasury and task board entities (see [`crate::entities`]).
+    pub entities: BTreeMap<(&'static str, String), serde_json::Value>,
+    /// Standing pushed by eligibility modules (`WearerStandingChanged`); absent = good standing.
+    pub bad_standing: BTreeMap<(U256, Address), EventRef>,
     pub anomalies: Vec<Anomaly>,
     /// Logs applied, and logs from our addresses that no known event matches.
     pub applied: u64,
@@ -155,6 +166,7 @@ impl State {
     pub fn new(contracts: Contracts) -> Self {
         Self {
             contracts,
+            decoder: std::sync::Arc::new(Decoder::from_bindings()),
             ..Self::default()
         }
     }
@@ -182,7 +194,23 @@ impl State {
                 Err(_) => self.undecoded += 1,
             }
         } else {
-            self.undecoded += 1;
+            let source = if Some(log.address) == c.registry {
+                Source::Registry
+            } else if Some(log.address) == c.governor {
+                Source::Governor
+            } else if Some(log.address) == c.treasury {
+                Source::Treasury
+            } else if Some(log.address) == c.task_board {
+                Source::TaskBoard
+            } else {
+                self.undecoded += 1;
+                return;
+            };
+            let decoder = std::sync::Arc::clone(&self.decoder);
+            match decoder.decode(source, &log.topics, &log.data) {
+                Some(ev) => self.apply_entity(source, at, &ev),
+                None => self.undecoded += 1,
+            }
         }
     }
 
@@ -321,6 +349,19 @@ impl State {
             IRolesEvents::RoleMadeImmutable(e) => {
                 self.touch_role(at, "RoleMadeImmutable", e.roleId, |r| r.mutable_ = false)
             }
+            IRolesEvents::WearerStandingChanged(e) => {
+                let key = (e.roleId, e.wearer);
+                if e.standing {
+                    self.bad_standing.remove(&key);
+                } else {
+                    self.bad_standing.insert(key, at);
+                }
+                self.dirty.standing.insert(key);
+            }
+            IRolesEvents::TransferSingle(_)
+            | IRolesEvents::TransferBatch(_)
+            | IRolesEvents::ApprovalForAll(_)
+            | IRolesEvents::URI(_) => {}
             IRolesEvents::TreeLinked(e) => {
                 let t = self.trees.entry(e.treeId).or_insert_with(|| Tree {
                     tree_id: e.treeId,

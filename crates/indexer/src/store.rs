@@ -52,9 +52,8 @@ CREATE TABLE IF NOT EXISTS raw_logs (
     address BLOB NOT NULL,
     topics BLOB NOT NULL,
     data BLOB NOT NULL,
-    PRIMARY KEY (chain_id, block_hash, log_index)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS raw_logs_order ON raw_logs (block_number, tx_index, log_index);
+    UNIQUE (chain_id, block_hash, log_index)
+);
 
 -- Derived tables (ids as 0x-prefixed 64-digit hex, addresses checksummed).
 CREATE TABLE IF NOT EXISTS trees (
@@ -87,6 +86,13 @@ CREATE TABLE IF NOT EXISTS wearers (
     last_block INTEGER NOT NULL,
     PRIMARY KEY (role_id, wearer)
 ) WITHOUT ROWID;
+-- Standing pushed by eligibility modules: present = in bad standing since `block`.
+CREATE TABLE IF NOT EXISTS bad_standing (
+    role_id TEXT NOT NULL,
+    wearer TEXT NOT NULL,
+    block INTEGER NOT NULL,
+    PRIMARY KEY (role_id, wearer)
+) WITHOUT ROWID;
 -- Everything else (cells, proposals, budgets, tasks, ...) as one JSON document per entity:
 -- query with json_extract(doc, '$.field').
 CREATE TABLE IF NOT EXISTS entities (
@@ -98,7 +104,7 @@ CREATE TABLE IF NOT EXISTS entities (
 ";
 
 /// The derived tables, in the order the digest reads them.
-pub const DERIVED_TABLES: &[&str] = &["trees", "roles", "wearers", "entities"];
+pub const DERIVED_TABLES: &[&str] = &["trees", "roles", "wearers", "bad_standing", "entities"];
 
 pub(crate) fn hex_u256(v: U256) -> String {
     format!("{v:#066x}")
@@ -149,6 +155,8 @@ impl Store {
         // transactions but never leaves a half-written one (the checkpoint moves with its rows).
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "cache_size", -65_536)?; // 64 MiB
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.execute_batch(SCHEMA)?;
         let get = |k: &str| -> Result<Option<String>, rusqlite::Error> {
             conn.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
@@ -486,6 +494,33 @@ fn write_dirty(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
             };
         }
     }
+    {
+        let mut up = tx.prepare_cached(
+            "INSERT OR REPLACE INTO bad_standing (role_id, wearer, block) VALUES (?1, ?2, ?3)",
+        )?;
+        let mut del =
+            tx.prepare_cached("DELETE FROM bad_standing WHERE role_id = ?1 AND wearer = ?2")?;
+        for key in &dirty.standing {
+            match state.bad_standing.get(key) {
+                Some(at) => {
+                    up.execute(params![hex_u256(key.0), key.1.to_checksum(None), at.block])?
+                }
+                None => del.execute(params![hex_u256(key.0), key.1.to_checksum(None)])?,
+            };
+        }
+    }
+    {
+        let mut up = tx.prepare_cached(
+            "INSERT OR REPLACE INTO entities (kind, id, doc) VALUES (?1, ?2, ?3)",
+        )?;
+        let mut del = tx.prepare_cached("DELETE FROM entities WHERE kind = ?1 AND id = ?2")?;
+        for key in &dirty.entities {
+            match state.entities.get(key) {
+                Some(doc) => up.execute(params![key.0, key.1, doc.to_string()])?,
+                None => del.execute(params![key.0, key.1])?,
+            };
+        }
+    }
     Ok(())
 }
 
@@ -497,5 +532,7 @@ fn rewrite_all(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
     state.dirty.trees = state.trees.keys().copied().collect();
     state.dirty.roles = state.roles.keys().copied().collect();
     state.dirty.wearers = state.wearers.keys().copied().collect();
+    state.dirty.standing = state.bad_standing.keys().copied().collect();
+    state.dirty.entities = state.entities.keys().cloned().collect();
     write_dirty(tx, state)
 }

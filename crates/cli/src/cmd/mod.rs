@@ -4,9 +4,11 @@ use crate::ctx::Global;
 use clap::Subcommand;
 use eyre::Result;
 
+pub(crate) mod audit;
 pub(crate) mod cell;
 pub(crate) mod deploy;
 pub(crate) mod devnet;
+pub(crate) mod index;
 pub(crate) mod proposal;
 pub(crate) mod role;
 pub(crate) mod state;
@@ -36,6 +38,10 @@ pub(crate) enum Command {
     Task(task::Cmd),
     /// The network tree read live: cells, phases, roles and wearers, budgets, decisions.
     State(state::Args),
+    /// Index the deployment's events into SQLite (resumable, reorg-safe); --follow keeps polling.
+    Index(index::Args),
+    /// Replay every budget, spend, sub-allocation, clawback and bounty and check them; non-zero exit on discrepancy.
+    Audit(audit::Args),
 }
 
 pub(crate) async fn run(command: Command, global: &Global) -> Result<()> {
@@ -48,5 +54,7 @@ pub(crate) async fn run(command: Command, global: &Global) -> Result<()> {
         Command::Treasury(c) => treasury::run(c, global).await,
         Command::Task(c) => task::run(c, global).await,
         Command::State(a) => state::run(a, global).await,
+        Command::Index(a) => index::run(a, global).await,
+        Command::Audit(a) => audit::run(a, global).await,
     }
 }

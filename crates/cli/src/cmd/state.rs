@@ -18,11 +18,19 @@ pub(crate) struct Args {
     /// Budgets in this token (`eth` or an ERC-20 address).
     #[arg(long, default_value = "eth")]
     token: String,
+    /// Read the tree from the indexer's SQLite database (brought to the head first).
+    #[arg(long)]
+    indexed: bool,
+    #[command(flatten)]
+    index: super::index::DbArgs,
 }
 
 pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
     let ctx = Ctx::connect(global).await?;
     let token = crate::ctx::parse_token(&args.token).map_err(|e| eyre::eyre!("{e}"))?;
+    if args.indexed {
+        return super::index::state_indexed(token, &args.index, global).await;
+    }
     let registry = ctx.contract("CellRegistry")?;
     let roles = ctx.contract("Roles")?;
     let treasury = ctx.contract("Treasury")?;
@@ -119,7 +127,7 @@ fn short(a: &str) -> String {
     }
 }
 
-fn render(v: &serde_json::Value) -> String {
+pub(crate) fn render(v: &serde_json::Value) -> String {
     let mut s = format!(
         "DAO {}  Safe {}  balance {}\n",
         v["dao"].as_str().unwrap_or(""),

@@ -1,0 +1,1084 @@
+//! The auditor: replays every treasury movement from the indexed raw logs, re-derives each
+//! budget's usage, checks every movement against what authorised it and against the budget rules,
+//! then compares the result with the chain at the head (the module's views, the Safes' balances
+//! and the Safes' own transactions). Money that leaves a Safe outside the module is reported as
+//! unexplained.
+//!
+//! Rules (the `rule` field of a finding):
+//! - `budget-exists`: a movement needs terms set by BudgetSet for its (cell, token).
+//! - `not-frozen`: a frozen cell moves nothing.
+//! - `cell-authority`: spends and sub-allocations come from a wearer of the cell's admin role or
+//!   of the treasurer role the cell named; the cell's executor only within an executed proposal
+//!   of that cell in the same transaction.
+//! - `parent-authority`: budgets and clawbacks come from a wearer of an admin role above the cell
+//!   (for a DAO root, its own admin).
+//! - `task-board`: bounty reservations, releases and payments happen in a transaction where the
+//!   task board acted on that task.
+//! - `period`: the event's period index is the one its block's timestamp falls in, within
+//!   start and expiry.
+//! - `cap`: spent + sub-allocated + reserved never exceeds the cap (amount for a root; what the
+//!   parent handed down, at most amount, for a funded child); releases and payments never exceed
+//!   the reservations; clawbacks never exceed the child's unspent allocation.
+//! - `child-of`: sub-allocations and clawbacks go between a cell and its own child.
+//! - `head-view`: the re-derived budget equals `Treasury.getBudget` at the head.
+//! - `unexplained-outflow`: ETH or tokens left a Safe outside the treasury module (owners'
+//!   transaction, another module, or a transfer no module event explains).
+//! - `delegatecall`, `other-module`: a Safe ran a DELEGATECALL, or enabled/used another module.
+//! - `balance`: a Safe holds less ETH than its recorded inflows minus explained outflows.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use alloy::{
+    primitives::{Address, B256, U256},
+    providers::Provider,
+    rpc::types::Filter,
+    sol_types::{SolCall, SolEvent, SolEventInterface},
+};
+use dao_bindings::{
+    ITreasury,
+    Safe::{self, SafeEvents},
+    Treasury::TreasuryEvents,
+};
+use serde::Serialize;
+
+use crate::{
+    events::IERC20Events,
+    model::{Contracts, EventRef, State},
+    source::RawLog,
+    store::Store,
+};
+
+/// Audit errors (not findings: failures to audit at all).
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("rpc: {0}")]
+    Rpc(String),
+}
+
+fn rpc<E: std::fmt::Display>(e: E) -> AuditError {
+    AuditError::Rpc(e.to_string())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// One discrepancy, naming the event and the rule it breaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    pub rule: &'static str,
+    pub event: String,
+    pub at: Option<EventRef>,
+    pub detail: String,
+}
+
+/// A budget as re-derived, with the head's view next to it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BudgetLine {
+    pub cell: String,
+    pub token: Address,
+    #[serde(serialize_with = "decimal")]
+    pub amount: U256,
+    pub funded: bool,
+    #[serde(serialize_with = "decimal")]
+    pub period_index: U256,
+    #[serde(serialize_with = "decimal")]
+    pub spent: U256,
+    #[serde(serialize_with = "decimal")]
+    pub sub_allocated: U256,
+    #[serde(serialize_with = "decimal")]
+    pub received: U256,
+    #[serde(serialize_with = "decimal")]
+    pub reserved: U256,
+    pub matches_head: bool,
+}
+
+/// A Safe's movements as explained by the module, and its balance at the head.
+#[derive(Debug, Clone, Serialize)]
+pub struct SafeLine {
+    pub dao: String,
+    pub safe: Address,
+    #[serde(serialize_with = "decimal")]
+    pub eth_balance: U256,
+    #[serde(serialize_with = "decimal")]
+    pub eth_in: U256,
+    #[serde(serialize_with = "decimal")]
+    pub eth_out_by_module: U256,
+    #[serde(serialize_with = "decimal")]
+    pub eth_out_unexplained: U256,
+    pub owner_transactions: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    pub budgets_set: u64,
+    pub spends: u64,
+    pub sub_allocations: u64,
+    pub clawbacks: u64,
+    pub bounties: u64,
+    pub safe_transactions: u64,
+}
+
+/// The audit's result: `is_clean` when no finding is an error.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditReport {
+    pub chain_id: u64,
+    pub from_block: u64,
+    pub head: u64,
+    pub checked: Counts,
+    pub budgets: Vec<BudgetLine>,
+    pub safes: Vec<SafeLine>,
+    pub findings: Vec<Finding>,
+}
+
+impl AuditReport {
+    pub fn is_clean(&self) -> bool {
+        !self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    /// The report for people.
+    pub fn render(&self) -> String {
+        use std::fmt::Write as _;
+        let mut o = String::new();
+        let c = &self.checked;
+        let _ = writeln!(
+            o,
+            "audit of chain {} from block {} to {}",
+            self.chain_id, self.from_block, self.head
+        );
+        let _ = writeln!(
+            o,
+            "replayed: {} budget settings, {} spends, {} sub-allocations, {} clawbacks, {} bounty movements, {} Safe owner transactions",
+            c.budgets_set,
+            c.spends,
+            c.sub_allocations,
+            c.clawbacks,
+            c.bounties,
+            c.safe_transactions
+        );
+        let _ = writeln!(o, "\nbudgets (current period, re-derived):");
+        for b in &self.budgets {
+            let token = if b.token.is_zero() {
+                "ETH".to_owned()
+            } else {
+                b.token.to_string()
+            };
+            let _ = writeln!(
+                o,
+                "  cell {} {token}: amount {} spent {} sub-allocated {} received {} reserved {} [{}]",
+                short(&b.cell),
+                b.amount,
+                b.spent,
+                b.sub_allocated,
+                b.received,
+                b.reserved,
+                if b.matches_head {
+                    "matches chain"
+                } else {
+                    "DIFFERS FROM CHAIN"
+                }
+            );
+        }
+        let _ = writeln!(o, "\nsafes:");
+        for s in &self.safes {
+            let _ = writeln!(
+                o,
+                "  {} (dao {}): ETH balance {} = in {} - module {} - unexplained {}",
+                s.safe,
+                short(&s.dao),
+                s.eth_balance,
+                s.eth_in,
+                s.eth_out_by_module,
+                s.eth_out_unexplained
+            );
+        }
+        if self.findings.is_empty() {
+            let _ = writeln!(
+                o,
+                "\nno discrepancy: every movement is authorised, within its budget, and the chain agrees."
+            );
+        } else {
+            let _ = writeln!(o, "\nfindings:");
+            for f in &self.findings {
+                let at = f.at.map_or_else(String::new, |a| format!(" at {a}"));
+                let sev = match f.severity {
+                    Severity::Error => "ERROR",
+                    Severity::Warning => "warning",
+                };
+                let _ = writeln!(o, "  {sev} [{}] {}{at}: {}", f.rule, f.event, f.detail);
+            }
+        }
+        o
+    }
+}
+
+/// Amounts as decimal strings in JSON (wei and token units overflow JSON numbers).
+fn decimal<S: serde::Serializer>(v: &U256, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&v.to_string())
+}
+
+fn short(id: &str) -> String {
+    // Cell ids are tree ids in the top bits: show the significant part.
+    let t = id.trim_start_matches("0x").trim_end_matches('0');
+    if t.is_empty() {
+        "0x0".into()
+    } else {
+        format!("0x{t}..")
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Terms {
+    amount: U256,
+    period: U256,
+    start: U256,
+    expiry: U256,
+    funded: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Usage {
+    spent: U256,
+    sub_allocated: U256,
+    received: U256,
+}
+
+#[derive(Debug, Default)]
+struct Ledger {
+    terms: Option<Terms>,
+    current: U256,
+    periods: BTreeMap<U256, Usage>,
+    reserved: U256,
+}
+
+impl Ledger {
+    fn usage(&mut self, p: U256) -> &mut Usage {
+        if p > self.current {
+            self.current = p;
+        }
+        self.periods.entry(p).or_default()
+    }
+
+    fn cap(&self, p: U256) -> U256 {
+        let t = self.terms.unwrap_or_default();
+        if t.funded {
+            self.periods
+                .get(&p)
+                .map_or(U256::ZERO, |u| u.received.min(t.amount))
+        } else {
+            t.amount
+        }
+    }
+
+    fn committed(&self, p: U256) -> U256 {
+        let u = self.periods.get(&p).cloned().unwrap_or_default();
+        u.spent + u.sub_allocated + self.reserved
+    }
+}
+
+struct Auditor<'a, P> {
+    provider: &'a P,
+    contracts: Contracts,
+    state: State,
+    ledgers: BTreeMap<(U256, Address), Ledger>,
+    frozen: HashSet<U256>,
+    treasurer: HashMap<U256, U256>,
+    executor: HashMap<U256, Address>,
+    /// Per transaction: cells whose proposal executed, tasks the task board touched.
+    executed_in_tx: HashMap<B256, HashSet<U256>>,
+    tasks_in_tx: HashMap<B256, HashSet<U256>>,
+    timestamps: HashMap<u64, u64>,
+    findings: Vec<Finding>,
+    counts: Counts,
+    /// Module payments per tx: (token, to, amount), to explain token transfers out of Safes.
+    module_payments: HashMap<B256, Vec<(Address, Address, U256)>>,
+    eth_out_by_module: HashMap<U256, U256>,
+}
+
+fn hex_id(v: U256) -> String {
+    format!("{v:#066x}")
+}
+
+/// Audits the deployment indexed in `store` against the chain behind `provider`.
+/// Index first (the audit replays what the database holds, up to its checkpoint).
+pub async fn audit<P: Provider>(
+    provider: &P,
+    store: &Store,
+    contracts: Contracts,
+    from_block: u64,
+) -> Result<AuditReport, AuditError> {
+    let logs = store.raw_logs()?;
+    let head = store.checkpoint()?.map_or(from_block, |c| c.0);
+    let mut a = Auditor {
+        provider,
+        contracts,
+        state: State::new(contracts),
+        ledgers: BTreeMap::new(),
+        frozen: HashSet::new(),
+        treasurer: HashMap::new(),
+        executor: HashMap::new(),
+        executed_in_tx: HashMap::new(),
+        tasks_in_tx: HashMap::new(),
+        timestamps: HashMap::new(),
+        findings: Vec::new(),
+        counts: Counts::default(),
+        module_payments: HashMap::new(),
+        eth_out_by_module: HashMap::new(),
+    };
+    a.prescan(&logs);
+    for log in &logs {
+        if Some(log.address) == contracts.treasury
+            && let Ok(ev) = TreasuryEvents::decode_raw_log(&log.topics, &log.data)
+        {
+            a.check(log, ev).await?;
+        }
+        a.state.apply(log);
+    }
+    let budgets = a.head_views().await?;
+    let safes = a.safes(from_block, head).await?;
+    Ok(AuditReport {
+        chain_id: store.chain_id(),
+        from_block,
+        head,
+        checked: a.counts,
+        budgets,
+        safes,
+        findings: a.findings,
+    })
+}
+
+impl<P: Provider> Auditor<'_, P> {
+    fn prescan(&mut self, logs: &[RawLog]) {
+        use dao_bindings::{CellGovernor::CellGovernorEvents, TaskBoard::TaskBoardEvents};
+        for log in logs {
+            if Some(log.address) == self.contracts.governor {
+                match CellGovernorEvents::decode_raw_log(&log.topics, &log.data) {
+                    Ok(CellGovernorEvents::ProposalExecuted(e)) => {
+                        self.executed_in_tx
+                            .entry(log.tx_hash)
+                            .or_default()
+                            .insert(e.cellId);
+                    }
+                    Ok(CellGovernorEvents::ExecutorCreated(e)) => {
+                        self.executor.insert(e.cellId, e.executor);
+                    }
+                    _ => {}
+                }
+            } else if Some(log.address) == self.contracts.task_board {
+                // Every task event has the task id as its first topic.
+                if TaskBoardEvents::decode_raw_log(&log.topics, &log.data).is_ok()
+                    && let Some(t) = log.topics.get(1)
+                {
+                    self.tasks_in_tx
+                        .entry(log.tx_hash)
+                        .or_default()
+                        .insert(U256::from_be_bytes(t.0));
+                }
+            }
+        }
+    }
+
+    fn find(
+        &mut self,
+        severity: Severity,
+        rule: &'static str,
+        event: &str,
+        at: EventRef,
+        detail: String,
+    ) {
+        self.findings.push(Finding {
+            severity,
+            rule,
+            event: event.to_owned(),
+            at: Some(at),
+            detail,
+        });
+    }
+
+    fn wears(&self, who: Address, role: U256) -> bool {
+        self.state.wearers.contains_key(&(role, who))
+    }
+
+    fn parent_of(&self, cell: U256) -> Option<U256> {
+        let doc = self.state.entities.get(&("cell", hex_id(cell)))?;
+        let p: U256 = doc.get("parentCellId")?.as_str()?.parse().ok()?;
+        (!p.is_zero()).then_some(p)
+    }
+
+    fn dao_of(&self, cell: U256) -> U256 {
+        let mut c = cell;
+        for _ in 0..64 {
+            match self.parent_of(c) {
+                Some(p) => c = p,
+                None => break,
+            }
+        }
+        c
+    }
+
+    /// The cell's own authority: its admin role or its treasurer role; the executor only inside
+    /// an executed proposal of that cell in the same transaction. Returns what authorised it.
+    fn cell_authority(&self, who: Address, cell: U256, tx: B256) -> Result<String, String> {
+        let executor = self.executor.get(&cell).copied();
+        if Some(who) == executor {
+            return if self
+                .executed_in_tx
+                .get(&tx)
+                .is_some_and(|s| s.contains(&cell))
+            {
+                Ok("an executed proposal of the cell".into())
+            } else {
+                Err(format!(
+                    "the cell's executor {who} acted without an executed proposal in the transaction"
+                ))
+            };
+        }
+        if self.wears(who, cell) {
+            return Ok(format!("{who}, wearer of the cell's admin role"));
+        }
+        if let Some(t) = self.treasurer.get(&cell)
+            && self.wears(who, *t)
+        {
+            return Ok(format!("{who}, wearer of the cell's treasurer role"));
+        }
+        Err(format!(
+            "{who} wears neither the cell's admin role nor its treasurer role"
+        ))
+    }
+
+    /// Authority above the cell: an admin of any cell above it (for a root, its own admin).
+    fn parent_authority(&self, who: Address, cell: U256) -> bool {
+        let mut c = match self.parent_of(cell) {
+            Some(p) => p,
+            None => return self.wears(who, cell),
+        };
+        for _ in 0..64 {
+            if self.wears(who, c) {
+                return true;
+            }
+            match self.parent_of(c) {
+                Some(p) => c = p,
+                None => return false,
+            }
+        }
+        false
+    }
+
+    async fn timestamp(&mut self, block: u64) -> Result<u64, AuditError> {
+        if let Some(t) = self.timestamps.get(&block) {
+            return Ok(*t);
+        }
+        let b = self
+            .provider
+            .get_block_by_number(block.into())
+            .await
+            .map_err(rpc)?
+            .ok_or_else(|| AuditError::Rpc(format!("block {block} not found")))?;
+        self.timestamps.insert(block, b.header.timestamp);
+        Ok(b.header.timestamp)
+    }
+
+    async fn check_period(
+        &mut self,
+        name: &str,
+        at: EventRef,
+        cell: U256,
+        token: Address,
+        p: U256,
+    ) -> Result<(), AuditError> {
+        let Some(t) = self.ledgers.get(&(cell, token)).and_then(|l| l.terms) else {
+            return Ok(());
+        };
+        let ts = U256::from(self.timestamp(at.block).await?);
+        if ts < t.start || (!t.expiry.is_zero() && ts >= t.expiry) {
+            self.find(
+                Severity::Error,
+                "period",
+                name,
+                at,
+                format!(
+                    "block time {ts} outside the budget's [{}, {})",
+                    t.start, t.expiry
+                ),
+            );
+        } else if !t.period.is_zero() {
+            let expected = (ts - t.start) / t.period;
+            if expected != p {
+                self.find(
+                    Severity::Error,
+                    "period",
+                    name,
+                    at,
+                    format!("period index {p}, but block time {ts} is in period {expected}"),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn require_budget(&mut self, name: &str, at: EventRef, cell: U256, token: Address) -> bool {
+        if self
+            .ledgers
+            .get(&(cell, token))
+            .is_some_and(|l| l.terms.is_some())
+        {
+            return true;
+        }
+        self.find(
+            Severity::Error,
+            "budget-exists",
+            name,
+            at,
+            format!(
+                "no budget set for cell {} token {token}",
+                short(&hex_id(cell))
+            ),
+        );
+        false
+    }
+
+    fn check_cap(&mut self, name: &str, at: EventRef, cell: U256, token: Address, p: U256) {
+        let Some(l) = self.ledgers.get(&(cell, token)) else {
+            return;
+        };
+        let (committed, cap) = (l.committed(p), l.cap(p));
+        if committed > cap {
+            self.find(
+                Severity::Error,
+                "cap",
+                name,
+                at,
+                format!("cell {} {token} period {p}: spent + sub-allocated + reserved = {committed} > cap {cap}", short(&hex_id(cell))),
+            );
+        }
+    }
+
+    fn check_frozen(&mut self, name: &str, at: EventRef, cell: U256) {
+        if self.frozen.contains(&cell) {
+            self.find(
+                Severity::Error,
+                "not-frozen",
+                name,
+                at,
+                format!("cell {} is frozen", short(&hex_id(cell))),
+            );
+        }
+    }
+
+    async fn check(&mut self, log: &RawLog, ev: TreasuryEvents) -> Result<(), AuditError> {
+        let at = EventRef::of(log);
+        match ev {
+            TreasuryEvents::BudgetSet(e) => {
+                self.counts.budgets_set += 1;
+                if !self.parent_authority(e.by, e.cellId) {
+                    self.find(
+                        Severity::Error,
+                        "parent-authority",
+                        "BudgetSet",
+                        at,
+                        format!("{} is not an admin above the cell", e.by),
+                    );
+                }
+                let l = self.ledgers.entry((e.cellId, e.token)).or_default();
+                // Usage of the old current period now belongs to `periodIndex`.
+                if l.terms.is_some()
+                    && l.current != e.periodIndex
+                    && let Some(u) = l.periods.remove(&l.current)
+                {
+                    l.periods.insert(e.periodIndex, u);
+                }
+                l.current = e.periodIndex;
+                l.terms = Some(Terms {
+                    amount: e.amount,
+                    period: e.period,
+                    start: e.start,
+                    expiry: e.expiry,
+                    funded: e.funded,
+                });
+            }
+            TreasuryEvents::CellFrozenSet(e) => {
+                if !self.parent_authority(e.by, e.cellId) {
+                    self.find(
+                        Severity::Error,
+                        "parent-authority",
+                        "CellFrozenSet",
+                        at,
+                        format!("{} is not an admin above the cell", e.by),
+                    );
+                }
+                if e.frozen {
+                    self.frozen.insert(e.cellId);
+                } else {
+                    self.frozen.remove(&e.cellId);
+                }
+            }
+            TreasuryEvents::TreasurerRoleSet(e) => {
+                self.treasurer.insert(e.cellId, e.roleId);
+            }
+            TreasuryEvents::Spent(e) => {
+                self.counts.spends += 1;
+                let name = "Spent";
+                if let Err(why) = self.cell_authority(e.by, e.cellId, log.tx_hash) {
+                    self.find(Severity::Error, "cell-authority", name, at, why);
+                }
+                self.check_frozen(name, at, e.cellId);
+                if self.require_budget(name, at, e.cellId, e.token) {
+                    self.check_period(name, at, e.cellId, e.token, e.periodIndex)
+                        .await?;
+                    self.ledgers
+                        .entry((e.cellId, e.token))
+                        .or_default()
+                        .usage(e.periodIndex)
+                        .spent += e.amount;
+                    self.check_cap(name, at, e.cellId, e.token, e.periodIndex);
+                }
+                self.paid(log.tx_hash, e.cellId, e.token, e.to, e.amount);
+            }
+            TreasuryEvents::SubAllocated(e) => {
+                self.counts.sub_allocations += 1;
+                let name = "SubAllocated";
+                if let Err(why) = self.cell_authority(e.by, e.parentCellId, log.tx_hash) {
+                    self.find(Severity::Error, "cell-authority", name, at, why);
+                }
+                if self.parent_of(e.childCellId) != Some(e.parentCellId) {
+                    self.find(
+                        Severity::Error,
+                        "child-of",
+                        name,
+                        at,
+                        "the receiving cell is not a child of the giving cell".into(),
+                    );
+                }
+                self.check_frozen(name, at, e.parentCellId);
+                if self.require_budget(name, at, e.parentCellId, e.token)
+                    && self.require_budget(name, at, e.childCellId, e.token)
+                {
+                    self.check_period(name, at, e.parentCellId, e.token, e.parentPeriodIndex)
+                        .await?;
+                    self.ledgers
+                        .entry((e.parentCellId, e.token))
+                        .or_default()
+                        .usage(e.parentPeriodIndex)
+                        .sub_allocated += e.amount;
+                    self.check_cap(name, at, e.parentCellId, e.token, e.parentPeriodIndex);
+                    let child = self.ledgers.entry((e.childCellId, e.token)).or_default();
+                    let ceiling = child.terms.unwrap_or_default().amount;
+                    let u = child.usage(e.childPeriodIndex);
+                    u.received += e.amount;
+                    if u.received > ceiling {
+                        let r = u.received;
+                        self.find(
+                            Severity::Error,
+                            "cap",
+                            name,
+                            at,
+                            format!("child received {r} > its ceiling {ceiling}"),
+                        );
+                    }
+                }
+            }
+            TreasuryEvents::ClawedBack(e) => {
+                self.counts.clawbacks += 1;
+                let name = "ClawedBack";
+                if !self.parent_authority(e.by, e.childCellId) {
+                    self.find(
+                        Severity::Error,
+                        "parent-authority",
+                        name,
+                        at,
+                        format!("{} is not an admin above the cell", e.by),
+                    );
+                }
+                if self.parent_of(e.childCellId) != Some(e.parentCellId) {
+                    self.find(
+                        Severity::Error,
+                        "child-of",
+                        name,
+                        at,
+                        "the cell is not a child of the clawing cell".into(),
+                    );
+                }
+                let child = self.ledgers.entry((e.childCellId, e.token)).or_default();
+                let reserved = child.reserved;
+                let u = child.usage(e.childPeriodIndex);
+                let unspent = u
+                    .received
+                    .saturating_sub(u.spent + u.sub_allocated + reserved);
+                u.received = u.received.saturating_sub(e.amount);
+                if e.amount > unspent {
+                    self.find(
+                        Severity::Error,
+                        "cap",
+                        name,
+                        at,
+                        format!("clawed back {} > unspent {unspent}", e.amount),
+                    );
+                }
+                let parent = self.ledgers.entry((e.parentCellId, e.token)).or_default();
+                let pu = parent.usage(e.parentPeriodIndex);
+                pu.sub_allocated = pu.sub_allocated.saturating_sub(e.returnedToParent);
+            }
+            TreasuryEvents::BountyReserved(e) => {
+                self.bounty("BountyReserved", at, log.tx_hash, e.taskId);
+                self.check_frozen("BountyReserved", at, e.cellId);
+                if self.require_budget("BountyReserved", at, e.cellId, e.token) {
+                    let l = self.ledgers.entry((e.cellId, e.token)).or_default();
+                    l.reserved += e.amount;
+                    l.usage(e.periodIndex);
+                    self.check_cap("BountyReserved", at, e.cellId, e.token, e.periodIndex);
+                }
+            }
+            TreasuryEvents::BountyReleased(e) => {
+                self.bounty("BountyReleased", at, log.tx_hash, e.taskId);
+                self.unreserve("BountyReleased", at, e.cellId, e.token, e.amount);
+            }
+            TreasuryEvents::BountyPaid(e) => {
+                self.bounty("BountyPaid", at, log.tx_hash, e.taskId);
+                self.check_frozen("BountyPaid", at, e.cellId);
+                self.unreserve("BountyPaid", at, e.cellId, e.token, e.amount);
+                self.ledgers
+                    .entry((e.cellId, e.token))
+                    .or_default()
+                    .usage(e.periodIndex)
+                    .spent += e.amount;
+                self.paid(log.tx_hash, e.cellId, e.token, e.to, e.amount);
+            }
+            TreasuryEvents::SafeRegistered(_) | TreasuryEvents::SafeApproved(_) => {}
+        }
+        Ok(())
+    }
+
+    fn bounty(&mut self, name: &str, at: EventRef, tx: B256, task: U256) {
+        self.counts.bounties += 1;
+        if !self.tasks_in_tx.get(&tx).is_some_and(|t| t.contains(&task)) {
+            self.find(
+                Severity::Error,
+                "task-board",
+                name,
+                at,
+                format!("no task board action on task {task} in the transaction"),
+            );
+        }
+    }
+
+    fn unreserve(&mut self, name: &str, at: EventRef, cell: U256, token: Address, amount: U256) {
+        let l = self.ledgers.entry((cell, token)).or_default();
+        if amount > l.reserved {
+            let r = l.reserved;
+            self.find(
+                Severity::Error,
+                "cap",
+                name,
+                at,
+                format!("{amount} > reserved {r}"),
+            );
+        }
+        let l = self.ledgers.entry((cell, token)).or_default();
+        l.reserved = l.reserved.saturating_sub(amount);
+    }
+
+    fn paid(&mut self, tx: B256, cell: U256, token: Address, to: Address, amount: U256) {
+        self.module_payments
+            .entry(tx)
+            .or_default()
+            .push((token, to, amount));
+        if token.is_zero() {
+            *self.eth_out_by_module.entry(self.dao_of(cell)).or_default() += amount;
+        }
+    }
+
+    async fn head_views(&mut self) -> Result<Vec<BudgetLine>, AuditError> {
+        let Some(treasury) = self.contracts.treasury else {
+            return Ok(vec![]);
+        };
+        let t = ITreasury::new(treasury, self.provider);
+        let mut lines = Vec::new();
+        let keys: Vec<(U256, Address)> = self.ledgers.keys().copied().collect();
+        for (cell, token) in keys {
+            let l = &self.ledgers[&(cell, token)];
+            let Some(terms) = l.terms else { continue };
+            let v = t.getBudget(cell, token).call().await.map_err(rpc)?;
+            let u = l.periods.get(&v.periodIndex).cloned().unwrap_or_default();
+            let mut diffs = Vec::new();
+            for (field, ours, theirs) in [
+                ("amount", terms.amount, v.amount),
+                ("period", terms.period, v.period),
+                ("start", terms.start, v.start),
+                ("expiry", terms.expiry, v.expiry),
+                ("spent", u.spent, v.spent),
+                ("subAllocated", u.sub_allocated, v.subAllocated),
+                (
+                    "received",
+                    if terms.funded { u.received } else { v.received },
+                    v.received,
+                ),
+                ("reserved", l.reserved, v.reserved),
+            ] {
+                if ours != theirs {
+                    diffs.push(format!("{field}: replay {ours}, chain {theirs}"));
+                }
+            }
+            if terms.funded != v.funded {
+                diffs.push(format!(
+                    "funded: replay {}, chain {}",
+                    terms.funded, v.funded
+                ));
+            }
+            let matches_head = diffs.is_empty();
+            if !matches_head {
+                self.findings.push(Finding {
+                    severity: Severity::Error,
+                    rule: "head-view",
+                    event: "Treasury.getBudget".into(),
+                    at: None,
+                    detail: format!(
+                        "cell {} token {token} period {}: {}",
+                        short(&hex_id(cell)),
+                        v.periodIndex,
+                        diffs.join("; ")
+                    ),
+                });
+            }
+            lines.push(BudgetLine {
+                cell: hex_id(cell),
+                token,
+                amount: terms.amount,
+                funded: terms.funded,
+                period_index: v.periodIndex,
+                spent: u.spent,
+                sub_allocated: u.sub_allocated,
+                received: u.received,
+                reserved: l.reserved,
+                matches_head,
+            });
+        }
+        Ok(lines)
+    }
+
+    async fn safes(&mut self, from: u64, head: u64) -> Result<Vec<SafeLine>, AuditError> {
+        let mut safes: Vec<(U256, Address)> = Vec::new();
+        for ((kind, id), doc) in &self.state.entities {
+            if *kind == "safe"
+                && let (Ok(dao), Some(safe)) = (
+                    id.parse::<U256>(),
+                    doc.get("safe").and_then(|s| s.as_str()?.parse().ok()),
+                )
+            {
+                safes.push((dao, safe));
+            }
+        }
+        let mut out = Vec::new();
+        for (dao, safe) in safes {
+            out.push(self.safe(dao, safe, from, head).await?);
+        }
+        Ok(out)
+    }
+
+    async fn safe(
+        &mut self,
+        dao: U256,
+        safe: Address,
+        from: u64,
+        head: u64,
+    ) -> Result<SafeLine, AuditError> {
+        let treasury = self.contracts.treasury.unwrap_or_default();
+        let logs = self
+            .provider
+            .get_logs(&Filter::new().address(safe).from_block(from).to_block(head))
+            .await
+            .map_err(rpc)?;
+        let mut line = SafeLine {
+            dao: hex_id(dao),
+            safe,
+            eth_balance: self
+                .provider
+                .get_balance(safe)
+                .block_id(head.into())
+                .await
+                .map_err(rpc)?,
+            eth_in: U256::ZERO,
+            eth_out_by_module: self
+                .eth_out_by_module
+                .get(&dao)
+                .copied()
+                .unwrap_or_default(),
+            eth_out_unexplained: U256::ZERO,
+            owner_transactions: 0,
+        };
+        for log in &logs {
+            let Some(raw) = RawLog::from_rpc(log) else {
+                continue;
+            };
+            let at = EventRef::of(&raw);
+            let Ok(ev) = SafeEvents::decode_raw_log(&raw.topics, &raw.data) else {
+                continue;
+            };
+            match ev {
+                SafeEvents::SafeReceived(e) => line.eth_in += e.value,
+                SafeEvents::EnabledModule(e) if e.module != treasury => self.find(
+                    Severity::Warning,
+                    "other-module",
+                    "EnabledModule",
+                    at,
+                    format!(
+                        "Safe {safe} enabled module {}: any module fully controls the Safe",
+                        e.module
+                    ),
+                ),
+                SafeEvents::ExecutionFromModuleSuccess(e) if e.module != treasury => self.find(
+                    Severity::Error,
+                    "other-module",
+                    "ExecutionFromModuleSuccess",
+                    at,
+                    format!(
+                        "module {} moved the Safe {safe} outside the treasury",
+                        e.module
+                    ),
+                ),
+                SafeEvents::ExecutionSuccess(_) => {
+                    self.counts.safe_transactions += 1;
+                    line.owner_transactions += 1;
+                    let tx = self
+                        .provider
+                        .get_transaction_by_hash(raw.tx_hash)
+                        .await
+                        .map_err(rpc)?;
+                    let input = tx
+                        .as_ref()
+                        .map(|t| alloy::consensus::Transaction::input(t).clone())
+                        .unwrap_or_default();
+                    let to_safe =
+                        tx.as_ref().and_then(alloy::consensus::Transaction::to) == Some(safe);
+                    match Safe::execTransactionCall::abi_decode(&input) {
+                        Ok(call) if to_safe => {
+                            // A DELEGATECALL is only acceptable into the canonical
+                            // MultiSendCallOnly (its inner calls are plain CALLs, checked below).
+                            let mut calls = vec![(call.to, call.value)];
+                            if call.operation == 1 {
+                                let code = self.provider.get_code_at(call.to).await.map_err(rpc)?;
+                                match (code == dao_bindings::MultiSendCallOnly::DEPLOYED_BYTECODE).then(|| multisend(&call.data)).flatten() {
+                                    Some(inner) => calls = inner,
+                                    None => self.find(
+                                        Severity::Error,
+                                        "delegatecall",
+                                        "ExecutionSuccess",
+                                        at,
+                                        format!("Safe {safe} ran a DELEGATECALL into {}", call.to),
+                                    ),
+                                }
+                            }
+                            for (to, value) in calls {
+                                if !value.is_zero() {
+                                    line.eth_out_unexplained += value;
+                                    self.find(
+                                        Severity::Error,
+                                        "unexplained-outflow",
+                                        "ExecutionSuccess",
+                                        at,
+                                        format!("{value} wei left Safe {safe} to {to} by an owners' transaction, outside the treasury module"),
+                                    );
+                                }
+                            }
+                        }
+                        _ => self.find(
+                            Severity::Warning,
+                            "unexplained-outflow",
+                            "ExecutionSuccess",
+                            at,
+                            format!("owners' transaction {} of Safe {safe} could not be decoded (relayed or batched)", raw.tx_hash),
+                        ),
+                    }
+                }
+                _ => {}
+            }
+        }
+        // ERC-20s the DAO budgets: every transfer out of the Safe must be a module payment.
+        let tokens: HashSet<Address> = self
+            .ledgers
+            .keys()
+            .filter(|(cell, token)| !token.is_zero() && self.dao_of(*cell) == dao)
+            .map(|(_, t)| *t)
+            .collect();
+        for token in tokens {
+            let filter = Filter::new()
+                .address(token)
+                .event_signature(IERC20Events::Transfer::SIGNATURE_HASH)
+                .topic1(safe.into_word())
+                .from_block(from)
+                .to_block(head);
+            for log in self.provider.get_logs(&filter).await.map_err(rpc)? {
+                let Some(raw) = RawLog::from_rpc(&log) else {
+                    continue;
+                };
+                let Ok(t) =
+                    IERC20Events::Transfer::decode_raw_log(raw.topics.iter().copied(), &raw.data)
+                else {
+                    continue;
+                };
+                let explained = self
+                    .module_payments
+                    .get_mut(&raw.tx_hash)
+                    .and_then(|v| {
+                        v.iter()
+                            .position(|p| *p == (token, t.to, t.value))
+                            .map(|i| v.swap_remove(i))
+                    })
+                    .is_some();
+                if !explained {
+                    self.find(
+                        Severity::Error,
+                        "unexplained-outflow",
+                        "Transfer",
+                        EventRef::of(&raw),
+                        format!("{} of token {token} left Safe {safe} to {} with no treasury payment in the transaction", t.value, t.to),
+                    );
+                }
+            }
+        }
+        let expected = line
+            .eth_in
+            .saturating_sub(line.eth_out_by_module + line.eth_out_unexplained);
+        if line.eth_balance < expected {
+            self.findings.push(Finding {
+                severity: Severity::Error,
+                rule: "balance",
+                event: "eth_getBalance".into(),
+                at: None,
+                detail: format!(
+                    "Safe {safe} holds {} wei, recorded movements leave {expected}",
+                    line.eth_balance
+                ),
+            });
+        }
+        Ok(line)
+    }
+}
+
+/// The inner calls (to, value) of a `multiSend(bytes)` payload: packed
+/// (operation u8, to 20 bytes, value u256, data length u256, data). `None` if malformed.
+fn multisend(calldata: &[u8]) -> Option<Vec<(Address, U256)>> {
+    use alloy::sol_types::SolValue;
+    let packed = <alloy::primitives::Bytes as SolValue>::abi_decode(calldata.get(4..)?).ok()?;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < packed.len() {
+        let op = *packed.get(i)?;
+        if op != 0 {
+            return None;
+        }
+        let to = Address::from_slice(packed.get(i + 1..i + 21)?);
+        let value = U256::from_be_slice(packed.get(i + 21..i + 53)?);
+        let len: usize = U256::from_be_slice(packed.get(i + 53..i + 85)?)
+            .try_into()
+            .ok()?;
+        i += 85 + len;
+        out.push((to, value));
+    }
+    Some(out)
+}
