@@ -98,6 +98,7 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
     mapping(uint256 cellId => uint32) private _settingsIdOf;
     mapping(uint32 settingsId => SettingsRecord) private _settings;
     mapping(uint256 proposalId => ProposalCore) private _proposals;
+    // slither-disable-next-line uninitialized-state -- written through `Tally storage` pointers in _countVote; slither misses pointer writes
     mapping(uint256 proposalId => Tally) private _tallies;
     mapping(uint256 proposalId => mapping(address voter => bool)) private _hasVoted;
     mapping(address voter => uint256) private _nonces;
@@ -585,6 +586,7 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
     function _deployExecutor(uint256 cellId) private returns (address executor) {
         executor = executorOf(cellId);
         if (executor.code.length == 0) {
+            // slither-disable-next-line unused-return -- the clone address is the CREATE2 address executorOf(cellId) already holds; a failed clone reverts
             Clones.cloneDeterministicWithImmutableArgs(executorImplementation, abi.encode(cellId), bytes32(cellId));
             emit ExecutorCreated(cellId, executor);
         }

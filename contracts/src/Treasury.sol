@@ -103,6 +103,7 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
     mapping(uint256 cellId => mapping(address token => Budget)) private _budgets;
     mapping(uint256 cellId => CellAccount) private _cells;
     /// @dev The tokens a cell has (ever) had a budget in, in the order they were first set.
+    // slither-disable-next-line uninitialized-state -- appended through an `address[] storage` pointer in setBudget
     mapping(uint256 cellId => address[]) private _budgetTokens;
     /// @dev DAO tree id => its Safe.
     mapping(uint32 daoTree => address) private _safes;
@@ -195,6 +196,7 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
         Budget storage b = _budgets[cellId][token];
         // Carry this period's usage (under the old terms) into the new terms' current period: changing
         // the terms never frees what has already been spent, handed down or reserved.
+        // slither-disable-next-line uninitialized-local -- zero usage is the intended start for a budget with no earlier terms
         Usage memory u;
         if (b.period == 0) {
             address[] storage tokens = _budgetTokens[cellId];
@@ -253,6 +255,7 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
 
         uint32 parentTree = uint32(parentCellId >> TREE_SHIFT);
         if (
+            // slither-disable-next-line incorrect-equality -- compares tree ids and period indices, not balances
             cb.funderTree == parentTree && cb.returnableParentPeriod == pu.periodIndex
                 && cb.returnableChildPeriod == cu.periodIndex
         ) {
@@ -284,13 +287,16 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
         // Return to the parent's remainder only what the current parent gave in ITS current period and
         // the child's current period: older allocations have lapsed with their period.
         uint256 parentCellId = registry.parentOf(childCellId);
+        // slither-disable-next-line uninitialized-local -- zero unless the current-period part of the allocation is returned below
         uint256 returned;
+        // slither-disable-next-line uninitialized-local -- zero unless the parent has a budget in this token, set below
         uint32 parentIndex;
         Budget storage pb = _budgets[parentCellId][token];
         if (pb.period != 0) {
             Usage memory pu = _usage(pb);
             parentIndex = pu.periodIndex;
             if (
+                // slither-disable-next-line incorrect-equality -- compares tree ids and period indices, not balances
                 cb.funderTree == uint32(parentCellId >> TREE_SHIFT) && cb.returnableParentPeriod == pu.periodIndex
                     && cb.returnableChildPeriod == cu.periodIndex
             ) {
@@ -574,6 +580,7 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
         b.left = uint112((funded ? u.received : b.amount) - _committed(u));
         b.periodTag = u.periodIndex + 1;
         // Same period, same terms (setBudget always rolls) and written while active before: unchanged.
+        // slither-disable-next-line incorrect-equality -- hotUntil == 0 marks a slot written while inactive; not a balance
         if (u.rolled || b.hotUntil == 0) b.hotUntil = _hotUntil(b, u.periodIndex);
         if (u.rolled || b.subAllocated != u.subAllocated || b.reserved != u.reserved) {
             b.subAllocated = u.subAllocated;
