@@ -14,7 +14,7 @@ use alloy::{
     sol,
     sol_types::SolEvent,
 };
-use dao_indexer::events::IRoles;
+use dao_bindings::Roles as IRoles;
 
 sol! {
     #[sol(rpc)]
