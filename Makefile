@@ -8,11 +8,14 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-NODE_BIN := $(CURDIR)/node_modules/.bin
-FORGE    := $(NODE_BIN)/forge
-ANVIL    := $(NODE_BIN)/anvil
+# forge, cast and anvil run through script/foundry (script/bin/*), which execs the pinned platform
+# binary from node_modules/@foundry-rs/<tool>-<os>-<arch> and so returns the tool's own exit status.
+# Never node_modules/.bin/forge: that npm wrapper always exits 0, so failures would look green.
+TOOL_BIN := $(CURDIR)/script/bin
+FORGE    := $(TOOL_BIN)/forge
+ANVIL    := $(TOOL_BIN)/anvil
 CARGO    ?= cargo
-export PATH := $(NODE_BIN):$(PATH)
+export PATH := $(TOOL_BIN):$(PATH)
 # A native solc of the pinned version is used when one is on PATH; otherwise the wasm shim.
 SOLC_VERSION := 0.8.30
 NATIVE_SOLC := $(shell command -v solc 2>/dev/null)
@@ -23,7 +26,7 @@ endif
 endif
 VENV := $(CURDIR)/.venv
 
-.PHONY: help deps build test test-forge test-rust bindings bindings-check snapshot demo bench fmt fmt-check lint slither clean
+.PHONY: help deps build test gate-selftest test-forge test-rust bindings bindings-check snapshot demo bench fmt fmt-check lint slither clean
 
 help:
 	@echo "make demo      deploy the example DAO on a local anvil chain and run its story through daoctl"
@@ -49,7 +52,13 @@ build: deps
 	$(FORGE) build
 	$(CARGO) build --workspace --locked
 
-test: deps test-forge bindings-check test-rust
+test: deps gate-selftest test-forge bindings-check test-rust
+
+# Proves the gate can fail: planted failures (a failing Solidity test, a compile error, a formatting
+# difference, a gas snapshot difference, a failing cargo test, a missing platform package) must each
+# make the corresponding command exit non-zero. Throwaway projects in a temp dir; about 15 s.
+gate-selftest: node_modules/.package-lock.json
+	FORGE=$(FORGE) CARGO=$(CARGO) script/gate-selftest.sh
 
 # Gas suites (contracts/test/gas) run under --isolate, so each top-level call is its own
 # transaction, and their vm.snapshotGas* figures must match the committed snapshots/ files.

@@ -5,8 +5,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-ANVIL="$ROOT/node_modules/.bin/anvil"
-CAST="$ROOT/node_modules/.bin/cast"
+ANVIL="$ROOT/script/bin/anvil"
+CAST="$ROOT/script/bin/cast"
 DAOCTL="${CARGO_TARGET_DIR:-$ROOT/target}/debug/daoctl"
 PORT="${DEMO_PORT:-18545}"
 export DAOCTL_RPC_URL="http://127.0.0.1:$PORT"

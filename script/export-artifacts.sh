@@ -9,8 +9,8 @@
 # Each artifact keeps only what the bindings and the deploy tool need: the ABI, the creation
 # bytecode and the runtime bytecode (with the offsets of its immutables, so deployed code can be
 # checked against it), as JSON with sorted keys (deterministic, diff-friendly).
-# Core contracts are exported when their source exists (they land one branch at a time), with every
-# interface in contracts/src/interfaces; the Safe contracts always are.
+# Every core contract and every interface in contracts/src/interfaces is exported, with the Safe
+# contracts; a core contract whose source is missing is an error, not a silent skip.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -59,7 +59,11 @@ export_one() { # name, artifact-dir
 
 for entry in "${CORE[@]}"; do
   name="${entry%%:*}" src="${entry#*:}"
-  [[ -f "$ROOT/$src" ]] && export_one "$name" "$(basename "$src")"
+  if [[ ! -f "$ROOT/$src" ]]; then
+    echo "export-artifacts: $src is missing (listed in CORE); remove it from CORE if it was deleted" >&2
+    exit 2
+  fi
+  export_one "$name" "$(basename "$src")"
 done
 # Interfaces (ABI only): clients call through them, so they work before every core contract lands.
 shopt -s nullglob

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 slither_bin=${SLITHER:-.venv/bin/slither}
-forge_bin=${FORGE:-node_modules/.bin/forge}
+forge_bin=${FORGE:-script/bin/forge}
 # crytic-compile asks `forge config` even with --ignore-compile: put the pinned forge first on PATH.
 export PATH="$(cd "$(dirname "$forge_bin")" && pwd):$PATH"
 

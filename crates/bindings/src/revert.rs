@@ -236,10 +236,8 @@ mod tests {
             assert!(text.starts_with(&format!("{}(", error.name)), "{text}");
             seen += 1;
         }
-        assert!(
-            seen > 0 || crate::artifact("Roles").is_none(),
-            "Roles has custom errors"
-        );
+        // Every core contract declares custom errors; an empty table means the artifacts are missing.
+        assert!(seen >= 50, "only {seen} custom errors decoded");
     }
 
     fn sample(t: &alloy::dyn_abi::DynSolType) -> DynSolValue {
@@ -263,16 +261,19 @@ mod tests {
 
     #[test]
     fn prefers_the_reverting_contracts_error() {
-        let (Some(t), Some(g)) = (BY_CONTRACT.get("Treasury"), BY_CONTRACT.get("CellGovernor"))
-        else {
-            return;
-        };
-        let Some((selector, _)) = t.iter().find(|(_, e)| e.name == "NotParentAdmin") else {
-            return;
-        };
-        if !g.contains_key(selector) {
-            return;
-        }
+        let t = BY_CONTRACT.get("Treasury").expect("Treasury artifact");
+        let g = BY_CONTRACT
+            .get("CellGovernor")
+            .expect("CellGovernor artifact");
+        let (selector, _) = t
+            .iter()
+            .find(|(_, e)| e.name == "NotParentAdmin")
+            .expect("Treasury declares NotParentAdmin");
+        // The point of the test: the same selector means different things in the two contracts.
+        assert!(
+            g.contains_key(selector),
+            "CellGovernor declares NotParentAdmin with the same parameter types"
+        );
         let mut data = selector.to_vec();
         data.extend(
             DynSolValue::Tuple(vec![
@@ -295,12 +296,13 @@ mod tests {
 
     #[test]
     fn enums_print_as_names() {
-        let Some(g) = BY_CONTRACT.get("CellGovernor") else {
-            return;
-        };
-        let Some((selector, _)) = g.iter().find(|(_, e)| e.name == "UnexpectedState") else {
-            return;
-        };
+        let g = BY_CONTRACT
+            .get("CellGovernor")
+            .expect("CellGovernor artifact");
+        let (selector, _) = g
+            .iter()
+            .find(|(_, e)| e.name == "UnexpectedState")
+            .expect("CellGovernor declares UnexpectedState");
         let mut data = selector.to_vec();
         data.extend(
             DynSolValue::Tuple(vec![

@@ -18,7 +18,7 @@ fn root() -> PathBuf {
 
 fn anvil_with(args: &[&str]) -> AnvilInstance {
     Anvil::new()
-        .path(root().join("node_modules/.bin/anvil"))
+        .path(root().join("script/bin/anvil"))
         .args(args.iter().copied())
         .spawn()
 }

@@ -49,9 +49,7 @@ impl Net {
 #[tokio::test]
 async fn index_state_indexed_and_audit() {
     let net = Net {
-        anvil: Anvil::new()
-            .path(root().join("node_modules/.bin/anvil"))
-            .spawn(),
+        anvil: Anvil::new().path(root().join("script/bin/anvil")).spawn(),
         dir: tempfile::tempdir().expect("tmp"),
     };
     net.ok(&[

@@ -13,9 +13,7 @@ fn root() -> PathBuf {
 }
 
 fn anvil() -> AnvilInstance {
-    Anvil::new()
-        .path(root().join("node_modules/.bin/anvil"))
-        .spawn()
+    Anvil::new().path(root().join("script/bin/anvil")).spawn()
 }
 
 fn provider(anvil: &AnvilInstance) -> DynProvider {

@@ -20,14 +20,10 @@ use alloy::{
 use dao_bindings::Roles;
 use dao_indexer::{Contracts, Indexer, IndexerConfig, RpcSource, State, Store};
 
+/// anvil through the project's launcher (script/bin/anvil), which execs the pinned platform binary:
+/// not the npm wrapper node_modules/.bin/anvil, whose child would outlive a kill.
 fn anvil_path() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../node_modules");
-    let native = root.join("@foundry-rs/anvil-linux-amd64/bin/anvil");
-    if native.exists() {
-        native
-    } else {
-        root.join(".bin/anvil")
-    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../script/bin/anvil")
 }
 
 fn peak_rss_mib() -> f64 {

@@ -12,7 +12,8 @@ use std::path::PathBuf;
 pub(crate) struct Args {
     #[arg(long, default_value_t = 8545)]
     port: u16,
-    /// The anvil binary (default: node_modules/.bin/anvil when present, else anvil on PATH).
+    /// The anvil binary (default: node_modules/@foundry-rs/anvil-<os>-<arch>/bin/anvil when present,
+    /// else anvil on PATH).
     #[arg(long, env = "DAOCTL_ANVIL")]
     anvil: Option<PathBuf>,
     /// Also deploy this design.
@@ -54,16 +55,34 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
     Ok(())
 }
 
-/// The anvil to run: the given one, else the project's node_modules/.bin/anvil, else PATH's.
+/// The anvil to run: the given one (`--anvil` / `DAOCTL_ANVIL`), else the pinned platform binary
+/// that `make deps` installs under ./node_modules/@foundry-rs/anvil-<os>-<arch>, else `anvil` on
+/// PATH. Never node_modules/.bin/anvil: that npm wrapper spawns anvil as a child that outlives it
+/// when it is stopped, and hides anvil's exit status.
 pub(crate) fn anvil_binary(given: Option<PathBuf>) -> PathBuf {
     given
         .or_else(|| std::env::var_os("DAOCTL_ANVIL").map(PathBuf::from))
-        .unwrap_or_else(|| {
-            let local = PathBuf::from("node_modules/.bin/anvil");
-            if local.exists() {
-                local
-            } else {
-                PathBuf::from("anvil")
-            }
+        .or_else(|| {
+            let local = PathBuf::from("node_modules")
+                .join(format!("@foundry-rs/anvil-{}", npm_platform()))
+                .join("bin")
+                .join(if cfg!(windows) { "anvil.exe" } else { "anvil" });
+            local.exists().then_some(local)
         })
+        .unwrap_or_else(|| PathBuf::from("anvil"))
+}
+
+/// The platform suffix of Foundry's npm binary packages (`linux-amd64`, `darwin-arm64`, ...).
+fn npm_platform() -> String {
+    let os = match std::env::consts::OS {
+        "windows" => "win32",
+        "macos" => "darwin",
+        other => other,
+    };
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    format!("{os}-{arch}")
 }

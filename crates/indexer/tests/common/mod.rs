@@ -24,15 +24,10 @@ sol! {
     }
 }
 
-/// anvil's own binary (not the npm wrapper script, whose child would outlive a kill).
+/// anvil through the project's launcher (script/bin/anvil), which execs the pinned platform binary:
+/// not the npm wrapper node_modules/.bin/anvil, whose child would outlive a kill.
 pub fn anvil_path() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../node_modules");
-    let native = root.join("@foundry-rs/anvil-linux-amd64/bin/anvil");
-    if native.exists() {
-        native
-    } else {
-        root.join(".bin/anvil")
-    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../script/bin/anvil")
 }
 
 /// Polls for a receipt (alloy's block heartbeat does not survive evm_revert moving the head back).
