@@ -165,6 +165,33 @@ async fn deploy_is_resumable_and_idempotent() {
     // The dry run on a deployed chain plans nothing either.
     let plan = net.ok(&["deploy", &design, "--dry-run"]);
     assert!(plan.contains("up to date"), "{plan}");
+
+    // An edited design is never "up to date": deploy refuses, says why and what to do, sends nothing.
+    let edited = write(
+        net.dir.path(),
+        "riverside.toml",
+        &std::fs::read_to_string(&design)
+            .expect("read")
+            .replace("amount = \"50 ether\"", "amount = \"70 ether\""),
+    );
+    for args in [
+        vec!["deploy", edited.as_str(), "--dev-account", "0"],
+        vec!["deploy", edited.as_str(), "--dry-run"],
+    ] {
+        let out = net.output(&args);
+        assert!(!out.status.success(), "{args:?} accepted an edited design");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("the design file changed since the DAO `riverside` was deployed")
+                && err.contains("another dao.name"),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        net.nonce(0).await,
+        nonce,
+        "nothing sent for an edited design"
+    );
 }
 
 #[tokio::test]
@@ -711,4 +738,49 @@ async fn state_reads_the_whole_tree_live() {
     assert_eq!(state["safe_balance"], "100000000000000000000");
     let human = net.ok(&["state"]);
     assert!(human.contains("■ Events [events] 5"), "{human}");
+}
+
+/// `daoctl design check` validates offline: the examples pass with a summary; a design breaking a
+/// rule the contracts enforce exits non-zero naming the field, before any chain is involved.
+#[test]
+fn design_check_validates_offline() {
+    let daoctl = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_daoctl"))
+            .args(args)
+            .env("DAOCTL_RPC_URL", "http://127.0.0.1:1") // no chain: nothing may be asked of one
+            .output()
+            .expect("runs")
+    };
+    let good = root().join("examples/riverside.toml");
+    let out = daoctl(&["design", "check", good.to_str().expect("utf-8")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("ok: ") && text.contains("4 cells (1 vote-run)"),
+        "{text}"
+    );
+    let json = daoctl(&["design", "check", good.to_str().expect("utf-8"), "--json"]);
+    let summary: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert_eq!(summary["dao"], "riverside");
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(&good)
+            .expect("read")
+            .replace("period = \"30d\"", "period = \"59m\""),
+    )
+    .expect("write");
+    let out = daoctl(&["design", "check", bad.to_str().expect("utf-8")]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("dao.budgets[0].period: expected a period of at least an hour (3600 s)"),
+        "{err}"
+    );
 }

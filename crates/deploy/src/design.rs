@@ -586,6 +586,7 @@ impl Design {
             ));
         }
         validate_roles("dao.roles", &self.dao.roles)?;
+        validate_budgets("dao.budgets", &self.dao.budgets, false)?;
         let mut keys: Vec<&str> = vec!["dao"];
         for (i, cell) in self.cells.iter().enumerate() {
             let at = format!("cells[{i}]");
@@ -637,9 +638,7 @@ impl Design {
                         "expected a positive number of blocks",
                     ));
                 }
-                if gov.threshold_bps > 10_000 || gov.quorum_bps > 10_000 {
-                    return Err(field(g, "expected basis points between 0 and 10000"));
-                }
+                validate_governor(&g, gov)?;
             }
             if cell.phase == Phase::Dissolved {
                 return Err(field(
@@ -656,7 +655,75 @@ impl Design {
                 }
             }
             validate_roles(&format!("{at}.roles"), &cell.roles)?;
+            validate_budgets(&format!("{at}.budgets"), &cell.budgets, true)?;
             keys.push(&cell.key);
+        }
+        self.validate_allocations()?;
+        Ok(())
+    }
+
+    /// Sub-allocations at deployment come out of the parent's budget in the same token: the DAO root
+    /// hands down out of its ceiling, a cell out of what it received itself (its own `allocate`).
+    fn validate_allocations(&self) -> Result<(), DesignError> {
+        for (i, cell) in self.cells.iter().enumerate() {
+            for (j, b) in cell.budgets.iter().enumerate() {
+                if b.allocate.is_none() {
+                    continue;
+                }
+                let at = format!("cells[{i}].budgets[{j}].allocate");
+                let (parent_at, parent_budgets, parent_is_root) = if cell.parent == "dao" {
+                    ("dao.budgets".to_owned(), &self.dao.budgets, true)
+                } else {
+                    let p = self
+                        .cells
+                        .iter()
+                        .position(|c| c.key == cell.parent)
+                        .expect("parents were checked above");
+                    (format!("cells[{p}].budgets"), &self.cells[p].budgets, false)
+                };
+                let Some(parent) = parent_budgets.iter().find(|pb| pb.token == b.token) else {
+                    return Err(field(
+                        at,
+                        format!(
+                            "`{}` has no {} budget to hand down from (add one to {parent_at})",
+                            cell.parent, b.token
+                        ),
+                    ));
+                };
+                // What the parent can hand down in its first period.
+                let source = if parent_is_root {
+                    parent.amount.0
+                } else {
+                    parent.allocate.unwrap_or_default().0
+                };
+                let siblings: U256 = self
+                    .cells
+                    .iter()
+                    .filter(|c| c.parent == cell.parent)
+                    .flat_map(|c| c.budgets.iter())
+                    .filter(|sb| sb.token == b.token)
+                    .filter_map(|sb| sb.allocate)
+                    .map(|a| a.0)
+                    .fold(U256::ZERO, |acc, a| acc.saturating_add(a));
+                if siblings > source {
+                    return Err(field(
+                        at,
+                        format!(
+                            "the cells under `{}` are handed {} {} in all, more than it has to hand down ({} {}: {})",
+                            cell.parent,
+                            Amount(siblings),
+                            b.token,
+                            Amount(source),
+                            b.token,
+                            if parent_is_root {
+                                "the DAO's ceiling"
+                            } else {
+                                "what it is allocated itself"
+                            }
+                        ),
+                    ));
+                }
+            }
         }
         Ok(())
     }
@@ -665,6 +732,131 @@ impl Design {
     pub fn cell(&self, key: &str) -> Option<&CellSpec> {
         self.cells.iter().find(|c| c.key == key)
     }
+}
+
+/// The Treasury's shortest budget period (`MIN_PERIOD` in Treasury.sol; a deploy test proves the
+/// contract refuses one second less).
+pub const MIN_BUDGET_PERIOD: u64 = 3600;
+/// The Treasury stores amounts in 112 bits and periods in 32.
+const MAX_BUDGET_AMOUNT_BITS: usize = 112;
+/// CellGovernor stores its periods (blocks) in 24 bits.
+pub const MAX_GOVERNOR_BLOCKS: u32 = (1 << 24) - 1;
+
+/// The rules CellGovernor's `configure` enforces (`_validate`), checked before anything is sent.
+fn validate_governor(at: &str, gov: &GovernorSpec) -> Result<(), DesignError> {
+    if gov.threshold_bps > 10_000 {
+        return Err(field(
+            format!("{at}.threshold_bps"),
+            format!(
+                "expected basis points between 0 and 10000, found {}",
+                gov.threshold_bps
+            ),
+        ));
+    }
+    if gov.quorum_bps > 10_000 {
+        return Err(field(
+            format!("{at}.quorum_bps"),
+            format!(
+                "expected basis points between 0 and 10000, found {}",
+                gov.quorum_bps
+            ),
+        ));
+    }
+    match gov.counting {
+        Counting::Supermajority if gov.threshold_bps <= 5_000 => {
+            return Err(field(
+                format!("{at}.threshold_bps"),
+                format!(
+                    "a supermajority needs a threshold above half (above 5000 basis points), found {}",
+                    gov.threshold_bps
+                ),
+            ));
+        }
+        Counting::Consent if gov.threshold_bps == 0 => {
+            return Err(field(
+                format!("{at}.threshold_bps"),
+                "consent needs a threshold above zero (the share of objections that blocks)",
+            ));
+        }
+        Counting::Quadratic if gov.electorate != "token" => {
+            return Err(field(
+                format!("{at}.counting"),
+                "quadratic counting weighs token votes: it needs electorate = \"token\"",
+            ));
+        }
+        _ => {}
+    }
+    if gov.electorate == "members" && gov.token.is_some() {
+        return Err(field(
+            format!("{at}.token"),
+            "a members electorate takes no token (remove it, or set electorate = \"token\")",
+        ));
+    }
+    for (name, blocks) in [
+        ("voting_delay", gov.voting_delay),
+        ("voting_period", gov.voting_period),
+        ("execution_delay", gov.execution_delay),
+    ] {
+        if blocks > MAX_GOVERNOR_BLOCKS {
+            return Err(field(
+                format!("{at}.{name}"),
+                format!("expected at most {MAX_GOVERNOR_BLOCKS} blocks, found {blocks}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The rules Treasury's `setBudget` enforces, checked before anything is sent.
+fn validate_budgets(at: &str, budgets: &[BudgetSpec], funded: bool) -> Result<(), DesignError> {
+    for (i, b) in budgets.iter().enumerate() {
+        let here = format!("{at}[{i}]");
+        if budgets[..i].iter().any(|other| other.token == b.token) {
+            return Err(field(
+                format!("{here}.token"),
+                format!("expected one budget per token, {} has two", b.token),
+            ));
+        }
+        if b.amount.0.bit_len() > MAX_BUDGET_AMOUNT_BITS {
+            return Err(field(
+                format!("{here}.amount"),
+                "expected at most 2^112 - 1 base units",
+            ));
+        }
+        if b.period.0 < MIN_BUDGET_PERIOD || b.period.0 > u64::from(u32::MAX) {
+            return Err(field(
+                format!("{here}.period"),
+                format!(
+                    "expected a period of at least an hour (3600 s) and at most 2^32 - 1 s, found {} s",
+                    b.period.0
+                ),
+            ));
+        }
+        if b.expires_in == Some(Duration(0)) {
+            return Err(field(
+                format!("{here}.expires_in"),
+                "expected a positive duration (omit it for a budget that does not expire)",
+            ));
+        }
+        if let Some(a) = b.allocate {
+            if !funded {
+                return Err(field(
+                    format!("{here}.allocate"),
+                    "the DAO root is funded by its Safe, not handed an allocation",
+                ));
+            }
+            if a.0 > b.amount.0 {
+                return Err(field(
+                    format!("{here}.allocate"),
+                    format!(
+                        "expected at most the budget's amount ({}), found {a}",
+                        b.amount
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn validate_roles(at: &str, roles: &BTreeMap<String, RoleSpec>) -> Result<(), DesignError> {
@@ -782,6 +974,119 @@ members = ["anvil:1"]
             err(&both),
             "dao.governance: expected exactly one of `safe` or `address`"
         );
+    }
+
+    /// A vote-run cell `v` under the DAO with the given governor lines.
+    fn with_governor(lines: &str) -> String {
+        format!(
+            "{MINIMAL}\n[[cells]]\nkey = \"v\"\nname = \"V\"\n[cells.governor]\nvoting_period = 5\nexecution_delay = 5\n{lines}\n"
+        )
+    }
+
+    #[test]
+    fn governor_settings_follow_the_contracts_rules() {
+        assert!(
+            Design::parse(&with_governor(
+                "counting = \"supermajority\"\nthreshold_bps = 5001"
+            ))
+            .is_ok()
+        );
+        assert_eq!(
+            err(&with_governor(
+                "counting = \"supermajority\"\nthreshold_bps = 5000"
+            )),
+            "cells[0].governor.threshold_bps: a supermajority needs a threshold above half (above 5000 basis points), found 5000"
+        );
+        assert!(Design::parse(&with_governor("counting = \"consent\"\nthreshold_bps = 1")).is_ok());
+        assert!(
+            err(&with_governor("counting = \"consent\"")).starts_with(
+                "cells[0].governor.threshold_bps: consent needs a threshold above zero"
+            )
+        );
+        assert!(
+            err(&with_governor("counting = \"quadratic\""))
+                .starts_with("cells[0].governor.counting: quadratic counting weighs token votes")
+        );
+        assert!(
+            err(&with_governor("token = \"anvil:1\""))
+                .starts_with("cells[0].governor.token: a members electorate takes no token")
+        );
+        assert_eq!(
+            err(&with_governor("quorum_bps = 10001")),
+            "cells[0].governor.quorum_bps: expected basis points between 0 and 10000, found 10001"
+        );
+        // 24-bit block counts: the last value that fits passes, one more is refused (it would not encode).
+        assert!(Design::parse(&with_governor("voting_delay = 16777215")).is_ok());
+        assert_eq!(
+            err(&with_governor("voting_delay = 16777216")),
+            "cells[0].governor.voting_delay: expected at most 16777215 blocks, found 16777216"
+        );
+    }
+
+    #[test]
+    fn budgets_follow_the_treasurys_rules() {
+        let dao_budget =
+            |lines: &str| format!("{MINIMAL}\n[[dao.budgets]]\namount = \"10 ether\"\n{lines}\n");
+        assert!(Design::parse(&dao_budget("period = 3600")).is_ok());
+        assert_eq!(
+            err(&dao_budget("period = 3599")),
+            "dao.budgets[0].period: expected a period of at least an hour (3600 s) and at most 2^32 - 1 s, found 3599 s"
+        );
+        assert!(
+            err(&dao_budget("allocate = \"1 ether\""))
+                .starts_with("dao.budgets[0].allocate: the DAO root is funded by its Safe")
+        );
+        let twice = format!("{}\n[[dao.budgets]]\namount = 5\n", dao_budget(""));
+        assert_eq!(
+            err(&twice),
+            "dao.budgets[1].token: expected one budget per token, ETH has two"
+        );
+        let huge =
+            dao_budget("").replace("\"10 ether\"", "\"5192296858534827628530496329220096 wei\"");
+        assert_eq!(
+            err(&huge),
+            "dao.budgets[0].amount: expected at most 2^112 - 1 base units"
+        );
+
+        // Allocations: out of the DAO's ceiling, then out of what a cell received itself.
+        let tree = |ops_alloc: &str, eng_alloc: &str| {
+            format!(
+                "{}\n[[cells]]\nkey = \"ops\"\nname = \"Ops\"\nadmin = \"anvil:1\"\n[[cells.budgets]]\namount = \"8 ether\"\nallocate = \"{ops_alloc}\"\n[[cells]]\nkey = \"eng\"\nname = \"Eng\"\nparent = \"ops\"\nadmin = \"anvil:2\"\n[[cells.budgets]]\namount = \"5 ether\"\nallocate = \"{eng_alloc}\"\n",
+                dao_budget("")
+            )
+        };
+        assert!(Design::parse(&tree("4 ether", "4 ether")).is_ok());
+        assert!(
+            err(&tree("4 ether", "4.5 ether")).starts_with("cells[1].budgets[0].allocate: the cells under `ops` are handed 4.5 ether ETH in all, more than it has to hand down (4 ether ETH: what it is allocated itself)"),
+            "{}",
+            err(&tree("4 ether", "4.5 ether"))
+        );
+        assert!(err(&tree("9 ether", "1 ether")).starts_with(
+            "cells[0].budgets[0].allocate: expected at most the budget's amount (8 ether)"
+        ),);
+        let no_parent_budget =
+            tree("4 ether", "1 ether").replace("[[dao.budgets]]\namount = \"10 ether\"\n", "");
+        assert!(
+            err(&no_parent_budget).starts_with(
+                "cells[0].budgets[0].allocate: `dao` has no ETH budget to hand down from"
+            ),
+            "{}",
+            err(&no_parent_budget)
+        );
+    }
+
+    #[test]
+    fn the_examples_are_valid() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).expect("examples/") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                Design::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                n += 1;
+            }
+        }
+        assert!(n >= 2, "expected the example designs, found {n}");
     }
 
     #[test]

@@ -43,6 +43,18 @@ pub enum DeployError {
         path: String,
         source: std::io::Error,
     },
+    #[error(
+        "the design file changed since the DAO `{dao}` was deployed (record {path}: design {recorded}, \
+         file now {now}); deploy creates DAOs and never changes a live one. Change the live DAO \
+         with daoctl's commands (cell, role, treasury, proposal), or deploy the edited design as \
+         a new DAO by giving it another dao.name"
+    )]
+    DesignChanged {
+        dao: String,
+        path: String,
+        recorded: B256,
+        now: B256,
+    },
     #[error("rpc: {0}")]
     Rpc(#[from] alloy::transports::TransportError),
     #[error("contract call: {0}")]
@@ -193,6 +205,24 @@ pub async fn deploy(
             path: record_path.clone().unwrap_or_default(),
         });
         record = None;
+    }
+
+    // A finished deployment of an edited design: deploy does not change live DAOs. Saying "up to
+    // date" here would silently ignore the edit.
+    if let (Some(rec), Some((_, hash))) = (&record, &loaded)
+        && rec.complete
+        && rec.design_hash != *hash
+    {
+        return Err(DeployError::DesignChanged {
+            dao: rec.dao.clone(),
+            path: record_path
+                .clone()
+                .unwrap_or_default()
+                .display()
+                .to_string(),
+            recorded: rec.design_hash,
+            now: *hash,
+        });
     }
 
     // A finished deployment of the same design: check the core is still there, send nothing.

@@ -221,3 +221,45 @@ async fn a_multi_owner_safe_without_the_deployer_ends_up_as_designed() {
             .expect("call")
     );
 }
+
+/// The design check's copy of the Treasury's shortest budget period agrees with the contract: one
+/// second less is refused on chain, the value itself is accepted.
+#[tokio::test]
+async fn the_design_checks_budget_period_rule_is_the_treasurys() {
+    use dao_deploy::design::MIN_BUDGET_PERIOD;
+    let anvil = anvil();
+    let p = provider(&anvil);
+    let out = tempfile::tempdir().expect("tempdir");
+    let from = dev::address(0).expect("dev");
+    let report = dao_deploy::deploy(&p, from, &opts("minimal.toml", out.path()), |_| {})
+        .await
+        .expect("deploys");
+    let record = report.record.expect("record");
+    let dao = record.cells["dao"].id;
+    let treasury = ITreasury::new(record.address("Treasury").expect("treasury"), &p);
+    let set = |period: u64| {
+        treasury
+            .setBudget(
+                dao,
+                alloy::primitives::Address::ZERO,
+                alloy::primitives::U256::from(1u64),
+                alloy::primitives::U256::from(period),
+                alloy::primitives::U256::ZERO,
+                alloy::primitives::U256::ZERO,
+            )
+            .from(from)
+    };
+    let Err(refused) = set(MIN_BUDGET_PERIOD - 1).call().await else {
+        panic!("a period one second short of MIN_BUDGET_PERIOD was accepted");
+    };
+    let text = dao_bindings::revert::decode_revert_from(
+        Some("Treasury"),
+        refused.as_revert_data().expect("revert data").as_ref(),
+    )
+    .expect("decodes");
+    assert!(text.starts_with("PeriodTooShort("), "{text}");
+    set(MIN_BUDGET_PERIOD)
+        .call()
+        .await
+        .expect("the shortest period is accepted");
+}

@@ -7,6 +7,7 @@ use eyre::Result;
 pub(crate) mod audit;
 pub(crate) mod cell;
 pub(crate) mod deploy;
+pub(crate) mod design;
 pub(crate) mod devnet;
 pub(crate) mod index;
 pub(crate) mod proposal;
@@ -21,6 +22,9 @@ pub(crate) enum Command {
     Devnet(devnet::Args),
     /// Deploy the core contracts (where absent) and a DAO from a design file.
     Deploy(deploy::Args),
+    /// Design files: check one offline against the rules the contracts enforce.
+    #[command(subcommand)]
+    Design(design::Cmd),
     /// Cells: list, show, create, phase, state documents, decisions, partnerships.
     #[command(subcommand)]
     Cell(cell::Cmd),
@@ -48,6 +52,7 @@ pub(crate) async fn run(command: Command, global: &Global) -> Result<()> {
     match command {
         Command::Devnet(a) => devnet::run(a, global).await,
         Command::Deploy(a) => deploy::run(a, global).await,
+        Command::Design(c) => design::run(c, global).await,
         Command::Cell(c) => cell::run(c, global).await,
         Command::Role(c) => role::run(c, global).await,
         Command::Proposal(c) => proposal::run(c, global).await,
