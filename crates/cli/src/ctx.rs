@@ -131,7 +131,18 @@ impl Ctx {
                 .erased(),
             None => reader,
         };
-        let record = load_record(global, chain_id);
+        let record = match load_record(global, chain_id) {
+            // A record is trusted only once it is proven to describe this chain.
+            Ok(record) => match record.verify(&provider).await {
+                Ok(()) => Ok(record),
+                Err(e) => Err(format!(
+                    "deployment record of `{}` ({}): {e}",
+                    record.dao,
+                    global.deployments.join(chain_id.to_string()).display()
+                )),
+            },
+            Err(e) => Err(e),
+        };
         Ok(Self {
             provider,
             signer,

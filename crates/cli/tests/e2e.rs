@@ -784,3 +784,53 @@ fn design_check_validates_offline() {
         "{err}"
     );
 }
+
+/// A record is checked against the chain before it is used: pointed at another chain with the same
+/// chain id (a fresh one, or one where another DAO sits at the same addresses), every command that
+/// reads the record refuses with an error saying so, instead of showing another DAO's cells.
+#[tokio::test]
+async fn a_record_of_another_chain_with_the_same_id_is_refused() {
+    let riverside = Net::riverside();
+    // Same chain id (31337), nothing deployed: the recorded contracts have no code.
+    let fresh = Net {
+        anvil: anvil_with(&[]),
+        dir: tempfile::tempdir().expect("tempdir"),
+    };
+    let run_against = |other: &Net, args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_daoctl"))
+            .args(args)
+            .env("DAOCTL_RPC_URL", other.anvil.endpoint())
+            .env("DAOCTL_DEPLOYMENTS", riverside.dir.path())
+            .env_remove("DAOCTL_DAO")
+            .env_remove("ETH_RPC_URL")
+            .current_dir(root())
+            .output()
+            .expect("runs");
+        assert!(!out.status.success(), "{args:?} trusted a foreign record");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    for args in [
+        &["state"][..],
+        &["cell", "list"],
+        &["role", "show", "events.contributor"],
+    ] {
+        let err = run_against(&fresh, args);
+        assert!(
+            err.contains("deployment record of `riverside`")
+                && err.contains("has no code on this chain"),
+            "{args:?}: {err}"
+        );
+    }
+    // Same chain id, the same core contracts and another DAO at the same id: the DAO's creating
+    // transaction is not this chain's.
+    let other = Net::empty();
+    let out = other.ok(&["deploy", &example("riverside.toml"), "--dev-account", "1"]);
+    assert!(out.contains("deployed:"), "{out}");
+    let err = run_against(&other, &["state"]);
+    assert!(
+        err.contains("the record describes another chain with the same chain id"),
+        "{err}"
+    );
+    // The record's own chain is still trusted.
+    assert!(riverside.ok(&["cell", "list"]).contains("events"));
+}

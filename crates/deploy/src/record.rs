@@ -101,3 +101,112 @@ impl Record {
         self.steps.get(step).is_some_and(|s| s.block.is_some())
     }
 }
+
+/// Why a deployment record does not describe the chain it is used with.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordMismatch {
+    #[error(
+        "{name} at {address} has no code on this chain: the record describes another chain with the \
+         same chain id (a restarted dev chain, or another network); redeploy or pass the right --rpc-url"
+    )]
+    NoCode { name: String, address: Address },
+    #[error(
+        "{name} at {address} has code that differs from the record (hash {found}, recorded \
+         {recorded}): refusing to trust it; check --rpc-url and the record"
+    )]
+    CodeChanged {
+        name: String,
+        address: Address,
+        found: B256,
+        recorded: B256,
+    },
+    #[error(
+        "the DAO `{dao}` was created by transaction {tx} in block {block}, which this chain {found}: \
+         the record describes another chain with the same chain id; pass the right --rpc-url"
+    )]
+    NotCreatedHere {
+        dao: String,
+        tx: B256,
+        block: u64,
+        found: String,
+    },
+    #[error("DAO `{dao}` (cell {id}) does not exist in the CellRegistry at {registry}")]
+    NoDao {
+        dao: String,
+        id: U256,
+        registry: Address,
+    },
+    #[error("rpc: {0}")]
+    Rpc(#[from] alloy::transports::TransportError),
+    #[error("contract call: {0}")]
+    Contract(String),
+}
+
+impl Record {
+    /// Checks that this record describes the chain behind `provider`: every recorded contract has
+    /// the recorded code, the DAO's creating transaction is on this chain in the recorded block, and
+    /// the registry knows the DAO. A chain id alone proves nothing: dev chains share 31337, and a
+    /// fork or a restarted chain keeps its id.
+    pub async fn verify(
+        &self,
+        provider: &alloy::providers::DynProvider,
+    ) -> Result<(), RecordMismatch> {
+        use alloy::providers::Provider;
+        let checks = self.contracts.iter().map(|(name, c)| async move {
+            let code = provider.get_code_at(c.address).await?;
+            if code.is_empty() {
+                return Err(RecordMismatch::NoCode {
+                    name: name.clone(),
+                    address: c.address,
+                });
+            }
+            let found = alloy::primitives::keccak256(&code);
+            // A zero hash is a contract the record planned but had not seen deployed (dry runs).
+            if c.code_hash != B256::ZERO && found != c.code_hash {
+                return Err(RecordMismatch::CodeChanged {
+                    name: name.clone(),
+                    address: c.address,
+                    found,
+                    recorded: c.code_hash,
+                });
+            }
+            Ok(())
+        });
+        for result in futures::future::join_all(checks).await {
+            result?;
+        }
+        if let Some(step) = self.steps.get("dao.create")
+            && let Some(block) = step.block
+        {
+            let receipt = provider.get_transaction_receipt(step.tx).await?;
+            let found = match receipt.and_then(|r| r.block_number) {
+                Some(b) if b == block => None,
+                Some(b) => Some(format!("has in block {b}")),
+                None => Some("does not have".to_owned()),
+            };
+            if let Some(found) = found {
+                return Err(RecordMismatch::NotCreatedHere {
+                    dao: self.dao.clone(),
+                    tx: step.tx,
+                    block,
+                    found,
+                });
+            }
+        }
+        if let (Some(dao), Some(registry)) = (self.cells.get("dao"), self.address("CellRegistry")) {
+            let exists = dao_bindings::ICellRegistry::new(registry, provider)
+                .cellExists(dao.id)
+                .call()
+                .await
+                .map_err(|e| RecordMismatch::Contract(dao_bindings::describe_contract_error(&e)))?;
+            if !exists {
+                return Err(RecordMismatch::NoDao {
+                    dao: self.dao.clone(),
+                    id: dao.id,
+                    registry,
+                });
+            }
+        }
+        Ok(())
+    }
+}
