@@ -39,7 +39,7 @@ refused() {
 }
 
 say "1. Deploy the core contracts and the example DAO from its design file"
-run deploy examples/riverside.toml --dry-run | tail -n 3
+run deploy examples/riverside.toml --dry-run --dev-account 0 | tail -n 3
 run deploy examples/riverside.toml --dev-account 0
 run deploy examples/riverside.toml --dev-account 0          # idempotent: up to date
 run cell list

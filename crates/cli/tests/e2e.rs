@@ -163,7 +163,7 @@ async fn deploy_is_resumable_and_idempotent() {
     assert_eq!(net.nonce(0).await, nonce);
 
     // The dry run on a deployed chain plans nothing either.
-    let plan = net.ok(&["deploy", &design, "--dry-run"]);
+    let plan = net.ok(&["deploy", &design, "--dry-run", "--dev-account", "0"]);
     assert!(plan.contains("up to date"), "{plan}");
 
     // An edited design is never "up to date": deploy refuses, says why and what to do, sends nothing.
@@ -176,7 +176,7 @@ async fn deploy_is_resumable_and_idempotent() {
     );
     for args in [
         vec!["deploy", edited.as_str(), "--dev-account", "0"],
-        vec!["deploy", edited.as_str(), "--dry-run"],
+        vec!["deploy", edited.as_str(), "--dry-run", "--dev-account", "0"],
     ] {
         let out = net.output(&args);
         assert!(!out.status.success(), "{args:?} accepted an edited design");
@@ -833,4 +833,44 @@ async fn a_record_of_another_chain_with_the_same_id_is_refused() {
     );
     // The record's own chain is still trusted.
     assert!(riverside.ok(&["cell", "list"]).contains("events"));
+}
+
+/// `deploy --dry-run` runs the deployment on a fork as the real sender and prints one plan (text or
+/// JSON); a plan with a step that would fail exits non-zero naming it; without a sender it refuses.
+#[tokio::test]
+async fn dry_run_simulates_as_the_sender_and_fails_when_a_step_would() {
+    let net = Net::empty();
+    let design = example("riverside.toml");
+    let err = net.fails(&["deploy", &design, "--dry-run"]);
+    assert!(
+        err.contains("give that key (it signs nothing) or --from ADDRESS"),
+        "{err}"
+    );
+
+    let from = net.addr(0);
+    let plan = net.json(&["deploy", &design, "--dry-run", "--from", &from]);
+    assert_eq!(plan["sender"].as_str().expect("sender"), from);
+    let steps = plan["steps"].as_array().expect("steps");
+    assert!(steps.iter().any(|s| s["id"] == "dao.create"), "{plan}");
+    let total: u64 = steps.iter().map(|s| s["gas"].as_u64().expect("gas")).sum();
+    assert_eq!(plan["total_gas"].as_u64(), Some(total));
+    assert_eq!(net.nonce(0).await, 0, "a dry run sends nothing");
+
+    // A governor token with no code: CellGovernor refuses the settings on the fork, so the dry run
+    // fails and says which step.
+    let bad = write(
+        net.dir.path(),
+        "bad.toml",
+        &std::fs::read_to_string(&design).expect("read").replace(
+            "electorate = \"members\"",
+            "electorate = \"token\"\ntoken = \"0x000000000000000000000000000000000000dEaD\"",
+        ),
+    );
+    let err = net.fails(&["deploy", &bad, "--dry-run", "--dev-account", "0"]);
+    assert!(
+        err.contains("dry run: the deployment would not complete")
+            && err.contains("token has no code"),
+        "{err}"
+    );
+    assert_eq!(net.nonce(0).await, 0);
 }

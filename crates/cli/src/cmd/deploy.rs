@@ -15,9 +15,14 @@ pub(crate) struct Args {
     /// Deploy only the core contracts.
     #[arg(long, conflicts_with = "design")]
     core_only: bool,
-    /// Print the plan and estimated gas; send nothing.
+    /// Simulate the whole deployment on an anvil fork of the chain and print the plan with each
+    /// step's gas; send nothing. Exits non-zero when any step would fail.
     #[arg(long)]
     dry_run: bool,
+    /// The account a dry run simulates as, when no key is given (it must be the one that will
+    /// send the real deployment: authority and nonces depend on it).
+    #[arg(long, requires = "dry_run", value_name = "ADDRESS")]
+    from: Option<alloy::primitives::Address>,
 }
 
 pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
@@ -25,13 +30,21 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
         return Err(eyre!("give a design file, or --core-only"));
     }
     let ctx = Ctx::connect(global).await?;
-    let from = match ctx.from() {
-        Ok(a) => a,
-        Err(e) if args.dry_run => {
-            tracing::debug!("no key for a dry run ({e}); estimating from dev account 0");
-            dao_deploy::dev::address(0).unwrap_or_default()
+    let from = match (ctx.from(), args.from) {
+        (Ok(key), Some(given)) if key != given => {
+            return Err(eyre!(
+                "--from {given} is not the key's account {key}: a dry run simulates as the sender"
+            ));
         }
-        Err(e) => return Err(e),
+        (Ok(key), _) => key,
+        (Err(_), Some(given)) => given,
+        (Err(e), None) if args.dry_run => {
+            return Err(eyre!(
+                "{e}; a dry run simulates as the account that will deploy (its authority and nonce \
+                 matter): give that key (it signs nothing) or --from ADDRESS"
+            ));
+        }
+        (Err(e), None) => return Err(e),
     };
     let opts = Options {
         design: args.design.clone(),
@@ -42,12 +55,16 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
             .and_then(|v| v.parse().ok()),
     };
     if args.dry_run {
-        match simulate_on_fork(&ctx, from, &opts, global).await {
-            Ok(()) => return Ok(()),
-            Err(e) => {
-                eprintln!("  (no fork simulation: {e}; estimating what can be estimated now)")
-            }
+        // The plan is what a fork of the chain did with it: a step that fails there fails here.
+        let plan = simulate_on_fork(&ctx, from, &opts, global)
+            .await
+            .map_err(|e| eyre!("dry run: the deployment would not complete: {e}"))?;
+        if ctx.json {
+            println!("{}", serde_json::to_string_pretty(&plan)?);
+        } else {
+            print!("{plan}");
         }
+        return Ok(());
     }
     let mut sent_descriptions: std::collections::BTreeMap<String, String> = Default::default();
     let report = dao_deploy::deploy(&ctx.provider, from, &opts, |e| match e {
@@ -147,7 +164,7 @@ async fn simulate_on_fork(
     from: alloy::primitives::Address,
     opts: &Options,
     global: &Global,
-) -> Result<()> {
+) -> Result<Plan> {
     use alloy::providers::{Provider, ProviderBuilder};
     let bin = super::devnet::anvil_binary(None);
     let url = crate::ctx::rpc_url(global);
@@ -177,27 +194,38 @@ async fn simulate_on_fork(
         stop_after: None,
         ..opts.clone()
     };
-    println!("plan, simulated on a fork of {url} at block {block} (nothing is sent to the chain):");
-    let mut total = 0u64;
-    let mut steps = 0usize;
+    let mut plan = Plan {
+        fork_of: url,
+        block,
+        sender: from.to_checksum(None),
+        steps: Vec::new(),
+        total_gas: 0,
+        up_to_date: false,
+    };
     let mut descriptions = std::collections::BTreeMap::new();
     let report = dao_deploy::deploy(&fork, from, &sim, |e| match e {
-        Event::CorePresent { name, address } => println!("  core {name:<28} present at {address}"),
-        Event::CoreDeployed { name, address, gas } => {
-            total += gas;
-            steps += 1;
-            println!("  deploy {name:<26} at {address}  gas {gas:>9}");
-        }
+        Event::CorePresent { name, address } => plan.steps.push(PlanStep {
+            id: format!("core.{name}"),
+            description: format!("{name} present at {address}"),
+            gas: 0,
+        }),
+        Event::CoreDeployed { name, address, gas } => plan.steps.push(PlanStep {
+            id: format!("core.{name}"),
+            description: format!("deploy {name} at {address}"),
+            gas,
+        }),
         Event::StepSent {
             id, description, ..
         } => {
             descriptions.insert(id, description);
         }
         Event::StepDone { id, gas } => {
-            total += gas;
-            steps += 1;
-            let d = descriptions.get(&id).cloned().unwrap_or_default();
-            println!("  {id:<34} {d:<78} gas {gas:>9}");
+            let description = descriptions.get(&id).cloned().unwrap_or_default();
+            plan.steps.push(PlanStep {
+                id,
+                description,
+                gas,
+            });
         }
         _ => {}
     })
@@ -205,9 +233,60 @@ async fn simulate_on_fork(
     .map_err(|e| eyre!("{e}"))?;
     drop(fork);
     drop(anvil);
-    match report.outcome {
-        Outcome::UpToDate => println!("up to date: nothing to send"),
-        _ => println!("plan: {steps} transaction(s), {total} gas in all"),
+    plan.total_gas = plan.steps.iter().map(|s| s.gas).sum();
+    plan.up_to_date = report.outcome == Outcome::UpToDate;
+    Ok(plan)
+}
+
+/// A dry run's result: every step the fork ran, with its gas.
+#[derive(Debug, serde::Serialize)]
+struct Plan {
+    /// The RPC URL the fork was taken from.
+    fork_of: String,
+    /// The fork's block.
+    block: u64,
+    /// The account the deployment was simulated as (checksummed, like every address daoctl prints).
+    sender: String,
+    steps: Vec<PlanStep>,
+    total_gas: u64,
+    up_to_date: bool,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct PlanStep {
+    id: String,
+    description: String,
+    /// Gas the step used on the fork (0 for a core contract already present).
+    gas: u64,
+}
+
+impl std::fmt::Display for Plan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "plan, simulated as {} on a fork of {} at block {} (nothing is sent to the chain):",
+            self.sender, self.fork_of, self.block
+        )?;
+        let sent: Vec<&PlanStep> = self.steps.iter().filter(|s| s.gas > 0).collect();
+        for step in self.steps.iter().filter(|s| s.gas == 0) {
+            writeln!(f, "  {}", step.description)?;
+        }
+        for step in &sent {
+            writeln!(
+                f,
+                "  {:<34} {:<78} gas {:>9}",
+                step.id, step.description, step.gas
+            )?;
+        }
+        if self.up_to_date {
+            writeln!(f, "up to date: nothing to send")
+        } else {
+            writeln!(
+                f,
+                "plan: {} transaction(s), {} gas in all",
+                sent.len(),
+                self.total_gas
+            )
+        }
     }
-    Ok(())
 }
