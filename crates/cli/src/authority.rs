@@ -1,0 +1,116 @@
+//! Who holds an authority a write was refused for: the DAO's Safe (then `--via-safe`) or a vote-run
+//! cell's executor (then a proposal of that cell).
+use crate::{cmd::safe::SafeInfo, ctx::Ctx};
+use alloy::{
+    primitives::{Address, U256},
+    sol_types::{SolError, SolValue},
+};
+use dao_bindings::{ICellGovernor, ICellRegistry, IRoles, ITreasury, RoleId};
+
+/// Where the needed authority starts in the role tree.
+enum Needed {
+    /// Authority over a cell: its parent's admin (a root: its own admin), or above.
+    ParentOf(U256),
+    /// A cell's own admin role, or above.
+    Cell(U256),
+    /// The admin of a role.
+    AdminOf(U256),
+    /// Authority over a proposal's cell.
+    Proposal(U256),
+}
+
+fn needed(contract: Option<&str>, data: &[u8]) -> Option<Needed> {
+    let selector: [u8; 4] = data.get(..4)?.try_into().ok()?;
+    let (_, id) = <(Address, U256)>::abi_decode(&data[4..]).ok()?;
+    if selector == ICellRegistry::NotParentAdmin::SELECTOR {
+        // The governor's NotParentAdmin carries a proposal id (same selector).
+        return Some(if contract == Some("CellGovernor") {
+            Needed::Proposal(id)
+        } else {
+            Needed::ParentOf(id)
+        });
+    }
+    if [
+        ICellRegistry::NotCellAdmin::SELECTOR,
+        ICellRegistry::NotCellAuthority::SELECTOR,
+        ITreasury::NotDaoAdmin::SELECTOR,
+    ]
+    .contains(&selector)
+    {
+        return Some(Needed::Cell(id));
+    }
+    if selector == IRoles::NotAdmin::SELECTOR {
+        return Some(Needed::AdminOf(id));
+    }
+    None
+}
+
+/// The role that administers `role`: its parent in the tree, or the role a tree is linked under.
+async fn admin_of(
+    roles: &IRoles::IRolesInstance<&alloy::providers::DynProvider>,
+    role: U256,
+) -> Option<U256> {
+    if let Some(p) = RoleId(role).parent() {
+        return Some(p.0);
+    }
+    let linked = roles
+        .linkedTreeAdmins(RoleId(role).tree())
+        .call()
+        .await
+        .ok()?;
+    (!linked.is_zero()).then_some(linked)
+}
+
+/// A sentence naming who holds the authority a refusal (revert `data` from `contract`) was about,
+/// or None when it is not an authority error or no known authority (the Safe, an executor) holds it.
+pub(crate) async fn hint(ctx: &Ctx, contract: Option<&str>, data: &[u8]) -> Option<String> {
+    let needed = needed(contract, data)?;
+    let record = ctx.record().ok()?;
+    let roles = IRoles::new(record.address("Roles")?, &ctx.provider);
+    let registry = ICellRegistry::new(record.address("CellRegistry")?, &ctx.provider);
+    let parent_of = |cell: U256| {
+        let registry = &registry;
+        async move {
+            let parent = registry.parentOf(cell).call().await.ok()?;
+            Some(if parent.is_zero() { cell } else { parent })
+        }
+    };
+    let mut role = match needed {
+        Needed::ParentOf(cell) => parent_of(cell).await?,
+        Needed::Cell(cell) => cell,
+        Needed::AdminOf(role) => admin_of(&roles, role).await?,
+        Needed::Proposal(id) => {
+            let governor = ICellGovernor::new(record.address("CellGovernor")?, &ctx.provider);
+            let cell = governor.proposal(id).call().await.ok()?.cellId;
+            parent_of(cell).await?
+        }
+    };
+    let executors: Vec<(String, Address)> = record
+        .cells
+        .iter()
+        .filter_map(|(k, c)| Some((k.clone(), c.executor?)))
+        .collect();
+    for _ in 0..16 {
+        if let Some(safe) = record.safe
+            && roles.isWearerOfHat(safe, role).call().await.ok()?
+        {
+            let owners = match SafeInfo::read(ctx, safe).await {
+                Ok(info) => format!(" ({})", info.describe()),
+                Err(_) => String::new(),
+            };
+            return Some(format!(
+                "the DAO's Safe {safe}{owners} holds this authority; re-run with --via-safe"
+            ));
+        }
+        for (key, executor) in &executors {
+            if roles.isWearerOfHat(*executor, role).call().await.ok()? {
+                return Some(format!(
+                    "the vote-run cell `{key}` holds this authority (its executor {executor}): it acts by proposal, \
+                     e.g. `daoctl proposal create --cell {key} --description ... <action>`"
+                ));
+            }
+        }
+        role = admin_of(&roles, role).await?;
+    }
+    None
+}
