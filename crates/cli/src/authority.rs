@@ -90,6 +90,18 @@ pub(crate) async fn hint(ctx: &Ctx, contract: Option<&str>, data: &[u8]) -> Opti
         .iter()
         .filter_map(|(k, c)| Some((k.clone(), c.executor?)))
         .collect();
+    let start = role;
+    // Holders nearer the role first; one found higher up holds it too (as admin of the admins).
+    let nearer = |role: U256, found: &str| {
+        if role == start {
+            format!("{found} holds this authority")
+        } else {
+            format!(
+                "the wearers of {} hold this authority, and so does {found} above them",
+                ctx.role_name(start)
+            )
+        }
+    };
     for _ in 0..16 {
         if let Some(safe) = record.safe
             && roles.isWearerOfHat(safe, role).call().await.ok()?
@@ -99,14 +111,18 @@ pub(crate) async fn hint(ctx: &Ctx, contract: Option<&str>, data: &[u8]) -> Opti
                 Err(_) => String::new(),
             };
             return Some(format!(
-                "the DAO's Safe {safe}{owners} holds this authority; re-run with --via-safe"
+                "{}; re-run with --via-safe to act as the Safe",
+                nearer(role, &format!("the DAO's Safe {safe}{owners}"))
             ));
         }
         for (key, executor) in &executors {
             if roles.isWearerOfHat(*executor, role).call().await.ok()? {
                 return Some(format!(
-                    "the vote-run cell `{key}` holds this authority (its executor {executor}): it acts by proposal, \
-                     e.g. `daoctl proposal create --cell {key} --description ... <action>`"
+                    "{}: it acts by proposal, e.g. `daoctl proposal create --cell {key} --description ... <action>`",
+                    nearer(
+                        role,
+                        &format!("the vote-run cell `{key}` (its executor {executor})")
+                    )
                 ));
             }
         }

@@ -24,6 +24,11 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
     if args.design.is_none() && !args.core_only {
         return Err(eyre!("give a design file, or --core-only"));
     }
+    if global.safe.via_safe {
+        return Err(eyre!(
+            "deploy sends from the deployer's key, not through the Safe: drop --via-safe"
+        ));
+    }
     let ctx = Ctx::connect(global).await?;
     let from = match ctx.from() {
         Ok(a) => a,
