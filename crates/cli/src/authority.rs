@@ -13,6 +13,8 @@ enum Needed {
     ParentOf(U256),
     /// A cell's own admin role, or above.
     Cell(U256),
+    /// Exactly a wearer of a cell's admin role (nothing above counts).
+    Wearer(U256),
     /// The admin of a role.
     AdminOf(U256),
     /// Authority over a proposal's cell.
@@ -30,14 +32,16 @@ fn needed(contract: Option<&str>, data: &[u8]) -> Option<Needed> {
             Needed::ParentOf(id)
         });
     }
+    if selector == ICellRegistry::NotCellAuthority::SELECTOR {
+        return Some(Needed::Cell(id));
+    }
     if [
         ICellRegistry::NotCellAdmin::SELECTOR,
-        ICellRegistry::NotCellAuthority::SELECTOR,
         ITreasury::NotDaoAdmin::SELECTOR,
     ]
     .contains(&selector)
     {
-        return Some(Needed::Cell(id));
+        return Some(Needed::Wearer(id));
     }
     if selector == IRoles::NotAdmin::SELECTOR {
         return Some(Needed::AdminOf(id));
@@ -75,9 +79,10 @@ pub(crate) async fn hint(ctx: &Ctx, contract: Option<&str>, data: &[u8]) -> Opti
             Some(if parent.is_zero() { cell } else { parent })
         }
     };
+    let exact = matches!(needed, Needed::Wearer(_));
     let mut role = match needed {
         Needed::ParentOf(cell) => parent_of(cell).await?,
-        Needed::Cell(cell) => cell,
+        Needed::Cell(cell) | Needed::Wearer(cell) => cell,
         Needed::AdminOf(role) => admin_of(&roles, role).await?,
         Needed::Proposal(id) => {
             let governor = ICellGovernor::new(record.address("CellGovernor")?, &ctx.provider);
@@ -118,13 +123,16 @@ pub(crate) async fn hint(ctx: &Ctx, contract: Option<&str>, data: &[u8]) -> Opti
         for (key, executor) in &executors {
             if roles.isWearerOfHat(*executor, role).call().await.ok()? {
                 return Some(format!(
-                    "{}: it acts by proposal, e.g. `daoctl proposal create --cell {key} --description ... <action>`",
+                    "{}: it acts by proposal: re-run with --via-proposal {key}, or `daoctl proposal create --cell {key} --description ... <action>`",
                     nearer(
                         role,
                         &format!("the vote-run cell `{key}` (its executor {executor})")
                     )
                 ));
             }
+        }
+        if exact {
+            return None;
         }
         role = admin_of(&roles, role).await?;
     }

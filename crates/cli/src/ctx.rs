@@ -327,7 +327,8 @@ impl Ctx {
     }
 
     /// Sends `tx` from the signer, or with --via-safe makes it a transaction of the DAO's Safe
-    /// (executed at once by a 1-of-1 Safe's owner, else written to a file for the owners).
+    /// (executed at once by a 1-of-1 Safe's owner, else written to a file for the owners), or with
+    /// --via-proposal CELL a proposal of that vote-run cell.
     pub(crate) async fn send(
         &self,
         what: &str,
@@ -335,6 +336,9 @@ impl Ctx {
     ) -> Result<TransactionReceipt> {
         if self.global.safe.via_safe {
             return crate::cmd::safe::propose(self, what, tx).await;
+        }
+        if let Some(cell) = &self.global.safe.via_proposal {
+            return crate::cmd::proposal::propose_write(self, cell, what, tx).await;
         }
         let receipt = self.send_now(what, tx).await?;
         self.record_write(WriteResult::new(what, &receipt));

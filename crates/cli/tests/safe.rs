@@ -392,6 +392,30 @@ async fn two_of_three_safe_budget_cell_freeze_veto_through_daoctl() {
             && err.contains("daoctl proposal create --cell assembly"),
         "{err}"
     );
+    // ... and --via-proposal turns it into that proposal, which the cell votes through.
+    let p = net.json(&[
+        "cell",
+        "state",
+        "set",
+        "assembly",
+        "charter",
+        "ipfs://assembly-charter",
+        "--via-proposal",
+        "assembly",
+        "--dev-account",
+        "3",
+    ]);
+    let id = p["proposal"].as_str().expect("proposal id").to_owned();
+    assert_eq!(p["transactions"][0]["status"], "success");
+    net.mine(2).await;
+    net.ok(&["proposal", "vote", &id, "for", "--dev-account", "3"]);
+    net.ok(&["proposal", "vote", &id, "for", "--dev-account", "5"]);
+    net.mine(6).await;
+    net.mine(6).await;
+    net.ok(&["proposal", "execute", &id, "--dev-account", "4"]);
+    let assembly = net.json(&["cell", "show", "assembly"]);
+    assert_eq!(assembly["state"][0]["uri"], "ipfs://assembly-charter");
+
     // Nothing pending but stale files.
     let show = net.json(&["safe", "show"]);
     assert_eq!(show["nonce"], 4);

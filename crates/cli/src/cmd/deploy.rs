@@ -24,9 +24,9 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
     if args.design.is_none() && !args.core_only {
         return Err(eyre!("give a design file, or --core-only"));
     }
-    if global.safe.via_safe {
+    if global.safe.via_safe || global.safe.via_proposal.is_some() {
         return Err(eyre!(
-            "deploy sends from the deployer's key, not through the Safe: drop --via-safe"
+            "deploy sends from the deployer's key, not through an authority: drop --via-safe / --via-proposal"
         ));
     }
     let ctx = Ctx::connect(global).await?;

@@ -660,7 +660,10 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             // The proposer withdraws by contents (it is bound into the id); anyone else asks as
             // the parent cell's admin.
             let p = created(&ctx, governor, id).await?;
-            let data = if ctx.signer.as_ref().map(|s| s.address()) == Some(p.proposer) {
+            // Through the Safe, the Safe asks (as the parent's admin), whoever signs.
+            let by_proposer = !ctx.global.safe.via_safe
+                && ctx.signer.as_ref().map(|s| s.address()) == Some(p.proposer);
+            let data = if by_proposer {
                 ICellGovernor::cancelByProposerCall {
                     cellId: p.cellId,
                     actions: p.actions,
@@ -675,4 +678,75 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `--via-proposal CELL`: the write `tx` becomes a proposal of the vote-run cell CELL, whose
+/// executor makes the call once the proposal passes (`proposal vote`, then `proposal execute`).
+/// Simulated as the executor first; sent from the signer (a member allowed to propose). Prints the
+/// proposal id and returns [`Queued`](super::safe::Queued).
+pub(crate) async fn propose_write(
+    ctx: &Ctx,
+    cell: &str,
+    what: &str,
+    tx: alloy::rpc::types::TransactionRequest,
+) -> Result<alloy::rpc::types::TransactionReceipt> {
+    use alloy::network::TransactionBuilder;
+    let governor = ctx.contract("CellGovernor")?;
+    let cell_id = ctx.cell(cell)?;
+    let target = tx
+        .to
+        .and_then(|k| k.to().copied())
+        .ok_or_else(|| eyre!("{what}: a proposal cannot create a contract"))?;
+    let action = ICellGovernor::Action {
+        target,
+        value: tx.value.unwrap_or_default(),
+        data: tx.input.input().cloned().unwrap_or_default(),
+    };
+    let executor = ICellGovernor::new(governor, &ctx.provider)
+        .executorOf(cell_id)
+        .call()
+        .await?;
+    if executor.is_zero() {
+        bail!("`{cell}` is not a vote-run cell: it has no executor");
+    }
+    let sim = alloy::rpc::types::TransactionRequest::default()
+        .with_from(executor)
+        .with_to(target)
+        .with_value(action.value)
+        .with_input(action.data.clone());
+    if let Err(e) = ctx.provider.call(sim).await {
+        let contract = ctx.contract_name(target);
+        bail!(
+            "{what} as `{cell}`'s executor {executor} would fail: {}",
+            dao_bindings::describe_transport_error_from(contract.as_deref(), &e)
+        );
+    }
+    let call = ICellGovernor::proposeCall {
+        cellId: cell_id,
+        actions: vec![action],
+        uri: what.to_owned(),
+        descriptionHash: keccak256(what.as_bytes()),
+    };
+    let label = format!("propose in {cell}: {what}");
+    let receipt = ctx
+        .send_now(
+            &label,
+            alloy::rpc::types::TransactionRequest::default()
+                .with_to(governor)
+                .with_input(call.abi_encode()),
+        )
+        .await?;
+    ctx.record_write(crate::ctx::WriteResult::new(&label, &receipt));
+    let log = receipt
+        .decoded_log::<ICellGovernor::ProposalCreated>()
+        .ok_or_else(|| eyre!("no ProposalCreated"))?;
+    let id = log.proposalId;
+    ctx.print(
+        &json!({"proposal": format!("{id:#x}"), "cell": cell, "snapshot": log.snapshot, "vote_end": log.voteEnd}),
+        || format!("{id:#x}\n"),
+    );
+    eprintln!(
+        "next: `{cell}` votes (`daoctl proposal vote {id:#x} for`), then `daoctl proposal execute {id:#x}`"
+    );
+    Err(super::safe::Queued.into())
 }

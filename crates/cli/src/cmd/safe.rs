@@ -20,13 +20,18 @@ use eyre::{Result, WrapErr, bail, eyre};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// Options for sending writes through the DAO's Safe (every write command takes them).
+/// Options for sending writes through an authority: the DAO's Safe or a vote-run cell (every
+/// write command takes them).
 #[derive(Debug, Clone, Args)]
 pub(crate) struct SafeOpts {
     /// Send the write as a transaction of the DAO's Safe: written to a file for the owners to sign
     /// (`daoctl safe sign FILE`), executed at once when the Safe is 1-of-1 and the signer an owner.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, conflicts_with = "via_proposal")]
     pub via_safe: bool,
+    /// Send the write as a proposal of the vote-run cell CELL: its executor makes the call once the
+    /// members have voted it through (`daoctl proposal vote`, `daoctl proposal execute`).
+    #[arg(long, global = true, value_name = "CELL")]
+    pub via_proposal: Option<String>,
     /// With --via-safe: the Safe transaction file. When it exists and is not executed, the write
     /// is added to its batch (signatures must then be collected again) and nothing is executed.
     #[arg(long, global = true, requires = "via_safe")]
@@ -70,10 +75,10 @@ pub(crate) enum Cmd {
     },
 }
 
-/// The result of a write that became a Safe transaction waiting for signatures: the command
-/// stops there and exits 0 (see main).
+/// The result of a write that became a Safe transaction waiting for signatures, or a proposal
+/// waiting for a vote: the command stops there and exits 0 (see main).
 #[derive(Debug, thiserror::Error)]
-#[error("the write is a Safe transaction waiting for the owners' signatures")]
+#[error("the write waits for the Safe's owners or the cell's vote")]
 pub(crate) struct Queued;
 
 /// A Safe transaction file (`daoctl-safe-tx/1`).
@@ -389,7 +394,10 @@ pub(crate) async fn propose(
                     ctx.chain_id
                 );
             }
-            info.check_nonce(&f)?;
+            if f.nonce() < info.nonce {
+                // Stale: the same error as everywhere else.
+                info.check_nonce(&f)?;
+            }
             if !f.signatures.is_empty() {
                 eprintln!(
                     "warning: adding an action changes the safeTxHash: the {} signature(s) collected are dropped",
