@@ -1,5 +1,6 @@
-//! Who holds an authority a write was refused for: the DAO's Safe (then `--via-safe`) or a vote-run
-//! cell's executor (then a proposal of that cell).
+//! Why a write was refused, in the terms of what to do next: who holds the authority it lacked (the
+//! DAO's Safe, then `--via-safe`; a vote-run cell's executor, then `--via-proposal`), or for a
+//! governor timing error, the block from which the call becomes possible (then `--wait`).
 use crate::{cmd::safe::SafeInfo, ctx::Ctx};
 use alloy::{
     primitives::{Address, U256},
@@ -68,6 +69,11 @@ async fn admin_of(
 /// A sentence naming who holds the authority a refusal (revert `data` from `contract`) was about,
 /// or None when it is not an authority error or no known authority (the Safe, an executor) holds it.
 pub(crate) async fn hint(ctx: &Ctx, contract: Option<&str>, data: &[u8]) -> Option<String> {
+    if contract == Some("CellGovernor")
+        && let Some(timing) = crate::cmd::proposal::timing_hint(ctx, data).await
+    {
+        return Some(timing);
+    }
     let needed = needed(contract, data)?;
     let record = ctx.record().ok()?;
     let roles = IRoles::new(record.address("Roles")?, &ctx.provider);

@@ -533,3 +533,74 @@ async fn one_of_one_safe_executes_at_once_with_private_key_and_account() {
     assert_eq!(v["version"], 1);
     assert_eq!(v["transactions"][0]["status"], "success");
 }
+
+#[tokio::test]
+async fn governor_timing_errors_say_when_and_wait_waits() {
+    let net = Net::deploy("council.toml");
+    let id = net.ok(&[
+        "proposal",
+        "create",
+        "--cell",
+        "assembly",
+        "--description",
+        "charter",
+        "--set-state",
+        "charter=ipfs://c",
+        "--dev-account",
+        "3",
+    ]);
+    let err = net.fails(&["proposal", "vote", &id, "for", "--dev-account", "3"]);
+    assert!(
+        err.contains("current Pending")
+            && err.contains("voting opens at block")
+            && err.contains("--wait"),
+        "{err}"
+    );
+    // --wait: the vote goes through once the chain reaches the block (mined here meanwhile).
+    let vote = net
+        .cmd(&[
+            "proposal",
+            "vote",
+            &id,
+            "for",
+            "--wait",
+            "--dev-account",
+            "3",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("daoctl runs");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    net.mine(2).await;
+    let out = vote.wait_with_output().expect("waits");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("waiting for block"), "{stderr}");
+    net.ok(&["proposal", "vote", &id, "for", "--dev-account", "4"]);
+    net.mine(6).await;
+    let err = net.fails(&["proposal", "execute", &id, "--dev-account", "3"]);
+    assert!(
+        err.contains("current Succeeded") && err.contains("executable from block"),
+        "{err}"
+    );
+    let exec = net
+        .cmd(&["proposal", "execute", &id, "--wait", "--dev-account", "3"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("daoctl runs");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    net.mine(6).await;
+    let out = exec.wait_with_output().expect("waits");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(net.json(&["proposal", "show", &id])["state"], "executed");
+    // Too late for the Safe to veto: refused before any owner signs, and said so.
+    let err = net.fails(&["proposal", "veto", &id, "--via-safe", "--dev-account", "7"]);
+    assert!(
+        err.contains("through the Safe") && err.contains("the proposal is final"),
+        "{err}"
+    );
+}
