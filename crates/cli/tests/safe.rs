@@ -242,6 +242,8 @@ async fn two_of_three_safe_budget_cell_freeze_veto_through_daoctl() {
     );
     let err = net.fails(&["safe", "sign", &file, "--dev-account", "9"]);
     assert!(err.contains("stale:"), "{err}");
+    let err = net.fails(&["safe", "export", &file]);
+    assert!(err.contains("stale:"), "{err}");
 
     // 2 and 3. A top-level cell and a freeze in one MultiSendCallOnly batch, prepared by owner 8,
     // exported for the Safe web app, signed by 9 and sent by 7 (its own approval counts).

@@ -722,7 +722,15 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             check_chain(&ctx, &file)?;
             let info = SafeInfo::read(&ctx, file.safe).await?;
             let receipt = execute(&ctx, &file, &info).await?;
-            let mut w = WriteResult::new("safe exec", &receipt);
+            let what = format!(
+                "safe exec: {}",
+                file.actions
+                    .iter()
+                    .map(|a| a.description.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
+            let mut w = WriteResult::new(&what, &receipt);
             w.safe_tx_hash = Some(file.safe_tx_hash);
             ctx.record_write(w);
         }
@@ -731,6 +739,11 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             builder,
         } => {
             let file = SafeTxFile::load(&path)?;
+            check_chain(&ctx, &file)?;
+            let info = SafeInfo::read(&ctx, file.safe).await?;
+            if file.nonce() < info.nonce {
+                info.check_nonce(&file)?;
+            }
             let batch = BuilderBatch {
                 version: "1.0".into(),
                 chain_id: file.chain_id.to_string(),
