@@ -39,7 +39,7 @@ pub(crate) struct Global {
     #[command(flatten)]
     pub keys: Keys,
     #[command(flatten)]
-    pub safe: crate::cmd::safe::SafeOpts,
+    pub via: crate::cmd::safe::ViaOpts,
 }
 
 /// Where the signing key comes from (first that is given).
@@ -334,10 +334,10 @@ impl Ctx {
         what: &str,
         tx: TransactionRequest,
     ) -> Result<TransactionReceipt> {
-        if self.global.safe.via_safe {
+        if self.global.via.via_safe {
             return crate::cmd::safe::propose(self, what, tx).await;
         }
-        if let Some(cell) = &self.global.safe.via_proposal {
+        if let Some(cell) = &self.global.via.via_proposal {
             return crate::cmd::proposal::propose_write(self, cell, what, tx).await;
         }
         let receipt = self.send_now(what, tx).await?;

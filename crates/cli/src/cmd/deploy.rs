@@ -24,7 +24,7 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
     if args.design.is_none() && !args.core_only {
         return Err(eyre!("give a design file, or --core-only"));
     }
-    if global.safe.via_safe || global.safe.via_proposal.is_some() {
+    if global.via.via_safe || global.via.via_proposal.is_some() {
         return Err(eyre!(
             "deploy sends from the deployer's key, not through an authority: drop --via-safe / --via-proposal"
         ));

@@ -685,7 +685,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             // the parent cell's admin.
             let p = created(&ctx, governor, id).await?;
             // Through the Safe, the Safe asks (as the parent's admin), whoever signs.
-            let by_proposer = !ctx.global.safe.via_safe
+            let by_proposer = !ctx.global.via.via_safe
                 && ctx.signer.as_ref().map(|s| s.address()) == Some(p.proposer);
             let data = if by_proposer {
                 ICellGovernor::cancelByProposerCall {

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 /// Options for sending writes through an authority: the DAO's Safe or a vote-run cell (every
 /// write command takes them).
 #[derive(Debug, Clone, Args)]
-pub(crate) struct SafeOpts {
+pub(crate) struct ViaOpts {
     /// Send the write as a transaction of the DAO's Safe: written to a file for the owners to sign
     /// (`daoctl safe sign FILE`), executed at once when the Safe is 1-of-1 and the signer an owner.
     #[arg(long, global = true, conflicts_with = "via_proposal")]
@@ -306,7 +306,7 @@ fn print_pending(ctx: &Ctx, path: &Path, file: &SafeTxFile, info: &SafeInfo) {
 
 /// Pending files of `safe` in the Safe transaction directory, by nonce.
 fn pending_files(ctx: &Ctx, safe: Address) -> Vec<(PathBuf, Result<SafeTxFile>)> {
-    let dir = &ctx.global.safe.safe_tx_dir;
+    let dir = &ctx.global.via.safe_tx_dir;
     let mut out: Vec<(PathBuf, Result<SafeTxFile>)> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.filter_map(|e| e.ok())
@@ -348,7 +348,7 @@ pub(crate) async fn propose(
     };
     let info = SafeInfo::read(ctx, safe).await?;
 
-    let out = ctx.global.safe.out.clone();
+    let out = ctx.global.via.out.clone();
     let existing = match &out {
         Some(p) if p.exists() => Some(SafeTxFile::load(p)?),
         _ => None,
@@ -419,7 +419,7 @@ pub(crate) async fn propose(
                 .unwrap_or(info.nonce);
             let path = out.unwrap_or_else(|| {
                 ctx.global
-                    .safe
+                    .via
                     .safe_tx_dir
                     .join(format!("{}-{nonce}.json", safe.to_checksum(None)))
             });
@@ -456,7 +456,7 @@ pub(crate) async fn propose(
     }
     let execute_now = info.threshold == 1
         && is_owner
-        && ctx.global.safe.out.is_none()
+        && ctx.global.via.out.is_none()
         && info.nonce == file.nonce();
     if execute_now {
         let receipt = execute(ctx, &file, &info).await?;
