@@ -1,5 +1,6 @@
 //! What every command needs: the chain, the signer, the deployment record, and helpers to resolve
 //! cells and roles by name and to send transactions with readable errors.
+use crate::write::WriteResult;
 use alloy::{
     network::{EthereumWallet, TransactionBuilder},
     primitives::{Address, B256, U256},
@@ -146,61 +147,9 @@ pub(crate) struct Ctx {
     pub json: bool,
     pub global: Global,
     record: std::result::Result<Record, String>,
-    /// Writes sent by this command, printed on stdout as JSON with --json.
-    writes: std::sync::Mutex<Vec<WriteResult>>,
-    printed: std::sync::atomic::AtomicBool,
-}
-
-/// A write's result, as printed with --json.
-#[derive(Debug, Clone, serde::Serialize)]
-pub(crate) struct WriteResult {
-    pub action: String,
-    pub tx: B256,
-    pub block: Option<u64>,
-    pub gas_used: u64,
-    pub status: &'static str,
-    /// The receipt's events, decoded where a contract with bindings emitted them.
-    pub events: Vec<String>,
-    /// Set when the write went through the DAO's Safe.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub safe_tx_hash: Option<B256>,
-}
-
-impl WriteResult {
-    pub(crate) fn new(action: &str, receipt: &TransactionReceipt) -> Self {
-        Self {
-            action: action.to_owned(),
-            tx: receipt.transaction_hash,
-            block: receipt.block_number,
-            gas_used: receipt.gas_used,
-            status: if receipt.status() {
-                "success"
-            } else {
-                "reverted"
-            },
-            events: receipt
-                .logs()
-                .iter()
-                .filter_map(|l| dao_bindings::describe_log(l.data()))
-                .collect(),
-            safe_tx_hash: None,
-        }
-    }
-}
-
-impl Drop for Ctx {
-    /// With --json, writes not already printed with the command's own output are printed here.
-    fn drop(&mut self) {
-        if !self.json || self.printed.load(std::sync::atomic::Ordering::Relaxed) {
-            return;
-        }
-        let writes = self.writes.lock().map(|w| w.clone()).unwrap_or_default();
-        match writes.as_slice() {
-            [] => {}
-            [one] => println!("{}", serde_json::to_string_pretty(one).unwrap_or_default()),
-            many => println!("{}", serde_json::to_string_pretty(many).unwrap_or_default()),
-        }
-    }
+    /// Writes sent by this command, printed on stdout as JSON with --json (see `write.rs`).
+    pub(crate) writes: std::sync::Mutex<Vec<WriteResult>>,
+    pub(crate) printed: std::sync::atomic::AtomicBool,
 }
 
 impl Ctx {
@@ -345,19 +294,6 @@ impl Ctx {
         Ok(receipt)
     }
 
-    /// Notes a write for the --json output.
-    pub(crate) fn record_write(&self, write: WriteResult) {
-        if let Ok(mut w) = self.writes.lock() {
-            w.push(write);
-        }
-    }
-
-    /// Marks stdout as written (the --json write summary is then not printed again).
-    pub(crate) fn mark_printed(&self) {
-        self.printed
-            .store(true, std::sync::atomic::Ordering::Relaxed);
-    }
-
     /// The contract name of `address` in the record.
     pub(crate) fn contract_name(&self, address: Address) -> Option<String> {
         self.record
@@ -440,15 +376,7 @@ impl Ctx {
     /// With --json, an object gains the command's writes under "transactions".
     pub(crate) fn print(&self, value: &serde_json::Value, human: impl FnOnce() -> String) {
         if self.json {
-            let mut value = value.clone();
-            let writes = self.writes.lock().map(|w| w.clone()).unwrap_or_default();
-            if let (Some(obj), false) = (value.as_object_mut(), writes.is_empty()) {
-                obj.insert(
-                    "transactions".into(),
-                    serde_json::to_value(&writes).unwrap_or_default(),
-                );
-            }
-            self.mark_printed();
+            let value = self.with_writes(value);
             println!(
                 "{}",
                 serde_json::to_string_pretty(&value).unwrap_or_default()

@@ -4,6 +4,7 @@
 mod authority;
 mod cmd;
 mod ctx;
+mod write;
 
 use clap::Parser;
 use eyre::Result;

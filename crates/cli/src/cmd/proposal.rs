@@ -760,7 +760,7 @@ pub(crate) async fn propose_write(
                 .with_input(call.abi_encode()),
         )
         .await?;
-    ctx.record_write(crate::ctx::WriteResult::new(&label, &receipt));
+    ctx.record_write(crate::write::WriteResult::new(&label, &receipt));
     let log = receipt
         .decoded_log::<ICellGovernor::ProposalCreated>()
         .ok_or_else(|| eyre!("no ProposalCreated"))?;

@@ -4,7 +4,10 @@
 //! becomes a Safe transaction (one CALL, or several calls batched through MultiSendCallOnly when
 //! added to the same `--out` file) in a JSON file the owners sign one by one (`safe sign`) and any
 //! owner executes once the threshold is met (`safe exec`). A 1-of-1 Safe's owner executes at once.
-use crate::ctx::{Ctx, Global, WriteResult};
+use crate::{
+    ctx::{Ctx, Global},
+    write::WriteResult,
+};
 use alloy::{
     network::TransactionBuilder,
     primitives::{Address, B256, Bytes, U256},
