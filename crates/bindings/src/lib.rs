@@ -19,8 +19,8 @@ pub mod revert;
 
 pub use ids::RoleId;
 pub use revert::{
-    decode_revert, decode_revert_from, describe_contract_error, describe_transport_error,
-    describe_transport_error_from,
+    decode_revert, decode_revert_from, describe_contract_error, describe_log,
+    describe_transport_error, describe_transport_error_from,
 };
 
 /// The JSON artifact (ABI, bytecode, deployed bytecode) of contract `name`, if bindings exist.

@@ -206,6 +206,50 @@ pub fn describe_transport_error_from(
     }
 }
 
+/// Every event of every contract with bindings, by topic0 (first declaration wins).
+static EVENTS: LazyLock<BTreeMap<alloy::primitives::B256, alloy::json_abi::Event>> =
+    LazyLock::new(|| {
+        let mut map = BTreeMap::new();
+        for (_, artifact) in ARTIFACTS {
+            let Some(abi) = serde_json::from_str::<serde_json::Value>(artifact)
+                .ok()
+                .and_then(|v| serde_json::from_value::<JsonAbi>(v.get("abi")?.clone()).ok())
+            else {
+                continue;
+            };
+            for event in abi.events() {
+                map.entry(event.selector()).or_insert_with(|| event.clone());
+            }
+        }
+        map
+    });
+
+/// A log of any contract with bindings in words, e.g. `CellFrozenSet(cell 3, by 0xAb…, frozen true)`.
+/// None for an unknown or anonymous event.
+pub fn describe_log(log: &alloy::primitives::LogData) -> Option<String> {
+    use alloy::dyn_abi::EventExt;
+    let event = EVENTS.get(log.topics().first()?)?;
+    let decoded = event.decode_log(log).ok()?;
+    let (mut indexed, mut body) = (decoded.indexed.iter(), decoded.body.iter());
+    let args: Vec<String> = event
+        .inputs
+        .iter()
+        .filter_map(|p| {
+            let v = if p.indexed {
+                indexed.next()?
+            } else {
+                body.next()?
+            };
+            Some(format!(
+                "{} {}",
+                param_label(&p.name),
+                format_value(&p.name, v)
+            ))
+        })
+        .collect();
+    Some(format!("{}({})", event.name, args.join(", ")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

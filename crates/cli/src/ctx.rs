@@ -1,5 +1,6 @@
 //! What every command needs: the chain, the signer, the deployment record, and helpers to resolve
 //! cells and roles by name and to send transactions with readable errors.
+use crate::write::WriteResult;
 use alloy::{
     network::{EthereumWallet, TransactionBuilder},
     primitives::{Address, B256, U256},
@@ -38,11 +39,21 @@ pub(crate) struct Global {
     pub json: bool,
     #[command(flatten)]
     pub keys: Keys,
+    #[command(flatten)]
+    pub via: crate::cmd::safe::ViaOpts,
 }
 
 /// Where the signing key comes from (first that is given).
 #[derive(Debug, Clone, Args)]
 pub(crate) struct Keys {
+    /// A hex private key on the command line (like cast: unsafe, it shows in the process list and
+    /// shell history; prefer --account).
+    #[arg(long, global = true)]
+    pub private_key: Option<String>,
+    /// A Foundry keystore by name: ~/.foundry/keystores/NAME (cast's --account); password
+    /// prompted unless --password-file.
+    #[arg(long, global = true, env = "DAOCTL_ACCOUNT")]
+    pub account: Option<String>,
     /// Foundry keystore file (e.g. ~/.foundry/keystores/alice); password prompted unless --password-file.
     #[arg(long, global = true, env = "DAOCTL_KEYSTORE")]
     pub keystore: Option<PathBuf>,
@@ -60,7 +71,20 @@ pub(crate) struct Keys {
 impl Keys {
     /// The signer, if any key source is given. `chain_id` gates dev accounts to dev chains.
     pub(crate) fn signer(&self, chain_id: u64) -> Result<Option<PrivateKeySigner>> {
-        if let Some(path) = &self.keystore {
+        if let Some(key) = &self.private_key {
+            eprintln!(
+                "warning: --private-key is unsafe: the key shows in the process list and your shell \
+                 history; prefer --account NAME (a Foundry keystore) or ${}",
+                self.private_key_env
+            );
+            let signer: PrivateKeySigner = key
+                .trim()
+                .parse()
+                .map_err(|_| eyre!("--private-key: not a hex private key"))?;
+            return Ok(Some(signer));
+        }
+        let account = self.account.as_deref().map(keystore_path).transpose()?;
+        if let Some(path) = account.as_ref().or(self.keystore.as_ref()) {
             let password = match &self.password_file {
                 Some(f) => std::fs::read_to_string(f)
                     .wrap_err_with(|| format!("reading password file {}", f.display()))?
@@ -93,6 +117,19 @@ impl Keys {
     }
 }
 
+/// `~/.foundry/keystores/NAME`, where `cast wallet import NAME` puts a key.
+fn keystore_path(name: &str) -> Result<PathBuf> {
+    let home = std::env::var_os("HOME").ok_or_else(|| eyre!("--account: $HOME is not set"))?;
+    let path = PathBuf::from(home).join(".foundry/keystores").join(name);
+    if !path.is_file() {
+        bail!(
+            "--account {name}: no keystore {} (create one with `cast wallet import {name} --interactive`)",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
 pub(crate) fn rpc_url(global: &Global) -> String {
     global
         .rpc_url
@@ -110,6 +147,9 @@ pub(crate) struct Ctx {
     pub json: bool,
     pub global: Global,
     record: std::result::Result<Record, String>,
+    /// Writes sent by this command, printed on stdout as JSON with --json (see `write.rs`).
+    pub(crate) writes: std::sync::Mutex<Vec<WriteResult>>,
+    pub(crate) printed: std::sync::atomic::AtomicBool,
 }
 
 impl Ctx {
@@ -150,6 +190,8 @@ impl Ctx {
             json: global.json,
             global: global.clone(),
             record,
+            writes: Default::default(),
+            printed: Default::default(),
         })
     }
 
@@ -157,7 +199,7 @@ impl Ctx {
     pub(crate) fn from(&self) -> Result<Address> {
         self.signer.as_ref().map(|s| s.address()).ok_or_else(|| {
             eyre!(
-                "no key: pass --keystore FILE, set ${} to a private key, or --dev-account N on a dev chain",
+                "no key: pass --account NAME, --keystore FILE, set ${} to a private key, or --dev-account N on a dev chain",
                 self.global.keys.private_key_env
             )
         })
@@ -244,9 +286,40 @@ impl Ctx {
         RoleId(id).to_string()
     }
 
-    /// Sends `tx` from the signer: estimates first (a revert is reported as its decoded custom
-    /// error and nothing is sent), shows a spinner while waiting, and fails on a reverted receipt.
+    /// Sends `tx` from the signer, or with --via-safe makes it a transaction of the DAO's Safe
+    /// (executed at once by a 1-of-1 Safe's owner, else written to a file for the owners), or with
+    /// --via-proposal CELL a proposal of that vote-run cell.
     pub(crate) async fn send(
+        &self,
+        what: &str,
+        tx: TransactionRequest,
+    ) -> Result<TransactionReceipt> {
+        if self.global.via.via_safe {
+            return crate::cmd::safe::propose(self, what, tx).await;
+        }
+        if let Some(cell) = &self.global.via.via_proposal {
+            return crate::cmd::proposal::propose_write(self, cell, what, tx).await;
+        }
+        let receipt = self.send_now(what, tx).await?;
+        self.record_write(WriteResult::new(what, &receipt));
+        Ok(receipt)
+    }
+
+    /// The contract name of `address` in the record.
+    pub(crate) fn contract_name(&self, address: Address) -> Option<String> {
+        self.record
+            .as_ref()
+            .ok()?
+            .contracts
+            .iter()
+            .find(|(_, c)| c.address == address)
+            .map(|(n, _)| n.clone())
+    }
+
+    /// Sends `tx` from the signer: estimates first (a revert is reported as its decoded custom
+    /// error, with who holds the authority when it is a refusal, and nothing is sent), shows a
+    /// spinner while waiting, and fails on a reverted receipt.
+    pub(crate) async fn send_now(
         &self,
         what: &str,
         tx: TransactionRequest,
@@ -255,20 +328,19 @@ impl Ctx {
         let tx = tx.with_from(from);
         // The contract the call goes to names the errors it may revert with.
         let target = tx.to.and_then(|t| t.to().copied());
-        let contract = target.and_then(|t| {
-            self.record
-                .as_ref()
-                .ok()?
-                .contracts
-                .iter()
-                .find(|(_, c)| c.address == t)
-                .map(|(n, _)| n.clone())
-        });
+        let contract = target.and_then(|t| self.contract_name(t));
         let describe = |e: &alloy::transports::TransportError| {
             dao_bindings::describe_transport_error_from(contract.as_deref(), e)
         };
         if let Err(e) = self.provider.estimate_gas(tx.clone()).await {
-            bail!("{what} failed: {}", describe(&e));
+            let hint = match e.as_error_resp().and_then(|r| r.as_revert_data()) {
+                Some(data) => crate::authority::hint(self, contract.as_deref(), &data)
+                    .await
+                    .map(|h| format!("\n  {h}"))
+                    .unwrap_or_default(),
+                None => String::new(),
+            };
+            bail!("{what} failed: {}{hint}", describe(&e));
         }
         let pending = self
             .provider
@@ -312,11 +384,13 @@ impl Ctx {
     }
 
     /// Prints `value` as JSON when --json, else `human`.
+    /// With --json, an object gains the command's writes under "transactions".
     pub(crate) fn print(&self, value: &serde_json::Value, human: impl FnOnce() -> String) {
         if self.json {
+            let value = self.with_writes(value);
             println!(
                 "{}",
-                serde_json::to_string_pretty(value).unwrap_or_default()
+                serde_json::to_string_pretty(&value).unwrap_or_default()
             );
         } else {
             print!("{}", human());

@@ -1,8 +1,10 @@
 //! daoctl: deploy and operate dao-primitives DAOs from the command line.
 //!
 //! Data goes to stdout (tables and trees, or JSON with --json); progress and logs to stderr.
+mod authority;
 mod cmd;
 mod ctx;
+mod write;
 
 use clap::Parser;
 use eyre::Result;
@@ -20,9 +22,13 @@ use eyre::Result;
   daoctl role claim events.contributor --dev-account 6
   daoctl proposal create --cell community --set-budget events=2ether --description 'Fund events'
   daoctl proposal vote 0x1234.. for --dev-account 3
+  daoctl treasury freeze operations --via-safe --account alice   # a Safe transaction to sign
 
-Keys: --keystore FILE (password prompted or --password-file), a private key in $DAOCTL_PRIVATE_KEY
-(or the variable named by --private-key-env), or --dev-account N on a dev chain.
+Keys: --account NAME (a Foundry keystore in ~/.foundry/keystores), --keystore FILE (password
+prompted or --password-file), a private key in $DAOCTL_PRIVATE_KEY (or the variable named by
+--private-key-env), --private-key KEY (unsafe: visible to other processes), or --dev-account N on a
+dev chain.
+Through the DAO's Safe: any write with --via-safe becomes a Safe transaction (see `daoctl safe`).
 RPC: --rpc-url, else $DAOCTL_RPC_URL, else $ETH_RPC_URL, else http://127.0.0.1:8545."
 )]
 struct Cli {
@@ -35,6 +41,10 @@ struct Cli {
 fn main() -> std::process::ExitCode {
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // A write turned into a Safe transaction for the owners: done, nothing more to show.
+        Err(e) if e.downcast_ref::<cmd::safe::Queued>().is_some() => {
+            std::process::ExitCode::SUCCESS
+        }
         Err(e) => {
             // One readable line (plus causes); no backtrace for errors users cause.
             eprintln!("error: {e}");

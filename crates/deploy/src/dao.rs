@@ -9,6 +9,7 @@ use crate::{
     DeployError,
     design::{Design, RoleSpec, restriction_bit, state_key},
     record::{CellRecord, Record, StepRecord},
+    safe,
 };
 use alloy::{
     network::TransactionBuilder,
@@ -18,8 +19,7 @@ use alloy::{
     sol_types::SolCall,
 };
 use dao_bindings::{
-    ICellGovernor, ICellRegistry, IRoles, ITreasury, MultiSendCallOnly, RoleId, Safe,
-    SafeProxyFactory,
+    ICellGovernor, ICellRegistry, IRoles, ITreasury, RoleId, Safe, SafeProxyFactory,
 };
 
 /// What one step does.
@@ -449,35 +449,20 @@ impl Context<'_> {
                         .abi_encode(),
                     ));
                 }
-                let mut packed = Vec::new();
-                for (to, data) in &calls {
-                    packed.push(0u8);
-                    packed.extend_from_slice(to.as_slice());
-                    packed.extend_from_slice(&U256::ZERO.to_be_bytes::<32>());
-                    packed.extend_from_slice(&U256::from(data.len()).to_be_bytes::<32>());
-                    packed.extend_from_slice(data);
-                }
-                let inner = MultiSendCallOnly::multiSendCall {
-                    transactions: packed.into(),
-                }
-                .abi_encode();
+                let calls: Vec<safe::Call> = calls
+                    .into_iter()
+                    .map(|(to, data)| safe::Call {
+                        to,
+                        value: U256::ZERO,
+                        data: data.into(),
+                        description: String::new(),
+                    })
+                    .collect();
+                // The nonce is not part of execTransaction; a new Safe's is 0 anyway.
+                let batch = safe::SafeTransaction::new(&calls, multisend, U256::ZERO)
+                    .map_err(|e| DeployError::Contract(e.to_string()))?;
                 // The deployer is the only owner: an "approved by the sender" signature (v = 1).
-                let mut signature = vec![0u8; 12];
-                signature.extend_from_slice(self.from.as_slice());
-                signature.extend_from_slice(&[0u8; 32]);
-                signature.push(1);
-                let call = Safe::execTransactionCall {
-                    to: multisend,
-                    value: U256::ZERO,
-                    data: inner.into(),
-                    operation: 1,
-                    safeTxGas: U256::ZERO,
-                    baseGas: U256::ZERO,
-                    gasPrice: U256::ZERO,
-                    gasToken: Address::ZERO,
-                    refundReceiver: Address::ZERO,
-                    signatures: signature.into(),
-                };
+                let call = batch.exec_call(safe::approved_by_sender(self.from).into());
                 tx(safe, call.abi_encode())
             }
             Action::FundSafe(amount) => TransactionRequest::default()

@@ -5,6 +5,7 @@ pub mod dao;
 pub mod design;
 pub mod dev;
 pub mod record;
+pub mod safe;
 
 use alloy::{
     primitives::{Address, B256},

@@ -29,6 +29,11 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
     if args.design.is_none() && !args.core_only {
         return Err(eyre!("give a design file, or --core-only"));
     }
+    if global.via.via_safe || global.via.via_proposal.is_some() {
+        return Err(eyre!(
+            "deploy sends from the deployer's key, not through an authority: drop --via-safe / --via-proposal"
+        ));
+    }
     let ctx = Ctx::connect(global).await?;
     let from = match (ctx.from(), args.from) {
         (Ok(key), Some(given)) if key != given => {

@@ -12,6 +12,7 @@ pub(crate) mod devnet;
 pub(crate) mod index;
 pub(crate) mod proposal;
 pub(crate) mod role;
+pub(crate) mod safe;
 pub(crate) mod state;
 pub(crate) mod task;
 pub(crate) mod treasury;
@@ -37,6 +38,9 @@ pub(crate) enum Command {
     /// Budgets: status, set, allocate, spend, claw back, freeze.
     #[command(subcommand)]
     Treasury(treasury::Cmd),
+    /// The DAO's Safe: show, sign, exec and export the transactions written by --via-safe.
+    #[command(subcommand)]
+    Safe(safe::Cmd),
     /// Tasks: create, list, claim, submit, approve, reject, cancel.
     #[command(subcommand)]
     Task(task::Cmd),
@@ -57,6 +61,7 @@ pub(crate) async fn run(command: Command, global: &Global) -> Result<()> {
         Command::Role(c) => role::run(c, global).await,
         Command::Proposal(c) => proposal::run(c, global).await,
         Command::Treasury(c) => treasury::run(c, global).await,
+        Command::Safe(c) => safe::run(c, global).await,
         Command::Task(c) => task::run(c, global).await,
         Command::State(a) => state::run(a, global).await,
         Command::Index(a) => index::run(a, global).await,

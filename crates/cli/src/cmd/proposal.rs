@@ -116,6 +116,9 @@ pub(crate) enum Cmd {
         support: Support,
         #[arg(long)]
         reason: Option<String>,
+        /// Wait for voting to open (the block after the snapshot) instead of failing.
+        #[arg(long)]
+        wait: bool,
     },
     /// Sign a ballot offline (EIP-712); prints it as JSON for `submit-vote`.
     #[command(
@@ -135,9 +138,20 @@ pub(crate) enum Cmd {
     #[command(after_help = "Example:\n  daoctl proposal submit-vote ballot.json --dev-account 0")]
     SubmitVote { ballot: PathBuf },
     /// Execute a passed proposal after its delay.
-    Execute { id: U256 },
+    #[command(after_help = "Example:\n  daoctl proposal execute 0x12ab.. --wait --dev-account 3")]
+    Execute {
+        id: U256,
+        /// Wait for the first executable block instead of failing.
+        #[arg(long)]
+        wait: bool,
+    },
     /// Veto a passed proposal during its delay (the parent cell's admin).
-    Veto { id: U256 },
+    Veto {
+        id: U256,
+        /// Wait for the vote to end instead of failing.
+        #[arg(long)]
+        wait: bool,
+    },
     /// Cancel: the proposer before voting starts, or the parent cell's admin before execution.
     Cancel { id: U256 },
 }
@@ -539,7 +553,11 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             id,
             support,
             reason,
+            wait,
         } => {
+            if wait {
+                wait_for(&ctx, governor, id, Stage::Voting).await?;
+            }
             let data = match reason {
                 Some(r) => ICellGovernor::castVoteWithReasonCall {
                     proposalId: id,
@@ -632,7 +650,10 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             )
             .await?;
         }
-        Cmd::Execute { id } => {
+        Cmd::Execute { id, wait } => {
+            if wait {
+                wait_for(&ctx, governor, id, Stage::Executable).await?;
+            }
             let p = created(&ctx, governor, id).await?;
             let value: U256 = p.actions.iter().map(|a| a.value).sum();
             let call = ICellGovernor::executeCall {
@@ -648,7 +669,10 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 .value(value);
             ctx.send(&format!("execute {id:#x}"), tx).await?;
         }
-        Cmd::Veto { id } => {
+        Cmd::Veto { id, wait } => {
+            if wait {
+                wait_for(&ctx, governor, id, Stage::VoteEnded).await?;
+            }
             ctx.call(
                 &format!("veto {id:#x}"),
                 governor,
@@ -660,7 +684,10 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             // The proposer withdraws by contents (it is bound into the id); anyone else asks as
             // the parent cell's admin.
             let p = created(&ctx, governor, id).await?;
-            let data = if ctx.signer.as_ref().map(|s| s.address()) == Some(p.proposer) {
+            // Through the Safe, the Safe asks (as the parent's admin), whoever signs.
+            let by_proposer = !ctx.global.via.via_safe
+                && ctx.signer.as_ref().map(|s| s.address()) == Some(p.proposer);
+            let data = if by_proposer {
                 ICellGovernor::cancelByProposerCall {
                     cellId: p.cellId,
                     actions: p.actions,
@@ -675,4 +702,160 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `--via-proposal CELL`: the write `tx` becomes a proposal of the vote-run cell CELL, whose
+/// executor makes the call once the proposal passes (`proposal vote`, then `proposal execute`).
+/// Simulated as the executor first; sent from the signer (a member allowed to propose). Prints the
+/// proposal id and returns [`Queued`](super::safe::Queued).
+pub(crate) async fn propose_write(
+    ctx: &Ctx,
+    cell: &str,
+    what: &str,
+    tx: alloy::rpc::types::TransactionRequest,
+) -> Result<alloy::rpc::types::TransactionReceipt> {
+    use alloy::network::TransactionBuilder;
+    let governor = ctx.contract("CellGovernor")?;
+    let cell_id = ctx.cell(cell)?;
+    let target = tx
+        .to
+        .and_then(|k| k.to().copied())
+        .ok_or_else(|| eyre!("{what}: a proposal cannot create a contract"))?;
+    let action = ICellGovernor::Action {
+        target,
+        value: tx.value.unwrap_or_default(),
+        data: tx.input.input().cloned().unwrap_or_default(),
+    };
+    let executor = ICellGovernor::new(governor, &ctx.provider)
+        .executorOf(cell_id)
+        .call()
+        .await?;
+    if executor.is_zero() {
+        bail!("`{cell}` is not a vote-run cell: it has no executor");
+    }
+    let sim = alloy::rpc::types::TransactionRequest::default()
+        .with_from(executor)
+        .with_to(target)
+        .with_value(action.value)
+        .with_input(action.data.clone());
+    if let Err(e) = ctx.provider.call(sim).await {
+        let contract = ctx.contract_name(target);
+        bail!(
+            "{what} as `{cell}`'s executor {executor} would fail: {}",
+            dao_bindings::describe_transport_error_from(contract.as_deref(), &e)
+        );
+    }
+    let call = ICellGovernor::proposeCall {
+        cellId: cell_id,
+        actions: vec![action],
+        uri: what.to_owned(),
+        descriptionHash: keccak256(what.as_bytes()),
+    };
+    let label = format!("propose in {cell}: {what}");
+    let receipt = ctx
+        .send_now(
+            &label,
+            alloy::rpc::types::TransactionRequest::default()
+                .with_to(governor)
+                .with_input(call.abi_encode()),
+        )
+        .await?;
+    ctx.record_write(crate::write::WriteResult::new(&label, &receipt));
+    let log = receipt
+        .decoded_log::<ICellGovernor::ProposalCreated>()
+        .ok_or_else(|| eyre!("no ProposalCreated"))?;
+    let id = log.proposalId;
+    ctx.print(
+        &json!({"proposal": format!("{id:#x}"), "cell": cell, "snapshot": log.snapshot, "vote_end": log.voteEnd}),
+        || format!("{id:#x}\n"),
+    );
+    eprintln!(
+        "next: `{cell}` votes (`daoctl proposal vote {id:#x} for`), then `daoctl proposal execute {id:#x}`"
+    );
+    Err(super::safe::Queued.into())
+}
+
+/// A point in a proposal's life that a call waits for.
+#[derive(Debug, Clone, Copy)]
+enum Stage {
+    /// Voting open: the block after the snapshot.
+    Voting,
+    /// Voting over (a veto needs Succeeded).
+    VoteEnded,
+    /// The first executable block.
+    Executable,
+}
+
+/// Polls the chain until `stage` of proposal `id` is reached (blocks are the governor's clock).
+async fn wait_for(ctx: &Ctx, governor: Address, id: U256, stage: Stage) -> Result<()> {
+    let t = ICellGovernor::new(governor, &ctx.provider)
+        .proposalTimepoints(id)
+        .call()
+        .await?;
+    let target: u64 = match stage {
+        Stage::Voting => t.snapshot + U256::from(1u64),
+        Stage::VoteEnded => t.voteEnd + U256::from(1u64),
+        Stage::Executable => t.executableFrom,
+    }
+    .saturating_to();
+    let mut announced = false;
+    loop {
+        let now = ctx.provider.get_block_number().await?;
+        if now >= target {
+            return Ok(());
+        }
+        if !announced {
+            eprintln!(
+                "waiting for block {target} (now {now}, {} to go; Ctrl-C to stop)",
+                target - now
+            );
+            announced = true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+}
+
+/// For the governor's `UnexpectedState(proposal, current)`: when the call becomes possible, from the
+/// proposal's timepoints and the current block. None for other errors.
+pub(crate) async fn timing_hint(ctx: &Ctx, data: &[u8]) -> Option<String> {
+    use alloy::sol_types::{SolError, SolValue};
+    if data.get(..4)? != ICellGovernor::UnexpectedState::SELECTOR.as_slice() {
+        return None;
+    }
+    let (proposal, current) = <(U256, U256)>::abi_decode(&data[4..]).ok()?;
+    let current = usize::try_from(current).ok()?;
+    let governor = ICellGovernor::new(ctx.contract("CellGovernor").ok()?, &ctx.provider);
+    let t = governor.proposalTimepoints(proposal).call().await.ok()?;
+    let now = ctx.provider.get_block_number().await.ok()?;
+    let in_blocks = |b: U256| {
+        let b: u64 = b.saturating_to();
+        if b > now {
+            format!("block {b}, in {} block(s)", b - now)
+        } else {
+            format!("block {b}, passed")
+        }
+    };
+    let open = t.snapshot + U256::from(1u64);
+    let ended = t.voteEnd + U256::from(1u64);
+    let timeline = format!(
+        "voting opens at {}, ends after block {}; if it passes, vetoable until block {} and executable from {} (now block {now})",
+        in_blocks(open),
+        t.voteEnd,
+        t.executableFrom - U256::from(1u64),
+        in_blocks(t.executableFrom)
+    );
+    let next = match STATES.get(current).copied() {
+        Some("pending") => format!("voting opens at {}", in_blocks(open)),
+        Some("active") => format!("voting ends; vetoable from {}", in_blocks(ended)),
+        Some("succeeded") => format!(
+            "voting is over; executable from {}",
+            in_blocks(t.executableFrom)
+        ),
+        _ => {
+            return Some(format!(
+                "the proposal is final: no later block changes this ({timeline})"
+            ));
+        }
+    };
+    Some(format!("{next}: retry then, or pass --wait ({timeline})"))
 }
