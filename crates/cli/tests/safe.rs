@@ -21,9 +21,7 @@ fn root() -> PathBuf {
 
 /// The real anvil binary (not the npm wrapper, which hides exit codes and orphans anvil).
 fn anvil() -> AnvilInstance {
-    Anvil::new()
-        .path(root().join("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"))
-        .spawn()
+    Anvil::new().path(root().join("script/bin/anvil")).spawn()
 }
 
 struct Net {
