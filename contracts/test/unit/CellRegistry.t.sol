@@ -1009,9 +1009,9 @@ contract CellRegistryTest is CellsFixture {
     }
 
     function test_cellAdminCannotEscapeItsParentOnRolesEither() public {
-        // Bypassing the registry does not help a cell's own admin leave its parent: Roles asks for the
-        // authority above the tree too.
-        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, devAdmin, dev));
+        // Bypassing the registry does not help a cell's own admin leave its parent: a cell's tree is
+        // relinked only through the registry.
+        vm.expectRevert(abi.encodeWithSelector(IRoles.TreeManagedByRegistry.selector, _tree(dev), devAdmin));
         vm.prank(devAdmin);
         roles.relinkTree(_tree(dev), 0);
         assertEq(roles.linkedTreeAdmins(_tree(dev)), ops);
