@@ -373,11 +373,12 @@ contract Roles is IRoles, IERC1155MetadataURI {
     }
 
     /// @inheritdoc IRoles
-    /// @dev Reads only the caller's grant (no role or module reads: renouncing needs no eligibility).
-    /// Its cost is close to its floor: the grant (read, cleared, refunded), the role's supply (a cold
-    /// read and write, shared by every wearer so it cannot share the grant's slot), TransferSingle as
-    /// Hats emits, plus RoleRevoked (2,131 gas), which Hats' renounceHat does not emit.
-    /// An unlinked tree's top role cannot be renounced (TopRoleLockout): nobody could ever wear it again.
+    /// @dev Reads only the caller's grant (no role or module reads: renouncing needs no eligibility) and,
+    /// for a top role only, its tree's link: an unlinked tree's top role cannot be renounced
+    /// (TopRoleLockout), as nobody could ever wear it again. Its cost is close to its floor: the grant
+    /// (read, cleared, refunded), the role's supply (a cold read and write, shared by every wearer so it
+    /// cannot share the grant's slot), TransferSingle as Hats emits, plus RoleRevoked (2,131 gas), which
+    /// Hats' renounceHat does not emit.
     function renounceRole(uint256 roleId) external {
         address sender = _msgSender(4 + 32);
         _checkNotLockout(roleId);

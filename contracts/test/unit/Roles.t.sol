@@ -1097,6 +1097,19 @@ contract RolesStorageLayoutTest is RolesFixture {
         assertEq(vm.load(address(roles), _grantSlot(child, bob)), bytes32(0), "cleared");
     }
 
+    function test_topRoleSlot_linkHeightAndRegistryManagedBits() public {
+        vm.prank(alice);
+        roles.createLinkedTree(child, alice, "", "");
+        uint256 word = uint256(vm.load(address(roles), _roleSlot(top)));
+        assertEq(uint8(word >> 248), 1, "linkHeight, bits 248..255");
+        assertEq(uint8(word >> 240), 1 | 2, "flags: CREATED | ACTIVE, not REGISTRY_MANAGED");
+        uint256 managed = abi.decode(
+            forwarder.forward(address(roles), abi.encodeCall(IRoles.mintTopRole, (alice, "", "")), alice), (uint256)
+        );
+        word = uint256(vm.load(address(roles), _roleSlot(managed)));
+        assertEq(uint8(word >> 240), 1 | 2 | 32, "flags: CREATED | ACTIVE | REGISTRY_MANAGED");
+    }
+
     function test_createRole_revertsAtMaxChildren() public {
         // Fast-forward the top role's child counter to the last index.
         bytes32 slot = _roleSlot(top);
