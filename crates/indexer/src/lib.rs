@@ -49,5 +49,5 @@ pub mod store;
 pub use audit::{AuditReport, Finding, audit};
 pub use indexer::{IndexError, Indexer, IndexerConfig, SyncReport};
 pub use model::{Contracts, EventRef, State};
-pub use source::{LogSource, RawLog, RpcSource, SourceError};
+pub use source::{LogQuery, LogSource, RawLog, RpcSource, SourceError};
 pub use store::Store;
