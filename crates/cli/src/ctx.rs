@@ -23,7 +23,9 @@ use std::{
 /// Options every command takes.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct Global {
-    /// JSON-RPC endpoint [env: DAOCTL_RPC_URL, then ETH_RPC_URL; default http://127.0.0.1:8545]
+    /// JSON-RPC endpoint [env: DAOCTL_RPC_URL, then ETH_RPC_URL; default http://127.0.0.1:8545].
+    /// Calls are retried on rate limits, 5xx, -32603, "header not found" and dropped connections;
+    /// log reads use bounded block ranges that shrink when the provider caps them.
     #[arg(long, global = true)]
     pub rpc_url: Option<String>,
     /// The DAO: its name in deployments/<chain-id>/ (the only one there when omitted).
@@ -151,16 +153,10 @@ impl Ctx {
         })
     }
 
-    /// The first block of the deployment record (its earliest contract): reads of the DAO's
-    /// events start there, not at block 0.
+    /// The first block of the deployment record (its earliest contract or transaction): reads
+    /// of the DAO's events start there, not at block 0.
     pub(crate) fn first_block(&self) -> Result<u64> {
-        Ok(self
-            .record()?
-            .contracts
-            .values()
-            .filter_map(|c| c.block)
-            .min()
-            .unwrap_or(0))
+        Ok(self.record()?.first_block().unwrap_or(0))
     }
 
     /// Every log `query` selects from the deployment's first block to the head, through the
