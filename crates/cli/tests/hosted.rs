@@ -2,7 +2,7 @@
 //! `eth_getLogs` at 1,000 blocks and 10,000 results and injects HTTP 429/503, JSON-RPC -32603,
 //! -32000 "header not found", -32005 rate limits and dropped connections. Two DAOs share the core
 //! contracts, with a long empty history between them. Every read command, `index` from an empty
-//! database, an up-to-date `index` and `audit` must print through the proxy exactly what they
+//! database, an up-to-date `index`, `index --follow` from an empty database and `audit` must print through the proxy exactly what they
 //! print against anvil directly, and the number of `eth_getLogs` calls must follow the block
 //! span divided by the range cap, not the chain's events.
 //!
@@ -32,19 +32,22 @@ struct Net {
 
 impl Net {
     fn run(&self, url: &str, args: &[&str]) -> Output {
-        std::process::Command::new(env!("CARGO_BIN_EXE_daoctl"))
-            .args(args)
+        self.command(url, args).output().expect("daoctl runs")
+    }
+
+    fn command(&self, url: &str, args: &[&str]) -> std::process::Command {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_daoctl"));
+        c.args(args)
             .env("DAOCTL_RPC_URL", url)
             .env("DAOCTL_DEPLOYMENTS", self.dir.path())
-            .env("RUST_LOG", "error")
+            .env("DAOCTL_LOG", "error")
             .env_remove("DAOCTL_PRIVATE_KEY")
             .env_remove("DAOCTL_DEV_ACCOUNT")
             .env_remove("DAOCTL_DAO")
             .env_remove("DAOCTL_INDEX_DB")
             .env_remove("ETH_RPC_URL")
-            .current_dir(root())
-            .output()
-            .expect("daoctl runs")
+            .current_dir(root());
+        c
     }
 
     fn ok(&self, url: &str, args: &[&str]) -> String {
@@ -226,6 +229,49 @@ async fn scenario(history: u64) {
         without_db(first),
         "up to date"
     );
+    // `index --follow` from an empty database: caught up, then stopped by Ctrl-C (SIGINT).
+    let follow_db = db("follow.db");
+    let mut follower = net
+        .command(
+            faulty.url(),
+            &with_db(
+                &with(&["index", "--follow", "--poll-ms", "200", "--json"]),
+                &follow_db,
+            ),
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("daoctl index --follow");
+    let stderr = follower.stderr.take().expect("stderr");
+    let (caught_up, following) = std::sync::mpsc::channel();
+    // Drain stderr to the end: a closed pipe would fail the follower's next write.
+    let drain = std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+            if line.contains("following new blocks") {
+                let _ = caught_up.send(());
+            }
+        }
+    });
+    following
+        .recv_timeout(std::time::Duration::from_secs(600))
+        .expect("the follower caught up and started polling");
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &follower.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(interrupted.success());
+    let out = follower.wait_with_output().expect("follower exits");
+    drain.join().expect("stderr drained");
+    assert!(out.status.success(), "follower stopped cleanly");
+    let followed: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        without_db(followed),
+        without_db(index(&net.anvil.endpoint(), &direct_db)),
+        "followed from empty through the proxy = indexed directly"
+    );
+
     let audit_direct = net.direct(&with_db(&with(&["audit"]), &direct_db));
     assert!(audit_direct.contains("no discrepancy"), "{audit_direct}");
     assert_eq!(
