@@ -14,14 +14,17 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 ///
 /// Storage:
 ///
-///   _streams[streamId]                                                          four slots
-///   slot 0 ┌──────────────────┬──────────────┬──────────────┬───────────────┐
-///          │ token address    │ start uint40 │ end uint40   │ closed bool   │ (248 bits)
-///          └──────────────────┴──────────────┴──────────────┴───────────────┘
+///   _streams[streamId]                                                          three slots
+///   slot 0 ┌──────────────────┬──────────────┬──────────────┬─────────────┬────────────────┐
+///          │ token address    │ start uint40 │ end uint40   │ closed bool │ otherCell bool │ (256 bits)
+///          └──────────────────┴──────────────┴──────────────┴─────────────┴────────────────┘
 ///   slot 1 ┌──────────────────┬──────────────┬──────────────┬───────────────┬──────────────────┐
 ///          │ amount uint112   │ period uint32│ rateSince u40│ rateCount u32 │ openEpoch uint32 │ (248 bits)
 ///          └──────────────────┴──────────────┴──────────────┴───────────────┴──────────────────┘
-///   slot 2 │ cellId uint256 │           slot 3 │ roleId uint256 │
+///   slot 2 │ roleId uint256 │
+///
+///   _payingCell[streamId]  the paying cell, written only when it is not the role's own cell (otherCell:
+///                          a role of a cell below it); otherwise it is the role's tree's top role
 ///
 ///   _rates[streamId][i]   the i-th past rate: from uint40 | amount uint112 << 40 (in force from `from`
 ///                         until the next one's `from`, the last until `rateSince`)
@@ -37,12 +40,12 @@ contract RoleStreams is IRoleStreams, ReentrancyGuardTransient {
         uint40 start;
         uint40 end;
         bool closed;
+        bool otherCell;
         uint112 amount;
         uint32 period;
         uint40 rateSince;
         uint32 rateCount;
         uint32 openEpoch;
-        uint256 cellId;
         uint256 roleId;
     }
 
@@ -67,6 +70,7 @@ contract RoleStreams is IRoleStreams, ReentrancyGuardTransient {
     /// @inheritdoc IRoleStreams
     uint256 public streamCount;
     mapping(uint256 streamId => Stream) private _streams;
+    mapping(uint256 streamId => uint256 cellId) private _payingCell;
     mapping(uint256 streamId => mapping(uint256 index => uint256)) private _rates;
     mapping(uint256 streamId => mapping(address wearer => Accrual)) private _accruals;
 
@@ -109,15 +113,18 @@ contract RoleStreams is IRoleStreams, ReentrancyGuardTransient {
         s.period = uint32(period);
         s.rateSince = uint40(start);
         s.openEpoch = uint32(treasury.streamEpoch(cellId, token));
-        s.cellId = cellId;
         s.roleId = roleId;
+        if (roleId & TREE_MASK != cellId) {
+            s.otherCell = true;
+            _payingCell[streamId] = cellId;
+        }
         emit StreamOpened(streamId, cellId, roleId, token, amount, period, start, end, msg.sender);
     }
 
     /// @inheritdoc IRoleStreams
     function setRate(uint256 streamId, uint256 amount) external {
         Stream storage s = _live(streamId);
-        uint256 cellId = s.cellId;
+        uint256 cellId = _cellOfStored(streamId, s);
         if (!roles.isWearerOfHat(msg.sender, cellId)) revert NotCellAdmin(msg.sender, cellId);
         _checkRate(amount);
         uint32 count = s.rateCount;
@@ -131,7 +138,7 @@ contract RoleStreams is IRoleStreams, ReentrancyGuardTransient {
     /// @inheritdoc IRoleStreams
     function setEnd(uint256 streamId, uint256 end) external {
         Stream storage s = _live(streamId);
-        uint256 cellId = s.cellId;
+        uint256 cellId = _cellOfStored(streamId, s);
         if (!roles.isWearerOfHat(msg.sender, cellId)) revert NotCellAdmin(msg.sender, cellId);
         if (end != 0 && (end < block.timestamp || end <= s.start || end > type(uint40).max)) {
             revert InvalidEnd(streamId, end);
@@ -143,7 +150,7 @@ contract RoleStreams is IRoleStreams, ReentrancyGuardTransient {
     /// @inheritdoc IRoleStreams
     function close(uint256 streamId) external {
         Stream storage s = _stream(streamId);
-        uint256 cellId = s.cellId;
+        uint256 cellId = _cellOfStored(streamId, s);
         if (
             !roles.isWearerOfHat(msg.sender, cellId) && !registry.isParentAdmin(msg.sender, cellId)
                 && registry.phaseOf(cellId) != ICellRegistry.Phase.Dissolved
@@ -167,7 +174,8 @@ contract RoleStreams is IRoleStreams, ReentrancyGuardTransient {
     /// @inheritdoc IRoleStreams
     function claim(uint256 streamId, address wearer) external nonReentrant returns (uint256 paid) {
         Stream memory s = _stream(streamId);
-        uint256 effEnd = _effectiveEnd(s);
+        uint256 cellId = _cellOf(streamId, s);
+        uint256 effEnd = _effectiveEnd(s, cellId);
         Accrual storage slot = _accruals[streamId][wearer];
         Accrual memory acc = slot;
         (uint256 credited, uint256 forfeited) = _settle(streamId, s, acc, wearer, effEnd);
@@ -176,7 +184,7 @@ contract RoleStreams is IRoleStreams, ReentrancyGuardTransient {
         acc.owed = 0;
         _store(slot, acc);
         if (owed != 0) {
-            paid = treasury.payStreamOne(s.cellId, s.token, streamId, wearer, owed);
+            paid = treasury.payStreamOne(cellId, s.token, streamId, wearer, owed);
             if (paid != owed) slot.owed = uint128(owed - paid);
         }
         emit Claimed(streamId, wearer, s.token, credited, forfeited, paid, owed - paid, block.timestamp);
@@ -185,26 +193,35 @@ contract RoleStreams is IRoleStreams, ReentrancyGuardTransient {
     /// @inheritdoc IRoleStreams
     function claimMany(uint256 streamId, address[] calldata wearers) external nonReentrant returns (uint256 paid) {
         Stream memory s = _stream(streamId);
-        uint256 effEnd = _effectiveEnd(s);
-        uint256 n = wearers.length;
-        uint256[] memory owed = new uint256[](n);
-        uint256[] memory credited = new uint256[](n);
-        uint256[] memory forfeited = new uint256[](n);
-        for (uint256 i; i < n; ++i) {
-            address wearer = wearers[i];
-            Accrual storage slot = _accruals[streamId][wearer];
-            Accrual memory acc = slot;
-            (credited[i], forfeited[i]) = _settle(streamId, s, acc, wearer, effEnd);
-            owed[i] = acc.owed;
-            acc.owed = 0; // a repeated wearer is owed nothing the second time
-            _store(slot, acc);
-        }
-        uint256[] memory paidEach = treasury.payStream(s.cellId, s.token, streamId, wearers, owed);
-        for (uint256 i; i < n; ++i) {
+        uint256 cellId = _cellOf(streamId, s);
+        (uint256[] memory owed, uint256[] memory credited, uint256[] memory forfeited) =
+            _settleAll(streamId, s, _effectiveEnd(s, cellId), wearers);
+        uint256[] memory paidEach = treasury.payStream(cellId, s.token, streamId, wearers, owed);
+        for (uint256 i; i < wearers.length; ++i) {
             uint256 p = paidEach[i];
             paid += p;
             if (p != owed[i]) _accruals[streamId][wearers[i]].owed += uint128(owed[i] - p);
             emit Claimed(streamId, wearers[i], s.token, credited[i], forfeited[i], p, owed[i] - p, block.timestamp);
+        }
+    }
+
+    /// @dev Settles each wearer and records them as paid in full (a wearer listed twice is owed nothing
+    /// the second time); returns what each is owed, credited and forfeited.
+    function _settleAll(uint256 streamId, Stream memory s, uint256 effEnd, address[] calldata wearers)
+        private
+        returns (uint256[] memory owed, uint256[] memory credited, uint256[] memory forfeited)
+    {
+        uint256 n = wearers.length;
+        owed = new uint256[](n);
+        credited = new uint256[](n);
+        forfeited = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            Accrual storage slot = _accruals[streamId][wearers[i]];
+            Accrual memory acc = slot;
+            (credited[i], forfeited[i]) = _settle(streamId, s, acc, wearers[i], effEnd);
+            owed[i] = acc.owed;
+            acc.owed = 0;
+            _store(slot, acc);
         }
     }
 
@@ -216,7 +233,7 @@ contract RoleStreams is IRoleStreams, ReentrancyGuardTransient {
     function getStream(uint256 streamId) external view returns (StreamView memory v) {
         Stream memory s = _stream(streamId);
         v = StreamView({
-            cellId: s.cellId,
+            cellId: _cellOf(streamId, s),
             roleId: s.roleId,
             token: s.token,
             amount: s.amount,
@@ -240,13 +257,21 @@ contract RoleStreams is IRoleStreams, ReentrancyGuardTransient {
     function claimable(uint256 streamId, address wearer) external view returns (uint256) {
         Stream memory s = _stream(streamId);
         Accrual memory acc = _accruals[streamId][wearer];
-        _settle(streamId, s, acc, wearer, _effectiveEnd(s));
+        _settle(streamId, s, acc, wearer, _effectiveEnd(s, _cellOf(streamId, s)));
         return acc.owed;
     }
 
     /*//////////////////////////////////////////////////////////////
                                 INTERNALS
     //////////////////////////////////////////////////////////////*/
+
+    function _cellOf(uint256 streamId, Stream memory s) private view returns (uint256) {
+        return s.otherCell ? _payingCell[streamId] : s.roleId & TREE_MASK;
+    }
+
+    function _cellOfStored(uint256 streamId, Stream storage s) private view returns (uint256) {
+        return s.otherCell ? _payingCell[streamId] : s.roleId & TREE_MASK;
+    }
 
     function _stream(uint256 streamId) private view returns (Stream storage s) {
         s = _streams[streamId];
@@ -269,6 +294,7 @@ contract RoleStreams is IRoleStreams, ReentrancyGuardTransient {
     /// role of its own tree, so a role's cell is its tree's top role).
     function _checkRoleInCell(uint256 roleId, uint256 cellId) private view {
         uint256 c = roleId & TREE_MASK;
+        if (c == cellId && c != 0) return; // the cell's own tree (the caller wears its admin role)
         if (roleId == 0 || c == 0 || !registry.cellExists(c)) revert RoleNotInCell(roleId, cellId);
         for (uint256 depth; depth < MAX_CELL_DEPTH; ++depth) {
             if (c == cellId) return;
@@ -280,10 +306,10 @@ contract RoleStreams is IRoleStreams, ReentrancyGuardTransient {
 
     /// @dev The last second accrual counts to: now, the stream's end, the budget's expiry and the first
     /// clawback after the stream was opened, whichever comes first.
-    function _effectiveEnd(Stream memory s) private view returns (uint256 effEnd) {
+    function _effectiveEnd(Stream memory s, uint256 cellId) private view returns (uint256 effEnd) {
         effEnd = block.timestamp;
         if (s.end != 0 && s.end < effEnd) effEnd = s.end;
-        (uint256 expiry, uint256 stoppedAt) = treasury.streamLimits(s.cellId, s.token, s.openEpoch);
+        (uint256 expiry, uint256 stoppedAt) = treasury.streamLimits(cellId, s.token, s.openEpoch);
         if (expiry != 0 && expiry < effEnd) effEnd = expiry;
         if (stoppedAt != 0 && stoppedAt < effEnd) effEnd = stoppedAt;
     }

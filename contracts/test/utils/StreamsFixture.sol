@@ -7,7 +7,7 @@ import {TreasuryFixture} from "./TreasuryFixture.sol";
 
 /// @notice The treasury fixture plus its RoleStreams and two roles of cell A:
 ///   devRole (max 10 wearers, mutable, with an eligibility module the test controls)
-///   opsRole (max 10 wearers, mutable, no modules)
+///   opsRole (max 20 wearers, mutable, no modules)
 /// Cell A holds 300e18 of TKN in the current week (a 500e18 ceiling, DAO X's root has 1000e18 a week).
 abstract contract StreamsFixture is TreasuryFixture {
     uint256 internal constant DAY = 1 days;
@@ -30,7 +30,7 @@ abstract contract StreamsFixture is TreasuryFixture {
         elig = new MockEligibility();
         vm.startPrank(alice);
         devRole = roles.createRole(cellA, "dev", 10, address(elig), address(0), true, false, "");
-        opsRole = roles.createRole(cellA, "ops", 10, address(0), address(0), true, false, "");
+        opsRole = roles.createRole(cellA, "ops", 20, address(0), address(0), true, false, "");
         vm.stopPrank();
         _fundA(address(token), 1000e18, 500e18, 300e18);
     }
