@@ -97,8 +97,8 @@ contract RoleStreams is IRoleStreams, ReentrancyGuardTransient {
         if (!roles.isWearerOfHat(msg.sender, cellId)) revert NotCellAdmin(msg.sender, cellId);
         if (registry.phaseOf(cellId) == ICellRegistry.Phase.Dissolved) revert CellDissolved(cellId);
         _checkRoleInCell(roleId, cellId);
-        _checkRate(amount);
         if (period == 0 || period > type(uint32).max) revert InvalidPeriod(period);
+        _checkRate(amount, period);
         if (start == 0) start = block.timestamp;
         if (start < block.timestamp || start > type(uint40).max || (end != 0 && (end <= start || end > type(uint40).max)))
         {
@@ -126,7 +126,7 @@ contract RoleStreams is IRoleStreams, ReentrancyGuardTransient {
         Stream storage s = _live(streamId);
         uint256 cellId = _cellOfStored(streamId, s);
         if (!roles.isWearerOfHat(msg.sender, cellId)) revert NotCellAdmin(msg.sender, cellId);
-        _checkRate(amount);
+        _checkRate(amount, s.period);
         uint32 count = s.rateCount;
         _rates[streamId][count] = uint256(s.rateSince) | (uint256(s.amount) << 40);
         s.rateCount = count + 1;
@@ -285,9 +285,11 @@ contract RoleStreams is IRoleStreams, ReentrancyGuardTransient {
         if (s.closed || (end != 0 && end <= block.timestamp)) revert StreamEnded(streamId, end);
     }
 
-    function _checkRate(uint256 amount) private pure {
+    /// @dev A rate is at most 2^112 - 1 per period and 2^88 per second, so a wearer's owed (uint128) holds
+    /// 2^40 seconds (every uint40 timestamp) of accrual.
+    function _checkRate(uint256 amount, uint256 period) private pure {
         if (amount == 0) revert ZeroRate();
-        if (amount > type(uint112).max) revert AmountTooLarge(amount);
+        if (amount > type(uint112).max || amount > period << 88) revert AmountTooLarge(amount);
     }
 
     /// @dev `roleId` is in `cellId`'s tree or in the tree of a cell below it (a cell's id is the top

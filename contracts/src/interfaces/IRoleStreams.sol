@@ -112,6 +112,7 @@ interface IRoleStreams {
 
     /// @notice Opens a stream paying each wearer of `roleId` `amount` of `token` per `period` seconds from
     /// `cellId`'s budget, over [start, end) (start 0 = now; end 0 = open-ended). Cell admin only.
+    /// `amount` is below 2^112 and at most 2^88 per second (`period << 88`).
     function open(
         uint256 cellId,
         uint256 roleId,

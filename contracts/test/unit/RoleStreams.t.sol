@@ -64,6 +64,8 @@ contract RoleStreamsOpenTest is StreamsFixture {
         streams.open(cellA, devRole, address(token), 0, WEEK, 0, 0);
         vm.expectRevert(abi.encodeWithSelector(IRoleStreams.AmountTooLarge.selector, uint256(1) << 112));
         streams.open(cellA, devRole, address(token), uint256(1) << 112, WEEK, 0, 0);
+        vm.expectRevert(abi.encodeWithSelector(IRoleStreams.AmountTooLarge.selector, (uint256(1) << 88) + 1));
+        streams.open(cellA, devRole, address(token), (uint256(1) << 88) + 1, 1, 0, 0); // over 2^88 a second
         vm.expectRevert(abi.encodeWithSelector(IRoleStreams.InvalidPeriod.selector, 0));
         streams.open(cellA, devRole, address(token), RATE, 0, 0, 0);
         vm.expectRevert(abi.encodeWithSelector(IRoleStreams.InvalidPeriod.selector, uint256(1) << 32));
