@@ -100,8 +100,10 @@ contract RoleStreams is IRoleStreams, ReentrancyGuardTransient {
         if (period == 0 || period > type(uint32).max) revert InvalidPeriod(period);
         _checkRate(amount, period);
         if (start == 0) start = block.timestamp;
-        if (start < block.timestamp || start > type(uint40).max || (end != 0 && (end <= start || end > type(uint40).max)))
-        {
+        if (
+            start < block.timestamp || start > type(uint40).max
+                || (end != 0 && (end <= start || end > type(uint40).max))
+        ) {
             revert InvalidWindow(start, end);
         }
         streamId = ++streamCount;

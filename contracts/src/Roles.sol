@@ -533,16 +533,17 @@ contract Roles is IRoles, IERC1155MetadataURI {
         assembly ("memory-safe") {
             sstore(
                 grant.slot,
-                or(or(or(since, shl(64, expiry)), or(shl(128, 1), shl(136, badStanding))), or(shl(144, timestamp()), kept))
+                or(
+                    or(or(since, shl(64, expiry)), or(shl(128, 1), shl(136, badStanding))),
+                    or(shl(144, timestamp()), kept)
+                )
             )
         }
     }
 
     /// @dev transferRole's writes: `from`'s grant ends (its bad-standing byte, start time and archive
     /// count kept, the end recorded); `to`'s begins with `from`'s expiry.
-    function _moveGrant(uint256 roleId, address from, address to, Grant memory fromGrant, bool toBadStanding)
-        private
-    {
+    function _moveGrant(uint256 roleId, address from, address to, Grant memory fromGrant, bool toBadStanding) private {
         Grant storage fromSlot = _grants[roleId][from];
         uint256 ended = _endedWord(_loadWord(fromSlot), fromGrant.badStanding);
         assembly ("memory-safe") {

@@ -11,9 +11,7 @@ contract RoleStreamsFuzzTest is StreamsFixture {
         id = streams.open(cellA, opsRole, address(token), rate, period, 0, 0);
     }
 
-    function testFuzz_accrualIsRateTimesWornSeconds(uint256 rate, uint256 period, uint256 worn, uint256 wait)
-        public
-    {
+    function testFuzz_accrualIsRateTimesWornSeconds(uint256 rate, uint256 period, uint256 worn, uint256 wait) public {
         period = bound(period, 1, type(uint32).max);
         uint256 maxRate = period << 88 < type(uint112).max ? period << 88 : type(uint112).max;
         rate = bound(rate, 1, maxRate);
@@ -28,9 +26,7 @@ contract RoleStreamsFuzzTest is StreamsFixture {
         assertEq(streams.claimable(id, w1), rate * worn / period);
     }
 
-    function testFuzz_rateChangeSplitsExactly(uint256 r1, uint256 r2, uint256 t1, uint256 t2, uint256 period)
-        public
-    {
+    function testFuzz_rateChangeSplitsExactly(uint256 r1, uint256 r2, uint256 t1, uint256 t2, uint256 period) public {
         period = bound(period, 1, 30 days);
         r1 = bound(r1, 1, period << 88);
         r2 = bound(r2, 1, period << 88);

@@ -258,9 +258,7 @@ contract RoleStreamsInvariantTest is StreamsFixture {
     function setUp() public override {
         super.setUp();
         uint256 id = _open(opsRole);
-        handler = new StreamsHandler(
-            streams, treasury, token, address(safeX), daoX, cellA, opsRole, alice, id, 300e18
-        );
+        handler = new StreamsHandler(streams, treasury, token, address(safeX), daoX, cellA, opsRole, alice, id, 300e18);
         safeStart = token.balanceOf(address(safeX));
         targetContract(address(handler));
     }
