@@ -585,16 +585,22 @@ contract Roles is IRoles, IERC1155MetadataURI {
     }
 
     /// @dev The word of a grant that ends now: the bad-standing byte (0 or 1), the start time and the
-    /// archive count kept, the end time set (its expiry if that came first).
+    /// archive count kept, the end time set (its expiry if that came first); no times for a grant that
+    /// began this second (it covers no time).
     function _endedWord(uint256 word, bool badStanding) private view returns (uint256 ended) {
         assembly ("memory-safe") {
             let expiry := and(shr(64, word), 0xffffffffffffffff)
             let end := timestamp()
             if and(iszero(iszero(expiry)), lt(expiry, end)) { end := expiry }
-            ended := or(
-                or(shl(136, badStanding), and(word, shl(144, 0xffffffffff))),
-                or(shl(184, end), and(word, shl(224, 0xffffffff)))
-            )
+            ended := or(shl(136, badStanding), and(word, shl(224, 0xffffffff)))
+            // A grant that began this second wore nothing: the slot keeps no times (a grant minted and
+            // moved in one transaction, as createDao does, costs what it did before times were kept).
+            if iszero(eq(and(shr(144, word), 0xffffffffff), timestamp())) {
+                ended := or(
+                    or(shl(136, badStanding), and(word, shl(144, 0xffffffffff))),
+                    or(shl(184, end), and(word, shl(224, 0xffffffff)))
+                )
+            }
         }
     }
 
