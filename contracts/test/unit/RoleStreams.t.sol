@@ -467,6 +467,38 @@ contract RoleStreamsClaimTest is StreamsFixture {
         assertEq(streams.accrualOf(id, w2).owed, 5e18);
     }
 
+    function test_roleOfChildCell_paidFromParentBudget() public {
+        vm.prank(carol);
+        uint256 a1Role = roles.createRole(cellA1, "a1 dev", 1, address(0), address(0), false, false, "");
+        vm.prank(alice);
+        uint256 a1Stream = streams.open(cellA, a1Role, address(token), RATE, WEEK, 0, 0);
+        assertEq(streams.getStream(a1Stream).cellId, cellA);
+        vm.prank(carol);
+        roles.mintRole(a1Role, w1, 0);
+        vm.warp(block.timestamp + DAY);
+        uint256 before = treasury.available(cellA, address(token));
+        assertEq(streams.claim(a1Stream, w1), 10e18);
+        assertEq(before - treasury.available(cellA, address(token)), 10e18, "out of cell A's budget");
+        // The child's admin is not the paying cell's authority.
+        vm.expectRevert(abi.encodeWithSelector(IRoleStreams.NotCellAdmin.selector, carol, cellA));
+        vm.prank(carol);
+        streams.setRate(a1Stream, 1);
+    }
+
+    function test_setEnd_openEndedAgain_andEarnedKeptAfterRevoke() public {
+        _mint(opsRole, w1);
+        vm.prank(alice);
+        streams.setEnd(id, block.timestamp + DAY);
+        vm.prank(alice);
+        streams.setEnd(id, 0);
+        vm.warp(block.timestamp + 2 * DAY);
+        _revoke(opsRole, w1);
+        vm.prank(alice);
+        streams.setEnd(id, block.timestamp + 1);
+        vm.warp(block.timestamp + DAY);
+        assertEq(streams.claim(id, w1), 20e18);
+    }
+
     function test_treasuryStreamHooks_revertForOthers() public {
         vm.expectRevert(abi.encodeWithSelector(ITreasury.NotStreams.selector, alice));
         vm.prank(alice);
