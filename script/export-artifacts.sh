@@ -25,6 +25,7 @@ CORE=(
   "CellExecutor:contracts/src/CellExecutor.sol"
   "Treasury:contracts/src/Treasury.sol"
   "TaskBoard:contracts/src/TaskBoard.sol"
+  "RoleStreams:contracts/src/RoleStreams.sol"
 )
 EXTERNAL=(
   "Safe:Safe.sol"

@@ -35,11 +35,15 @@ import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 ///   _details[roleId], _imageURI[roleId]   written only when non-empty
 ///
 ///   _grants[roleId][wearer]                                                      one slot
-///   ┌──────────────────┬──────────────────┬───────────────┬────────────────┬────────────────┐
-///   │ since            │ expiry           │ worn          │ badStanding    │ unused         │
-///   │ bits 0..63       │ bits 64..127     │ bits 128..135 │ bits 136..143  │ bits 144..255  │
-///   │ block number     │ unix s, 0 = none │               │ kept on revoke │                │
-///   └──────────────────┴──────────────────┴───────────────┴────────────────┴────────────────┘
+///   ┌──────────────┬──────────────────┬───────────────┬────────────────┬──────────────┬──────────────┬──────────────┐
+///   │ since        │ expiry           │ worn          │ badStanding    │ startTime    │ endTime      │ pastCount    │
+///   │ bits 0..63   │ bits 64..127     │ bits 128..135 │ bits 136..143  │ bits 144..183│ bits 184..223│ bits 224..255│
+///   │ block number │ unix s, 0 = none │               │ kept on revoke │ unix s       │ unix s       │ archived     │
+///   └──────────────┴──────────────────┴───────────────┴────────────────┴──────────────┴──────────────┴──────────────┘
+///   startTime: when the current (or last) grant began; endTime: when the last grant ended (0 while
+///   worn; the expiry when it had passed); both and pastCount are kept on revoke, for payment streams.
+///   A new grant to the same wearer (or the renewal of an expired one) first archives the last interval
+///   in _pastGrants[roleId][wearer][pastCount] (startTime | endTime << 40) and counts it.
 ///
 ///   _linkedAdmin[treeId]  the role a tree is linked under (0: a root tree)
 ///   lastTopHatId          the last tree id handed out
@@ -101,6 +105,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
     mapping(uint256 roleId => string) internal _imageURI;
     mapping(uint256 roleId => mapping(address wearer => Grant)) internal _grants;
     mapping(uint32 treeId => uint256 adminRole) internal _linkedAdmin;
+    mapping(uint256 roleId => mapping(address wearer => mapping(uint256 index => uint256))) internal _pastGrants;
 
     constructor(address trustedForwarder_) {
         trustedForwarder = trustedForwarder_;
@@ -240,7 +245,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
         );
         if (bytes(details).length != 0) _details[topRoleId] = details;
         if (bytes(imageURI).length != 0) _imageURI[topRoleId] = imageURI;
-        _storeGrant(_grants[topRoleId][to], 0, false);
+        _storeGrant(_grants[topRoleId][to], 0, false, 0);
         emit RoleCreated(topRoleId, 0, details, 1, address(0), address(0), false, false, imageURI);
         _emitMinted(topRoleId, to, sender, 0);
     }
@@ -406,13 +411,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
         if (!_isActive(role, roleId)) revert RoleInactive(roleId);
         if (!_isEligible(role, roleId, to, toGrant.badStanding)) revert NotEligible(to, roleId);
 
-        Grant storage fromSlot = _grants[roleId][from];
-        bool fromBadStanding = fromGrant.badStanding;
-        assembly ("memory-safe") {
-            // Keep only `from`'s bad-standing byte (bits 136..143).
-            sstore(fromSlot.slot, shl(136, fromBadStanding))
-        }
-        _storeGrant(_grants[roleId][to], fromGrant.expiry, toGrant.badStanding);
+        _moveGrant(roleId, from, to, fromGrant, toGrant.badStanding);
         bytes32 transferredTopic = RoleTransferred.selector;
         bytes32 transferTopic = TransferSingle.selector;
         assembly ("memory-safe") {
@@ -438,6 +437,9 @@ contract Roles is IRoles, IERC1155MetadataURI {
         if (expiry != 0) _checkNotLockout(roleId);
         Grant storage grant = _grants[roleId][wearer];
         if (!grant.worn) revert NotWearer(wearer, roleId);
+        uint64 oldExpiry = grant.expiry;
+        // forge-lint: disable-next-line(block-timestamp)
+        if (oldExpiry != 0 && oldExpiry <= block.timestamp) _restartExpired(grant, roleId, wearer, oldExpiry);
         grant.expiry = expiry;
         emit RoleRenewed(roleId, wearer, expiry);
     }
@@ -582,7 +584,8 @@ contract Roles is IRoles, IERC1155MetadataURI {
         if (!_isActive(role, roleId)) revert RoleInactive(roleId);
         if (!_isEligible(role, roleId, wearer, grant.badStanding)) revert NotEligible(wearer, roleId);
 
-        _storeGrant(_grants[roleId][wearer], expiry, grant.badStanding);
+        Grant storage grantSlot = _grants[roleId][wearer];
+        _storeGrant(grantSlot, expiry, grant.badStanding, _archive(grantSlot, roleId, wearer));
         Role storage stored = _roles[roleId];
         assembly ("memory-safe") {
             // supply (bits 192..223) + 1: supply < maxSupply <= type(uint32).max, so no carry.
@@ -607,11 +610,81 @@ contract Roles is IRoles, IERC1155MetadataURI {
         }
     }
 
-    /// @dev Writes a worn grant beginning at this block in one SSTORE (the layout drawn above).
-    function _storeGrant(Grant storage grant, uint64 expiry, bool badStanding) private {
+    /// @dev Writes a worn grant beginning at this block and second in one SSTORE (the layout drawn
+    /// above); `kept` is the archive count, already in place (bits 224..255).
+    function _storeGrant(Grant storage grant, uint64 expiry, bool badStanding, uint256 kept) private {
         uint256 since = block.number;
         assembly ("memory-safe") {
-            sstore(grant.slot, or(or(since, shl(64, expiry)), or(shl(128, 1), shl(136, badStanding))))
+            sstore(
+                grant.slot,
+                or(
+                    or(or(since, shl(64, expiry)), or(shl(128, 1), shl(136, badStanding))),
+                    or(shl(144, timestamp()), kept)
+                )
+            )
+        }
+    }
+
+    /// @dev transferRole's writes: `from`'s grant ends (its bad-standing byte, start time and archive
+    /// count kept, the end recorded); `to`'s begins with `from`'s expiry.
+    function _moveGrant(uint256 roleId, address from, address to, Grant memory fromGrant, bool toBadStanding) private {
+        Grant storage fromSlot = _grants[roleId][from];
+        uint256 ended = _endedWord(_loadWord(fromSlot), fromGrant.badStanding);
+        assembly ("memory-safe") {
+            sstore(fromSlot.slot, ended)
+        }
+        Grant storage toSlot = _grants[roleId][to];
+        _storeGrant(toSlot, fromGrant.expiry, toBadStanding, _archive(toSlot, roleId, to));
+    }
+
+    /// @dev Before a new grant to `wearer` (not worn now): archives the last grant's interval, if any,
+    /// and returns the archive count in place (bits 224..255) for the new grant's word.
+    function _archive(Grant storage grant, uint256 roleId, address wearer) private returns (uint256 kept) {
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(grant.slot)
+        }
+        kept = word >> 224;
+        uint256 start = (word >> 144) & type(uint40).max;
+        if (start != 0) {
+            _pastGrants[roleId][wearer][kept] = start | (((word >> 184) & type(uint40).max) << 40);
+            ++kept;
+        }
+        kept <<= 224;
+    }
+
+    /// @dev Renewal of a grant whose term had passed: archives [start, old expiry] and starts a new
+    /// interval now (the wearer did not wear the role between the expiry and the renewal).
+    function _restartExpired(Grant storage grant, uint256 roleId, address wearer, uint64 oldExpiry) private {
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(grant.slot)
+        }
+        uint256 count = word >> 224;
+        _pastGrants[roleId][wearer][count] = ((word >> 144) & type(uint40).max) | (uint256(oldExpiry) << 40);
+        uint256 keep = word & ((uint256(1) << 144) - 1); // since, expiry, worn, badStanding
+        assembly ("memory-safe") {
+            sstore(grant.slot, or(or(keep, shl(144, timestamp())), shl(224, add(count, 1))))
+        }
+    }
+
+    /// @dev The word of a grant that ends now: the bad-standing byte (0 or 1), the start time and the
+    /// archive count kept, the end time set (its expiry if that came first); no times for a grant that
+    /// began this second (it covers no time).
+    function _endedWord(uint256 word, bool badStanding) private view returns (uint256 ended) {
+        assembly ("memory-safe") {
+            let expiry := and(shr(64, word), 0xffffffffffffffff)
+            let end := timestamp()
+            if and(iszero(iszero(expiry)), lt(expiry, end)) { end := expiry }
+            ended := or(shl(136, badStanding), and(word, shl(224, 0xffffffff)))
+            // A grant that began this second wore nothing: the slot keeps no times (a grant minted and
+            // moved in one transaction, as createDao does, costs what it did before times were kept).
+            if iszero(eq(and(shr(144, word), 0xffffffffff), timestamp())) {
+                ended := or(
+                    or(shl(136, badStanding), and(word, shl(144, 0xffffffffff))),
+                    or(shl(184, end), and(word, shl(224, 0xffffffff)))
+                )
+            }
         }
     }
 
@@ -623,9 +696,10 @@ contract Roles is IRoles, IERC1155MetadataURI {
         Role storage role = _roles[roleId];
         bytes32 revokedTopic = RoleRevoked.selector;
         bytes32 transferTopic = TransferSingle.selector;
+        uint256 ended = _endedWord(_loadWord(grant), badStanding != 0);
         assembly ("memory-safe") {
-            // Keep only the bad-standing byte of the grant (bits 136..143 of the layout above).
-            sstore(grant.slot, shl(136, badStanding))
+            // Keep the bad-standing byte, start time and archive count; record the end (layout above).
+            sstore(grant.slot, ended)
             // supply (bits 192..223) - 1: a worn grant is counted in supply, so it is at least 1.
             sstore(role.slot, sub(sload(role.slot), shl(192, 1)))
             // Events written straight from scratch space (0x00..0x3f), the same logs `emit` would write:
@@ -1027,6 +1101,34 @@ contract Roles is IRoles, IERC1155MetadataURI {
     /// @inheritdoc IRoles
     function wearerExpiry(uint256 roleId, address wearer) external view returns (uint64) {
         return _grants[roleId][wearer].expiry;
+    }
+
+    /// @inheritdoc IRoles
+    function grantTimes(uint256 roleId, address wearer)
+        external
+        view
+        returns (uint40 start, uint40 end, uint64 expiry, uint32 pastCount, bool worn, bool wearing)
+    {
+        uint256 word = _loadWord(_grants[roleId][wearer]);
+        start = uint40(word >> 144);
+        end = uint40(word >> 184);
+        expiry = uint64(word >> 64);
+        pastCount = uint32(word >> 224);
+        worn = (word >> 128) & 0xff != 0;
+        wearing = worn && _isWearer(wearer, roleId);
+    }
+
+    /// @inheritdoc IRoles
+    function pastGrant(uint256 roleId, address wearer, uint256 index) external view returns (uint40 start, uint40 end) {
+        uint256 word = _pastGrants[roleId][wearer][index];
+        start = uint40(word);
+        end = uint40(word >> 40);
+    }
+
+    function _loadWord(Grant storage grant) private view returns (uint256 word) {
+        assembly ("memory-safe") {
+            word := sload(grant.slot)
+        }
     }
 
     /// @dev The global level of tree `tree`'s top role: for each link above it, the linked-under

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {RoleStreams} from "./RoleStreams.sol";
 import {TaskBoard} from "./TaskBoard.sol";
 import {ICellRegistry} from "./interfaces/ICellRegistry.sol";
 import {IRoles} from "./interfaces/IRoles.sol";
@@ -23,7 +24,7 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
     ///          | funded bool | funderTree uint32 |                                           (256 bits)
     ///  slot 1  | amount uint112 | period uint32 | start uint40 | expiry uint40
     ///          | returnableChildPeriod uint32 |                                              (256 bits)
-    ///  slot 2  | subAllocated uint112 | reserved uint112 |                                    (224 bits)
+    ///  slot 2  | subAllocated uint112 | reserved uint112 | clawbacks uint32 |                (256 bits)
     ///  slot 3  | received uint112 | returnable uint112 | returnableParentPeriod uint32 |      (256 bits)
     ///
     /// Slot 0 is the hot path, everything a spend needs: `left` = cap - (spent + subAllocated + reserved)
@@ -54,6 +55,7 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
         uint32 returnableChildPeriod;
         uint112 subAllocated;
         uint112 reserved;
+        uint32 clawbacks;
         uint112 received;
         uint112 returnable;
         uint32 returnableParentPeriod;
@@ -99,6 +101,8 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
     ICellRegistry public immutable registry;
     IRoles private immutable _roles;
     address public immutable taskBoard;
+    /// @inheritdoc ITreasury
+    address public immutable streams;
 
     mapping(uint256 cellId => mapping(address token => Budget)) private _budgets;
     mapping(uint256 cellId => CellAccount) private _cells;
@@ -108,6 +112,8 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
     /// @dev DAO tree id => its Safe.
     mapping(uint32 daoTree => address) private _safes;
     mapping(address safe => mapping(uint256 daoId => bool)) public safeApproved;
+    /// @dev When each clawback from (cell, token) happened, by its number (1-based; see `Budget.clawbacks`).
+    mapping(uint256 cellId => mapping(address token => mapping(uint256 epoch => uint256))) private _clawbackAt;
 
     /// @dev OpenZeppelin's `nonReentrant` (same transient slot, same error), inlined: it guards every
     /// payment.
@@ -121,6 +127,7 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
         registry = registry_;
         _roles = registry_.roles();
         taskBoard = address(new TaskBoard(registry_, this));
+        streams = address(new RoleStreams(registry_, this));
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -308,6 +315,11 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
             }
         }
         emit ClawedBack(childCellId, token, parentCellId, amount, returned, cu.periodIndex, parentIndex, msg.sender);
+        // A clawback ends the accrual of the child's streams in this token opened before it.
+        uint32 epoch = cb.clawbacks + 1;
+        cb.clawbacks = epoch;
+        _clawbackAt[childCellId][token][epoch] = block.timestamp;
+        emit StreamsStopped(childCellId, token, epoch, block.timestamp);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -426,9 +438,114 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
         _pay(safe, token, to, amount);
     }
 
+    /// @inheritdoc ITreasury
+    function payStreamOne(uint256 cellId, address token, uint256 streamId, address to, uint256 amount)
+        external
+        paymentGuard
+        returns (uint256 paid)
+    {
+        if (msg.sender != streams) revert NotStreams(msg.sender);
+        (uint256 taken, uint256 index, uint256 daoTree) = _takeForStream(_budgets[cellId][token], cellId, amount);
+        if (taken != 0) _payStreamTo(_safeOf(uint32(daoTree)), cellId, token, streamId, to, taken, index);
+        return taken;
+    }
+
+    /// @inheritdoc ITreasury
+    function payStream(
+        uint256 cellId,
+        address token,
+        uint256 streamId,
+        address[] calldata to,
+        uint256[] calldata amounts
+    ) external paymentGuard returns (uint256[] memory paid) {
+        if (msg.sender != streams) revert NotStreams(msg.sender);
+        if (amounts.length != to.length) revert LengthMismatch(to.length, amounts.length);
+        uint256 total;
+        for (uint256 i; i < amounts.length; ++i) {
+            total += amounts[i];
+        }
+        (uint256 left, uint256 index, uint256 daoTree) = _takeForStream(_budgets[cellId][token], cellId, total);
+        paid = new uint256[](amounts.length);
+        if (left == 0) return paid;
+        // In order, each in full while what was taken lasts.
+        for (uint256 i; i < amounts.length && left != 0; ++i) {
+            uint256 amount = amounts[i] < left ? amounts[i] : left;
+            left -= amount;
+            paid[i] = amount;
+        }
+        address safe = _safeOf(uint32(daoTree));
+        for (uint256 i; i < to.length; ++i) {
+            if (paid[i] != 0) _payStreamTo(safe, cellId, token, streamId, to[i], paid[i], index);
+        }
+    }
+
+    function _payStreamTo(
+        address safe,
+        uint256 cellId,
+        address token,
+        uint256 streamId,
+        address to,
+        uint256 amount,
+        uint256 index
+    ) private {
+        emit StreamPaid(cellId, token, to, streamId, amount, index);
+        _pay(safe, token, to, amount);
+    }
+
+    /// @dev Counts up to `amount` as spent in the budget's current period and returns what was taken:
+    /// all of it, what is left when that is less, or 0 when the budget is not active. A frozen cell
+    /// reverts (a freeze stops payment; what is owed stays owed).
+    function _takeForStream(Budget storage b, uint256 cellId, uint256 amount)
+        private
+        returns (uint256 taken, uint256 index, uint256 daoTree)
+    {
+        uint256 hot;
+        assembly ("memory-safe") {
+            hot := sload(b.slot)
+        }
+        if (block.timestamp < (hot >> HOT_UNTIL_SHIFT) & 0xffffffff) {
+            if ((hot >> FROZEN_SHIFT) & 0xff != 0) revert CellFrozen(cellId);
+            uint256 left = hot & LEFT_MASK;
+            taken = amount < left ? amount : left;
+            if (taken != 0) {
+                assembly ("memory-safe") {
+                    sstore(b.slot, sub(hot, taken)) // taken <= left: only the `left` field changes
+                }
+            }
+            index = ((hot >> PERIOD_TAG_SHIFT) & 0xffffffff) - 1;
+            daoTree = (hot >> DAO_TREE_SHIFT) & 0xffffffff;
+        } else {
+            _checkNotFrozen(b, cellId);
+            if (!_isActive(b)) return (0, 0, 0);
+            Usage memory u = _usage(b);
+            uint256 left = _cap(b, u) - _committed(u);
+            taken = amount < left ? amount : left;
+            u.spent += uint112(taken);
+            _write(b, u);
+            index = u.periodIndex;
+            daoTree = b.daoTree;
+        }
+    }
+
     /*//////////////////////////////////////////////////////////////
                                   READS
     //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ITreasury
+    function streamLimits(uint256 cellId, address token, uint256 openEpoch)
+        external
+        view
+        returns (uint256 expiry, uint256 stoppedAt)
+    {
+        Budget storage b = _budgets[cellId][token];
+        expiry = b.expiry;
+        if (b.clawbacks > openEpoch) stoppedAt = _clawbackAt[cellId][token][openEpoch + 1];
+    }
+
+    /// @inheritdoc ITreasury
+    function streamEpoch(uint256 cellId, address token) external view returns (uint256) {
+        return _budgets[cellId][token].clawbacks;
+    }
 
     /// @inheritdoc ITreasury
     function safeOf(uint256 daoId) external view returns (address) {

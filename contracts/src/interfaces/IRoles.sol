@@ -257,6 +257,22 @@ interface IRoles {
     /// @notice Expiry of `wearer`'s current grant (0 = no term).
     function wearerExpiry(uint256 roleId, address wearer) external view returns (uint64);
 
+    /// @notice The times of `wearer`'s grant of `roleId`, for payment streams (unix seconds).
+    /// `start`: when the current grant began, or the last grant if none is worn (0: never granted).
+    /// `end`: when the last grant ended (revoke, renounce, transfer away, or its expiry if that came
+    /// first); 0 while a grant is worn. `expiry`: the worn grant's term (0 = none; 0 once ended).
+    /// `pastCount`: how many earlier grants were archived (see `pastGrant`). `wearing`: `isWearerOfHat`
+    /// now (the live answer: unexpired, active, eligible, good standing).
+    function grantTimes(uint256 roleId, address wearer)
+        external
+        view
+        returns (uint40 start, uint40 end, uint64 expiry, uint32 pastCount, bool worn, bool wearing);
+
+    /// @notice An archived earlier grant of `roleId` to `wearer` (index < `pastCount`): its start and
+    /// end (unix seconds). A grant is archived when the same wearer is granted the role again, or when an
+    /// expired grant is renewed (the expired interval, then a new one from the renewal).
+    function pastGrant(uint256 roleId, address wearer, uint256 index) external view returns (uint40 start, uint40 end);
+
     /// @notice The ERC-2771 forwarder (the cell registry) whose calls act for the appended account.
     function trustedForwarder() external view returns (address);
 }

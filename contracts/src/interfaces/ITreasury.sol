@@ -111,6 +111,8 @@ interface ITreasury {
     error PaymentFailed(address safe, address token, address to, uint256 amount);
     error BalanceUnreadable(address token);
     error BalanceMismatch(address token, address to, uint256 expected, uint256 received);
+    error NotStreams(address account);
+    error LengthMismatch(uint256 recipients, uint256 amounts);
 
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
@@ -178,6 +180,20 @@ interface ITreasury {
         uint256 periodIndex
     );
 
+    /// @notice A role payment stream's claim paid out of the cell's budget (counted as spent in
+    /// `periodIndex`). Emitted by the treasury, next to RoleStreams' `Claimed`.
+    event StreamPaid(
+        uint256 indexed cellId,
+        address indexed token,
+        address indexed to,
+        uint256 streamId,
+        uint256 amount,
+        uint256 periodIndex
+    );
+    /// @notice A clawback ended the accrual of the cell's streams in `token` opened before it; `epoch`
+    /// is the cell's clawback count in that token after it.
+    event StreamsStopped(uint256 indexed cellId, address indexed token, uint256 epoch, uint256 at);
+
     /*//////////////////////////////////////////////////////////////
                                  WRITES
     //////////////////////////////////////////////////////////////*/
@@ -225,10 +241,39 @@ interface ITreasury {
     /// @notice Task board only: pays a reserved bounty to `to` from the DAO's Safe.
     function payBounty(uint256 cellId, address token, address to, uint256 amount, uint256 taskId) external;
 
+    /// @notice Streams contract only: pays up to `amounts[i]` of `token` to `to[i]` from the DAO's Safe out
+    /// of the cell's remainder in the current period, in order, each payment counted as spent; returns
+    /// what was paid to each (less than asked when the remainder runs short, 0 when the budget is not
+    /// active). Reverts when the cell is frozen.
+    function payStream(
+        uint256 cellId,
+        address token,
+        uint256 streamId,
+        address[] calldata to,
+        uint256[] calldata amounts
+    ) external returns (uint256[] memory paid);
+
+    /// @notice Streams contract only: pays up to `amount` to one wearer (see `payStream`).
+    function payStreamOne(uint256 cellId, address token, uint256 streamId, address to, uint256 amount)
+        external
+        returns (uint256 paid);
+
     /*//////////////////////////////////////////////////////////////
                                  READS
     //////////////////////////////////////////////////////////////*/
 
+    /// @notice What bounds the accrual of a stream of `cellId` in `token` opened when the cell's clawback
+    /// count in that token was `openEpoch`: the budget's expiry (0 = none) and the time of the first
+    /// clawback after the opening (0 = none yet).
+    function streamLimits(uint256 cellId, address token, uint256 openEpoch)
+        external
+        view
+        returns (uint256 expiry, uint256 stoppedAt);
+
+    /// @notice How many clawbacks `cellId` has had in `token` (streams record it when opened).
+    function streamEpoch(uint256 cellId, address token) external view returns (uint256);
+
+    function streams() external view returns (address);
     function registry() external view returns (ICellRegistry);
     function taskBoard() external view returns (address);
     function safeOf(uint256 daoId) external view returns (address);

@@ -1092,9 +1092,16 @@ contract RolesStorageLayoutTest is RolesFixture {
         assertEq(uint64(word >> 64), expiry, "expiry");
         assertEq(uint8(word >> 128), 1, "worn");
         assertEq(uint8(word >> 136), 0, "badStanding");
+        assertEq(uint40(word >> 144), block.timestamp, "startTime");
+        assertEq(uint40(word >> 184), 0, "endTime");
+        assertEq(uint32(word >> 224), 0, "pastCount");
+        vm.warp(block.timestamp + 10);
         vm.prank(bob);
         roles.renounceRole(child);
-        assertEq(vm.load(address(roles), _grantSlot(child, bob)), bytes32(0), "cleared");
+        // Cleared but for the times kept for payment streams.
+        word = uint256(vm.load(address(roles), _grantSlot(child, bob)));
+        assertEq(word & ((uint256(1) << 144) - 1), 0, "cleared");
+        assertEq(uint40(word >> 184) - uint40(word >> 144), 10, "start and end kept");
     }
 
     function test_topRoleSlot_linkHeightAndRegistryManagedBits() public {

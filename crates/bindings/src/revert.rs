@@ -41,6 +41,7 @@ static ERRORS: LazyLock<ErrorMap> = LazyLock::new(|| {
         "CellGovernor",
         "Treasury",
         "TaskBoard",
+        "RoleStreams",
         "CellExecutor",
     ];
     let ordered = order

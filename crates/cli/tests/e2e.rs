@@ -873,4 +873,82 @@ async fn dry_run_simulates_as_the_sender_and_fails_when_a_step_would() {
         "{err}"
     );
     assert_eq!(net.nonce(0).await, 0);
+
+#[tokio::test]
+async fn streams_open_claim_close() {
+    let net = Net::riverside();
+    // Engineering (admin 2, member 2) streams 7 ETH a week to each wearer of its member role.
+    let id = net.json(&[
+        "stream",
+        "open",
+        "--cell",
+        "engineering",
+        "--role",
+        "engineering.member",
+        "--amount",
+        "7ether",
+        "--period-days",
+        "7",
+        "--dev-account",
+        "2",
+    ])["stream"]
+        .as_str()
+        .expect("stream id")
+        .to_owned();
+    // A stranger cannot open one.
+    let err = net.fails(&[
+        "stream",
+        "open",
+        "--cell",
+        "engineering",
+        "--role",
+        "engineering.member",
+        "--amount",
+        "1ether",
+        "--dev-account",
+        "6",
+    ]);
+    assert!(err.contains("NotCellAdmin"), "{err}");
+    let list = net.json(&["stream", "list", "--cell", "engineering"]);
+    assert_eq!(list.as_array().expect("array").len(), 1);
+    assert_eq!(list[0]["role"], "engineering.member");
+
+    // A day later account 2 is owed 1 ETH; anyone claims it for them.
+    let p = ProviderBuilder::new().connect_http(net.anvil.endpoint_url());
+    let _: Value = p
+        .raw_request("evm_increaseTime".into(), (U64::from(86_400u64),))
+        .await
+        .expect("evm_increaseTime");
+    net.mine(1).await;
+    let shown = net.json(&["stream", "show", &id, "--wearer", &net.addr(2)]);
+    let owed: U256 = shown["claimable"]
+        .as_str()
+        .expect("claimable")
+        .parse()
+        .expect("U256");
+    assert!(owed >= U256::from(10u64).pow(U256::from(18u64)), "{owed}");
+    let before = net.balance(2).await;
+    let claimed = net.json(&[
+        "stream",
+        "claim",
+        &id,
+        "--wearer",
+        &net.addr(2),
+        "--dev-account",
+        "7",
+    ]);
+    let paid: U256 = claimed["paid"]
+        .as_str()
+        .expect("paid")
+        .parse()
+        .expect("U256");
+    assert!(paid >= owed, "{paid} < {owed}");
+    assert_eq!(net.balance(2).await - before, paid);
+
+    // Closing: not a stranger; the cell's admin can.
+    let err = net.fails(&["stream", "close", &id, "--dev-account", "6"]);
+    assert!(err.contains("NotStreamCloser"), "{err}");
+    net.ok(&["stream", "close", &id, "--dev-account", "2"]);
+    let shown = net.json(&["stream", "show", &id]);
+    assert_eq!(shown["closed"], true);
 }

@@ -161,6 +161,14 @@ pub fn core_plan(dev_chain: bool) -> Result<Vec<CoreContract>, DeployError> {
                     created_by: Some("Treasury".into()),
                 });
             }
+            if dao_bindings::artifact("RoleStreams").is_some() {
+                plan.push(CoreContract {
+                    artifact: Artifact::load("RoleStreams")?,
+                    args: (reg, t).abi_encode_params().into(),
+                    address: t.create(2),
+                    created_by: Some("Treasury".into()),
+                });
+            }
         }
     }
     if dev_chain {

@@ -759,7 +759,26 @@ impl<P: Provider> Auditor<'_, P> {
                     .spent += e.amount;
                 self.paid(log.tx_hash, e.cellId, e.token, e.to, e.amount);
             }
-            TreasuryEvents::SafeRegistered(_) | TreasuryEvents::SafeApproved(_) => {}
+            // A role stream's claim: a spend of the paying cell in `periodIndex` (the re-derivation
+            // of each payment from grant times and rates is issue 15's indexer side, not done yet).
+            TreasuryEvents::StreamPaid(e) => {
+                let name = "StreamPaid";
+                self.check_frozen(name, at, e.cellId);
+                if self.require_budget(name, at, e.cellId, e.token) {
+                    self.check_period(name, at, e.cellId, e.token, e.periodIndex)
+                        .await?;
+                    self.ledgers
+                        .entry((e.cellId, e.token))
+                        .or_default()
+                        .usage(e.periodIndex)
+                        .spent += e.amount;
+                    self.check_cap(name, at, e.cellId, e.token, e.periodIndex);
+                }
+                self.paid(log.tx_hash, e.cellId, e.token, e.to, e.amount);
+            }
+            TreasuryEvents::StreamsStopped(_)
+            | TreasuryEvents::SafeRegistered(_)
+            | TreasuryEvents::SafeApproved(_) => {}
         }
         Ok(())
     }

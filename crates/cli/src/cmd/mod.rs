@@ -14,6 +14,7 @@ pub(crate) mod proposal;
 pub(crate) mod role;
 pub(crate) mod safe;
 pub(crate) mod state;
+pub(crate) mod stream;
 pub(crate) mod task;
 pub(crate) mod treasury;
 
@@ -44,6 +45,9 @@ pub(crate) enum Command {
     /// Tasks: create, list, claim, submit, approve, reject, cancel.
     #[command(subcommand)]
     Task(task::Cmd),
+    /// Role payment streams: open, list, show, claim, close.
+    #[command(subcommand)]
+    Stream(stream::Cmd),
     /// The network tree read live: cells, phases, roles and wearers, budgets, decisions.
     State(state::Args),
     /// Index the deployment's events into SQLite (resumable, reorg-safe); --follow keeps polling.
@@ -63,6 +67,7 @@ pub(crate) async fn run(command: Command, global: &Global) -> Result<()> {
         Command::Treasury(c) => treasury::run(c, global).await,
         Command::Safe(c) => safe::run(c, global).await,
         Command::Task(c) => task::run(c, global).await,
+        Command::Stream(c) => stream::run(c, global).await,
         Command::State(a) => state::run(a, global).await,
         Command::Index(a) => index::run(a, global).await,
         Command::Audit(a) => audit::run(a, global).await,

@@ -1,0 +1,224 @@
+//! `daoctl stream ...`: role payment streams paid from a cell's budget (RoleStreams).
+use crate::ctx::{Ctx, Global, fmt_amount, parse_amount, parse_token};
+use alloy::{
+    primitives::{Address, U256},
+    providers::Provider,
+    sol_types::SolCall,
+};
+use clap::Subcommand;
+use dao_bindings::{IRoleStreams, ITreasury};
+use eyre::{Result, eyre};
+use serde_json::json;
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Cmd {
+    /// Open a stream paying each wearer of a role an amount per period (the cell's admin).
+    #[command(
+        after_help = "Example:\n  daoctl stream open --cell engineering --role engineering.member --amount 0.7ether --period-days 7 --dev-account 2"
+    )]
+    Open {
+        #[arg(long)]
+        cell: String,
+        #[arg(long)]
+        role: String,
+        /// Paid to each wearer per period.
+        #[arg(long)]
+        amount: String,
+        #[arg(long, default_value = "eth")]
+        token: String,
+        #[arg(long, default_value_t = 30)]
+        period_days: u64,
+        /// Days until the stream ends (open-ended when omitted).
+        #[arg(long)]
+        end_days: Option<u64>,
+    },
+    /// Streams (of one cell with --cell).
+    List {
+        #[arg(long)]
+        cell: Option<String>,
+    },
+    /// A stream; with --wearer, what that wearer is owed.
+    Show {
+        id: U256,
+        #[arg(long)]
+        wearer: Option<Address>,
+    },
+    /// Settle a wearer and pay what the budget allows (anyone; defaults to the caller).
+    Claim {
+        id: U256,
+        #[arg(long)]
+        wearer: Option<Address>,
+    },
+    /// End the stream now (the cell's admin or its parent's admin).
+    Close { id: U256 },
+}
+
+pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
+    let ctx = Ctx::connect(global).await?;
+    let streams = match ctx.record()?.address("RoleStreams") {
+        Some(a) => a,
+        None => {
+            ITreasury::new(ctx.contract("Treasury")?, &ctx.provider)
+                .streams()
+                .call()
+                .await?
+        }
+    };
+    let rs = IRoleStreams::new(streams, &ctx.provider);
+    match cmd {
+        Cmd::Open {
+            cell,
+            role,
+            amount,
+            token,
+            period_days,
+            end_days,
+        } => {
+            let now = ctx
+                .provider
+                .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+                .await?
+                .map(|b| b.header.timestamp)
+                .unwrap_or(0);
+            let call = IRoleStreams::openCall {
+                cellId: ctx.cell(&cell)?,
+                roleId: ctx.role(&role)?,
+                token: parse_token(&token).map_err(|e| eyre!("{e}"))?,
+                amount: parse_amount(&amount).map_err(|e| eyre!("{e}"))?,
+                period: U256::from(period_days * 86_400),
+                start: U256::ZERO,
+                end: end_days
+                    .map(|d| U256::from(now + 60 + d * 86_400))
+                    .unwrap_or(U256::ZERO),
+            };
+            let receipt = ctx
+                .call(
+                    &format!(
+                        "open a stream in {cell} for {role} ({amount} per {period_days} days)"
+                    ),
+                    streams,
+                    call.abi_encode(),
+                )
+                .await?;
+            let log = receipt
+                .decoded_log::<IRoleStreams::StreamOpened>()
+                .ok_or_else(|| eyre!("no StreamOpened"))?;
+            ctx.print(&json!({"stream": log.streamId.to_string()}), || {
+                format!("{}\n", log.streamId)
+            });
+        }
+        Cmd::List { cell } => {
+            let filter_cell = match &cell {
+                Some(c) => Some(ctx.cell(c)?),
+                None => None,
+            };
+            let count = rs.streamCount().call().await?;
+            let mut rows = Vec::new();
+            let mut i = U256::from(1u64);
+            while i <= count {
+                let s = rs.getStream(i).call().await?;
+                if filter_cell.is_none_or(|c| c == s.cellId) {
+                    rows.push(view_json(&ctx, i, &s));
+                }
+                i += U256::from(1u64);
+            }
+            ctx.print(&json!(rows), || {
+                let mut out = format!(
+                    "{:<7} {:<12} {:<24} {:>12} {:>7} {:<7}\n",
+                    "STREAM", "CELL", "ROLE", "AMOUNT", "DAYS", "CLOSED"
+                );
+                for r in &rows {
+                    out += &format!(
+                        "{:<7} {:<12} {:<24} {:>12} {:>7} {:<7}\n",
+                        r["stream"].as_str().unwrap_or(""),
+                        r["cell"].as_str().unwrap_or(""),
+                        r["role"].as_str().unwrap_or(""),
+                        r["amount"]
+                            .as_str()
+                            .and_then(|b| b.parse::<U256>().ok())
+                            .map(fmt_amount)
+                            .unwrap_or_default(),
+                        r["period"].as_u64().unwrap_or(0) / 86_400,
+                        r["closed"].as_bool().unwrap_or(false)
+                    );
+                }
+                out
+            });
+        }
+        Cmd::Show { id, wearer } => {
+            let s = rs.getStream(id).call().await?;
+            let mut v = view_json(&ctx, id, &s);
+            if let Some(w) = wearer {
+                let owed = rs.claimable(id, w).call().await?;
+                v["wearer"] = json!(w.to_checksum(None));
+                v["claimable"] = json!(owed.to_string());
+            }
+            ctx.print(&v, || {
+                let mut out = format!(
+                    "stream {id} in {}: {} per {} days to each wearer of {}{}\n",
+                    v["cell"].as_str().unwrap_or(""),
+                    fmt_amount(s.amount),
+                    s.period / U256::from(86_400u64),
+                    v["role"].as_str().unwrap_or(""),
+                    if s.closed { " (closed)" } else { "" }
+                );
+                if let Some(c) = v["claimable"].as_str() {
+                    out += &format!(
+                        "{} may claim {}\n",
+                        v["wearer"].as_str().unwrap_or(""),
+                        c.parse::<U256>().map(fmt_amount).unwrap_or_default()
+                    );
+                }
+                out
+            });
+        }
+        Cmd::Claim { id, wearer } => {
+            let wearer = match wearer {
+                Some(w) => w,
+                None => ctx.from()?,
+            };
+            let receipt = ctx
+                .call(
+                    &format!("claim stream {id} for {wearer}"),
+                    streams,
+                    IRoleStreams::claimCall {
+                        streamId: id,
+                        wearer,
+                    }
+                    .abi_encode(),
+                )
+                .await?;
+            let log = receipt
+                .decoded_log::<IRoleStreams::Claimed>()
+                .ok_or_else(|| eyre!("no Claimed"))?;
+            ctx.print(
+                &json!({"stream": id.to_string(), "wearer": wearer.to_checksum(None), "paid": log.paid.to_string(), "owed": log.owed.to_string()}),
+                || {
+                    format!(
+                        "paid {}, still owed {}\n",
+                        fmt_amount(log.paid),
+                        fmt_amount(log.owed)
+                    )
+                },
+            );
+        }
+        Cmd::Close { id } => {
+            ctx.call(
+                &format!("close stream {id}"),
+                streams,
+                IRoleStreams::closeCall { streamId: id }.abi_encode(),
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+fn view_json(ctx: &Ctx, id: U256, s: &IRoleStreams::StreamView) -> serde_json::Value {
+    json!({
+        "stream": id.to_string(), "cell": ctx.cell_name(s.cellId), "role": ctx.role_name(s.roleId),
+        "token": s.token, "amount": s.amount.to_string(), "period": s.period.to::<u64>(),
+        "start": s.start.to::<u64>(), "end": s.end.to::<u64>(), "closed": s.closed,
+        "rate_changes": s.rateChanges.to_string(),
+    })
+}
