@@ -245,6 +245,56 @@ impl Ctx {
         RoleId(id).to_string()
     }
 
+    /// Adds a cell created after deployment to the record on disk, under a key derived from its
+    /// name (`Outreach Team` -> `outreach-team`, then `-2`, `-3` when taken). Returns the key, or
+    /// None when the record already names the cell.
+    pub(crate) fn remember_cell(
+        &self,
+        name: &str,
+        id: U256,
+        parent: U256,
+        member_role: U256,
+    ) -> Result<Option<String>> {
+        let record = self.record()?;
+        let path = Record::path(&self.global.deployments, self.chain_id, &record.dao);
+        // The file may have changed since this command started: add to what is there now.
+        let mut record = Record::load(&path)
+            .wrap_err_with(|| format!("reading {}", path.display()))?
+            .unwrap_or_else(|| record.clone());
+        if record.cells.values().any(|c| c.id == id) {
+            return Ok(None);
+        }
+        let base = crate::cmd::plan::key_of(name);
+        let base = if base.is_empty() {
+            RoleId(id).to_string()
+        } else {
+            base
+        };
+        let mut key = base.clone();
+        let mut n = 2;
+        while record.cells.contains_key(&key) {
+            key = format!("{base}-{n}");
+            n += 1;
+        }
+        let parent = self.cell_name(parent);
+        record.cells.insert(
+            key.clone(),
+            dao_deploy::record::CellRecord {
+                id,
+                path: RoleId(id).to_string(),
+                name: name.to_owned(),
+                parent,
+                member_role,
+                executor: None,
+                roles: Default::default(),
+            },
+        );
+        record
+            .save(&path)
+            .wrap_err_with(|| format!("writing {}", path.display()))?;
+        Ok(Some(key))
+    }
+
     /// A role: `cell.role` from the record (`events.contributor`, `events.member`, `events.admin`)
     /// or a dotted id path (`5.1`).
     pub(crate) fn role(&self, name: &str) -> Result<U256> {

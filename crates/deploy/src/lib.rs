@@ -46,12 +46,13 @@ pub enum DeployError {
     },
     #[error(
         "the design file changed since the DAO `{dao}` was deployed (record {path}: design {recorded}, \
-         file now {now}); deploy creates DAOs and never changes a live one. Change the live DAO \
-         with daoctl's commands (cell, role, treasury, proposal), or deploy the edited design as \
-         a new DAO by giving it another dao.name"
+         file now {now}); deploy creates DAOs and never changes a live one. See what changed with \
+         `daoctl plan {design}` and carry it out with `daoctl apply {design}` (each change through \
+         its authority), or deploy the edited design as a new DAO by giving it another dao.name"
     )]
     DesignChanged {
         dao: String,
+        design: String,
         path: String,
         recorded: B256,
         now: B256,
@@ -216,6 +217,11 @@ pub async fn deploy(
     {
         return Err(DeployError::DesignChanged {
             dao: rec.dao.clone(),
+            design: opts
+                .design
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
             path: record_path
                 .clone()
                 .unwrap_or_default()
@@ -371,6 +377,7 @@ pub async fn deploy(
                         tx: B256::ZERO,
                         block: Some(0),
                         gas_used: Some(0),
+                        queued: None,
                     },
                 );
                 save(&record, &record_path)?;

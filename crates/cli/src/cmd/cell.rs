@@ -193,7 +193,19 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             });
         }
         Cmd::Show { cell } => {
-            let id = ctx.cell(&cell)?;
+            let id = match ctx.cell(&cell) {
+                Ok(id) => id,
+                // Not in the record (created by a proposal or a Safe batch): by name on chain.
+                Err(e) => {
+                    let root = ctx.cell("dao")?;
+                    walk(&ctx, registry, root)
+                        .await?
+                        .into_iter()
+                        .find(|c| c.name == cell || crate::cmd::plan::key_of(&c.name) == cell)
+                        .map(|c| c.id)
+                        .ok_or(e)?
+                }
+            };
             let c = reg.getCell(id).call().await?;
             let children = reg.childrenOf(id).call().await?;
             let keys = reg.stateKeys(id).call().await?;
@@ -250,11 +262,14 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             let log = receipt
                 .decoded_log::<ICellRegistry::CellCreated>()
                 .ok_or_else(|| eyre!("no CellCreated event"))?;
-            let v = json!({"cell": RoleId(log.cellId).to_string(), "member_role": RoleId(log.memberRoleId).to_string()});
+            // The record names the new cell (key derived from its name), so `cell show KEY` works.
+            let key = ctx.remember_cell(&name, log.cellId, parent, log.memberRoleId)?;
+            let v = json!({"cell": RoleId(log.cellId).to_string(), "key": key, "member_role": RoleId(log.memberRoleId).to_string()});
             ctx.print(&v, || {
                 format!(
-                    "cell {} created (member role {})\n",
+                    "cell {} created as `{}` (member role {})\n",
                     RoleId(log.cellId),
+                    key.as_deref().unwrap_or("-"),
                     RoleId(log.memberRoleId)
                 )
             });

@@ -338,7 +338,6 @@ pub(crate) async fn propose(
     what: &str,
     tx: TransactionRequest,
 ) -> Result<TransactionReceipt> {
-    let safe = dao_safe(ctx)?;
     let to = tx
         .to
         .and_then(|k| k.to().copied())
@@ -349,7 +348,30 @@ pub(crate) async fn propose(
         data: tx.input.input().cloned().unwrap_or_default(),
         description: what.to_owned(),
     };
+    match propose_calls(ctx, vec![call]).await? {
+        SafeOutcome::Executed(receipt) => Ok(receipt),
+        SafeOutcome::Queued(_) => Err(Queued.into()),
+    }
+}
+
+/// What became of a Safe transaction: executed at once, or written to a file for the owners.
+pub(crate) enum SafeOutcome {
+    Executed(TransactionReceipt),
+    Queued(PathBuf),
+}
+
+/// Several calls as one Safe transaction (one MultiSendCallOnly batch when more than one): each
+/// simulated as the Safe first, then executed at once (1-of-1 Safe, the signer an owner, no
+/// --out), else written to a file (`--out`, or `<safe>-<nonce>.json` in the Safe tx directory)
+/// for the owners to sign.
+pub(crate) async fn propose_calls(ctx: &Ctx, calls: Vec<Call>) -> Result<SafeOutcome> {
+    let safe = dao_safe(ctx)?;
     let info = SafeInfo::read(ctx, safe).await?;
+    let what = calls
+        .iter()
+        .map(|c| c.description.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
 
     let out = ctx.global.via.out.clone();
     let existing = match &out {
@@ -357,28 +379,31 @@ pub(crate) async fn propose(
         _ => None,
     };
     // Simulate as the Safe: a refusal is reported now, not after the owners have signed.
-    let sim = TransactionRequest::default()
-        .with_from(safe)
-        .with_to(call.to)
-        .with_value(call.value)
-        .with_input(call.data.clone());
-    if let Err(e) = ctx.provider.call(sim).await {
-        let contract = ctx.contract_name(to);
-        let reason = dao_bindings::describe_transport_error_from(contract.as_deref(), &e);
-        if existing.as_ref().is_some_and(|f| !f.actions.is_empty()) {
-            // It may depend on the batch's earlier actions (e.g. a cell created before).
-            eprintln!(
-                "warning: {what}: would fail on its own as the Safe ({reason}); added to the batch anyway"
-            );
-        } else {
-            let hint = match e.as_error_resp().and_then(|r| r.as_revert_data()) {
-                Some(data) => crate::authority::hint(ctx, contract.as_deref(), &data)
-                    .await
-                    .map(|h| format!("\n  {h}"))
-                    .unwrap_or_default(),
-                None => String::new(),
-            };
-            bail!("{what} through the Safe {safe} would fail: {reason}{hint}");
+    for (i, call) in calls.iter().enumerate() {
+        let sim = TransactionRequest::default()
+            .with_from(safe)
+            .with_to(call.to)
+            .with_value(call.value)
+            .with_input(call.data.clone());
+        if let Err(e) = ctx.provider.call(sim).await {
+            let contract = ctx.contract_name(call.to);
+            let reason = dao_bindings::describe_transport_error_from(contract.as_deref(), &e);
+            let what = &call.description;
+            if i > 0 || existing.as_ref().is_some_and(|f| !f.actions.is_empty()) {
+                // It may depend on the batch's earlier actions (e.g. a cell created before).
+                eprintln!(
+                    "warning: {what}: would fail on its own as the Safe ({reason}); added to the batch anyway"
+                );
+            } else {
+                let hint = match e.as_error_resp().and_then(|r| r.as_revert_data()) {
+                    Some(data) => crate::authority::hint(ctx, contract.as_deref(), &data)
+                        .await
+                        .map(|h| format!("\n  {h}"))
+                        .unwrap_or_default(),
+                    None => String::new(),
+                };
+                bail!("{what} through the Safe {safe} would fail: {reason}{hint}");
+            }
         }
     }
 
@@ -407,7 +432,7 @@ pub(crate) async fn propose(
                     f.signatures.len()
                 );
             }
-            f.actions.push(call);
+            f.actions.extend(calls);
             f.signatures.clear();
             (out.unwrap_or_default(), f)
         }
@@ -436,7 +461,7 @@ pub(crate) async fn propose(
                     .duration_since(std::time::UNIX_EPOCH)
                     .map(|d| d.as_secs())
                     .unwrap_or(0),
-                actions: vec![call],
+                actions: calls,
                 transaction: placeholder(nonce),
                 safe_tx_hash: B256::ZERO,
                 signatures: vec![],
@@ -463,14 +488,14 @@ pub(crate) async fn propose(
         && info.nonce == file.nonce();
     if execute_now {
         let receipt = execute(ctx, &file, &info).await?;
-        let mut w = WriteResult::new(what, &receipt);
+        let mut w = WriteResult::new(&what, &receipt);
         w.safe_tx_hash = Some(file.safe_tx_hash);
         ctx.record_write(w);
-        return Ok(receipt);
+        return Ok(SafeOutcome::Executed(receipt));
     }
     file.save(&path)?;
     print_pending(ctx, &path, &file, &info);
-    Err(Queued.into())
+    Ok(SafeOutcome::Queued(path))
 }
 
 /// A SafeTransaction with no call (replaced by `rebuild`).
