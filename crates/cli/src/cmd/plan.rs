@@ -291,9 +291,11 @@ impl Candidates {
                 Some(op) => format!(
                     "the call fails as the operator {op}, the vote-run cells and the DAO's Safe"
                 ),
-                None => "the call fails as the vote-run cells and the DAO's Safe (give your key to be \
+                None => {
+                    "the call fails as the vote-run cells and the DAO's Safe (give your key to be \
                          considered)"
-                    .to_owned(),
+                        .to_owned()
+                }
             },
         }
     }
@@ -688,10 +690,7 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
                         format!("role.{key}.{name}.max-supply"),
                         Op::Change,
                         key,
-                        format!(
-                            "max supply of `{key}.{name}`: {} → {max}",
-                            live.maxSupply
-                        ),
+                        format!("max supply of `{key}.{name}`: {} → {max}", live.maxSupply),
                         roles_addr,
                         call.abi_encode(),
                     );
@@ -906,7 +905,9 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
                 let describe = |s: &ICellGovernor::Settings| {
                     format!(
                         "counting {} threshold {}bps quorum {}bps delay {} period {} execution delay {}",
-                        s.counting,
+                        ["majority", "supermajority", "consent", "quadratic"]
+                            .get(usize::from(s.counting))
+                            .unwrap_or(&"unknown"),
                         s.thresholdBps,
                         s.quorumBps,
                         s.votingDelay,
@@ -1065,7 +1066,10 @@ pub(crate) async fn plan(args: PlanArgs, global: &Global) -> Result<()> {
                 view.dao, view.design
             );
         }
-        let mut s = format!("plan for the live DAO `{}` from {}:\n", view.dao, view.design);
+        let mut s = format!(
+            "plan for the live DAO `{}` from {}:\n",
+            view.dao, view.design
+        );
         s += &render(&view.changes);
         for n in &view.notes {
             s += &format!("note: {n}\n");
@@ -1093,6 +1097,39 @@ pub(crate) async fn apply(args: ApplyArgs, global: &Global) -> Result<()> {
     save(&record, &record_path)?;
 
     let mut done: Vec<String> = Vec::new();
+    // Sent before a kill and not confirmed: finished from their receipts, never sent again.
+    let unconfirmed: Vec<(String, B256)> = record
+        .steps
+        .iter()
+        .filter(|(k, s)| k.starts_with(&tag) && s.block.is_none() && s.queued.is_none())
+        .map(|(k, s)| (k.clone(), s.tx))
+        .collect();
+    for (id, tx) in unconfirmed {
+        match ctx.provider.get_transaction_receipt(tx).await? {
+            Some(receipt) => {
+                eprintln!("resumed: {id} (tx {tx})");
+                if !receipt.status() {
+                    eprintln!(
+                        "warning: {id}: transaction {tx} failed; the change is planned again"
+                    );
+                    record.steps.remove(&id);
+                } else {
+                    record
+                        .steps
+                        .insert(id.clone(), dao_deploy::dao::step_record(&receipt));
+                    done.push(id[tag.len() + 1..].to_owned());
+                }
+            }
+            None => {
+                eprintln!(
+                    "warning: {id}: transaction {tx} is not on chain; the change is planned again"
+                );
+                record.steps.remove(&id);
+            }
+        }
+    }
+    save(&record, &record_path)?;
+    let mut tried_proposals: BTreeSet<String> = BTreeSet::new();
     let mut waiting: Vec<Waiting> = Vec::new();
     let mut sent = 0usize;
     for _round in 0..6 {
@@ -1283,17 +1320,24 @@ pub(crate) async fn apply(args: ApplyArgs, global: &Global) -> Result<()> {
             }
         }
         for (cell, group) in by_cell {
-            let queued = group.iter().find_map(|c| {
-                record
-                    .steps
-                    .get(&step_id(c))
-                    .and_then(|s| s.queued.clone())
-            });
+            let queued = group
+                .iter()
+                .find_map(|c| record.steps.get(&step_id(c)).and_then(|s| s.queued.clone()));
             if let Some(proposal) = queued {
                 for c in &group {
                     waiting.push(Waiting {
                         change: c.id.clone(),
                         on: format!("the vote of `{cell}` on proposal {proposal}"),
+                    });
+                }
+                continue;
+            }
+            if !tried_proposals.insert(cell.clone()) {
+                // Tried in an earlier round and not made: said once.
+                for c in &group {
+                    waiting.push(Waiting {
+                        change: c.id.clone(),
+                        on: format!("a proposal in `{cell}` by one of its members"),
                     });
                 }
                 continue;
