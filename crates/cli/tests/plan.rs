@@ -56,7 +56,7 @@ impl Net {
         c
     }
 
-    fn check(args: &[&str], out: Output) -> (String, String) {
+    fn check(args: &[&str], out: &Output) -> (String, String) {
         let (stdout, stderr) = (
             String::from_utf8_lossy(&out.stdout).into_owned(),
             String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -69,12 +69,12 @@ impl Net {
     }
 
     fn ok(&self, args: &[&str]) -> String {
-        Self::check(args, self.cmd(args).output().expect("daoctl runs")).0
+        Self::check(args, &self.cmd(args).output().expect("daoctl runs")).0
     }
 
     /// stdout and stderr of a successful run.
     fn ok2(&self, args: &[&str]) -> (String, String) {
-        Self::check(args, self.cmd(args).output().expect("daoctl runs"))
+        Self::check(args, &self.cmd(args).output().expect("daoctl runs"))
     }
 
     fn fails(&self, cmd: &mut Command, args: &[&str]) -> String {
@@ -224,10 +224,10 @@ async fn plan_apply_round_trip_through_key_safe_and_proposal() {
     assert_eq!(changes(&plan), want, "{plan:#}");
     let removal = plan["changes"]
         .as_array()
-        .unwrap()
+        .expect("changes")
         .iter()
         .find(|c| c["op"] == "-")
-        .unwrap();
+        .expect("a removal");
     assert_eq!(removal["destructive"], true);
     let human = net.ok(&["plan", &edited, "--dev-account", "1"]);
     assert!(
@@ -278,7 +278,7 @@ async fn plan_apply_round_trip_through_key_safe_and_proposal() {
     let cells = net.json(&["cell", "list"]);
     let outreach = cells
         .as_array()
-        .unwrap()
+        .expect("cells")
         .iter()
         .filter(|c| c["name"] == "Outreach")
         .count();

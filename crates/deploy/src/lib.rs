@@ -54,8 +54,9 @@ pub enum DeployError {
         dao: String,
         design: String,
         path: String,
-        recorded: B256,
-        now: B256,
+        // Boxed: keeps DeployError small (clippy::result_large_err).
+        recorded: Box<B256>,
+        now: Box<B256>,
     },
     #[error("rpc: {0}")]
     Rpc(#[from] alloy::transports::TransportError),
@@ -227,8 +228,8 @@ pub async fn deploy(
                 .unwrap_or_default()
                 .display()
                 .to_string(),
-            recorded: rec.design_hash,
-            now: *hash,
+            recorded: Box::new(rec.design_hash),
+            now: Box::new(*hash),
         });
     }
 

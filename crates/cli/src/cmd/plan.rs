@@ -1002,7 +1002,10 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
 }
 
 /// Connects for the DAO `design` names, with its record (plus what the chain adds to it).
-async fn open(global: &Global, path: &PathBuf) -> Result<(Ctx, Design, B256, Record, PathBuf)> {
+async fn open(
+    global: &Global,
+    path: &std::path::Path,
+) -> Result<(Ctx, Design, B256, Record, PathBuf)> {
     let (design, hash) = Design::load(path)?;
     let mut global = global.clone();
     global.dao = Some(design.dao.name.clone());

@@ -349,14 +349,14 @@ pub(crate) async fn propose(
         description: what.to_owned(),
     };
     match propose_calls(ctx, vec![call]).await? {
-        SafeOutcome::Executed(receipt) => Ok(receipt),
+        SafeOutcome::Executed(receipt) => Ok(*receipt),
         SafeOutcome::Queued(_) => Err(Queued.into()),
     }
 }
 
 /// What became of a Safe transaction: executed at once, or written to a file for the owners.
 pub(crate) enum SafeOutcome {
-    Executed(TransactionReceipt),
+    Executed(Box<TransactionReceipt>),
     Queued(PathBuf),
 }
 
@@ -491,7 +491,7 @@ pub(crate) async fn propose_calls(ctx: &Ctx, calls: Vec<Call>) -> Result<SafeOut
         let mut w = WriteResult::new(&what, &receipt);
         w.safe_tx_hash = Some(file.safe_tx_hash);
         ctx.record_write(w);
-        return Ok(SafeOutcome::Executed(receipt));
+        return Ok(SafeOutcome::Executed(Box::new(receipt)));
     }
     file.save(&path)?;
     print_pending(ctx, &path, &file, &info);
