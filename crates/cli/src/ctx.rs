@@ -150,6 +150,9 @@ pub(crate) struct Ctx {
     /// Writes sent by this command, printed on stdout as JSON with --json (see `write.rs`).
     pub(crate) writes: std::sync::Mutex<Vec<WriteResult>>,
     pub(crate) printed: std::sync::atomic::AtomicBool,
+    /// Set by commands that print one result of their own at the end (`apply`): what the
+    /// writes they make print goes to stderr instead of stdout.
+    pub(crate) quiet: bool,
 }
 
 impl Ctx {
@@ -192,6 +195,7 @@ impl Ctx {
             record,
             writes: Default::default(),
             printed: Default::default(),
+            quiet: false,
         })
     }
 
@@ -436,6 +440,10 @@ impl Ctx {
     /// Prints `value` as JSON when --json, else `human`.
     /// With --json, an object gains the command's writes under "transactions".
     pub(crate) fn print(&self, value: &serde_json::Value, human: impl FnOnce() -> String) {
+        if self.quiet {
+            eprint!("{}", human());
+            return;
+        }
         if self.json {
             let value = self.with_writes(value);
             println!(

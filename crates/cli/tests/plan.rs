@@ -326,8 +326,9 @@ async fn plan_apply_round_trip_through_key_safe_and_proposal() {
     net.ok(&["proposal", "execute", &proposal, "--dev-account", "5"]);
 
     // Everything carried out: apply records the design; the plan is empty; deploy is up to date.
-    let out = net.ok(&["apply", &edited, "--dev-account", "1"]);
-    assert!(out.contains("applied:"), "{out}");
+    let applied = net.json(&["apply", &edited, "--dev-account", "1"]);
+    assert_eq!(applied["complete"], true, "{applied:#}");
+    assert_eq!(applied["remaining"], serde_json::json!([]));
     let out = net.ok(&["plan", &edited]);
     assert!(out.contains("no changes"), "{out}");
     assert_eq!(net.record("council")["design_hash"], plan["design_hash"]);

@@ -1053,7 +1053,14 @@ fn render(changes: &[Change]) -> String {
 
 pub(crate) async fn plan(args: PlanArgs, global: &Global) -> Result<()> {
     let (ctx, design, hash, record, _) = open(global, &args.design).await?;
-    let (changes, notes) = diff(&ctx, &design, &record).await?;
+    let (changes, mut notes) = diff(&ctx, &design, &record).await?;
+    if ctx.signer.is_none() && !changes.is_empty() {
+        notes.push(
+            "no key given: changes your own key could make are shown with the authority above it; \
+             give your key (e.g. --account NAME) to see which are yours"
+                .to_owned(),
+        );
+    }
     let view = PlanView {
         dao: design.dao.name.clone(),
         design: args.design.display().to_string(),
@@ -1089,8 +1096,10 @@ fn save(record: &Record, path: &std::path::Path) -> Result<()> {
 }
 
 pub(crate) async fn apply(args: ApplyArgs, global: &Global) -> Result<()> {
-    let (ctx, design, hash, mut record, record_path) = open(global, &args.design).await?;
+    let (mut ctx, design, hash, mut record, record_path) = open(global, &args.design).await?;
     let from = ctx.from()?;
+    // Stdout holds apply's own result; what the Safe and proposal steps print goes to stderr.
+    ctx.quiet = true;
     let stop_after: Option<usize> = std::env::var("DAO_DEPLOY_STOP_AFTER")
         .ok()
         .and_then(|v| v.parse().ok());
@@ -1411,6 +1420,7 @@ pub(crate) async fn apply(args: ApplyArgs, global: &Global) -> Result<()> {
 
     let (remaining, _) = diff(&ctx, &design, &record).await?;
     let complete = remaining.is_empty();
+    ctx.quiet = false;
     if complete {
         record.design_hash = hash;
         save(&record, &record_path)?;
@@ -1446,4 +1456,17 @@ pub(crate) async fn apply(args: ApplyArgs, global: &Global) -> Result<()> {
         s
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_of;
+
+    #[test]
+    fn keys_derive_from_names() {
+        assert_eq!(key_of("Night Market"), "night-market");
+        assert_eq!(key_of("  Outreach / Team 2 "), "outreach-team-2");
+        assert_eq!(key_of("Ops"), "ops");
+        assert_eq!(key_of("!!"), "");
+    }
 }
