@@ -269,7 +269,12 @@ async fn plan_apply_round_trip_through_key_safe_and_proposal() {
     // the Safe's batch, and cannot propose in `assembly` (anvil:1 is not a member).
     let (out, err) = net.ok2(&args);
     assert!(err.contains("resumed:"), "{err}");
-    assert!(out.contains("waits for"), "{out}");
+    assert!(
+        out.starts_with("4 change(s) made; 2 waiting:")
+            && out.contains("budget.dao.ETH waits for the Safe's owners: ")
+            && out.contains("governor.assembly waits for a proposal in `assembly`"),
+        "stdout holds apply's result only: {out}"
+    );
     let record = net.record("council");
     let steps = apply_steps(&record);
     let resumed = steps.iter().find(|s| s.0 == killed_step).expect("step");

@@ -278,15 +278,10 @@ fn print_pending(ctx: &Ctx, path: &Path, file: &SafeTxFile, info: &SafeInfo) {
         signers,
         executed: false,
     };
-    ctx.mark_printed();
-    if ctx.json {
-        println!("{}", serde_json::to_string_pretty(&p).unwrap_or_default());
-        return;
-    }
-    println!("{}", p.file);
-    println!("safeTxHash {}", p.safe_tx_hash);
-    println!(
-        "signatures {}/{} (safe {}, nonce {}, {} action{})",
+    let summary = format!(
+        "{}\nsafeTxHash {}\nsignatures {}/{} (safe {}, nonce {}, {} action{})",
+        p.file,
+        p.safe_tx_hash,
         p.signatures,
         p.threshold,
         p.safe,
@@ -294,6 +289,17 @@ fn print_pending(ctx: &Ctx, path: &Path, file: &SafeTxFile, info: &SafeInfo) {
         p.actions.len(),
         if p.actions.len() == 1 { "" } else { "s" }
     );
+    if ctx.quiet {
+        // A command printing its own result (apply): this is progress, on stderr.
+        eprintln!("{summary}");
+    } else {
+        ctx.mark_printed();
+        if ctx.json {
+            println!("{}", serde_json::to_string_pretty(&p).unwrap_or_default());
+            return;
+        }
+        println!("{summary}");
+    }
     let next = if p.signatures as u64 >= p.threshold {
         format!("ready: daoctl safe exec {}", p.file)
     } else {
