@@ -299,6 +299,22 @@ impl Ctx {
         Ok(Some(key))
     }
 
+    /// The key of a cell: its record key, else one derived from its on-chain name (what
+    /// `cell show` also accepts), else its path.
+    pub(crate) fn cell_key(&self, id: U256, name: &str) -> String {
+        if let Ok(r) = self.record()
+            && let Some((k, _)) = r.cells.iter().find(|(_, c)| c.id == id)
+        {
+            return k.clone();
+        }
+        let key = crate::cmd::plan::key_of(name);
+        if key.is_empty() {
+            RoleId(id).to_string()
+        } else {
+            key
+        }
+    }
+
     /// A role: `cell.role` from the record (`events.contributor`, `events.member`, `events.admin`)
     /// or a dotted id path (`5.1`).
     pub(crate) fn role(&self, name: &str) -> Result<U256> {

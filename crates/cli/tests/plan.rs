@@ -342,7 +342,7 @@ async fn plan_apply_round_trip_through_key_safe_and_proposal() {
 }
 
 #[tokio::test]
-async fn a_cell_created_with_cell_create_is_named_in_the_record() {
+async fn cells_created_after_deployment_are_named_from_record_and_chain() {
     let net = Net::deploy("riverside.toml");
     let created = net.json(&[
         "cell",
@@ -357,13 +357,44 @@ async fn a_cell_created_with_cell_create_is_named_in_the_record() {
         "1",
     ]);
     assert_eq!(created["key"], "night-market", "{created:#}");
-    let record = net.record("riverside");
-    assert_eq!(record["cells"]["night-market"]["parent"], "operations");
+    let created_record = net.record("riverside");
+    assert_eq!(
+        created_record["cells"]["night-market"]["parent"],
+        "operations"
+    );
     let show = net.json(&["cell", "show", "night-market"]);
     assert_eq!(show["name"], "Night Market");
     assert_eq!(show["key"], "night-market");
     let by_name = net.json(&["cell", "show", "Night Market"]);
     assert_eq!(by_name["id"], show["id"]);
+
+    // A cell the record does not name (made by a proposal or a Safe batch, or another tool) is
+    // named from the chain: its key derives from CellRegistry's name.
+    let path = net.dir.path().join("deployments/31337/riverside.json");
+    let mut record = net.record("riverside");
+    record["cells"]
+        .as_object_mut()
+        .expect("cells")
+        .remove("night-market");
+    std::fs::write(&path, serde_json::to_string_pretty(&record).expect("json")).expect("write");
+    let show = net.json(&["cell", "show", "night-market"]);
+    assert_eq!(show["id"], by_name["id"]);
+    assert_eq!(show["key"], "night-market");
+    let listed = net.json(&["cell", "list"]);
+    assert!(
+        listed
+            .as_array()
+            .expect("cells")
+            .iter()
+            .any(|c| c["key"] == "night-market" && c["name"] == "Night Market"),
+        "{listed:#}"
+    );
+    // Back to the record `cell create` wrote.
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&created_record).expect("json"),
+    )
+    .expect("write");
     // The design does not have it: plan proposes dissolving it, a destructive change.
     let riverside = root().join("examples/riverside.toml").display().to_string();
     let plan = net.json(&["plan", &riverside, "--dev-account", "1"]);

@@ -166,7 +166,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 .iter()
                 .map(|c| {
                     json!({
-                        "key": ctx.cell_name(c.id), "id": RoleId(c.id).to_string(), "name": c.name,
+                        "key": ctx.cell_key(c.id, &c.name), "id": RoleId(c.id).to_string(), "name": c.name,
                         "parent": if c.parent.is_zero() { serde_json::Value::Null } else { RoleId(c.parent).to_string().into() },
                         "phase": phase_name(c.phase), "scale": scale_name(c.scale), "children": c.childCount,
                         "decisions": c.decisionCount,
@@ -215,7 +215,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 docs.push(json!({"key": state_key_name(k), "uri": d.uri, "hash": d.contentHash, "version": d.version, "author": d.author}));
             }
             let v = json!({
-                "key": ctx.cell_name(id), "id": RoleId(id).to_string(), "name": c.name,
+                "key": ctx.cell_key(id, &c.name), "id": RoleId(id).to_string(), "name": c.name,
                 "parent": RoleId(c.parent).to_string(), "dao": RoleId(c.dao).to_string(),
                 "member_role": RoleId(c.memberRole).to_string(), "phase": phase_name(c.phase),
                 "scale": scale_name(c.scale), "restrictions": c.restrictions,
