@@ -1089,6 +1089,13 @@ pub(crate) async fn plan(args: PlanArgs, global: &Global) -> Result<()> {
     Ok(())
 }
 
+/// A proposal's state: 0 pending, 1 active, 2 canceled, 3 defeated, 4 succeeded, 5 executable,
+/// 6 vetoed, 7 executed.
+async fn governor_state(ctx: &Ctx, id: U256) -> Result<u8> {
+    let governor = ICellGovernor::new(ctx.contract("CellGovernor")?, &ctx.provider);
+    Ok(governor.state(id).call().await?)
+}
+
 fn save(record: &Record, path: &std::path::Path) -> Result<()> {
     record
         .save(path)
@@ -1265,15 +1272,18 @@ pub(crate) async fn apply(args: ApplyArgs, global: &Global) -> Result<()> {
             .iter()
             .filter(|c| matches!(c.authority, Authority::Safe { .. }))
             .collect();
-        let queued_file = |c: &Change| {
-            record
-                .steps
-                .get(&step_id(c))
-                .and_then(|s| s.queued.clone())
-                .filter(|f| std::path::Path::new(f).exists())
-        };
+        // A batch written before and still executable (not executed, nonce not passed).
+        let mut queued_file = None;
+        for c in &by_safe {
+            if let Some(f) = record.steps.get(&step_id(c)).and_then(|s| s.queued.clone())
+                && safe::is_pending(&ctx, std::path::Path::new(&f)).await
+            {
+                queued_file = Some(f);
+                break;
+            }
+        }
         if !by_safe.is_empty() {
-            if let Some(file) = by_safe.iter().find_map(|c| queued_file(c)) {
+            if let Some(file) = queued_file {
                 // Already written: the owners sign and execute it.
                 for c in &by_safe {
                     waiting.push(Waiting {
@@ -1332,9 +1342,21 @@ pub(crate) async fn apply(args: ApplyArgs, global: &Global) -> Result<()> {
             }
         }
         for (cell, group) in by_cell {
-            let queued = group
-                .iter()
-                .find_map(|c| record.steps.get(&step_id(c)).and_then(|s| s.queued.clone()));
+            // A proposal made before that may still pass (not canceled, defeated, vetoed or
+            // executed).
+            let mut queued = None;
+            for c in &group {
+                if let Some(id) = record.steps.get(&step_id(c)).and_then(|s| s.queued.clone())
+                    && let Ok(pid) = id.parse::<U256>()
+                    && let Ok(state) = governor_state(&ctx, pid).await
+                    && state <= 5
+                    && state != 2
+                    && state != 3
+                {
+                    queued = Some(id);
+                    break;
+                }
+            }
             if let Some(proposal) = queued {
                 for c in &group {
                     waiting.push(Waiting {

@@ -504,6 +504,17 @@ pub(crate) async fn propose_calls(ctx: &Ctx, calls: Vec<Call>) -> Result<SafeOut
     Ok(SafeOutcome::Queued(path))
 }
 
+/// Whether the Safe transaction file at `path` can still be executed (its nonce not yet passed).
+pub(crate) async fn is_pending(ctx: &Ctx, path: &Path) -> bool {
+    let Ok(file) = SafeTxFile::load(path) else {
+        return false;
+    };
+    match SafeInfo::read(ctx, file.safe).await {
+        Ok(info) => file.nonce() >= info.nonce,
+        Err(_) => true,
+    }
+}
+
 /// A SafeTransaction with no call (replaced by `rebuild`).
 fn placeholder(nonce: u64) -> SafeTransaction {
     SafeTransaction {
