@@ -408,3 +408,75 @@ async fn cells_created_after_deployment_are_named_from_record_and_chain() {
         "{plan:#}"
     );
 }
+
+#[tokio::test]
+async fn apply_with_a_one_of_one_safe_executes_batches_and_names_new_roles() {
+    let net = Net::deploy("riverside.toml");
+    let text = std::fs::read_to_string(root().join("examples/riverside.toml")).expect("riverside");
+    let edited = text
+        .replacen("amount = \"50 ether\"", "amount = \"55 ether\"", 1)
+        .replacen(
+            "uri = \"ipfs://bafy-riverside-charter-v1\"",
+            "uri = \"ipfs://bafy-riverside-charter-v2\"",
+            1,
+        )
+        .replacen(
+            "[cells.state.charter]\nuri = \"ipfs://bafy-operations-charter-v1\"",
+            "[cells.roles.scribe]\ndetails = \"Operations scribe\"\nwearers = [\"anvil:3\"]\n\n\
+             [cells.state.charter]\nuri = \"ipfs://bafy-operations-charter-v1\"",
+            1,
+        );
+    assert_eq!(edited.matches("scribe").count(), 2, "edit applied");
+    let path = net.dir.path().join("riverside-edited.toml");
+    std::fs::write(&path, edited).expect("write");
+    let file = path.display().to_string();
+
+    let plan = net.json(&["plan", &file, "--dev-account", "0"]);
+    assert_eq!(
+        changes(&plan),
+        vec![
+            (
+                "budget.dao.ETH".to_owned(),
+                "~".to_owned(),
+                "safe".to_owned()
+            ),
+            (
+                "role.operations.scribe.create".into(),
+                "+".into(),
+                "safe".into()
+            ),
+            ("state.dao.charter".into(), "~".into(), "safe".into()),
+        ],
+        "{plan:#}"
+    );
+
+    // The Safe's owner runs apply: each round's Safe changes are one batch, executed at once; the
+    // new role is found on chain, named in the record, and its wearer minted in the next round.
+    let applied = net.json(&["apply", &file, "--dev-account", "0"]);
+    assert_eq!(applied["complete"], true, "{applied:#}");
+    let done: Vec<&str> = applied["done"]
+        .as_array()
+        .expect("done")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let a3 = net.addr(3);
+    for id in [
+        "budget.dao.ETH",
+        "state.dao.charter",
+        "role.operations.scribe.create",
+        &format!("wearer.operations.scribe.add.{a3}"),
+    ] {
+        assert!(done.contains(&id), "{id} in {done:?}");
+    }
+    let record = net.record("riverside");
+    assert!(
+        record["cells"]["operations"]["roles"]["scribe"].is_string(),
+        "{record:#}"
+    );
+    assert_eq!(record["design_hash"], plan["design_hash"]);
+    let role = net.json(&["role", "show", "operations.scribe"]);
+    assert!(role.to_string().contains(&a3.to_string()), "{role:#}");
+    let out = net.ok(&["plan", &file]);
+    assert!(out.contains("no changes"), "{out}");
+}
