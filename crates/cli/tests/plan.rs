@@ -426,7 +426,14 @@ async fn apply_with_a_one_of_one_safe_executes_batches_and_names_new_roles() {
              [cells.state.charter]\nuri = \"ipfs://bafy-operations-charter-v1\"",
             1,
         );
+    // engineering's admin anvil:2 -> anvil:4 (a transfer: destructive).
+    let edited = edited.replacen(
+        "parent = \"operations\"\nphase = \"formation\"\nadmin = \"anvil:2\"",
+        "parent = \"operations\"\nphase = \"formation\"\nadmin = \"anvil:4\"",
+        1,
+    );
     assert_eq!(edited.matches("scribe").count(), 2, "edit applied");
+    assert!(edited.contains("admin = \"anvil:4\""), "edit applied");
     let path = net.dir.path().join("riverside-edited.toml");
     std::fs::write(&path, edited).expect("write");
     let file = path.display().to_string();
@@ -435,6 +442,11 @@ async fn apply_with_a_one_of_one_safe_executes_batches_and_names_new_roles() {
     assert_eq!(
         changes(&plan),
         vec![
+            (
+                "admin.engineering".to_owned(),
+                "~".to_owned(),
+                "safe".to_owned()
+            ),
             (
                 "budget.dao.ETH".to_owned(),
                 "~".to_owned(),
@@ -452,7 +464,7 @@ async fn apply_with_a_one_of_one_safe_executes_batches_and_names_new_roles() {
 
     // The Safe's owner runs apply: each round's Safe changes are one batch, executed at once; the
     // new role is found on chain, named in the record, and its wearer minted in the next round.
-    let applied = net.json(&["apply", &file, "--dev-account", "0"]);
+    let applied = net.json(&["apply", &file, "--dev-account", "0", "--allow-destructive"]);
     assert_eq!(applied["complete"], true, "{applied:#}");
     let done: Vec<&str> = applied["done"]
         .as_array()
@@ -462,6 +474,7 @@ async fn apply_with_a_one_of_one_safe_executes_batches_and_names_new_roles() {
         .collect();
     let a3 = net.addr(3);
     for id in [
+        "admin.engineering",
         "budget.dao.ETH",
         "state.dao.charter",
         "role.operations.scribe.create",
@@ -479,4 +492,9 @@ async fn apply_with_a_one_of_one_safe_executes_batches_and_names_new_roles() {
     assert!(role.to_string().contains(&a3.to_string()), "{role:#}");
     let out = net.ok(&["plan", &file]);
     assert!(out.contains("no changes"), "{out}");
+    let engineering = net.json(&["role", "show", "engineering.admin"]);
+    assert!(
+        engineering.to_string().contains(&net.addr(4).to_string()),
+        "{engineering:#}"
+    );
 }

@@ -47,8 +47,8 @@ pub(crate) struct PlanArgs {
 pub(crate) struct ApplyArgs {
     /// The design file (TOML); its dao.name selects the DAO's record on this chain.
     design: PathBuf,
-    /// Also carry out destructive changes (revoking wearers, dissolving cells); without it they are
-    /// listed and nothing is done.
+    /// Also carry out destructive changes (revoking wearers, transferring a cell's admin role,
+    /// dissolving cells); without it they are listed and nothing is done.
     #[arg(long)]
     allow_destructive: bool,
 }
@@ -673,8 +673,50 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
                 }
             }
         }
-        let ids: Vec<U256> = role_ids.iter().map(|(_, r)| *r).collect();
+        let mut ids: Vec<U256> = role_ids.iter().map(|(_, r)| *r).collect();
+        ids.push(id);
         let live_wearers = wearers(ctx, roles_addr, &ids).await?;
+
+        // The admin of a person-run cell (the DAO root's and vote-run cells' admins are their
+        // governance, not compared).
+        if let Some(admin) = c.admin.map(|a| a.0) {
+            let have: Vec<Address> = live_wearers.get(&id).cloned().unwrap_or_default();
+            if !have.contains(&admin) {
+                if let [from] = have.as_slice() {
+                    let call = IRoles::transferRoleCall {
+                        roleId: id,
+                        from: *from,
+                        to: admin,
+                    };
+                    push!(
+                        format!("admin.{key}"),
+                        Op::Change,
+                        key,
+                        format!("admin of `{key}`: {from} → {admin}"),
+                        roles_addr,
+                        call.abi_encode(),
+                    );
+                } else {
+                    let call = IRoles::mintRoleCall {
+                        roleId: id,
+                        wearer: admin,
+                        expiry: 0,
+                    };
+                    push!(
+                        format!("admin.{key}.add.{admin}"),
+                        Op::Add,
+                        key,
+                        format!("admin {admin} of `{key}`"),
+                        roles_addr,
+                        call.abi_encode(),
+                    );
+                }
+                // Someone loses the cell's authority (or shares it).
+                if let Some(d) = drafts.last_mut() {
+                    d.destructive = !have.is_empty();
+                }
+            }
+        }
         for (name, rid) in &role_ids {
             let spec = c.roles.get(name);
             let live = roles.viewRole(*rid).call().await?;
