@@ -17,7 +17,8 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 /// @title CellGovernor
 /// @notice One governor for every cell on a chain. See ICellGovernor for the model.
 ///
-/// Storage. A vote reads one slot (the proposal core) and writes two (its ballot, its tally):
+/// Storage. A vote reads one slot (the proposal core) and writes two (its ballot, its tally counter; a
+/// Quadratic vote also writes the participation counter):
 ///
 ///   _settings[settingsId]  immutable record, written once by `configure`
 ///     slot 0  [ executionDelay 24 | votingPeriod 24 | quorumBps 16 | thresholdBps 16 | counting 8 | electorate 8 | token 160 ]
@@ -26,9 +27,15 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 ///     [ flags 8 | votingPeriod 24 | snapshot 32 | settingsId 32 | source 160 ]
 ///     flags  = status (bits 0-1: live, canceled, vetoed, executed) | electorate << 2 | counting << 3
 ///     source = Token: the token. Role: treeId (bits 0-31) | member role supply at creation << 32 (24 bits)
-///   _tallies[proposalId]
-///     slot 0  [ forVotes 128 | againstVotes 128 ]
-///     slot 1  [ participation 128 (Quadratic only: raw weight cast) | abstainVotes 128 ]
+///   _tallies[proposalId]  four full-width counters, one slot each (as OpenZeppelin's GovernorCountingSimple)
+///     slot 0  againstVotes 256
+///     slot 1  forVotes 256
+///     slot 2  abstainVotes 256
+///     slot 3  participation 256 (Quadratic only: raw weight cast)
+///   Every weight is a token's getPastVotes at the snapshot (or 1 per member), and an IVotes token's
+///   votes at a timepoint never sum to more than its supply, a uint256 (2^208 for OpenZeppelin's
+///   ERC20Votes): no legal token can overflow a counter, and the outcome is computed without products
+///   that could overflow (Math.mulDiv against the bps shares).
 ///   _hasVoted[proposalId][voter]  one slot per ballot
 ///
 /// The proposer is bound into the id (not stored): execution and the proposer's cancel present the
@@ -82,10 +89,10 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
     }
 
     struct Tally {
-        uint128 againstVotes;
-        uint128 forVotes;
-        uint128 abstainVotes;
-        uint128 participation;
+        uint256 againstVotes;
+        uint256 forVotes;
+        uint256 abstainVotes;
+        uint256 participation;
     }
 
     /// @inheritdoc ICellGovernor
@@ -337,16 +344,16 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
         return 1;
     }
 
+    /// @dev Checked sums: each counter is at most the sum of the voters' weights at the snapshot (sqrt(w) <= w
+    /// for Quadratic), which a legal IVotes token bounds by its supply. Only a token that reports more votes
+    /// than a uint256 holds could make a vote revert here, and such a token breaks its own electorate.
     function _count(uint256 proposalId, uint8 support, uint256 weight, Counting counting) private {
-        if (weight > type(uint128).max) revert VoteWeightOverflow(weight);
-        // forge-lint: disable-next-line(unsafe-typecast) bounded just above
-        uint128 counted = uint128(counting == Counting.Quadratic ? Math.sqrt(weight) : weight);
+        uint256 counted = counting == Counting.Quadratic ? Math.sqrt(weight) : weight;
         Tally storage t = _tallies[proposalId];
         if (support == uint8(VoteType.For)) t.forVotes += counted;
         else if (support == uint8(VoteType.Against)) t.againstVotes += counted;
         else t.abstainVotes += counted;
-        // forge-lint: disable-next-line(unsafe-typecast) bounded above
-        if (counting == Counting.Quadratic) t.participation += uint128(weight);
+        if (counting == Counting.Quadratic) t.participation += weight;
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -513,32 +520,40 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
     }
 
     /// @dev The outcome once voting is over. Quorum and consent objections are measured against the
-    /// electorate at the snapshot in raw weight (members, or tokens).
+    /// electorate at the snapshot in raw weight (members, or tokens). `x * BPS < bps * n` is computed as
+    /// `x < ceil(n * bps / BPS)` (Math.mulDiv, never overflows as bps <= BPS), so full-width tallies and
+    /// supplies cannot overflow the comparison.
     function _passed(uint256 proposalId, ProposalCore memory p, SettingsRecord storage s) private view returns (bool) {
         Counting counting = Counting(p.flags >> COUNTING_SHIFT);
         (uint256 thresholdBps, uint256 quorumBps) = (s.thresholdBps, s.quorumBps);
-        // Slot 0 of the tally (for, against) decides most outcomes; slot 1 (abstain, participation) is
-        // read only when the quorum is not already met without it.
+        // For and against decide most outcomes; abstain and participation are read only when the quorum
+        // is not already met without them.
         Tally storage t = _tallies[proposalId];
         (uint256 forVotes, uint256 againstVotes) = (t.forVotes, t.againstVotes);
         if (counting == Counting.Consent) {
             // Passes unless the objections reach the threshold share of the electorate.
-            return againstVotes * BPS < thresholdBps * _electorateSize(p);
+            return againstVotes < _share(_electorateSize(p), thresholdBps);
         }
+        // for + against (+ abstain) <= the token's supply at the snapshot: the sums cannot overflow.
         if (counting == Counting.Supermajority) {
-            if (forVotes == 0 || forVotes * BPS < thresholdBps * (forVotes + againstVotes)) return false;
+            if (forVotes == 0 || forVotes < _share(forVotes + againstVotes, thresholdBps)) return false;
         } else if (forVotes <= againstVotes) {
             return false; // Majority and Quadratic
         }
         if (quorumBps == 0) return true;
-        uint256 required = quorumBps * _electorateSize(p);
-        if (counting != Counting.Quadratic && (forVotes + againstVotes) * BPS >= required) return true;
-        return _participation(t, counting) * BPS >= required;
+        uint256 required = _share(_electorateSize(p), quorumBps);
+        if (counting != Counting.Quadratic && forVotes + againstVotes >= required) return true;
+        return _participation(t, counting) >= required;
+    }
+
+    /// @dev ceil(n * bps / BPS): `x * BPS < bps * n` exactly when `x < _share(n, bps)`.
+    function _share(uint256 n, uint256 bps) private pure returns (uint256) {
+        return Math.mulDiv(n, bps, BPS, Math.Rounding.Ceil);
     }
 
     function _participation(Tally storage t, Counting counting) private view returns (uint256) {
         if (counting == Counting.Quadratic) return t.participation;
-        return uint256(t.forVotes) + t.againstVotes + t.abstainVotes;
+        return t.forVotes + t.againstVotes + t.abstainVotes;
     }
 
     function _electorateSize(ProposalCore memory p) private view returns (uint256) {

@@ -17,11 +17,19 @@ import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 /// (checked by RolesStorageLayoutTest).
 ///
 ///   _roles[roleId]                                                               one slot
-///   ┌─────────────────┬──────────────────┬────────────────┬──────────────────────┬───────────────┐
-///   │ toggle          │ maxSupply        │ supply         │ lastChildIndex       │ flags         │
-///   │ bits 0..159     │ bits 160..191    │ bits 192..223  │ bits 224..239        │ bits 240..247 │
-///   └─────────────────┴──────────────────┴────────────────┴──────────────────────┴───────────────┘
-///   flags: 1 CREATED | 2 ACTIVE | 4 MUTABLE | 8 CLAIMABLE | 16 HAS_ELIGIBILITY
+///   ┌───────────────┬────────────────┬────────────────┬────────────────┬───────────────┬───────────────┐
+///   │ toggle        │ maxSupply      │ supply         │ lastChildIndex │ flags         │ linkHeight    │
+///   │ bits 0..159   │ bits 160..191  │ bits 192..223  │ bits 224..239  │ bits 240..247 │ bits 248..255 │
+///   └───────────────┴────────────────┴────────────────┴────────────────┴───────────────┴───────────────┘
+///   flags: 1 CREATED | 2 ACTIVE | 4 MUTABLE | 8 CLAIMABLE | 16 HAS_ELIGIBILITY | 32 REGISTRY_MANAGED
+///   REGISTRY_MANAGED and linkHeight are used on top roles only, as the tree's own record:
+///   REGISTRY_MANAGED  the tree was created by the trusted forwarder (the cell registry): a cell's tree,
+///                     relinked only through the registry.
+///   linkHeight        an upper bound (a high-water mark) on the number of links below the tree: 0 when no
+///                     tree was ever linked under it, else 1 + the largest linkHeight of a tree linked
+///                     under one of its roles. Raised along the chain above on every link; never lowered
+///                     (lowering would need the list of trees linked below, which Roles does not keep).
+///                     It lives in the spare top byte of the top role's slot, so it costs no new slot.
 ///
 ///   _eligibility[roleId]   the eligibility module, written only when non-zero (HAS_ELIGIBILITY)
 ///   _details[roleId], _imageURI[roleId]   written only when non-empty
@@ -45,7 +53,9 @@ contract Roles is IRoles, IERC1155MetadataURI {
     /// @notice Gas given to each eligibility or toggle module read. A module needing more is treated
     /// as misbehaving and the stored state is used instead.
     uint256 public constant MODULE_GAS = 40_000;
-    /// @notice The longest chain of linked trees an admin check walks (and a link may create).
+    /// @notice The most trees a chain of links may hold, from a root tree down to the deepest tree linked
+    /// below it (so at most MAX_LINK_DEPTH - 1 links). Every link and relink keeps every chain within it,
+    /// counting the subtree being moved, so the walks up a chain always reach its root.
     uint256 public constant MAX_LINK_DEPTH = 32;
 
     uint8 private constant CREATED = 1;
@@ -53,6 +63,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
     uint8 private constant MUTABLE = 4;
     uint8 private constant CLAIMABLE = 8;
     uint8 private constant HAS_ELIGIBILITY = 16;
+    uint8 private constant REGISTRY_MANAGED = 32;
 
     /// @dev Gas that must be left before a module call so the module receives all of MODULE_GAS
     /// (EIP-150 passes at most 63/64 of what is left), plus the call's own overhead.
@@ -68,6 +79,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
         uint32 supply;
         uint16 lastChildIndex;
         uint8 flags;
+        uint8 linkHeight;
     }
 
     struct Grant {
@@ -116,47 +128,98 @@ contract Roles is IRoles, IERC1155MetadataURI {
         if (_roles[adminRole].flags & CREATED == 0) revert RoleNotFound(adminRole);
         if (!_isWearer(sender, adminRole) && !_isAdmin(sender, adminRole)) revert NotAdmin(sender, adminRole);
         // The new tree sits one link below adminRole's tree: that chain must leave room for it.
-        _checkLinkDepth(0, adminRole);
+        _checkLinkDepth(0, adminRole, 0);
         topRoleId = _createTree(to, details, imageURI, sender);
         uint32 tree = topRoleId.treeId();
+        _raiseLinkHeights(adminRole, 1);
         _linkedAdmin[tree] = adminRole;
         emit TreeLinked(tree, adminRole);
     }
 
     /// @inheritdoc IRoles
-    /// @dev A linked tree cannot move or unlink itself: when the tree is linked, the caller must be an
-    /// admin or a wearer of the role it is linked under (the authority above it). A root tree is moved
-    /// by the wearer of its top role.
+    /// @dev The rules, in order:
+    /// - a registry-managed tree (a cell's) is relinked only by the registry (`moveCell`), which has
+    ///   checked its own rules first; anyone else gets TreeManagedByRegistry;
+    /// - a root tree is linked by the wearer of its top role;
+    /// - a linked tree is moved by an admin or a wearer of the role it is linked under (never by its own
+    ///   top-role wearer alone), and only inside its domain (the root at the top of its chain); unlinking
+    ///   it or moving it to another domain needs the wearer of that domain's top role (NotDomainTop);
+    /// - the caller must be an admin or a wearer of `newAdminRole`;
+    /// - no cycle, and the chain above `newAdminRole` + this link + the links below the moved tree
+    ///   (its linkHeight) stay within MAX_LINK_DEPTH trees.
     function relinkTree(uint32 treeId, uint256 newAdminRole) external {
         address sender = _msgSender(4 + 64);
         if (treeId == 0 || treeId > lastTopHatId) revert TreeNotFound(treeId);
         uint256 top = RoleId.topRole(treeId);
+        Role memory topRole = _roles[top];
+        if (topRole.flags & REGISTRY_MANAGED != 0 && msg.sender != trustedForwarder) {
+            revert TreeManagedByRegistry(treeId, sender);
+        }
         uint256 current = _linkedAdmin[treeId];
-        bool allowed = current == 0 ? _isWearer(sender, top) : (_isWearer(sender, current) || _isAdmin(sender, current));
-        if (!allowed) revert NotAdmin(sender, top);
+        if (current == 0) {
+            if (!_isWearer(sender, top)) revert NotAdmin(sender, top);
+        } else {
+            if (!_isWearer(sender, current) && !_isAdmin(sender, current)) revert NotAdmin(sender, top);
+            uint32 domain = _domainOf(treeId);
+            if (newAdminRole == 0 || _domainOf(newAdminRole.treeId()) != domain) {
+                if (!_isWearer(sender, RoleId.topRole(domain))) revert NotDomainTop(sender, treeId, domain);
+            }
+        }
         if (newAdminRole != 0) {
             if (_roles[newAdminRole].flags & CREATED == 0) revert RoleNotFound(newAdminRole);
             if (!_isWearer(sender, newAdminRole) && !_isAdmin(sender, newAdminRole)) {
                 revert NotAdmin(sender, newAdminRole);
             }
-            _checkLinkDepth(treeId, newAdminRole);
+            uint256 height = topRole.linkHeight;
+            _checkLinkDepth(treeId, newAdminRole, height);
+            _raiseLinkHeights(newAdminRole, height + 1);
         }
         _linkedAdmin[treeId] = newAdminRole;
         emit TreeLinked(treeId, newAdminRole);
     }
 
     /// @dev Walks the chain of links from `adminRole`'s tree to its root. Reverts when it meets
-    /// `treeId` (a link from treeId to adminRole would close a cycle) or when the chain, plus the
-    /// one link being made, would exceed MAX_LINK_DEPTH.
-    function _checkLinkDepth(uint32 treeId, uint256 adminRole) internal view {
+    /// `treeId` (a link from treeId to adminRole would close a cycle) or when the trees of that chain,
+    /// plus the linked tree and the `height` links below it, would exceed MAX_LINK_DEPTH. The walk
+    /// stops at MAX_LINK_DEPTH - height - 1 trees whatever the storage holds.
+    function _checkLinkDepth(uint32 treeId, uint256 adminRole, uint256 height) internal view {
         uint32 tree = adminRole.treeId();
         for (uint256 hops = 1;; ++hops) {
             if (tree == treeId) revert CircularLink(treeId, adminRole);
-            if (hops >= MAX_LINK_DEPTH) revert LinkTooDeep(treeId, adminRole);
+            if (hops + 1 + height > MAX_LINK_DEPTH) revert LinkTooDeep(treeId, adminRole);
             uint256 up = _linkedAdmin[tree];
             if (up == 0) return;
             tree = up.treeId();
         }
+    }
+
+    /// @dev After a link under `adminRole` of a subtree `needed - 1` links high: raises the linkHeight of
+    /// adminRole's tree to at least `needed`, and of each tree above it to one more than the tree below.
+    /// Stops at the first tree already high enough (every tree's linkHeight exceeds those below it, so
+    /// the trees above are high enough too). Bounded by the depth check made just before.
+    function _raiseLinkHeights(uint256 adminRole, uint256 needed) internal {
+        uint32 tree = adminRole.treeId();
+        while (true) {
+            Role storage role = _roles[RoleId.topRole(tree)];
+            if (role.linkHeight >= needed) return;
+            // forge-lint: disable-next-line(unsafe-typecast) needed < MAX_LINK_DEPTH (checked by the caller)
+            role.linkHeight = uint8(needed);
+            uint256 up = _linkedAdmin[tree];
+            if (up == 0) return;
+            tree = up.treeId();
+            ++needed;
+        }
+    }
+
+    /// @dev The root tree at the top of `tree`'s chain of links. Reverts (never answers a wrong tree)
+    /// should a chain ever hold more than MAX_LINK_DEPTH trees, which every link prevents.
+    function _domainOf(uint32 tree) internal view returns (uint32) {
+        for (uint256 hops; hops < MAX_LINK_DEPTH; ++hops) {
+            uint256 link = _linkedAdmin[tree];
+            if (link == 0) return tree;
+            tree = link.treeId();
+        }
+        revert LinkTooDeep(tree, _linkedAdmin[tree]);
     }
 
     function _createTree(address to, string calldata details, string calldata imageURI, address sender)
@@ -166,8 +229,15 @@ contract Roles is IRoles, IERC1155MetadataURI {
         if (to == address(0)) revert ZeroAddress();
         uint32 tree = ++lastTopHatId;
         topRoleId = RoleId.topRole(tree);
-        // maxSupply 1, supply 1 (minted below), no modules, immutable.
-        _storeNewRole(_roles[topRoleId], address(0), 1, 1, CREATED | ACTIVE);
+        // maxSupply 1, supply 1 (minted below), no modules, immutable; a tree the registry creates (a
+        // cell's) is marked registry-managed.
+        _storeNewRole(
+            _roles[topRoleId],
+            address(0),
+            1,
+            1,
+            msg.sender == trustedForwarder ? CREATED | ACTIVE | REGISTRY_MANAGED : CREATED | ACTIVE
+        );
         if (bytes(details).length != 0) _details[topRoleId] = details;
         if (bytes(imageURI).length != 0) _imageURI[topRoleId] = imageURI;
         _storeGrant(_grants[topRoleId][to], 0, false);
@@ -292,6 +362,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
         if (!(role.flags & HAS_ELIGIBILITY != 0 && sender == _eligibility[roleId]) && !_isAdmin(sender, roleId)) {
             revert NotAdmin(sender, roleId);
         }
+        _checkNotLockout(roleId);
         Grant storage grant = _grants[roleId][wearer];
         uint256 word;
         assembly ("memory-safe") {
@@ -302,12 +373,15 @@ contract Roles is IRoles, IERC1155MetadataURI {
     }
 
     /// @inheritdoc IRoles
-    /// @dev Reads only the caller's grant (no role or module reads: renouncing needs no eligibility).
-    /// Its cost is close to its floor: the grant (read, cleared, refunded), the role's supply (a cold
-    /// read and write, shared by every wearer so it cannot share the grant's slot), TransferSingle as
-    /// Hats emits, plus RoleRevoked (2,131 gas), which Hats' renounceHat does not emit.
+    /// @dev Reads only the caller's grant (no role or module reads: renouncing needs no eligibility) and,
+    /// for a top role only, its tree's link: an unlinked tree's top role cannot be renounced
+    /// (TopRoleLockout), as nobody could ever wear it again. Its cost is close to its floor: the grant
+    /// (read, cleared, refunded), the role's supply (a cold read and write, shared by every wearer so it
+    /// cannot share the grant's slot), TransferSingle as Hats emits, plus RoleRevoked (2,131 gas), which
+    /// Hats' renounceHat does not emit.
     function renounceRole(uint256 roleId) external {
         address sender = _msgSender(4 + 32);
+        _checkNotLockout(roleId);
         Grant storage grant = _grants[roleId][sender];
         uint256 word;
         assembly ("memory-safe") {
@@ -360,6 +434,8 @@ contract Roles is IRoles, IERC1155MetadataURI {
         // Terms are coarse (days, months): a validator's few seconds of timestamp drift do not matter.
         // forge-lint: disable-next-line(block-timestamp)
         if (expiry != 0 && expiry <= block.timestamp) revert InvalidExpiry(expiry);
+        // An unlinked top role with a term would lapse for ever: only its own wearer could renew it.
+        if (expiry != 0) _checkNotLockout(roleId);
         Grant storage grant = _grants[roleId][wearer];
         if (!grant.worn) revert NotWearer(wearer, roleId);
         grant.expiry = expiry;
@@ -396,6 +472,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
         if (toggle != address(0) ? sender != toggle : !_isAdmin(sender, roleId)) {
             revert NotToggleModuleOrAdmin(sender, roleId);
         }
+        if (!active) _checkNotLockout(roleId);
         bytes32 statusTopic = RoleStatusChanged.selector;
         assembly ("memory-safe") {
             // The ACTIVE flag is bit 241 (flags occupy bits 240..247): clear it, then set it to `active`.
@@ -481,6 +558,13 @@ contract Roles is IRoles, IERC1155MetadataURI {
         if (flags & CREATED == 0) revert RoleNotFound(roleId);
         if (!_isAdmin(sender, roleId)) revert NotAdmin(sender, roleId);
         if (flags & MUTABLE == 0 && !(topRoleToo && roleId.isTopRole())) revert RoleImmutable(roleId);
+    }
+
+    /// @dev Reverts when `roleId` is the top role of an unlinked tree (a DAO's, or any root tree's): its
+    /// wearer is the only authority over the whole tree, so revoking, renouncing, deactivating it or
+    /// giving it a term would leave the tree without authority for ever. It can still be transferred.
+    function _checkNotLockout(uint256 roleId) internal view {
+        if (roleId.isTopRole() && _linkedAdmin[roleId.treeId()] == 0) revert TopRoleLockout(roleId);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -585,7 +669,8 @@ contract Roles is IRoles, IERC1155MetadataURI {
 
     /// @dev Admin of a role = wearer of any ancestor in its tree (a top role: its own wearer), then,
     /// up the chain of links, the wearer of each role a tree is linked under or of any of its
-    /// ancestors. The walk stops after MAX_LINK_DEPTH links (failing closed).
+    /// ancestors. Every chain holds at most MAX_LINK_DEPTH trees (see relinkTree), so the walk always
+    /// reaches the root; were it ever to run out, it reverts rather than answer a silent false.
     function _isAdmin(address account, uint256 roleId) internal view returns (bool) {
         uint256 level = roleId.localLevel();
         // A top role is administered by its wearer; a lower role by the wearers of its ancestors.
@@ -601,7 +686,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
             if (_wearsAncestor(account, link, link.localLevel())) return true;
             tree = link.treeId();
         }
-        return false;
+        revert LinkTooDeep(tree, _linkedAdmin[tree]);
     }
 
     /// @dev True when `account` wears the ancestor of `roleId` at any local level from `fromLevel`
@@ -820,12 +905,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
 
     /// @inheritdoc IRoles
     function getTippyTopHatDomain(uint32 treeId) external view returns (uint32) {
-        for (uint256 hops; hops < MAX_LINK_DEPTH; ++hops) {
-            uint256 link = _linkedAdmin[treeId];
-            if (link == 0) break;
-            treeId = link.treeId();
-        }
-        return treeId;
+        return _domainOf(treeId);
     }
 
     /// @inheritdoc IRoles
@@ -886,6 +966,16 @@ contract Roles is IRoles, IERC1155MetadataURI {
     }
 
     /// @inheritdoc IRoles
+    function isRegistryManaged(uint32 treeId) external view returns (bool) {
+        return _roles[RoleId.topRole(treeId)].flags & REGISTRY_MANAGED != 0;
+    }
+
+    /// @inheritdoc IRoles
+    function linkHeightOf(uint32 treeId) external view returns (uint8) {
+        return _roles[RoleId.topRole(treeId)].linkHeight;
+    }
+
+    /// @inheritdoc IRoles
     function viewRole(uint256 roleId) external view returns (RoleView memory) {
         return _viewRole(roleId);
     }
@@ -940,14 +1030,15 @@ contract Roles is IRoles, IERC1155MetadataURI {
     }
 
     /// @dev The global level of tree `tree`'s top role: for each link above it, the linked-under
-    /// role's local level + 1.
+    /// role's local level + 1. Reverts, like every walk up a chain, should the chain ever be too long.
     function _treeBaseLevel(uint32 tree) internal view returns (uint256 base) {
         for (uint256 hops; hops < MAX_LINK_DEPTH; ++hops) {
             uint256 link = _linkedAdmin[tree];
-            if (link == 0) break;
+            if (link == 0) return base;
             base += link.localLevel() + 1;
             tree = link.treeId();
         }
+        revert LinkTooDeep(tree, _linkedAdmin[tree]);
     }
 
     /*//////////////////////////////////////////////////////////////

@@ -129,7 +129,6 @@ interface ICellGovernor {
     error InvalidSignature(address voter);
     error SignatureExpired(uint256 deadline);
     error NotParentAdmin(address account, uint256 proposalId);
-    error VoteWeightOverflow(uint256 weight);
 
     /*//////////////////////////////////////////////////////////////
                                  EVENTS

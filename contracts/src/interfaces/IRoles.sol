@@ -64,6 +64,14 @@ interface IRoles {
     error TreeNotFound(uint32 treeId);
     error CircularLink(uint32 treeId, uint256 adminRole);
     error LinkTooDeep(uint32 treeId, uint256 adminRole);
+    /// @dev `treeId` is a cell's tree (created by the registry): only the registry relinks it (moveCell).
+    error TreeManagedByRegistry(uint32 treeId, address account);
+    /// @dev Unlinking linked tree `treeId`, or moving it out of its domain (the root tree `domain` at the
+    /// top of its chain), needs the wearer of `domain`'s top role.
+    error NotDomainTop(address account, uint32 treeId, uint32 domain);
+    /// @dev Revoking, renouncing, deactivating or giving a term to the top role of an unlinked tree would
+    /// leave that tree (a whole DAO) without authority for ever.
+    error TopRoleLockout(uint256 roleId);
     /// @dev A module read was given less than its fixed gas allowance; retry with more gas. Without
     /// this, a caller could starve a module so that the read falls back to stored state.
     error InsufficientGasForModule(address module);
@@ -117,10 +125,17 @@ interface IRoles {
         external
         returns (uint256 topRoleId);
 
-    /// @notice Moves tree `treeId` under `newAdminRole` (0: unlink). The caller must be an admin of the
-    /// tree's top role and an admin or a wearer of `newAdminRole`. Rejects cycles and over-deep chains.
-    /// A linked tree is moved or unlinked only by the authority above it (an admin or a wearer of the
-    /// role it is linked under): its own top-role wearer cannot take it out of its parent's control.
+    /// @notice Moves tree `treeId` under `newAdminRole` (0: unlink).
+    /// - A registry-managed tree (a cell's) is relinked only by the registry (CellRegistry.moveCell):
+    ///   anyone else, whatever roles they wear, gets TreeManagedByRegistry.
+    /// - A root tree is linked by the wearer of its top role.
+    /// - A linked tree is moved only by the authority above it (an admin or a wearer of the role it is
+    ///   linked under; its own top-role wearer cannot take it out of its parent's control), and only
+    ///   inside its domain (the root tree at the top of its chain): unlinking it or moving it to another
+    ///   domain needs the wearer of the domain's top role (NotDomainTop), as in Hats.
+    /// - The caller must be an admin or a wearer of `newAdminRole`.
+    /// - No cycles, and a chain never holds more than MAX_LINK_DEPTH trees, counting the links already
+    ///   below the moved tree (`linkHeightOf`).
     function relinkTree(uint32 treeId, uint256 newAdminRole) external;
 
     /// @notice Creates the next child of `adminId`. The caller must be an admin or a wearer of `adminId`.
@@ -145,16 +160,19 @@ interface IRoles {
     /// @notice The caller takes a claimable role it is eligible for and in good standing for.
     function claimRole(uint256 roleId) external;
 
-    /// @notice Takes `roleId` from `wearer`. Admins or the role's eligibility module only.
+    /// @notice Takes `roleId` from `wearer`. Admins or the role's eligibility module only. Never the top
+    /// role of an unlinked tree (TopRoleLockout).
     function revokeRole(uint256 roleId, address wearer) external;
 
-    /// @notice The caller gives up `roleId`.
+    /// @notice The caller gives up `roleId`. Never the top role of an unlinked tree (TopRoleLockout):
+    /// transfer it instead.
     function renounceRole(uint256 roleId) external;
 
     /// @notice Moves a grant between accounts. Admins only; mutable roles and top roles only.
     function transferRole(uint256 roleId, address from, address to) external;
 
-    /// @notice Sets a new term for a grant. Admins only.
+    /// @notice Sets a new term for a grant. Admins only. An unlinked tree's top role takes no term
+    /// (TopRoleLockout).
     function renewRole(uint256 roleId, address wearer, uint64 expiry) external;
 
     /// @notice The role's eligibility module pushes a wearer's status (Hats' setHatWearerStatus): the
@@ -162,7 +180,8 @@ interface IRoles {
     /// `eligible` is false or `standing` is bad. Eligibility module only.
     function setWearerStatus(uint256 roleId, address wearer, bool eligible, bool standing) external;
 
-    /// @notice Activates or deactivates. The toggle module, or an admin when the role has none.
+    /// @notice Activates or deactivates. The toggle module, or an admin when the role has none. The top
+    /// role of an unlinked tree is never deactivated (TopRoleLockout).
     function setRoleStatus(uint256 roleId, bool active) external;
 
     // Mutable roles only, admins only.
@@ -199,6 +218,11 @@ interface IRoles {
     function getHatMaxSupply(uint256 roleId) external view returns (uint32);
     function hatSupply(uint256 roleId) external view returns (uint32);
     function linkedTreeAdmins(uint32 treeId) external view returns (uint256);
+    /// @notice True for a tree the registry created (a cell's): only the registry relinks it.
+    function isRegistryManaged(uint32 treeId) external view returns (bool);
+    /// @notice An upper bound on the links below tree `treeId` (0: none ever linked under it). It is
+    /// raised on every link below and never lowered.
+    function linkHeightOf(uint32 treeId) external view returns (uint8);
     function lastTopHatId() external view returns (uint32);
     /// @notice True for a top role whose tree is not linked under another tree.
     function isLocalTopHat(uint256 roleId) external view returns (bool);

@@ -153,3 +153,38 @@ contract RolesBehaviourFuzzTest is RolesFixture {
         assertEq(roles.hatSupply(id), attempts < maxSupply ? attempts : maxSupply);
     }
 }
+
+/// @notice Issue 10: a relink is allowed exactly when the chain above the new parent, the moved tree and the
+/// links below it fit in MAX_LINK_DEPTH trees; after it, the root's wearer administers the deepest tree.
+contract RolesLinkDepthFuzzTest is RolesFixture {
+    function testFuzz_relinkFitsExactlyWhenTheWholeChainFits(uint8 aboveSeed, uint8 belowSeed) public {
+        uint256 max = roles.MAX_LINK_DEPTH();
+        uint256 above = bound(aboveSeed, 0, max - 2); // links above the new parent's tree
+        uint256 below = bound(belowSeed, 0, max - 2); // links below the moved root
+        vm.startPrank(alice);
+        uint256 parent = top;
+        for (uint256 i; i < above; ++i) {
+            parent = roles.createLinkedTree(parent, alice, "", "");
+        }
+        uint256 moved = roles.mintTopRole(bob, "", "");
+        vm.stopPrank();
+        uint256 deepest = moved;
+        vm.startPrank(bob);
+        for (uint256 i; i < below; ++i) {
+            deepest = roles.createLinkedTree(deepest, bob, "", "");
+        }
+        vm.stopPrank();
+        // bob needs authority over the new parent: a role under it.
+        vm.prank(alice);
+        uint256 slot = roles.createRole(parent, "slot", 1, address(0), address(0), true, false, "");
+        vm.prank(alice);
+        roles.mintRole(slot, bob, 0);
+        uint32 movedTree = uint32(moved >> 224);
+        bool fits = (above + 1) + 1 + below <= max;
+        if (!fits) vm.expectRevert(abi.encodeWithSelector(IRoles.LinkTooDeep.selector, movedTree, slot));
+        vm.prank(bob);
+        roles.relinkTree(movedTree, slot);
+        assertEq(roles.isAdminOfHat(alice, deepest), fits);
+        if (fits) assertEq(roles.getTippyTopHatDomain(uint32(deepest >> 224)), 1);
+    }
+}

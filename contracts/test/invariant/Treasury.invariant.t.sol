@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {TaskBoard} from "../../src/TaskBoard.sol";
 import {Treasury} from "../../src/Treasury.sol";
+import {ITaskBoard} from "../../src/interfaces/ITaskBoard.sol";
 import {ITreasury} from "../../src/interfaces/ITreasury.sol";
 import {TreasuryFixture} from "../utils/TreasuryFixture.sol";
 import {TestToken} from "../utils/TreasuryTokens.sol";
@@ -233,6 +234,14 @@ contract TreasuryHandler is Test {
         if (frozen && token.balanceOf(safe) != before) ++ghostFrozenPayments;
     }
 
+    function openTasksLength() external view returns (uint256) {
+        return openTasks.length;
+    }
+
+    function openTask(uint256 k) external view returns (uint256) {
+        return openTasks[k];
+    }
+
     function _drop(uint256 k) internal {
         openTasks[k] = openTasks[openTasks.length - 1];
         openTasks.pop();
@@ -292,6 +301,30 @@ contract TreasuryInvariantTest is TreasuryFixture {
         assertGt(handler.ghostSubAllocations(), 0, "no sub-allocation succeeded");
         assertGt(handler.ghostClawbacks(), 0, "no clawback succeeded");
         assertGt(handler.ghostPaid(), 0, "nothing paid");
+    }
+
+    /// @notice The task board's reservations and the treasury's budgets agree: each cell's `reserved` is
+    /// exactly the bounties of its tasks that are neither paid nor cancelled, across periods, spends,
+    /// clawbacks and freezes.
+    function invariant_reservedEqualsOpenBounties() public view {
+        uint256 n = handler.openTasksLength();
+        for (uint256 i; i < 4; ++i) {
+            uint256 open;
+            for (uint256 k; k < n; ++k) {
+                ITaskBoard.Task memory t = board.getTask(handler.openTask(k));
+                if (t.cellId == cells[i]) open += t.bounty;
+            }
+            assertEq(treasury.getBudget(cells[i], address(token)).reserved, open, "reserved != open bounties");
+        }
+    }
+
+    /// @notice The treasury pays every cell's spend from its own DAO's Safe: the DAO the registry names, which
+    /// never changes (the treasury caches it per cell and per budget).
+    function invariant_cellsStayInTheirDao() public view {
+        for (uint256 i; i < 4; ++i) {
+            assertEq(registry.daoOf(cells[i]), daoX, "a cell left its DAO");
+        }
+        assertEq(treasury.safeOf(daoX), address(safeX));
     }
 
     function invariant_frozenCellPaysNothing() public view {

@@ -15,6 +15,7 @@ import {
 } from "../utils/CellGovernorMocks.sol";
 import {GovernorGasTarget} from "../utils/GovernorOZ.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {Safe} from "@safe-global/safe-contracts/contracts/Safe.sol";
 import {
     CompatibilityFallbackHandler
@@ -1046,5 +1047,74 @@ contract CellGovernorTest is CellGovernorFixture {
     function test_memberRoleMatchesRegistry() public view {
         assertEq(registry.memberRoleOf(ops), ops | (uint256(1) << 208));
         assertEq(roles.buildHatId(ops, 1), ops | (uint256(1) << 208));
+    }
+}
+
+/// @notice Issue 10: tallies hold any legal IVotes token, here OpenZeppelin ERC20Votes at its largest supply
+/// (2^208 - 1), split between two holders who each hold more than 2^128 votes.
+contract CellGovernorTallyTest is CellGovernorFixture {
+    uint256 internal constant HALF = uint256(1) << 207;
+
+    function _runTokenVote(
+        ICellGovernor.Counting counting,
+        uint16 thresholdBps,
+        uint16 quorumBps,
+        uint8 aliceVote,
+        uint8 bobVote
+    ) internal returns (uint256 id) {
+        _mintAndDelegate(alice, HALF);
+        _mintAndDelegate(bob, HALF - 1); // total supply 2^208 - 1, ERC20Votes' maximum
+        vm.prank(community);
+        governor.configure(dao, _tokenSettings(counting, thresholdBps, quorumBps));
+        vm.roll(block.number + 1);
+        id = _propose(dao, alice, _setValueActions(7));
+        _toActive(id);
+        vm.prank(alice);
+        assertEq(governor.castVote(id, aliceVote), HALF);
+        vm.prank(bob);
+        assertEq(governor.castVote(id, bobVote), HALF - 1);
+        _toVoteEnd(id);
+    }
+
+    /// @dev Regression: the old code refused any weight above 2^128 (VoteWeightOverflow), blocking the vote.
+    function test_regression_weightsAbove2pow128AreCounted() public {
+        uint256 id = _runTokenVote(ICellGovernor.Counting.Majority, 0, 10_000, 1, 0);
+        (uint256 against, uint256 forVotes, uint256 abstain, uint256 participation) = governor.proposalVotes(id);
+        assertEq(forVotes, HALF);
+        assertEq(against, HALF - 1);
+        assertEq(abstain, 0);
+        assertEq(participation, type(uint208).max);
+        // Quorum of 100% of a 2^208 - 1 supply is met exactly, without overflowing the comparison.
+        (uint256 required, uint256 electorate) = governor.quorum(id);
+        assertEq(electorate, type(uint208).max);
+        assertEq(required, type(uint208).max);
+        assertEq(uint8(_state(id)), uint8(ICellGovernor.ProposalState.Succeeded));
+    }
+
+    function test_quadratic_largeWeights() public {
+        uint256 id = _runTokenVote(ICellGovernor.Counting.Quadratic, 0, 10_000, 1, 2);
+        (, uint256 forVotes, uint256 abstain, uint256 participation) = governor.proposalVotes(id);
+        assertEq(forVotes, Math.sqrt(HALF));
+        assertEq(abstain, Math.sqrt(HALF - 1));
+        assertEq(participation, type(uint208).max);
+        assertEq(uint8(_state(id)), uint8(ICellGovernor.ProposalState.Succeeded));
+    }
+
+    /// @dev Consent at 50% of 2^208 - 1: objections of ceil(supply / 2) = 2^207 defeat, 2^207 - 1 do not.
+    function test_consent_boundaryAtFullWidth() public {
+        uint256 id = _runTokenVote(ICellGovernor.Counting.Consent, 5000, 0, 0, 1);
+        assertEq(uint8(_state(id)), uint8(ICellGovernor.ProposalState.Defeated), "2^207 objections reach half");
+    }
+
+    function test_consent_justBelowTheBoundaryPasses() public {
+        uint256 id = _runTokenVote(ICellGovernor.Counting.Consent, 5000, 0, 1, 0);
+        assertEq(uint8(_state(id)), uint8(ICellGovernor.ProposalState.Succeeded), "2^207 - 1 objections do not");
+    }
+
+    /// @dev Supermajority 50.01%: for = 2^207 of 2^208 - 1 cast passes; the exact share is computed.
+    function test_supermajority_atFullWidth() public {
+        uint256 id = _runTokenVote(ICellGovernor.Counting.Supermajority, 5001, 0, 1, 0);
+        // 2^207 * 10000 < 5001 * (2^208 - 1): defeated.
+        assertEq(uint8(_state(id)), uint8(ICellGovernor.ProposalState.Defeated));
     }
 }

@@ -1009,9 +1009,9 @@ contract CellRegistryTest is CellsFixture {
     }
 
     function test_cellAdminCannotEscapeItsParentOnRolesEither() public {
-        // Bypassing the registry does not help a cell's own admin leave its parent: Roles asks for the
-        // authority above the tree too.
-        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, devAdmin, dev));
+        // Bypassing the registry does not help a cell's own admin leave its parent: a cell's tree is
+        // relinked only through the registry.
+        vm.expectRevert(abi.encodeWithSelector(IRoles.TreeManagedByRegistry.selector, _tree(dev), devAdmin));
         vm.prank(devAdmin);
         roles.relinkTree(_tree(dev), 0);
         assertEq(roles.linkedTreeAdmins(_tree(dev)), ops);
@@ -1037,5 +1037,150 @@ contract CellRegistryTest is CellsFixture {
         vm.expectRevert(abi.encodeWithSelector(ICellRegistry.CrossDaoMove.selector, ops, mine));
         vm.prank(outsider);
         registry.moveCell(ops, mine);
+    }
+}
+
+/// @notice Issue 10: the registry is the one source of truth for the cell tree; depth counts the moved
+/// subtree; a DAO cannot lock itself out.
+contract CellRegistrySecurityTest is CellsFixture {
+    /// @dev `n` cells in a chain under `parent`, created and administered by governance. Returns them in order.
+    function _chainOfCells(uint256 parent, uint256 n) internal returns (uint256[] memory chain) {
+        chain = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            parent = _child(governance, parent, "L", governance);
+            chain[i] = parent;
+        }
+    }
+
+    /// @dev Regression: on the old code the admin of the role a cell's tree hangs under could unlink it (or
+    /// move it anywhere it had authority) on Roles directly, and the registry's parent record went stale.
+    function test_regression_directRelinkOfACellTreeReverts() public {
+        vm.expectRevert(abi.encodeWithSelector(IRoles.TreeManagedByRegistry.selector, _tree(dev), opsAdmin));
+        vm.prank(opsAdmin);
+        roles.relinkTree(_tree(dev), 0);
+        // Not even the DAO's governance bypasses the registry.
+        vm.expectRevert(abi.encodeWithSelector(IRoles.TreeManagedByRegistry.selector, _tree(dev), governance));
+        vm.prank(governance);
+        roles.relinkTree(_tree(dev), comms);
+        // A root cell's tree cannot be linked under another DAO by its wearer either.
+        vm.expectRevert(abi.encodeWithSelector(IRoles.TreeManagedByRegistry.selector, _tree(beta), otherGovernance));
+        vm.prank(otherGovernance);
+        roles.relinkTree(_tree(beta), alpha);
+        assertEq(roles.linkedTreeAdmins(_tree(dev)), ops);
+        assertEq(roles.linkedTreeAdmins(_tree(beta)), 0);
+        assertTrue(roles.isRegistryManaged(_tree(dev)));
+        assertTrue(roles.isRegistryManaged(_tree(alpha)));
+    }
+
+    function test_moveAndDissolveKeepRolesAndTheRegistryAgreeing() public {
+        vm.prank(governance);
+        registry.moveCell(dev, comms);
+        assertEq(registry.parentOf(dev), comms);
+        assertEq(roles.linkedTreeAdmins(_tree(dev)), comms);
+        // Dissolution keeps the link: the authority above keeps its hold on what the cell leaves behind.
+        vm.prank(governance);
+        registry.setPhase(dev, ICellRegistry.Phase.Dissolved);
+        assertEq(roles.linkedTreeAdmins(_tree(dev)), comms);
+        assertEq(registry.parentOf(dev), comms);
+        assertTrue(roles.isAdminOfHat(governance, dev));
+        assertTrue(roles.isAdminOfHat(commsAdmin, dev));
+        assertFalse(roles.isAdminOfHat(opsAdmin, dev));
+    }
+
+    function test_moveCell_wrongCallers() public {
+        vm.expectRevert(abi.encodeWithSelector(ICellRegistry.NotParentAdmin.selector, outsider, dev));
+        vm.prank(outsider);
+        registry.moveCell(dev, comms);
+        // The cell's own admin cannot move it out from under its parent.
+        vm.expectRevert(abi.encodeWithSelector(ICellRegistry.NotParentAdmin.selector, devAdmin, dev));
+        vm.prank(devAdmin);
+        registry.moveCell(dev, comms);
+    }
+
+    /// @dev Regression: on the old code a move counted only the chain above the new parent, so the deepest
+    /// cell of the moved subtree could land 33 links below the DAO's top role, where governance was neither
+    /// admin nor parent-admin.
+    function test_regression_moveCountsTheSubtreeBelow() public {
+        uint256[] memory p = _chainOfCells(alpha, 20);
+        uint256[] memory q = _chainOfCells(alpha, 13);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.LinkTooDeep.selector, _tree(q[0]), p[19]));
+        vm.prank(governance);
+        registry.moveCell(q[0], p[19]);
+        assertEq(registry.parentOf(q[0]), alpha);
+        assertTrue(registry.isParentAdmin(governance, q[12]));
+    }
+
+    /// @dev Exactly MAX_LINK_DEPTH trees in the chain passes; one more is refused.
+    function test_moveCell_depthBoundary() public {
+        uint256[] memory p = _chainOfCells(alpha, 20);
+        uint256[] memory q = _chainOfCells(alpha, 13);
+        // q[1] has 11 cells below it: under p[19] (21 trees above) that is 21 + 1 + 11 = 33 trees.
+        vm.expectRevert(abi.encodeWithSelector(IRoles.LinkTooDeep.selector, _tree(q[1]), p[19]));
+        vm.prank(governance);
+        registry.moveCell(q[1], p[19]);
+        // q[2] has 10 below it: 21 + 1 + 10 = 32 trees, exactly the maximum.
+        vm.prank(governance);
+        registry.moveCell(q[2], p[19]);
+        uint256 deepest = q[12];
+        assertEq(roles.getTippyTopHatDomain(_tree(deepest)), _tree(alpha));
+        assertTrue(registry.isParentAdmin(governance, deepest), "governance is parent-admin at the bottom");
+        assertTrue(roles.isAdminOfHat(governance, registry.memberRoleOf(deepest)));
+        assertTrue(roles.isAdminOfHat(governance, deepest));
+        // And nothing more fits below it.
+        vm.expectRevert(abi.encodeWithSelector(IRoles.LinkTooDeep.selector, uint32(0), deepest));
+        _child(governance, deepest, "X", governance);
+    }
+
+    /// @dev A plain tree hung under a cell counts in the height a move must fit.
+    function test_moveCell_countsPlainTreesBelowTheCell() public {
+        uint256[] memory p = _chainOfCells(alpha, 29);
+        // dev (depth 2) with a plain chain of 2 trees below it: under p[28] (30 trees above) = 30 + 1 + 2.
+        vm.startPrank(devAdmin);
+        uint256 plain = roles.createLinkedTree(dev, devAdmin, "plain", "");
+        roles.createLinkedTree(plain, devAdmin, "plain2", "");
+        vm.stopPrank();
+        vm.expectRevert(abi.encodeWithSelector(IRoles.LinkTooDeep.selector, _tree(dev), p[28]));
+        vm.prank(governance);
+        registry.moveCell(dev, p[28]);
+    }
+
+    function test_plainTreeUnderACell_onlyTheDaoTopUnlinksIt() public {
+        vm.prank(opsAdmin);
+        uint256 plain = roles.createLinkedTree(ops, outsider, "plain", "");
+        uint32 tree = _tree(plain);
+        assertFalse(roles.isRegistryManaged(tree));
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotDomainTop.selector, opsAdmin, tree, _tree(alpha)));
+        vm.prank(opsAdmin);
+        roles.relinkTree(tree, 0);
+        // Inside the DAO it may move (opsAdmin administers dev).
+        vm.prank(opsAdmin);
+        roles.relinkTree(tree, dev);
+        assertEq(roles.linkedTreeAdmins(tree), dev);
+        // Out of the DAO only the DAO's top may take it, and only where it also has authority.
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, governance, betaOps));
+        vm.prank(governance);
+        roles.relinkTree(tree, betaOps);
+        vm.prank(governance);
+        roles.relinkTree(tree, 0);
+        assertEq(roles.linkedTreeAdmins(tree), 0);
+    }
+
+    function test_dao_topRoleCannotLockTheDaoOut() public {
+        vm.startPrank(governance);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.TopRoleLockout.selector, alpha));
+        roles.renounceRole(alpha);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.TopRoleLockout.selector, alpha));
+        roles.setRoleStatus(alpha, false);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.TopRoleLockout.selector, alpha));
+        roles.revokeRole(alpha, governance);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.TopRoleLockout.selector, alpha));
+        roles.renewRole(alpha, governance, uint64(block.timestamp + 1));
+        vm.stopPrank();
+        // A cell's admin role may be given up: the authority above mints it again.
+        vm.prank(opsAdmin);
+        roles.renounceRole(ops);
+        vm.prank(governance);
+        roles.mintRole(ops, alice, 0);
+        assertTrue(registry.isCellAdmin(alice, ops));
     }
 }

@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {Roles} from "../../src/Roles.sol";
 import {IRoles} from "../../src/interfaces/IRoles.sol";
+import {RoleId} from "../../src/libraries/RoleId.sol";
 import {RolesFixture} from "../utils/RolesFixture.sol";
 import {
     GasBurningModule,
@@ -1096,6 +1097,19 @@ contract RolesStorageLayoutTest is RolesFixture {
         assertEq(vm.load(address(roles), _grantSlot(child, bob)), bytes32(0), "cleared");
     }
 
+    function test_topRoleSlot_linkHeightAndRegistryManagedBits() public {
+        vm.prank(alice);
+        roles.createLinkedTree(child, alice, "", "");
+        uint256 word = uint256(vm.load(address(roles), _roleSlot(top)));
+        assertEq(uint8(word >> 248), 1, "linkHeight, bits 248..255");
+        assertEq(uint8(word >> 240), 1 | 2, "flags: CREATED | ACTIVE, not REGISTRY_MANAGED");
+        uint256 managed = abi.decode(
+            forwarder.forward(address(roles), abi.encodeCall(IRoles.mintTopRole, (alice, "", "")), alice), (uint256)
+        );
+        word = uint256(vm.load(address(roles), _roleSlot(managed)));
+        assertEq(uint8(word >> 240), 1 | 2 | 32, "flags: CREATED | ACTIVE | REGISTRY_MANAGED");
+    }
+
     function test_createRole_revertsAtMaxChildren() public {
         // Fast-forward the top role's child counter to the last index.
         bytes32 slot = _roleSlot(top);
@@ -1108,5 +1122,260 @@ contract RolesStorageLayoutTest is RolesFixture {
         vm.expectRevert(abi.encodeWithSelector(IRoles.MaxChildrenReached.selector, top));
         vm.prank(alice);
         roles.createRole(top, "over", 1, address(0), address(0), false, false, "");
+    }
+}
+
+/// @notice Issue 10: registry-managed trees, the domain rule for plain trees, link depth counting the moved
+/// subtree, walks that never answer a default, and no self-lockout of an unlinked tree.
+contract RolesLinkRulesTest is RolesFixture {
+    /// @dev A chain of `n` trees, each linked under the previous one's top role (the first under `admin`),
+    /// made by alice, who wears every new top role. Returns the deepest top role.
+    function _chain(uint256 admin, uint256 n) internal returns (uint256 last) {
+        last = admin;
+        vm.startPrank(alice);
+        for (uint256 i; i < n; ++i) {
+            last = roles.createLinkedTree(last, alice, "", "");
+        }
+        vm.stopPrank();
+    }
+
+    function _managedUnderChild() internal returns (uint256 sub) {
+        sub = abi.decode(
+            forwarder.forward(
+                address(roles), abi.encodeCall(IRoles.createLinkedTree, (child, carol, "Cell", "")), alice
+            ),
+            (uint256)
+        );
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                         REGISTRY-MANAGED TREES
+    //////////////////////////////////////////////////////////////*/
+
+    function test_relinkTree_managedTreeOnlyThroughTheForwarder() public {
+        uint256 sub = _managedUnderChild();
+        uint32 tree = sub.treeIdOf();
+        assertTrue(roles.isRegistryManaged(tree));
+        assertFalse(roles.isRegistryManaged(top.treeIdOf()));
+        // Not even the top of the domain relinks a managed tree directly, nor its own wearer.
+        vm.expectRevert(abi.encodeWithSelector(IRoles.TreeManagedByRegistry.selector, tree, alice));
+        vm.prank(alice);
+        roles.relinkTree(tree, grand);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.TreeManagedByRegistry.selector, tree, alice));
+        vm.prank(alice);
+        roles.relinkTree(tree, 0);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.TreeManagedByRegistry.selector, tree, carol));
+        vm.prank(carol);
+        roles.relinkTree(tree, 0);
+        // Through the forwarder, with the authority of the account it acts for.
+        forwarder.forward(address(roles), abi.encodeCall(IRoles.relinkTree, (tree, grand)), alice);
+        assertEq(roles.linkedTreeAdmins(tree), grand);
+    }
+
+    function test_relinkTree_managedTreeThroughTheForwarderStillNeedsAuthority() public {
+        uint256 sub = _managedUnderChild();
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, bob, sub));
+        forwarder.forward(address(roles), abi.encodeCall(IRoles.relinkTree, (sub.treeIdOf(), grand)), bob);
+    }
+
+    function test_relinkTree_managedRootIsNotLinkedByItsWearer() public {
+        uint256 root = abi.decode(
+            forwarder.forward(address(roles), abi.encodeCall(IRoles.mintTopRole, (bob, "DAO", "")), bob), (uint256)
+        );
+        _mint(child, bob);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.TreeManagedByRegistry.selector, root.treeIdOf(), bob));
+        vm.prank(bob);
+        roles.relinkTree(root.treeIdOf(), child);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                         PLAIN TREES: THE DOMAIN RULE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev bob wears `child` and links a plain tree (worn by carol) under it.
+    function _plainUnderBob() internal returns (uint32 tree) {
+        _mint(child, bob);
+        vm.prank(bob);
+        tree = roles.createLinkedTree(child, carol, "Plain", "").treeIdOf();
+    }
+
+    /// @dev Fails on the old code, where the authority the tree hangs under could unlink it.
+    function test_relinkTree_linkAuthorityBelowTheTopCannotUnlink() public {
+        uint32 tree = _plainUnderBob();
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotDomainTop.selector, bob, tree, uint32(1)));
+        vm.prank(bob);
+        roles.relinkTree(tree, 0);
+        assertEq(roles.linkedTreeAdmins(tree), child);
+        // The domain's top unlinks.
+        vm.prank(alice);
+        roles.relinkTree(tree, 0);
+        assertEq(roles.linkedTreeAdmins(tree), 0);
+    }
+
+    function test_relinkTree_linkAuthorityCannotLeaveTheDomain() public {
+        uint32 tree = _plainUnderBob();
+        vm.prank(bob);
+        uint256 bobs = roles.mintTopRole(bob, "Bob's", "");
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotDomainTop.selector, bob, tree, uint32(1)));
+        vm.prank(bob);
+        roles.relinkTree(tree, bobs);
+        // The domain's top may, with authority over the new place too.
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, alice, bobs));
+        vm.prank(alice);
+        roles.relinkTree(tree, bobs);
+    }
+
+    function test_relinkTree_linkAuthorityMovesInsideTheDomain() public {
+        uint32 tree = _plainUnderBob();
+        vm.prank(bob);
+        uint256 slot = roles.createRole(child, "slot", 1, address(0), address(0), true, false, "");
+        vm.prank(bob);
+        roles.relinkTree(tree, slot);
+        assertEq(roles.linkedTreeAdmins(tree), slot);
+        assertTrue(roles.isAdminOfHat(alice, RoleId.topRole(tree)));
+    }
+
+    function test_relinkTree_wrongCallerForALinkedPlainTree() public {
+        uint32 tree = _plainUnderBob();
+        // carol wears the tree's top role but not the authority above it; eve wears nothing.
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, carol, RoleId.topRole(tree)));
+        vm.prank(carol);
+        roles.relinkTree(tree, grand);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, eve, RoleId.topRole(tree)));
+        vm.prank(eve);
+        roles.relinkTree(tree, 0);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                       LINK DEPTH COUNTS THE SUBTREE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev A chain of 20 linked trees under tree 1 (21 trees) and a separate root with `below` trees linked
+    /// under it; bob wears a role in the 20th tree and the separate root. Returns (the role in the deep
+    /// tree, the root's tree, the 19th tree's role, the deepest top role of the root's chain).
+    function _deepAndSeparate(uint256 below)
+        internal
+        returns (uint256 slot20, uint32 root, uint256 slot19, uint256 deepest)
+    {
+        uint256 t19 = _chain(top, 19);
+        uint256 t20 = _chain(t19, 1);
+        vm.startPrank(alice);
+        slot19 = roles.createRole(t19, "slot", 1, address(0), address(0), true, false, "");
+        slot20 = roles.createRole(t20, "slot", 1, address(0), address(0), true, false, "");
+        roles.mintRole(slot19, bob, 0);
+        roles.mintRole(slot20, bob, 0);
+        uint256 r = roles.mintTopRole(bob, "root", "");
+        vm.stopPrank();
+        root = r.treeIdOf();
+        deepest = r;
+        vm.startPrank(bob);
+        for (uint256 i; i < below; ++i) {
+            deepest = roles.createLinkedTree(deepest, bob, "", "");
+        }
+        vm.stopPrank();
+        assertEq(roles.linkHeightOf(root), below);
+    }
+
+    /// @dev Regression (fails on the old code, which counted only the chain above the new parent and let the
+    /// deepest tree sit 33 links below tree 1, out of reach of its top's admin checks).
+    function test_regression_relinkCountsTheLinksBelowTheMovedTree() public {
+        (uint256 slot20, uint32 root,, uint256 deepest) = _deepAndSeparate(12);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.LinkTooDeep.selector, root, slot20));
+        vm.prank(bob);
+        roles.relinkTree(root, slot20);
+        assertEq(roles.linkedTreeAdmins(root), 0);
+        assertFalse(roles.isAdminOfHat(alice, deepest));
+    }
+
+    /// @dev Exactly MAX_LINK_DEPTH trees in the chain passes, one more is refused.
+    function test_relinkTree_depthBoundaryCountsTheSubtree() public {
+        (uint256 slot20, uint32 root, uint256 slot19, uint256 deepest) = _deepAndSeparate(11);
+        // Under tree 21 (depth 20): 21 trees above + the root + 11 below = 33 trees.
+        vm.expectRevert(abi.encodeWithSelector(IRoles.LinkTooDeep.selector, root, slot20));
+        vm.prank(bob);
+        roles.relinkTree(root, slot20);
+        // Under tree 20: 20 + 1 + 11 = 32 = MAX_LINK_DEPTH trees.
+        vm.prank(bob);
+        roles.relinkTree(root, slot19);
+        assertEq(roles.getTippyTopHatDomain(deepest.treeIdOf()), 1);
+        assertTrue(roles.isAdminOfHat(alice, deepest), "the top administers the deepest tree");
+        assertEq(roles.getHatLevel(deepest), 19 + 2 + 11, "each link adds the linked-under role's level + 1");
+        assertEq(roles.linkHeightOf(1), 31, "the root's height is the whole chain below it");
+        // The chain is full: nothing more may be linked below its deepest tree.
+        vm.expectRevert(abi.encodeWithSelector(IRoles.LinkTooDeep.selector, uint32(0), deepest));
+        vm.prank(bob);
+        roles.createLinkedTree(deepest, bob, "", "");
+    }
+
+    /// @dev linkHeight is a high-water mark: taking the deep subtree away does not lower it (documented).
+    function test_linkHeight_isAHighWaterMark() public {
+        uint32 sub = _chain(top, 3).treeIdOf();
+        assertEq(roles.linkHeightOf(1), 3);
+        assertEq(roles.linkHeightOf(sub), 0);
+        vm.prank(alice);
+        roles.relinkTree(2, 0);
+        assertEq(roles.linkHeightOf(1), 3);
+        assertEq(roles.linkHeightOf(2), 2);
+    }
+
+    /// @dev Every walk up a chain reverts rather than answer a default when it runs out (here a forced cycle,
+    /// which no call can make).
+    function test_walksRevertInsteadOfAnsweringADefault() public {
+        uint32 sub = _chain(top, 1).treeIdOf();
+        // _linkedAdmin is slot 6 (after lastTopHatId, _roles, _eligibility, _details, _imageURI, _grants).
+        vm.store(address(roles), keccak256(abi.encode(uint256(1), uint256(6))), bytes32(RoleId.topRole(sub)));
+        vm.expectRevert();
+        roles.isAdminOfHat(eve, grand);
+        vm.expectRevert();
+        roles.getTippyTopHatDomain(1);
+        vm.expectRevert();
+        roles.getHatLevel(grand);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              NO LOCKOUT
+    //////////////////////////////////////////////////////////////*/
+
+    function test_unlinkedTopRole_cannotBeRenouncedRevokedDeactivatedOrGivenATerm() public {
+        vm.startPrank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.TopRoleLockout.selector, top));
+        roles.renounceRole(top);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.TopRoleLockout.selector, top));
+        roles.revokeRole(top, alice);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.TopRoleLockout.selector, top));
+        roles.setRoleStatus(top, false);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.TopRoleLockout.selector, top));
+        roles.renewRole(top, alice, uint64(block.timestamp + 1 days));
+        // What cannot lock out still works: no term, an active status, a transfer.
+        roles.renewRole(top, alice, 0);
+        roles.setRoleStatus(top, true);
+        roles.transferRole(top, alice, bob);
+        vm.stopPrank();
+        assertTrue(roles.isWearerOfHat(bob, top));
+    }
+
+    function test_unlinkedTopRole_wrongCallersStillGetTheirErrors() public {
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotToggleModuleOrAdmin.selector, bob, top));
+        vm.prank(bob);
+        roles.setRoleStatus(top, false);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, bob, top));
+        vm.prank(bob);
+        roles.revokeRole(top, alice);
+        vm.expectRevert(abi.encodeWithSelector(IRoles.NotAdmin.selector, bob, top));
+        vm.prank(bob);
+        roles.renewRole(top, alice, 0);
+    }
+
+    function test_linkedTopRole_mayBeRenouncedAndDeactivated() public {
+        uint256 sub = _chain(top, 1);
+        vm.prank(alice);
+        roles.setRoleStatus(sub, false);
+        vm.prank(alice);
+        roles.setRoleStatus(sub, true);
+        vm.prank(alice);
+        roles.renounceRole(sub);
+        // The authority above is still there and mints it again.
+        _mint(sub, carol);
+        assertTrue(roles.isWearerOfHat(carol, sub));
     }
 }

@@ -4,13 +4,17 @@ use crate::write::WriteResult;
 use alloy::{
     network::{EthereumWallet, TransactionBuilder},
     primitives::{Address, B256, U256},
-    providers::{DynProvider, Provider, ProviderBuilder},
+    providers::{DynProvider, Provider},
     rpc::types::{TransactionReceipt, TransactionRequest},
     signers::local::PrivateKeySigner,
 };
 use clap::Args;
 use dao_bindings::RoleId;
 use dao_deploy::{Record, dev};
+use dao_indexer::{
+    LogQuery, RawLog, RpcSource,
+    fetch::{AdaptiveFetcher, RangePolicy},
+};
 use eyre::{Result, WrapErr, bail, eyre};
 use std::{
     path::{Path, PathBuf},
@@ -20,7 +24,9 @@ use std::{
 /// Options every command takes.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct Global {
-    /// JSON-RPC endpoint [env: DAOCTL_RPC_URL, then ETH_RPC_URL; default http://127.0.0.1:8545]
+    /// JSON-RPC endpoint [env: DAOCTL_RPC_URL, then ETH_RPC_URL; default http://127.0.0.1:8545].
+    /// Calls are retried on rate limits, 5xx, -32603, "header not found" and dropped connections;
+    /// log reads use bounded block ranges that shrink when the provider caps them.
     #[arg(long, global = true)]
     pub rpc_url: Option<String>,
     /// The DAO: its name in deployments/<chain-id>/ (the only one there when omitted).
@@ -158,20 +164,15 @@ pub(crate) struct Ctx {
 impl Ctx {
     pub(crate) async fn connect(global: &Global) -> Result<Self> {
         let url = rpc_url(global);
-        let parsed = url
-            .parse()
-            .wrap_err_with(|| format!("bad rpc url `{url}`"))?;
-        let reader = ProviderBuilder::new().connect_http(parsed).erased();
+        // Every call through these providers is retried by the one policy of `dao_rpc`.
+        let reader = dao_rpc::connect(&url)?;
         let chain_id = reader
             .get_chain_id()
             .await
             .wrap_err_with(|| format!("cannot reach the chain at {url}"))?;
         let signer = global.keys.signer(chain_id)?;
         let provider = match &signer {
-            Some(s) => ProviderBuilder::new()
-                .wallet(EthereumWallet::from(s.clone()))
-                .connect_http(url.parse().wrap_err("rpc url")?)
-                .erased(),
+            Some(s) => dao_rpc::connect_with_wallet(&url, EthereumWallet::from(s.clone()))?,
             None => reader,
         };
         let record = match load_record(global, chain_id) {
@@ -207,6 +208,28 @@ impl Ctx {
                 self.global.keys.private_key_env
             )
         })
+    }
+
+    /// The first block of the deployment record (its earliest contract or transaction): reads
+    /// of the DAO's events start there, not at block 0.
+    pub(crate) fn first_block(&self) -> Result<u64> {
+        Ok(self.record()?.first_block().unwrap_or(0))
+    }
+
+    /// Every log `query` selects from the deployment's first block to the head, through the
+    /// indexer's adaptive fetcher: bounded ranges that halve when the provider refuses their
+    /// size and grow back after successes. Narrow `query` by topic to this DAO's ids: the core
+    /// contracts are shared by every DAO on the chain.
+    pub(crate) async fn logs(&self, query: &LogQuery) -> Result<Vec<RawLog>> {
+        let from = self.first_block()?;
+        let head = self.provider.get_block_number().await?;
+        let mut fetcher = AdaptiveFetcher::new(RangePolicy::default());
+        let logs = fetcher
+            .scan(&RpcSource::new(self.provider.clone()), query, from, head)
+            .await
+            .wrap_err_with(|| format!("reading logs of blocks {from}..={head}"))?;
+        tracing::debug!(from, head, logs = logs.len(), stats = ?fetcher.stats(), "scanned");
+        Ok(logs)
     }
 
     /// The deployment record of the selected DAO on this chain.
@@ -523,6 +546,11 @@ pub(crate) fn spinner(message: &str) -> indicatif::ProgressBar {
     bar.set_message(message.to_owned());
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
+}
+
+/// Decodes `log` as event `E` (`None` if it is another event).
+pub(crate) fn decode<E: alloy::sol_types::SolEvent>(log: &RawLog) -> Option<E> {
+    E::decode_raw_log(log.topics.iter().copied(), &log.data).ok()
 }
 
 /// Parses an amount like "1.5 ether", "1.5eth", "20 gwei" or "1000" (wei).

@@ -473,21 +473,13 @@ pub async fn deploy(
     })
 }
 
-/// A provider that signs with `signer`, type-erased.
+/// A provider that signs with `signer`, type-erased, with the project's one retry policy on
+/// every call (`dao_rpc`: transient failures retried; a transaction only when the provider
+/// refused it before running it).
 pub fn connect(
     url: &str,
     signer: alloy::signers::local::PrivateKeySigner,
 ) -> Result<DynProvider, DeployError> {
-    let url: reqwest_url::Url = url
-        .parse()
-        .map_err(|e| DeployError::Contract(format!("rpc url `{url}`: {e}")))?;
     let wallet = alloy::network::EthereumWallet::from(signer);
-    Ok(alloy::providers::ProviderBuilder::new()
-        .wallet(wallet)
-        .connect_http(url)
-        .erased())
-}
-
-mod reqwest_url {
-    pub(crate) use alloy::transports::http::reqwest::Url;
+    dao_rpc::connect_with_wallet(url, wallet).map_err(|e| DeployError::Contract(e.to_string()))
 }

@@ -101,6 +101,18 @@ impl Record {
         self.cells.get(key).map(|c| c.id)
     }
 
+    /// The first block of this deployment: its earliest contract deployment or DAO transaction.
+    /// No event of this DAO is older, so reads of its events start here (a record of core
+    /// contracts found already deployed may have no contract block: its steps still have).
+    /// `None` when the record has no block at all (nothing confirmed yet).
+    pub fn first_block(&self) -> Option<u64> {
+        self.contracts
+            .values()
+            .filter_map(|c| c.block)
+            .chain(self.steps.values().filter_map(|s| s.block))
+            .min()
+    }
+
     pub fn is_done(&self, step: &str) -> bool {
         self.steps.get(step).is_some_and(|s| s.block.is_some())
     }

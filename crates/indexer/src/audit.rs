@@ -31,7 +31,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use alloy::{
     primitives::{Address, B256, U256},
     providers::Provider,
-    rpc::types::Filter,
     sol_types::{SolCall, SolEvent, SolEventInterface},
 };
 use dao_bindings::{
@@ -43,8 +42,9 @@ use serde::Serialize;
 
 use crate::{
     events::IERC20Events,
+    fetch::{AdaptiveFetcher, RangePolicy},
     model::{Contracts, EventRef, State},
-    source::RawLog,
+    source::{LogQuery, RawLog, RpcSource},
     store::Store,
 };
 
@@ -55,6 +55,8 @@ pub enum AuditError {
     Store(#[from] crate::store::StoreError),
     #[error("rpc: {0}")]
     Rpc(String),
+    #[error("reading logs: {0}")]
+    Fetch(#[from] crate::fetch::FetchError),
 }
 
 fn rpc<E: std::fmt::Display>(e: E) -> AuditError {
@@ -299,6 +301,8 @@ struct Auditor<'a, P> {
     /// Module payments per tx: (token, to, amount), to explain token transfers out of Safes.
     module_payments: HashMap<B256, Vec<(Address, Address, U256)>>,
     eth_out_by_module: HashMap<U256, U256>,
+    /// Reads the logs that are not in the index (the Safes', tokens' transfers).
+    fetcher: AdaptiveFetcher,
 }
 
 fn hex_id(v: U256) -> String {
@@ -330,6 +334,7 @@ pub async fn audit<P: Provider>(
         counts: Counts::default(),
         module_payments: HashMap::new(),
         eth_out_by_module: HashMap::new(),
+        fetcher: AdaptiveFetcher::new(RangePolicy::default()),
     };
     a.prescan(&logs);
     for log in &logs {
@@ -354,6 +359,11 @@ pub async fn audit<P: Provider>(
 }
 
 impl<P: Provider> Auditor<'_, P> {
+    /// The provider as a log source (its root: the same transport, with its retry layer).
+    fn logs_source(&self) -> RpcSource<alloy::providers::RootProvider> {
+        RpcSource::new(self.provider.root().clone())
+    }
+
     fn prescan(&mut self, logs: &[RawLog]) {
         use dao_bindings::{CellGovernor::CellGovernorEvents, TaskBoard::TaskBoardEvents};
         for log in logs {
@@ -888,11 +898,12 @@ impl<P: Provider> Auditor<'_, P> {
         head: u64,
     ) -> Result<SafeLine, AuditError> {
         let treasury = self.contracts.treasury.unwrap_or_default();
+        // The Safe's own logs, in adaptive ranges (a hosted provider caps a query's range).
+        let source = self.logs_source();
         let logs = self
-            .provider
-            .get_logs(&Filter::new().address(safe).from_block(from).to_block(head))
-            .await
-            .map_err(rpc)?;
+            .fetcher
+            .scan(&source, &LogQuery::new([safe]), from, head)
+            .await?;
         let mut line = SafeLine {
             dao: hex_id(dao),
             safe,
@@ -911,11 +922,8 @@ impl<P: Provider> Auditor<'_, P> {
             eth_out_unexplained: U256::ZERO,
             owner_transactions: 0,
         };
-        for log in &logs {
-            let Some(raw) = RawLog::from_rpc(log) else {
-                continue;
-            };
-            let at = EventRef::of(&raw);
+        for raw in &logs {
+            let at = EventRef::of(raw);
             let Ok(ev) = SafeEvents::decode_raw_log(&raw.topics, &raw.data) else {
                 continue;
             };
@@ -1006,16 +1014,11 @@ impl<P: Provider> Auditor<'_, P> {
             .map(|(_, t)| *t)
             .collect();
         for token in tokens {
-            let filter = Filter::new()
-                .address(token)
-                .event_signature(IERC20Events::Transfer::SIGNATURE_HASH)
-                .topic1(safe.into_word())
-                .from_block(from)
-                .to_block(head);
-            for log in self.provider.get_logs(&filter).await.map_err(rpc)? {
-                let Some(raw) = RawLog::from_rpc(&log) else {
-                    continue;
-                };
+            let query = LogQuery::new([token])
+                .topic(0, [IERC20Events::Transfer::SIGNATURE_HASH])
+                .topic(1, [safe.into_word()]);
+            let transfers = self.fetcher.scan(&source, &query, from, head).await?;
+            for raw in transfers {
                 let Ok(t) =
                     IERC20Events::Transfer::decode_raw_log(raw.topics.iter().copied(), &raw.data)
                 else {

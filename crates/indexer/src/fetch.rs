@@ -3,12 +3,20 @@
 //! The range logic lives HERE, above any retry layer of the transport: a provider that refuses a
 //! query for its size refuses it again however often it is retried (the bug DESIGN.md section 6
 //! names), so a size error halves the range at once and only transient errors are retried.
+//!
+//! The provider's transport (built by `dao_rpc::connect`) already retries transient failures
+//! with the project's one [`dao_rpc::RetryPolicy`]; the retries here cover what is left when
+//! those give up (and sources that are not JSON-RPC, as in the tests).
+//!
+//! Every log the project reads goes through an [`AdaptiveFetcher`]: the indexer's loop, and
+//! live reads through [`AdaptiveFetcher::scan`] with a [`LogQuery`] narrowed by topic to one
+//! DAO's ids. Nothing asks a provider for logs over an unbounded range.
 
-use std::time::Duration;
+use std::{future::Future, time::Duration};
 
 use alloy::primitives::Address;
 
-use crate::source::{LogSource, RawLog, SourceError};
+use crate::source::{LogQuery, LogSource, RawLog, SourceError};
 
 /// How ranges adapt and how transient errors are retried.
 #[derive(Debug, Clone)]
@@ -97,11 +105,56 @@ impl AdaptiveFetcher {
         from: u64,
         to: u64,
     ) -> Result<(u64, Vec<RawLog>), FetchError> {
+        self.fetch_with(from, to, |from, end| source.logs(addresses, from, end))
+            .await
+    }
+
+    /// As [`Self::fetch`], for the logs `query` selects (addresses and topics).
+    pub async fn fetch_query<S: LogSource>(
+        &mut self,
+        source: &S,
+        query: &LogQuery,
+        from: u64,
+        to: u64,
+    ) -> Result<(u64, Vec<RawLog>), FetchError> {
+        self.fetch_with(from, to, |from, end| source.query_logs(query, from, end))
+            .await
+    }
+
+    /// Every log `query` selects in `from..=to`, in adaptive ranges: the whole span, however
+    /// long, without ever asking the provider for more than the current range.
+    pub async fn scan<S: LogSource>(
+        &mut self,
+        source: &S,
+        query: &LogQuery,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<RawLog>, FetchError> {
+        let mut out = Vec::new();
+        let mut next = from;
+        while next <= to {
+            let (end, logs) = self.fetch_query(source, query, next, to).await?;
+            out.extend(logs);
+            next = end + 1;
+        }
+        Ok(out)
+    }
+
+    async fn fetch_with<F, Fut>(
+        &mut self,
+        from: u64,
+        to: u64,
+        mut get: F,
+    ) -> Result<(u64, Vec<RawLog>), FetchError>
+    where
+        F: FnMut(u64, u64) -> Fut,
+        Fut: Future<Output = Result<Vec<RawLog>, SourceError>>,
+    {
         let mut attempt = 0u32;
         loop {
             let end = to.min(from.saturating_add(self.current - 1));
             self.stats.requests += 1;
-            match source.logs(addresses, from, end).await {
+            match get(from, end).await {
                 Ok(logs) => {
                     self.on_success(end - from + 1);
                     return Ok((end, logs));

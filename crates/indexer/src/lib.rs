@@ -9,8 +9,12 @@
 //! 2. [`fetch::AdaptiveFetcher`] asks for block ranges that halve when the provider refuses a
 //!    query for its size ("query returned more than 10000 results", "block range too large",
 //!    "limit exceeded", ...) and double again after successes. This happens in the indexer,
-//!    above any retry layer: a size error is never resent as is. Transient errors (timeouts,
-//!    429, dropped connections) are retried with exponential backoff.
+//!    above the retry layer of the transport: a size error is never resent as is. Transient
+//!    errors (timeouts, 429, -32603, "header not found", dropped connections) are retried by
+//!    that layer (`dao_rpc::RetryLayer`, the project's one policy and classification), then
+//!    here at the next attempt if they persist. Live reads and the audit fetch their logs
+//!    through the same fetcher ([`fetch::AdaptiveFetcher::scan`] with a [`source::LogQuery`]
+//!    filtered by topic): nothing asks a provider for an unbounded range.
 //! 3. [`model::State`] folds the logs in (block, transaction index, log index) order. Folding is
 //!    pure: the same raw logs always give the same state.
 //! 4. [`store::Store`] keeps raw logs keyed by (chain id, block hash, log index), so re-ingesting
@@ -49,5 +53,5 @@ pub mod store;
 pub use audit::{AuditReport, Finding, audit};
 pub use indexer::{IndexError, Indexer, IndexerConfig, SyncReport};
 pub use model::{Contracts, EventRef, State};
-pub use source::{LogSource, RawLog, RpcSource, SourceError};
+pub use source::{LogQuery, LogSource, RawLog, RpcSource, SourceError};
 pub use store::Store;

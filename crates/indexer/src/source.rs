@@ -10,6 +10,7 @@ use alloy::{
     rpc::types::{Filter, Log},
     transports::{RpcError, TransportErrorKind},
 };
+use dao_rpc::ErrorClass;
 
 /// One log as the indexer stores it: everything needed to order, key and decode it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,82 +62,74 @@ pub enum SourceError {
 }
 
 impl SourceError {
-    /// Classifies a provider's error message (and HTTP status / JSON-RPC code when known).
-    ///
-    /// Providers word their limits differently: Alchemy "query returned more than 10000 results"
-    /// or "Log response size exceeded", Infura "query returned more than 10000 results", QuickNode
-    /// "eth_getLogs is limited to a 10,000 range", Ankr "block range is too wide", geth "query
-    /// timeout exceeded" (a timeout, but caused by the size), Erigon "limit exceeded", Cloudflare
-    /// "-32005 Limit exceeded". Rate limits ("rate limit exceeded", 429) are transient, not size.
+    /// Classifies a provider's error message (and HTTP status / JSON-RPC code when known) by
+    /// the project's one classification, [`dao_rpc::ErrorClass::classify`] (its table is in the
+    /// `dao-rpc` crate docs): rate limits and transient failures are [`Self::Transient`].
     pub fn classify(message: &str, http_status: Option<u16>, rpc_code: Option<i64>) -> Self {
-        let m = message.to_ascii_lowercase();
-        let has = |s: &str| m.contains(s);
-        let rate_limited = http_status == Some(429)
-            || has("rate limit")
-            || has("too many requests")
-            || has("compute units")
-            || has("throughput");
-        if rate_limited {
-            return Self::Transient(message.to_owned());
+        Self::of_class(
+            ErrorClass::classify(message, http_status, rpc_code),
+            message.to_owned(),
+        )
+    }
+
+    /// Classifies an alloy transport error (what the retry layer passed up after its retries).
+    pub fn from_rpc(err: &RpcError<TransportErrorKind>) -> Self {
+        Self::of_class(ErrorClass::of(err), err.to_string())
+    }
+
+    fn of_class(class: ErrorClass, message: String) -> Self {
+        match class {
+            ErrorClass::RangeTooLarge => Self::RangeTooLarge(message),
+            ErrorClass::RateLimited | ErrorClass::Transient => Self::Transient(message),
+            ErrorClass::Fatal => Self::Fatal(message),
         }
-        let too_large = has("too many results")
-            || has("more than")
-            || has("range too large")
-            || has("range is too large")
-            || has("too wide")
-            || has("block range")
-            || has("range limit")
-            || has("limit exceeded")
-            || has("size exceeded")
-            || has("response size")
-            || has("response is too big")
-            || has("query timeout exceeded")
-            || has("limited to")
-            || has("max results")
-            || has("exceeds max")
-            || has("too many logs")
-            || rpc_code == Some(-32005) && !has("timeout");
-        if too_large {
-            return Self::RangeTooLarge(message.to_owned());
-        }
-        let transient = matches!(http_status, Some(408 | 500..=599))
-            || has("timeout")
-            || has("timed out")
-            || has("connection")
-            || has("connect")
-            || has("temporarily")
-            || has("unavailable")
-            || has("reset by peer")
-            || has("broken pipe")
-            || has("eof");
-        if transient {
-            Self::Transient(message.to_owned())
-        } else {
-            Self::Fatal(message.to_owned())
+    }
+}
+
+/// Which logs a query asks for: the emitting contracts and, per topic position, the accepted
+/// values (empty: any). `topics[0]` is the event signature, `topics[1..]` the indexed fields —
+/// e.g. a cell, role or proposal id, so a read fetches one DAO's logs from contracts that every
+/// DAO on the chain shares.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogQuery {
+    pub addresses: Vec<Address>,
+    pub topics: [Vec<B256>; 4],
+}
+
+impl LogQuery {
+    /// Logs of `addresses`, any topics.
+    pub fn new(addresses: impl IntoIterator<Item = Address>) -> Self {
+        Self {
+            addresses: addresses.into_iter().collect(),
+            topics: Default::default(),
         }
     }
 
-    /// Classifies an alloy transport error.
-    pub fn from_rpc(err: &RpcError<TransportErrorKind>) -> Self {
-        match err {
-            RpcError::ErrorResp(payload) => {
-                Self::classify(&payload.message, None, Some(payload.code))
+    /// Only logs whose topic `position` (0 = event signature) is one of `values`.
+    pub fn topic(mut self, position: usize, values: impl IntoIterator<Item = B256>) -> Self {
+        self.topics[position] = values.into_iter().collect();
+        self
+    }
+
+    /// Whether `log` is one this query asks for (for sources that cannot filter by topic).
+    pub fn matches(&self, log: &RawLog) -> bool {
+        (self.addresses.is_empty() || self.addresses.contains(&log.address))
+            && self.topics.iter().enumerate().all(|(i, accepted)| {
+                accepted.is_empty() || log.topics.get(i).is_some_and(|t| accepted.contains(t))
+            })
+    }
+
+    fn filter(&self, from: u64, to: u64) -> Filter {
+        let mut filter = Filter::new()
+            .address(self.addresses.clone())
+            .from_block(from)
+            .to_block(to);
+        for (i, accepted) in self.topics.iter().enumerate() {
+            if !accepted.is_empty() {
+                filter.topics[i] = accepted.clone().into();
             }
-            RpcError::Transport(TransportErrorKind::HttpError(http)) => Self::classify(
-                &format!("HTTP {}: {}", http.status, http.body),
-                Some(http.status),
-                None,
-            ),
-            RpcError::Transport(kind) => {
-                let msg = kind.to_string();
-                match Self::classify(&msg, None, None) {
-                    // A transport that failed without saying why is treated as a lost connection.
-                    Self::Fatal(m) => Self::Transient(m),
-                    other => other,
-                }
-            }
-            other => Self::classify(&other.to_string(), None, None),
         }
+        filter
     }
 }
 
@@ -159,16 +152,31 @@ pub trait LogSource: Send + Sync {
         from: u64,
         to: u64,
     ) -> impl Future<Output = Result<Vec<RawLog>, SourceError>> + Send;
+    /// The logs `query` selects in blocks `from..=to`, in chain order. Sources that cannot
+    /// filter by topic keep the default: every log of the addresses, filtered here.
+    fn query_logs(
+        &self,
+        query: &LogQuery,
+        from: u64,
+        to: u64,
+    ) -> impl Future<Output = Result<Vec<RawLog>, SourceError>> + Send {
+        async move {
+            let mut logs = self.logs(&query.addresses, from, to).await?;
+            logs.retain(|l| query.matches(l));
+            Ok(logs)
+        }
+    }
 }
 
-/// [`LogSource`] over any alloy provider (HTTP, WebSocket, IPC; with or without a retry layer:
-/// range errors are recognised in the error text whatever layer passed them up).
+/// [`LogSource`] over any alloy provider. Built by `dao_rpc::connect`, the provider retries
+/// transient failures itself; size errors come up unretried and are recognised in the error
+/// text whatever layer passed them up.
 #[derive(Debug, Clone)]
 pub struct RpcSource<P> {
     provider: P,
 }
 
-impl<P: Provider + Clone> RpcSource<P> {
+impl<P: Provider> RpcSource<P> {
     pub fn new(provider: P) -> Self {
         Self { provider }
     }
@@ -178,7 +186,7 @@ impl<P: Provider + Clone> RpcSource<P> {
     }
 }
 
-impl<P: Provider + Clone> LogSource for RpcSource<P> {
+impl<P: Provider> LogSource for RpcSource<P> {
     async fn chain_id(&self) -> Result<u64, SourceError> {
         self.provider
             .get_chain_id()
@@ -208,10 +216,17 @@ impl<P: Provider + Clone> LogSource for RpcSource<P> {
         from: u64,
         to: u64,
     ) -> Result<Vec<RawLog>, SourceError> {
-        let filter = Filter::new()
-            .address(addresses.to_vec())
-            .from_block(from)
-            .to_block(to);
+        self.query_logs(&LogQuery::new(addresses.iter().copied()), from, to)
+            .await
+    }
+
+    async fn query_logs(
+        &self,
+        query: &LogQuery,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<RawLog>, SourceError> {
+        let filter = query.filter(from, to);
         let logs = self
             .provider
             .get_logs(&filter)
@@ -246,7 +261,20 @@ mod tests {
         );
         assert_eq!(kind("eth_getLogs is limited to a 10,000 range"), "range");
         assert_eq!(kind("block range is too wide"), "range");
-        assert_eq!(kind("limit exceeded"), "range");
+        // Issue 11: these were misclassified.
+        assert_eq!(kind("limit exceeded"), "transient");
+        assert!(matches!(
+            SourceError::classify("internal error", None, Some(-32603)),
+            Transient(_)
+        ));
+        assert!(matches!(
+            SourceError::classify("header not found", None, Some(-32000)),
+            Transient(_)
+        ));
+        assert!(matches!(
+            SourceError::classify("project ID request rate exceeded", None, Some(-32005)),
+            Transient(_)
+        ));
         assert_eq!(kind("rate limit exceeded"), "transient");
         assert_eq!(kind("operation timed out"), "transient");
         assert_eq!(
@@ -263,8 +291,12 @@ mod tests {
             Transient(_)
         ));
         assert!(matches!(
-            SourceError::classify("x", None, Some(-32005)),
+            SourceError::classify("query returned more than 10000 results", None, Some(-32005)),
             RangeTooLarge(_)
+        ));
+        assert!(matches!(
+            SourceError::classify("x", None, Some(-32005)),
+            Transient(_)
         ));
     }
 }

@@ -170,7 +170,7 @@ async fn simulate_on_fork(
     opts: &Options,
     global: &Global,
 ) -> Result<Plan> {
-    use alloy::providers::{Provider, ProviderBuilder};
+    use alloy::providers::Provider;
     let bin = super::devnet::anvil_binary(None);
     let url = crate::ctx::rpc_url(global);
     let anvil = alloy::node_bindings::Anvil::new()
@@ -179,9 +179,8 @@ async fn simulate_on_fork(
         .arg("--auto-impersonate")
         .try_spawn()
         .map_err(|e| eyre!("starting {} --fork-url: {e}", bin.display()))?;
-    let fork = ProviderBuilder::new()
-        .connect_http(anvil.endpoint_url())
-        .erased();
+    // The fork forwards to the real provider, whose transient failures come back through it.
+    let fork = dao_rpc::connect(&anvil.endpoint()).map_err(|e| eyre!("{e}"))?;
     let block = fork.get_block_number().await?;
     let scratch = tempfile::tempdir()?;
     if let Some(design) = &opts.design {

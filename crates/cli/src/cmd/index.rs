@@ -68,12 +68,7 @@ pub(crate) async fn target(ctx: &Ctx, a: &DbArgs) -> Result<Target> {
         treasury,
         task_board,
     };
-    let first_block = record
-        .contracts
-        .values()
-        .filter_map(|c| c.block)
-        .min()
-        .unwrap_or(0);
+    let first_block = ctx.first_block()?;
     let db = a.db.clone().unwrap_or_else(|| {
         let dir = ctx.global.deployments.join(ctx.chain_id.to_string());
         if dir.is_dir() {

@@ -1,17 +1,17 @@
 //! `daoctl proposal ...`: proposals of vote-run cells through the CellGovernor.
-use crate::ctx::{Ctx, Global, fmt_amount, parse_amount, parse_token};
+use crate::ctx::{Ctx, Global, decode, fmt_amount, parse_amount, parse_token};
 use alloy::{
     dyn_abi::{DynSolType, JsonAbiExt},
     json_abi::Function,
     primitives::{Address, B256, Bytes, U256, keccak256},
     providers::Provider,
-    rpc::types::{Filter, Log},
     signers::Signer,
     sol_types::{SolCall, SolEvent, SolStruct, eip712_domain},
 };
 use clap::Subcommand;
 use dao_bindings::{ICellGovernor, ICellRegistry, IRoles, ITreasury};
 use dao_deploy::design::{Phase, state_key};
+use dao_indexer::LogQuery;
 use eyre::{Result, WrapErr, bail, eyre};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -371,19 +371,13 @@ async fn build_actions(
 
 /// The ProposalCreated event of `id` (actions, uri and description hash live there).
 async fn created(ctx: &Ctx, governor: Address, id: U256) -> Result<ICellGovernor::ProposalCreated> {
-    let filter = Filter::new()
-        .address(governor)
-        .event_signature(ICellGovernor::ProposalCreated::SIGNATURE_HASH)
-        .topic1(B256::from(id))
-        .from_block(0u64);
-    let logs = ctx.provider.get_logs(&filter).await?;
-    let log = logs
-        .first()
-        .ok_or_else(|| eyre!("no proposal {id:#x} on this governor"))?;
-    Ok(log
-        .log_decode::<ICellGovernor::ProposalCreated>()?
-        .inner
-        .data)
+    let query = LogQuery::new([governor])
+        .topic(0, [ICellGovernor::ProposalCreated::SIGNATURE_HASH])
+        .topic(1, [B256::from(id)]);
+    let logs = ctx.logs(&query).await?;
+    logs.first()
+        .and_then(decode::<ICellGovernor::ProposalCreated>)
+        .ok_or_else(|| eyre!("no proposal {id:#x} on this governor"))
 }
 
 fn describe_action(ctx: &Ctx, a: &ICellGovernor::Action) -> String {
@@ -478,20 +472,28 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             );
         }
         Cmd::List { cell } => {
-            let mut filter = Filter::new()
-                .address(governor)
-                .event_signature(ICellGovernor::ProposalCreated::SIGNATURE_HASH)
-                .from_block(0u64);
-            if let Some(c) = &cell {
-                filter = filter.topic2(B256::from(ctx.cell(c)?));
-            }
-            let logs: Vec<Log> = ctx.provider.get_logs(&filter).await?;
+            // The proposals of one cell, or of every cell of this DAO (not of the other DAOs
+            // that share the governor).
+            let cells: Vec<U256> = match &cell {
+                Some(c) => vec![ctx.cell(c)?],
+                None => {
+                    let registry = ctx.contract("CellRegistry")?;
+                    super::cell::walk(&ctx, registry, ctx.cell("dao")?)
+                        .await?
+                        .iter()
+                        .map(|c| c.id)
+                        .collect()
+                }
+            };
+            let query = LogQuery::new([governor])
+                .topic(0, [ICellGovernor::ProposalCreated::SIGNATURE_HASH])
+                .topic(2, cells.into_iter().map(B256::from));
+            let logs = ctx.logs(&query).await?;
             let mut rows = Vec::new();
-            for log in logs {
-                let p = log
-                    .log_decode::<ICellGovernor::ProposalCreated>()?
-                    .inner
-                    .data;
+            for log in &logs {
+                let p = decode::<ICellGovernor::ProposalCreated>(log).ok_or_else(|| {
+                    eyre!("undecodable ProposalCreated at block {}", log.block_number)
+                })?;
                 let state = gov.state(p.proposalId).call().await?;
                 let votes = gov.proposalVotes(p.proposalId).call().await?;
                 rows.push(json!({

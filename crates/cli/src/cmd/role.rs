@@ -1,13 +1,12 @@
 //! `daoctl role ...`
-use crate::ctx::{Ctx, Global};
+use crate::ctx::{Ctx, Global, decode};
 use alloy::{
-    primitives::{Address, U256},
-    providers::Provider,
-    rpc::types::Filter,
+    primitives::{Address, B256, U256},
     sol_types::{SolCall, SolEvent},
 };
 use clap::Subcommand;
 use dao_bindings::{IRoles, RoleId};
+use dao_indexer::LogQuery;
 use eyre::Result;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -46,35 +45,36 @@ pub(crate) enum Cmd {
     },
 }
 
-/// Accounts that wear each of `roles` now: candidates from RoleMinted/RoleTransferred events,
-/// confirmed by a live `isWearerOfHat` (eligibility and expiry can change without an event).
+/// Accounts that wear each of `roles` now: candidates from RoleMinted/RoleTransferred events
+/// of these roles (one bounded scan, filtered by role id), confirmed by a live `isWearerOfHat`
+/// (eligibility and expiry can change without an event).
 pub(crate) async fn wearers(
     ctx: &Ctx,
     roles_addr: Address,
     roles: &[U256],
 ) -> Result<BTreeMap<U256, Vec<Address>>> {
     let contract = IRoles::new(roles_addr, &ctx.provider);
-    let filter = Filter::new()
-        .address(roles_addr)
-        .event_signature(vec![
-            IRoles::RoleMinted::SIGNATURE_HASH,
-            IRoles::RoleTransferred::SIGNATURE_HASH,
-        ])
-        .from_block(0u64);
-    let logs = ctx.provider.get_logs(&filter).await?;
+    let query = LogQuery::new([roles_addr])
+        .topic(
+            0,
+            [
+                IRoles::RoleMinted::SIGNATURE_HASH,
+                IRoles::RoleTransferred::SIGNATURE_HASH,
+            ],
+        )
+        .topic(1, roles.iter().map(|r| B256::from(*r)));
+    let logs = ctx.logs(&query).await?;
     let wanted: BTreeSet<U256> = roles.iter().copied().collect();
     let mut candidates: BTreeMap<U256, BTreeSet<Address>> = BTreeMap::new();
-    for log in logs {
-        if let Ok(m) = log.log_decode::<IRoles::RoleMinted>() {
-            let d = m.inner.data;
+    for log in &logs {
+        if let Some(d) = decode::<IRoles::RoleMinted>(log) {
             if wanted.contains(&d.roleId) {
                 candidates.entry(d.roleId).or_default().insert(d.wearer);
             }
-        } else if let Ok(t) = log.log_decode::<IRoles::RoleTransferred>() {
-            let d = t.inner.data;
-            if wanted.contains(&d.roleId) {
-                candidates.entry(d.roleId).or_default().insert(d.to);
-            }
+        } else if let Some(d) = decode::<IRoles::RoleTransferred>(log)
+            && wanted.contains(&d.roleId)
+        {
+            candidates.entry(d.roleId).or_default().insert(d.to);
         }
     }
     let mut out = BTreeMap::new();

@@ -1,13 +1,13 @@
 //! `daoctl state`: the network tree read live from the chain.
-use crate::ctx::{Ctx, Global, fmt_amount};
+use crate::ctx::{Ctx, Global, decode, fmt_amount};
 use alloy::{
-    primitives::{Address, U256},
+    primitives::{Address, B256, U256},
     providers::Provider,
-    rpc::types::Filter,
     sol_types::SolEvent,
 };
 use dao_bindings::{ICellGovernor, ICellRegistry, ITreasury, RoleId};
 use dao_deploy::design::state_key_name;
+use dao_indexer::LogQuery;
 use eyre::Result;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -42,21 +42,27 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
     let cells = super::cell::walk(&ctx, registry, root).await?;
     let safe = t.safeOf(root).call().await?;
 
-    // Decisions, from the registry's events.
-    let filter = Filter::new()
-        .address(registry)
-        .event_signature(ICellRegistry::DecisionRecorded::SIGNATURE_HASH)
-        .from_block(0u64);
+    // Decisions of this DAO's cells, from the registry's events (one bounded scan).
+    let query = LogQuery::new([registry])
+        .topic(0, [ICellRegistry::DecisionRecorded::SIGNATURE_HASH])
+        .topic(1, cells.iter().map(|c| B256::from(c.id)));
     let mut decisions: BTreeMap<U256, Vec<serde_json::Value>> = BTreeMap::new();
-    for log in ctx.provider.get_logs(&filter).await? {
-        if let Ok(d) = log.log_decode::<ICellRegistry::DecisionRecorded>() {
-            let d = d.inner.data;
+    for log in &ctx.logs(&query).await? {
+        if let Some(d) = decode::<ICellRegistry::DecisionRecorded>(log) {
             decisions
                 .entry(d.cellId)
                 .or_default()
                 .push(json!({"index": d.index, "ref": d.r#ref, "uri": d.uri, "by": d.by}));
         }
     }
+
+    // The roles of every cell, then their wearers in one scan of the Roles events.
+    let mut roles_of = BTreeMap::new();
+    for c in &cells {
+        roles_of.insert(c.id, super::role::roles_of_cell(&ctx, roles, c.id).await?);
+    }
+    let all_roles: Vec<U256> = roles_of.values().flatten().copied().collect();
+    let wearers = super::role::wearers(&ctx, roles, &all_roles).await?;
 
     let mut depth: BTreeMap<U256, usize> = BTreeMap::new();
     let mut nodes = Vec::new();
@@ -67,8 +73,7 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
             depth.get(&c.parent).copied().unwrap_or(0) + 1
         };
         depth.insert(c.id, d);
-        let role_ids = super::role::roles_of_cell(&ctx, roles, c.id).await?;
-        let wearers = super::role::wearers(&ctx, roles, &role_ids).await?;
+        let role_ids = &roles_of[&c.id];
         let executor = gov.executorOf(c.id).call().await?;
         let admins = &wearers[&c.id];
         let run_by = if admins.contains(&executor) {
@@ -86,7 +91,7 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
             )
         };
         let mut role_rows = Vec::new();
-        for r in &role_ids {
+        for r in role_ids {
             role_rows.push(json!({"role": RoleId(*r).to_string(), "name": ctx.role_name(*r), "wearers": wearers[r].iter().map(|a| a.to_checksum(None)).collect::<Vec<_>>()}));
         }
         let budget = super::treasury::budget_json(&t, c.id, token).await?;
