@@ -156,6 +156,9 @@ pub(crate) struct Ctx {
     /// Writes sent by this command, printed on stdout as JSON with --json (see `write.rs`).
     pub(crate) writes: std::sync::Mutex<Vec<WriteResult>>,
     pub(crate) printed: std::sync::atomic::AtomicBool,
+    /// Set by commands that print one result of their own at the end (`apply`): what the
+    /// writes they make print goes to stderr instead of stdout.
+    pub(crate) quiet: bool,
 }
 
 impl Ctx {
@@ -193,6 +196,7 @@ impl Ctx {
             record,
             writes: Default::default(),
             printed: Default::default(),
+            quiet: false,
         })
     }
 
@@ -266,6 +270,72 @@ impl Ctx {
             return k.clone();
         }
         RoleId(id).to_string()
+    }
+
+    /// Adds a cell created after deployment to the record on disk, under a key derived from its
+    /// name (`Outreach Team` -> `outreach-team`, then `-2`, `-3` when taken). Returns the key, or
+    /// None when the record already names the cell.
+    pub(crate) fn remember_cell(
+        &self,
+        name: &str,
+        id: U256,
+        parent: U256,
+        member_role: U256,
+    ) -> Result<Option<String>> {
+        let record = self.record()?;
+        let path = Record::path(&self.global.deployments, self.chain_id, &record.dao);
+        // The file may have changed since this command started: add to what is there now.
+        let mut record = Record::load(&path)
+            .wrap_err_with(|| format!("reading {}", path.display()))?
+            .unwrap_or_else(|| record.clone());
+        if record.cells.values().any(|c| c.id == id) {
+            return Ok(None);
+        }
+        let base = crate::cmd::plan::key_of(name);
+        let base = if base.is_empty() {
+            RoleId(id).to_string()
+        } else {
+            base
+        };
+        let mut key = base.clone();
+        let mut n = 2;
+        while record.cells.contains_key(&key) {
+            key = format!("{base}-{n}");
+            n += 1;
+        }
+        let parent = self.cell_name(parent);
+        record.cells.insert(
+            key.clone(),
+            dao_deploy::record::CellRecord {
+                id,
+                path: RoleId(id).to_string(),
+                name: name.to_owned(),
+                parent,
+                member_role,
+                executor: None,
+                roles: Default::default(),
+            },
+        );
+        record
+            .save(&path)
+            .wrap_err_with(|| format!("writing {}", path.display()))?;
+        Ok(Some(key))
+    }
+
+    /// The key of a cell: its record key, else one derived from its on-chain name (what
+    /// `cell show` also accepts), else its path.
+    pub(crate) fn cell_key(&self, id: U256, name: &str) -> String {
+        if let Ok(r) = self.record()
+            && let Some((k, _)) = r.cells.iter().find(|(_, c)| c.id == id)
+        {
+            return k.clone();
+        }
+        let key = crate::cmd::plan::key_of(name);
+        if key.is_empty() {
+            RoleId(id).to_string()
+        } else {
+            key
+        }
     }
 
     /// A role: `cell.role` from the record (`events.contributor`, `events.member`, `events.admin`)
@@ -409,6 +479,10 @@ impl Ctx {
     /// Prints `value` as JSON when --json, else `human`.
     /// With --json, an object gains the command's writes under "transactions".
     pub(crate) fn print(&self, value: &serde_json::Value, human: impl FnOnce() -> String) {
+        if self.quiet {
+            eprint!("{}", human());
+            return;
+        }
         if self.json {
             let value = self.with_writes(value);
             println!(

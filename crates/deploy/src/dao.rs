@@ -738,6 +738,7 @@ pub fn step_record(receipt: &TransactionReceipt) -> StepRecord {
         tx: receipt.transaction_hash,
         block: receipt.block_number,
         gas_used: Some(receipt.gas_used),
+        queued: None,
     }
 }
 
@@ -747,5 +748,6 @@ pub fn sent_record(tx: B256) -> StepRecord {
         tx,
         block: None,
         gas_used: None,
+        queued: None,
     }
 }

@@ -46,15 +46,17 @@ pub enum DeployError {
     },
     #[error(
         "the design file changed since the DAO `{dao}` was deployed (record {path}: design {recorded}, \
-         file now {now}); deploy creates DAOs and never changes a live one. Change the live DAO \
-         with daoctl's commands (cell, role, treasury, proposal), or deploy the edited design as \
-         a new DAO by giving it another dao.name"
+         file now {now}); deploy creates DAOs and never changes a live one. See what changed with \
+         `daoctl plan {design}` and carry it out with `daoctl apply {design}` (each change through \
+         its authority), or deploy the edited design as a new DAO by giving it another dao.name"
     )]
     DesignChanged {
         dao: String,
+        design: String,
         path: String,
-        recorded: B256,
-        now: B256,
+        // Boxed: keeps DeployError small (clippy::result_large_err).
+        recorded: Box<B256>,
+        now: Box<B256>,
     },
     #[error("rpc: {0}")]
     Rpc(#[from] alloy::transports::TransportError),
@@ -216,13 +218,18 @@ pub async fn deploy(
     {
         return Err(DeployError::DesignChanged {
             dao: rec.dao.clone(),
+            design: opts
+                .design
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
             path: record_path
                 .clone()
                 .unwrap_or_default()
                 .display()
                 .to_string(),
-            recorded: rec.design_hash,
-            now: *hash,
+            recorded: Box::new(rec.design_hash),
+            now: Box::new(*hash),
         });
     }
 
@@ -371,6 +378,7 @@ pub async fn deploy(
                         tx: B256::ZERO,
                         block: Some(0),
                         gas_used: Some(0),
+                        queued: None,
                     },
                 );
                 save(&record, &record_path)?;

@@ -25,6 +25,10 @@ pub struct StepRecord {
     /// None while sent but not yet confirmed (a crash here is resumed from the receipt).
     pub block: Option<u64>,
     pub gas_used: Option<u64>,
+    /// `daoctl apply`: the change waits for the DAO's Safe (the transaction file) or a vote-run
+    /// cell (the proposal id) instead of a transaction of the operator's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued: Option<String>,
 }
 
 /// A cell of the deployed DAO.

@@ -166,7 +166,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 .iter()
                 .map(|c| {
                     json!({
-                        "key": ctx.cell_name(c.id), "id": RoleId(c.id).to_string(), "name": c.name,
+                        "key": ctx.cell_key(c.id, &c.name), "id": RoleId(c.id).to_string(), "name": c.name,
                         "parent": if c.parent.is_zero() { serde_json::Value::Null } else { RoleId(c.parent).to_string().into() },
                         "phase": phase_name(c.phase), "scale": scale_name(c.scale), "children": c.childCount,
                         "decisions": c.decisionCount,
@@ -193,7 +193,19 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             });
         }
         Cmd::Show { cell } => {
-            let id = ctx.cell(&cell)?;
+            let id = match ctx.cell(&cell) {
+                Ok(id) => id,
+                // Not in the record (created by a proposal or a Safe batch): by name on chain.
+                Err(e) => {
+                    let root = ctx.cell("dao")?;
+                    walk(&ctx, registry, root)
+                        .await?
+                        .into_iter()
+                        .find(|c| c.name == cell || crate::cmd::plan::key_of(&c.name) == cell)
+                        .map(|c| c.id)
+                        .ok_or(e)?
+                }
+            };
             let c = reg.getCell(id).call().await?;
             let children = reg.childrenOf(id).call().await?;
             let keys = reg.stateKeys(id).call().await?;
@@ -203,7 +215,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 docs.push(json!({"key": state_key_name(k), "uri": d.uri, "hash": d.contentHash, "version": d.version, "author": d.author}));
             }
             let v = json!({
-                "key": ctx.cell_name(id), "id": RoleId(id).to_string(), "name": c.name,
+                "key": ctx.cell_key(id, &c.name), "id": RoleId(id).to_string(), "name": c.name,
                 "parent": RoleId(c.parent).to_string(), "dao": RoleId(c.dao).to_string(),
                 "member_role": RoleId(c.memberRole).to_string(), "phase": phase_name(c.phase),
                 "scale": scale_name(c.scale), "restrictions": c.restrictions,
@@ -250,11 +262,14 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             let log = receipt
                 .decoded_log::<ICellRegistry::CellCreated>()
                 .ok_or_else(|| eyre!("no CellCreated event"))?;
-            let v = json!({"cell": RoleId(log.cellId).to_string(), "member_role": RoleId(log.memberRoleId).to_string()});
+            // The record names the new cell (key derived from its name), so `cell show KEY` works.
+            let key = ctx.remember_cell(&name, log.cellId, parent, log.memberRoleId)?;
+            let v = json!({"cell": RoleId(log.cellId).to_string(), "key": key, "member_role": RoleId(log.memberRoleId).to_string()});
             ctx.print(&v, || {
                 format!(
-                    "cell {} created (member role {})\n",
+                    "cell {} created as `{}` (member role {})\n",
                     RoleId(log.cellId),
+                    key.as_deref().unwrap_or("-"),
                     RoleId(log.memberRoleId)
                 )
             });

@@ -10,6 +10,7 @@ pub(crate) mod deploy;
 pub(crate) mod design;
 pub(crate) mod devnet;
 pub(crate) mod index;
+pub(crate) mod plan;
 pub(crate) mod proposal;
 pub(crate) mod role;
 pub(crate) mod safe;
@@ -24,6 +25,10 @@ pub(crate) enum Command {
     Devnet(devnet::Args),
     /// Deploy the core contracts (where absent) and a DAO from a design file.
     Deploy(deploy::Args),
+    /// Compare a design file with the live DAO: the changes (+ ~ -) and the authority each needs.
+    Plan(plan::PlanArgs),
+    /// Carry out a design file's changes, each through its authority (key, Safe batch, proposal).
+    Apply(plan::ApplyArgs),
     /// Design files: check one offline against the rules the contracts enforce.
     #[command(subcommand)]
     Design(design::Cmd),
@@ -60,6 +65,8 @@ pub(crate) async fn run(command: Command, global: &Global) -> Result<()> {
     match command {
         Command::Devnet(a) => devnet::run(a, global).await,
         Command::Deploy(a) => deploy::run(a, global).await,
+        Command::Plan(a) => plan::plan(a, global).await,
+        Command::Apply(a) => plan::apply(a, global).await,
         Command::Design(c) => design::run(c, global).await,
         Command::Cell(c) => cell::run(c, global).await,
         Command::Role(c) => role::run(c, global).await,

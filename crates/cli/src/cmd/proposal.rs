@@ -716,9 +716,6 @@ pub(crate) async fn propose_write(
     what: &str,
     tx: alloy::rpc::types::TransactionRequest,
 ) -> Result<alloy::rpc::types::TransactionReceipt> {
-    use alloy::network::TransactionBuilder;
-    let governor = ctx.contract("CellGovernor")?;
-    let cell_id = ctx.cell(cell)?;
     let target = tx
         .to
         .and_then(|k| k.to().copied())
@@ -728,6 +725,22 @@ pub(crate) async fn propose_write(
         value: tx.value.unwrap_or_default(),
         data: tx.input.input().cloned().unwrap_or_default(),
     };
+    propose_actions(ctx, cell, what, vec![action]).await?;
+    Err(super::safe::Queued.into())
+}
+
+/// A proposal of the vote-run cell `cell` making `actions` (described by `what`): each simulated
+/// as the cell's executor first; sent from the signer (a member allowed to propose). Prints the
+/// proposal id and returns it.
+pub(crate) async fn propose_actions(
+    ctx: &Ctx,
+    cell: &str,
+    what: &str,
+    actions: Vec<ICellGovernor::Action>,
+) -> Result<U256> {
+    use alloy::network::TransactionBuilder;
+    let governor = ctx.contract("CellGovernor")?;
+    let cell_id = ctx.cell(cell)?;
     let executor = ICellGovernor::new(governor, &ctx.provider)
         .executorOf(cell_id)
         .call()
@@ -735,21 +748,23 @@ pub(crate) async fn propose_write(
     if executor.is_zero() {
         bail!("`{cell}` is not a vote-run cell: it has no executor");
     }
-    let sim = alloy::rpc::types::TransactionRequest::default()
-        .with_from(executor)
-        .with_to(target)
-        .with_value(action.value)
-        .with_input(action.data.clone());
-    if let Err(e) = ctx.provider.call(sim).await {
-        let contract = ctx.contract_name(target);
-        bail!(
-            "{what} as `{cell}`'s executor {executor} would fail: {}",
-            dao_bindings::describe_transport_error_from(contract.as_deref(), &e)
-        );
+    for action in &actions {
+        let sim = alloy::rpc::types::TransactionRequest::default()
+            .with_from(executor)
+            .with_to(action.target)
+            .with_value(action.value)
+            .with_input(action.data.clone());
+        if let Err(e) = ctx.provider.call(sim).await {
+            let contract = ctx.contract_name(action.target);
+            bail!(
+                "{what} as `{cell}`'s executor {executor} would fail: {}",
+                dao_bindings::describe_transport_error_from(contract.as_deref(), &e)
+            );
+        }
     }
     let call = ICellGovernor::proposeCall {
         cellId: cell_id,
-        actions: vec![action],
+        actions,
         uri: what.to_owned(),
         descriptionHash: keccak256(what.as_bytes()),
     };
@@ -774,7 +789,7 @@ pub(crate) async fn propose_write(
     eprintln!(
         "next: `{cell}` votes (`daoctl proposal vote {id:#x} for`), then `daoctl proposal execute {id:#x}`"
     );
-    Err(super::safe::Queued.into())
+    Ok(id)
 }
 
 /// A point in a proposal's life that a call waits for.

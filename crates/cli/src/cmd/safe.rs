@@ -278,15 +278,10 @@ fn print_pending(ctx: &Ctx, path: &Path, file: &SafeTxFile, info: &SafeInfo) {
         signers,
         executed: false,
     };
-    ctx.mark_printed();
-    if ctx.json {
-        println!("{}", serde_json::to_string_pretty(&p).unwrap_or_default());
-        return;
-    }
-    println!("{}", p.file);
-    println!("safeTxHash {}", p.safe_tx_hash);
-    println!(
-        "signatures {}/{} (safe {}, nonce {}, {} action{})",
+    let summary = format!(
+        "{}\nsafeTxHash {}\nsignatures {}/{} (safe {}, nonce {}, {} action{})",
+        p.file,
+        p.safe_tx_hash,
         p.signatures,
         p.threshold,
         p.safe,
@@ -294,6 +289,17 @@ fn print_pending(ctx: &Ctx, path: &Path, file: &SafeTxFile, info: &SafeInfo) {
         p.actions.len(),
         if p.actions.len() == 1 { "" } else { "s" }
     );
+    if ctx.quiet {
+        // A command printing its own result (apply): this is progress, on stderr.
+        eprintln!("{summary}");
+    } else {
+        ctx.mark_printed();
+        if ctx.json {
+            println!("{}", serde_json::to_string_pretty(&p).unwrap_or_default());
+            return;
+        }
+        println!("{summary}");
+    }
     let next = if p.signatures as u64 >= p.threshold {
         format!("ready: daoctl safe exec {}", p.file)
     } else {
@@ -338,7 +344,6 @@ pub(crate) async fn propose(
     what: &str,
     tx: TransactionRequest,
 ) -> Result<TransactionReceipt> {
-    let safe = dao_safe(ctx)?;
     let to = tx
         .to
         .and_then(|k| k.to().copied())
@@ -349,7 +354,30 @@ pub(crate) async fn propose(
         data: tx.input.input().cloned().unwrap_or_default(),
         description: what.to_owned(),
     };
+    match propose_calls(ctx, vec![call]).await? {
+        SafeOutcome::Executed(receipt) => Ok(*receipt),
+        SafeOutcome::Queued(_) => Err(Queued.into()),
+    }
+}
+
+/// What became of a Safe transaction: executed at once, or written to a file for the owners.
+pub(crate) enum SafeOutcome {
+    Executed(Box<TransactionReceipt>),
+    Queued(PathBuf),
+}
+
+/// Several calls as one Safe transaction (one MultiSendCallOnly batch when more than one): each
+/// simulated as the Safe first, then executed at once (1-of-1 Safe, the signer an owner, no
+/// --out), else written to a file (`--out`, or `<safe>-<nonce>.json` in the Safe tx directory)
+/// for the owners to sign.
+pub(crate) async fn propose_calls(ctx: &Ctx, calls: Vec<Call>) -> Result<SafeOutcome> {
+    let safe = dao_safe(ctx)?;
     let info = SafeInfo::read(ctx, safe).await?;
+    let what = calls
+        .iter()
+        .map(|c| c.description.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
 
     let out = ctx.global.via.out.clone();
     let existing = match &out {
@@ -357,28 +385,31 @@ pub(crate) async fn propose(
         _ => None,
     };
     // Simulate as the Safe: a refusal is reported now, not after the owners have signed.
-    let sim = TransactionRequest::default()
-        .with_from(safe)
-        .with_to(call.to)
-        .with_value(call.value)
-        .with_input(call.data.clone());
-    if let Err(e) = ctx.provider.call(sim).await {
-        let contract = ctx.contract_name(to);
-        let reason = dao_bindings::describe_transport_error_from(contract.as_deref(), &e);
-        if existing.as_ref().is_some_and(|f| !f.actions.is_empty()) {
-            // It may depend on the batch's earlier actions (e.g. a cell created before).
-            eprintln!(
-                "warning: {what}: would fail on its own as the Safe ({reason}); added to the batch anyway"
-            );
-        } else {
-            let hint = match e.as_error_resp().and_then(|r| r.as_revert_data()) {
-                Some(data) => crate::authority::hint(ctx, contract.as_deref(), &data)
-                    .await
-                    .map(|h| format!("\n  {h}"))
-                    .unwrap_or_default(),
-                None => String::new(),
-            };
-            bail!("{what} through the Safe {safe} would fail: {reason}{hint}");
+    for (i, call) in calls.iter().enumerate() {
+        let sim = TransactionRequest::default()
+            .with_from(safe)
+            .with_to(call.to)
+            .with_value(call.value)
+            .with_input(call.data.clone());
+        if let Err(e) = ctx.provider.call(sim).await {
+            let contract = ctx.contract_name(call.to);
+            let reason = dao_bindings::describe_transport_error_from(contract.as_deref(), &e);
+            let what = &call.description;
+            if i > 0 || existing.as_ref().is_some_and(|f| !f.actions.is_empty()) {
+                // It may depend on the batch's earlier actions (e.g. a cell created before).
+                eprintln!(
+                    "warning: {what}: would fail on its own as the Safe ({reason}); added to the batch anyway"
+                );
+            } else {
+                let hint = match e.as_error_resp().and_then(|r| r.as_revert_data()) {
+                    Some(data) => crate::authority::hint(ctx, contract.as_deref(), &data)
+                        .await
+                        .map(|h| format!("\n  {h}"))
+                        .unwrap_or_default(),
+                    None => String::new(),
+                };
+                bail!("{what} through the Safe {safe} would fail: {reason}{hint}");
+            }
         }
     }
 
@@ -407,7 +438,7 @@ pub(crate) async fn propose(
                     f.signatures.len()
                 );
             }
-            f.actions.push(call);
+            f.actions.extend(calls);
             f.signatures.clear();
             (out.unwrap_or_default(), f)
         }
@@ -436,7 +467,7 @@ pub(crate) async fn propose(
                     .duration_since(std::time::UNIX_EPOCH)
                     .map(|d| d.as_secs())
                     .unwrap_or(0),
-                actions: vec![call],
+                actions: calls,
                 transaction: placeholder(nonce),
                 safe_tx_hash: B256::ZERO,
                 signatures: vec![],
@@ -463,14 +494,25 @@ pub(crate) async fn propose(
         && info.nonce == file.nonce();
     if execute_now {
         let receipt = execute(ctx, &file, &info).await?;
-        let mut w = WriteResult::new(what, &receipt);
+        let mut w = WriteResult::new(&what, &receipt);
         w.safe_tx_hash = Some(file.safe_tx_hash);
         ctx.record_write(w);
-        return Ok(receipt);
+        return Ok(SafeOutcome::Executed(Box::new(receipt)));
     }
     file.save(&path)?;
     print_pending(ctx, &path, &file, &info);
-    Err(Queued.into())
+    Ok(SafeOutcome::Queued(path))
+}
+
+/// Whether the Safe transaction file at `path` can still be executed (its nonce not yet passed).
+pub(crate) async fn is_pending(ctx: &Ctx, path: &Path) -> bool {
+    let Ok(file) = SafeTxFile::load(path) else {
+        return false;
+    };
+    match SafeInfo::read(ctx, file.safe).await {
+        Ok(info) => file.nonce() >= info.nonce,
+        Err(_) => true,
+    }
 }
 
 /// A SafeTransaction with no call (replaced by `rebuild`).

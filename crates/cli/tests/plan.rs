@@ -1,0 +1,500 @@
+//! End-to-end: `daoctl plan` / `daoctl apply` on a deployed DAO (each change through its
+//! authority: the operator's key, the DAO's 2-of-3 Safe signed in separate processes, a proposal of
+//! a vote-run cell), destructive changes refused without the flag, a killed apply resumed, and
+//! cells created after deployment named in the record. A fresh anvil per test.
+use alloy::{
+    node_bindings::{Anvil, AnvilInstance},
+    primitives::{Address, U64},
+    providers::{Provider, ProviderBuilder},
+};
+use serde_json::Value;
+use std::{
+    path::PathBuf,
+    process::{Command, Output},
+};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The real anvil binary (not the npm wrapper), on a port anvil picks.
+fn anvil() -> AnvilInstance {
+    Anvil::new().path(root().join("script/bin/anvil")).spawn()
+}
+
+struct Net {
+    anvil: AnvilInstance,
+    dir: tempfile::TempDir,
+}
+
+impl Net {
+    /// A fresh chain with examples/`design` deployed by dev account 0.
+    fn deploy(design: &str) -> Self {
+        let net = Self {
+            anvil: anvil(),
+            dir: tempfile::tempdir().expect("tempdir"),
+        };
+        let design = root().join("examples").join(design).display().to_string();
+        let out = net.ok(&["deploy", &design, "--dev-account", "0"]);
+        assert!(out.contains("deployed:"), "{out}");
+        net
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_daoctl"));
+        c.args(args)
+            .env("DAOCTL_RPC_URL", self.anvil.endpoint())
+            .env("DAOCTL_DEPLOYMENTS", self.dir.path().join("deployments"))
+            .env("DAOCTL_SAFE_TX_DIR", self.dir.path().join("safe-tx"))
+            .env_remove("DAOCTL_PRIVATE_KEY")
+            .env_remove("DAOCTL_DEV_ACCOUNT")
+            .env_remove("DAOCTL_ACCOUNT")
+            .env_remove("DAOCTL_DAO")
+            .env_remove("DAO_DEPLOY_STOP_AFTER")
+            .env_remove("ETH_RPC_URL")
+            .current_dir(root());
+        c
+    }
+
+    fn check(args: &[&str], out: &Output) -> (String, String) {
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        );
+        assert!(
+            out.status.success(),
+            "daoctl {args:?} failed:\n{stdout}{stderr}"
+        );
+        (stdout.trim().to_owned(), stderr)
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        Self::check(args, &self.cmd(args).output().expect("daoctl runs")).0
+    }
+
+    /// stdout and stderr of a successful run.
+    fn ok2(&self, args: &[&str]) -> (String, String) {
+        Self::check(args, &self.cmd(args).output().expect("daoctl runs"))
+    }
+
+    fn fails(&self, cmd: &mut Command, args: &[&str]) -> String {
+        let out = cmd.output().expect("daoctl runs");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!out.status.success(), "daoctl {args:?} should fail");
+        assert!(!stderr.contains("panicked"), "no panic: {stderr}");
+        stderr
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut a = args.to_vec();
+        a.push("--json");
+        let out = self.ok(&a);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}"))
+    }
+
+    fn addr(&self, account: usize) -> Address {
+        self.anvil.addresses()[account]
+    }
+
+    fn record(&self, dao: &str) -> Value {
+        let path = self
+            .dir
+            .path()
+            .join("deployments/31337")
+            .join(format!("{dao}.json"));
+        serde_json::from_str(&std::fs::read_to_string(path).expect("record")).expect("record JSON")
+    }
+
+    async fn mine(&self, blocks: u64) {
+        let p = ProviderBuilder::new().connect_http(self.anvil.endpoint_url());
+        let _: Value = p
+            .raw_request("anvil_mine".into(), (U64::from(blocks),))
+            .await
+            .expect("anvil_mine");
+    }
+}
+
+/// `(id, op, authority kind)` of each change of a `plan --json`, sorted.
+fn changes(plan: &Value) -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = plan["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap_or_default().to_owned(),
+                c["op"].as_str().unwrap_or_default().to_owned(),
+                c["authority"]["kind"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The apply steps in the record: (step id, tx, confirmed, queued).
+fn apply_steps(record: &Value) -> Vec<(String, String, bool, Option<String>)> {
+    record["steps"]
+        .as_object()
+        .expect("steps")
+        .iter()
+        .filter(|(k, _)| k.starts_with("apply."))
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v["tx"].as_str().unwrap_or_default().to_owned(),
+                !v["block"].is_null(),
+                v["queued"].as_str().map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
+/// council.toml edited: the DAO budget 50 -> 60 ether (the Safe), stewards' member anvil:1
+/// replaced by anvil:2 (the operator anvil:1, stewards' admin; the removal is destructive), the
+/// assembly's voting period 5 -> 6 (its own proposal), a new cell `outreach` under stewards with a
+/// budget (the operator, in two rounds: the budget needs the cell).
+fn edited_council(dir: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(root().join("examples/council.toml")).expect("council");
+    let edited = text
+        .replacen("amount = \"50 ether\"", "amount = \"60 ether\"", 1)
+        .replacen("members = [\"anvil:1\"]", "members = [\"anvil:2\"]", 1)
+        .replacen("voting_period = 5", "voting_period = 6", 1)
+        + r#"
+[[cells]]
+key = "outreach"
+name = "Outreach"
+parent = "stewards"
+admin = "anvil:1"
+members = ["anvil:2"]
+
+[[cells.budgets]]
+amount = "2 ether"
+"#;
+    assert_ne!(text, edited);
+    let path = dir.join("council-edited.toml");
+    std::fs::write(&path, edited).expect("write the edited design");
+    path.display().to_string()
+}
+
+#[tokio::test]
+async fn plan_apply_round_trip_through_key_safe_and_proposal() {
+    let net = Net::deploy("council.toml");
+    let council = root().join("examples/council.toml").display().to_string();
+
+    // The deployed design itself: nothing to do.
+    let out = net.ok(&["plan", &council, "--dev-account", "1"]);
+    assert!(out.contains("no changes"), "{out}");
+
+    let edited = edited_council(net.dir.path());
+    // deploy on an edited design points to plan/apply.
+    let args = ["deploy", edited.as_str(), "--dev-account", "0"];
+    let err = net.fails(&mut net.cmd(&args), &args);
+    assert!(
+        err.contains(&format!("daoctl plan {edited}")) && err.contains("daoctl apply"),
+        "{err}"
+    );
+
+    // The plan: exactly the edits, each with its authority.
+    let plan = net.json(&["plan", &edited, "--dev-account", "1"]);
+    let (a1, a2) = (net.addr(1), net.addr(2));
+    let mut want = vec![
+        (
+            "budget.dao.ETH".to_owned(),
+            "~".to_owned(),
+            "safe".to_owned(),
+        ),
+        ("cell.outreach.create".into(), "+".into(), "operator".into()),
+        ("governor.assembly".into(), "~".into(), "proposal".into()),
+        (
+            format!("wearer.stewards.member.add.{a2}"),
+            "+".into(),
+            "operator".into(),
+        ),
+        (
+            format!("wearer.stewards.member.remove.{a1}"),
+            "-".into(),
+            "operator".into(),
+        ),
+    ];
+    want.sort();
+    assert_eq!(changes(&plan), want, "{plan:#}");
+    let removal = plan["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .find(|c| c["op"] == "-")
+        .expect("a removal");
+    assert_eq!(removal["destructive"], true);
+    let human = net.ok(&["plan", &edited, "--dev-account", "1"]);
+    assert!(
+        human.contains("~ budget of `dao` in ETH: 50 ether per 2592000s → 60 ether per 2592000s")
+            && human.contains("by the DAO's Safe")
+            && human.contains("by proposal of vote-run cell `assembly`")
+            && human.contains(
+                "5 change(s): 3 by the operator's key, 1 by the DAO's Safe, 1 by proposal"
+            ),
+        "{human}"
+    );
+
+    // Destructive without the flag: listed and refused, nothing done.
+    let args = ["apply", edited.as_str(), "--dev-account", "1"];
+    let err = net.fails(&mut net.cmd(&args), &args);
+    assert!(
+        err.contains("--allow-destructive")
+            && err.contains(&format!("wearer {a1} of `stewards.member` (revoke)")),
+        "{err}"
+    );
+    assert!(apply_steps(&net.record("council")).is_empty());
+
+    // Killed after its first transaction: recorded as sent, not confirmed.
+    let args = [
+        "apply",
+        edited.as_str(),
+        "--dev-account",
+        "1",
+        "--allow-destructive",
+    ];
+    let err = net.fails(net.cmd(&args).env("DAO_DEPLOY_STOP_AFTER", "1"), &args);
+    assert!(err.contains("stopped after 1 transaction"), "{err}");
+    let steps = apply_steps(&net.record("council"));
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    let (killed_step, killed_tx, confirmed, _) = steps[0].clone();
+    assert!(!confirmed);
+
+    // The re-run resumes it from its receipt (not sent again), does the operator's changes, writes
+    // the Safe's batch, and cannot propose in `assembly` (anvil:1 is not a member).
+    let (out, err) = net.ok2(&args);
+    assert!(err.contains("resumed:"), "{err}");
+    assert!(
+        out.starts_with("4 change(s) made; 2 waiting:")
+            && out.contains("budget.dao.ETH waits for the Safe's owners: ")
+            && out.contains("governor.assembly waits for a proposal in `assembly`"),
+        "stdout holds apply's result only: {out}"
+    );
+    let record = net.record("council");
+    let steps = apply_steps(&record);
+    let resumed = steps.iter().find(|s| s.0 == killed_step).expect("step");
+    assert_eq!((resumed.1.as_str(), resumed.2), (killed_tx.as_str(), true));
+    assert!(record["cells"]["outreach"]["id"].is_string(), "{record:#}");
+    let cells = net.json(&["cell", "list"]);
+    let outreach = cells
+        .as_array()
+        .expect("cells")
+        .iter()
+        .filter(|c| c["name"] == "Outreach")
+        .count();
+    assert_eq!(outreach, 1, "created once: {cells:#}");
+    let left = net.json(&["plan", &edited, "--dev-account", "1"]);
+    assert_eq!(
+        changes(&left),
+        vec![
+            (
+                "budget.dao.ETH".to_owned(),
+                "~".to_owned(),
+                "safe".to_owned()
+            ),
+            ("governor.assembly".into(), "~".into(), "proposal".into()),
+        ],
+        "{left:#}"
+    );
+
+    // The Safe's batch: two owners sign in separate processes, anyone executes.
+    let files: Vec<PathBuf> = std::fs::read_dir(net.dir.path().join("safe-tx"))
+        .expect("safe-tx dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let file = files[0].display().to_string();
+    net.ok(&["safe", "sign", &file, "--dev-account", "7"]);
+    net.ok(&["safe", "sign", &file, "--dev-account", "8"]);
+    net.ok(&["safe", "exec", &file, "--dev-account", "1"]);
+
+    // A member of assembly runs apply: the governor change becomes the cell's proposal.
+    net.ok(&["apply", &edited, "--dev-account", "3"]);
+    let record = net.record("council");
+    let proposal = apply_steps(&record)
+        .into_iter()
+        .find(|s| s.0.ends_with(".governor.assembly"))
+        .and_then(|s| s.3)
+        .expect("the proposal is recorded");
+    // A re-run while it is voted on does not propose again.
+    let (out, _) = net.ok2(&["apply", &edited, "--dev-account", "4"]);
+    assert!(out.contains(&format!("proposal {proposal}")), "{out}");
+    net.mine(2).await;
+    net.ok(&["proposal", "vote", &proposal, "for", "--dev-account", "3"]);
+    net.ok(&["proposal", "vote", &proposal, "for", "--dev-account", "4"]);
+    net.mine(12).await;
+    net.ok(&["proposal", "execute", &proposal, "--dev-account", "5"]);
+
+    // Everything carried out: apply records the design; the plan is empty; deploy is up to date.
+    let applied = net.json(&["apply", &edited, "--dev-account", "1"]);
+    assert_eq!(applied["complete"], true, "{applied:#}");
+    assert_eq!(applied["remaining"], serde_json::json!([]));
+    let out = net.ok(&["plan", &edited]);
+    assert!(out.contains("no changes"), "{out}");
+    assert_eq!(net.record("council")["design_hash"], plan["design_hash"]);
+    let out = net.ok(&["deploy", &edited, "--dev-account", "0"]);
+    assert!(out.contains("up to date"), "{out}");
+}
+
+#[tokio::test]
+async fn cells_created_after_deployment_are_named_from_record_and_chain() {
+    let net = Net::deploy("riverside.toml");
+    let created = net.json(&[
+        "cell",
+        "create",
+        "--parent",
+        "operations",
+        "--name",
+        "Night Market",
+        "--member",
+        &net.addr(4).to_string(),
+        "--dev-account",
+        "1",
+    ]);
+    assert_eq!(created["key"], "night-market", "{created:#}");
+    let created_record = net.record("riverside");
+    assert_eq!(
+        created_record["cells"]["night-market"]["parent"],
+        "operations"
+    );
+    let show = net.json(&["cell", "show", "night-market"]);
+    assert_eq!(show["name"], "Night Market");
+    assert_eq!(show["key"], "night-market");
+    let by_name = net.json(&["cell", "show", "Night Market"]);
+    assert_eq!(by_name["id"], show["id"]);
+
+    // A cell the record does not name (made by a proposal or a Safe batch, or another tool) is
+    // named from the chain: its key derives from CellRegistry's name.
+    let path = net.dir.path().join("deployments/31337/riverside.json");
+    let mut record = net.record("riverside");
+    record["cells"]
+        .as_object_mut()
+        .expect("cells")
+        .remove("night-market");
+    std::fs::write(&path, serde_json::to_string_pretty(&record).expect("json")).expect("write");
+    let show = net.json(&["cell", "show", "night-market"]);
+    assert_eq!(show["id"], by_name["id"]);
+    assert_eq!(show["key"], "night-market");
+    let listed = net.json(&["cell", "list"]);
+    assert!(
+        listed
+            .as_array()
+            .expect("cells")
+            .iter()
+            .any(|c| c["key"] == "night-market" && c["name"] == "Night Market"),
+        "{listed:#}"
+    );
+    // Back to the record `cell create` wrote.
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&created_record).expect("json"),
+    )
+    .expect("write");
+    // The design does not have it: plan proposes dissolving it, a destructive change.
+    let riverside = root().join("examples/riverside.toml").display().to_string();
+    let plan = net.json(&["plan", &riverside, "--dev-account", "1"]);
+    assert_eq!(
+        changes(&plan),
+        vec![(
+            "cell.night-market.dissolve".to_owned(),
+            "-".to_owned(),
+            "operator".to_owned()
+        )],
+        "{plan:#}"
+    );
+}
+
+#[tokio::test]
+async fn apply_with_a_one_of_one_safe_executes_batches_and_names_new_roles() {
+    let net = Net::deploy("riverside.toml");
+    let text = std::fs::read_to_string(root().join("examples/riverside.toml")).expect("riverside");
+    let edited = text
+        .replacen("amount = \"50 ether\"", "amount = \"55 ether\"", 1)
+        .replacen(
+            "uri = \"ipfs://bafy-riverside-charter-v1\"",
+            "uri = \"ipfs://bafy-riverside-charter-v2\"",
+            1,
+        )
+        .replacen(
+            "[cells.state.charter]\nuri = \"ipfs://bafy-operations-charter-v1\"",
+            "[cells.roles.scribe]\ndetails = \"Operations scribe\"\nwearers = [\"anvil:3\"]\n\n\
+             [cells.state.charter]\nuri = \"ipfs://bafy-operations-charter-v1\"",
+            1,
+        );
+    // engineering's admin anvil:2 -> anvil:4 (a transfer: destructive).
+    let edited = edited.replacen(
+        "parent = \"operations\"\nphase = \"formation\"\nadmin = \"anvil:2\"",
+        "parent = \"operations\"\nphase = \"formation\"\nadmin = \"anvil:4\"",
+        1,
+    );
+    assert_eq!(edited.matches("scribe").count(), 2, "edit applied");
+    assert!(edited.contains("admin = \"anvil:4\""), "edit applied");
+    let path = net.dir.path().join("riverside-edited.toml");
+    std::fs::write(&path, edited).expect("write");
+    let file = path.display().to_string();
+
+    let plan = net.json(&["plan", &file, "--dev-account", "0"]);
+    assert_eq!(
+        changes(&plan),
+        vec![
+            (
+                "admin.engineering".to_owned(),
+                "~".to_owned(),
+                "safe".to_owned()
+            ),
+            (
+                "budget.dao.ETH".to_owned(),
+                "~".to_owned(),
+                "safe".to_owned()
+            ),
+            (
+                "role.operations.scribe.create".into(),
+                "+".into(),
+                "safe".into()
+            ),
+            ("state.dao.charter".into(), "~".into(), "safe".into()),
+        ],
+        "{plan:#}"
+    );
+
+    // The Safe's owner runs apply: each round's Safe changes are one batch, executed at once; the
+    // new role is found on chain, named in the record, and its wearer minted in the next round.
+    let applied = net.json(&["apply", &file, "--dev-account", "0", "--allow-destructive"]);
+    assert_eq!(applied["complete"], true, "{applied:#}");
+    let done: Vec<&str> = applied["done"]
+        .as_array()
+        .expect("done")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let a3 = net.addr(3);
+    for id in [
+        "admin.engineering",
+        "budget.dao.ETH",
+        "state.dao.charter",
+        "role.operations.scribe.create",
+        &format!("wearer.operations.scribe.add.{a3}"),
+    ] {
+        assert!(done.contains(&id), "{id} in {done:?}");
+    }
+    let record = net.record("riverside");
+    assert!(
+        record["cells"]["operations"]["roles"]["scribe"].is_string(),
+        "{record:#}"
+    );
+    assert_eq!(record["design_hash"], plan["design_hash"]);
+    let role = net.json(&["role", "show", "operations.scribe"]);
+    assert!(role.to_string().contains(&a3.to_string()), "{role:#}");
+    let out = net.ok(&["plan", &file]);
+    assert!(out.contains("no changes"), "{out}");
+    let engineering = net.json(&["role", "show", "engineering.admin"]);
+    assert!(
+        engineering.to_string().contains(&net.addr(4).to_string()),
+        "{engineering:#}"
+    );
+}
