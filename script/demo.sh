@@ -94,3 +94,39 @@ refused treasury freeze operations --dev-account 6                     # not the
 
 say "7. The network as it stands"
 run state
+
+say "8. A second DAO on the same core contracts: council, whose community is a 2-of-3 Safe"
+run deploy examples/council.toml --dev-account 0 | tail -n 1
+refused treasury set-budget dao 60ether --dao council --dev-account 7     # one owner alone
+SAFE_TX="$ROOT/.devnet/council-budget.json"
+rm -f "$SAFE_TX"
+run treasury set-budget dao 60ether --dao council --via-safe --out "$SAFE_TX" --dev-account 7
+run safe sign "$SAFE_TX" --dao council --dev-account 8             # a second owner, another process
+run safe show --dao council
+run safe exec "$SAFE_TX" --dao council --dev-account 9
+run treasury status --cell dao --dao council
+
+say "9. The design changes: plan and apply an edited riverside design"
+EDITED="$ROOT/.devnet/riverside-v2.toml"
+sed -e 's/^amount = "50 ether"/amount = "60 ether"/' \
+    -e 's/^voting_period = 5$/voting_period = 6/' examples/riverside.toml >"$EDITED"
+cat >>"$EDITED" <<'TOML'
+
+[[cells]]
+key = "outreach"
+name = "Outreach"
+parent = "operations"
+admin = "anvil:2"
+members = ["anvil:2"]
+TOML
+run plan "$EDITED" --dev-account 0
+run apply "$EDITED" --dev-account 0          # the Safe (1 of 1) acts at once; the vote waits for a member
+run apply "$EDITED" --dev-account 3          # a member of community proposes the settings change
+GOV="$(run proposal list --dao riverside --cell community --json | jq -r '[.[] | select(.state == "pending" or .state == "active")][0].proposal')"
+mine 2
+run proposal vote "$GOV" for --dao riverside --dev-account 3
+run proposal vote "$GOV" for --dao riverside --dev-account 4
+mine 12
+run proposal execute "$GOV" --dao riverside --dev-account 3
+run apply "$EDITED" --dev-account 0          # nothing left: the record now holds the edited design
+run plan "$EDITED" --dev-account 0

@@ -873,6 +873,7 @@ async fn dry_run_simulates_as_the_sender_and_fails_when_a_step_would() {
         "{err}"
     );
     assert_eq!(net.nonce(0).await, 0);
+}
 
 #[tokio::test]
 async fn streams_open_claim_close() {
