@@ -425,16 +425,20 @@ impl Ctx {
         let describe = |e: &alloy::transports::TransportError| {
             dao_bindings::describe_transport_error_from(contract.as_deref(), e)
         };
-        if let Err(e) = self.provider.estimate_gas(tx.clone()).await {
-            let hint = match e.as_error_resp().and_then(|r| r.as_revert_data()) {
-                Some(data) => crate::authority::hint(self, contract.as_deref(), &data)
-                    .await
-                    .map(|h| format!("\n  {h}"))
-                    .unwrap_or_default(),
-                None => String::new(),
-            };
-            bail!("{what} failed: {}{hint}", describe(&e));
-        }
+        let estimate = match self.provider.estimate_gas(tx.clone()).await {
+            Ok(estimate) => estimate,
+            Err(e) => {
+                let hint = match e.as_error_resp().and_then(|r| r.as_revert_data()) {
+                    Some(data) => crate::authority::hint(self, contract.as_deref(), &data)
+                        .await
+                        .map(|h| format!("\n  {h}"))
+                        .unwrap_or_default(),
+                    None => String::new(),
+                };
+                bail!("{what} failed: {}{hint}", describe(&e));
+            }
+        };
+        let tx = tx.with_gas_limit(dao_rpc::gas_limit_for(estimate));
         let pending = self
             .provider
             .send_transaction(tx)

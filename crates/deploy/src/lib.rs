@@ -407,10 +407,14 @@ pub async fn deploy(
         }
         let tx = ctx.transaction(&step.action).await?;
         // Estimating first turns a revert into its decoded custom error before anything is sent.
-        provider
+        let estimate = provider
             .estimate_gas(tx.clone())
             .await
             .map_err(|e| DeployError::rpc_or_revert(&step.description, &e))?;
+        let tx = alloy::network::TransactionBuilder::with_gas_limit(
+            tx,
+            dao_rpc::gas_limit_for(estimate),
+        );
         let pending = provider
             .send_transaction(tx)
             .await

@@ -1264,13 +1264,14 @@ pub(crate) async fn apply(args: ApplyArgs, global: &Global) -> Result<()> {
                 .with_to(c.to)
                 .with_input(c.data.clone());
             let contract = ctx.contract_name(c.to);
-            ctx.provider.estimate_gas(tx.clone()).await.map_err(|e| {
+            let estimate = ctx.provider.estimate_gas(tx.clone()).await.map_err(|e| {
                 eyre!(
                     "{} failed: {}",
                     c.description,
                     dao_bindings::describe_transport_error_from(contract.as_deref(), &e)
                 )
             })?;
+            let tx = tx.with_gas_limit(dao_rpc::gas_limit_for(estimate));
             let pending = ctx.provider.send_transaction(tx).await.map_err(|e| {
                 eyre!(
                     "{} failed: {}",
