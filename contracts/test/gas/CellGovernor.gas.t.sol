@@ -416,6 +416,33 @@ contract CellGovernorBallotsGasTest is Test {
         assertLe(gasUsed / 50 * 10, OZ_CAST_VOTE_BY_SIG * 4, "per ballot above 0.4x OpenZeppelin castVoteBySig");
     }
 
+    /// @notice Where a ballot's gas goes: the whole transaction of a batch of 1 and of 50, the marginal
+    /// ballot ((batch50 - batch1) / 49) and its calldata share (EIP-2028: 16 a non-zero byte, 4 a zero).
+    /// The rest of a marginal ballot is execution: the has-voted slot (22,100, a cold zero-to-non-zero
+    /// SSTORE), getPastVotes, ecrecover (3,000 + the call), EIP-712 hashing, the VoteCast log, decoding.
+    function test_gas_castVotesBySig_breakdown() public {
+        vm.prank(alice);
+        uint256 proposalId = governor.propose(dao, actions, URI, DESCRIPTION_HASH);
+        vm.roll(block.number + 2);
+        ICellGovernor.SignedBallot[] memory one = _ballots(proposalId, 0, 1);
+        vm.prank(relayer);
+        governor.castVotesBySig(one);
+        uint256 gas1 = vm.snapshotGasLastCall("castVotesBySig_batch1");
+        ICellGovernor.SignedBallot[] memory fifty = _ballots(proposalId, 1, 50);
+        vm.prank(relayer);
+        governor.castVotesBySig(fifty);
+        uint256 gas50 = vm.snapshotGasLastCall("castVotesBySig_batch50_afterFirst");
+        vm.snapshotValue("castVotesBySig_marginalBallot", (gas50 - gas1) / 49);
+        uint256 calldataGas = _calldataGas(abi.encodeCall(governor.castVotesBySig, (fifty)));
+        vm.snapshotValue("castVotesBySig_calldataPerBallot", calldataGas / 50);
+    }
+
+    function _calldataGas(bytes memory data) internal pure returns (uint256 gas) {
+        for (uint256 i; i < data.length; ++i) {
+            gas += data[i] == 0 ? 4 : 16;
+        }
+    }
+
     function test_gas_decision100() public {
         vm.prank(alice);
         uint256 proposalId = governor.propose(dao, actions, URI, DESCRIPTION_HASH);
