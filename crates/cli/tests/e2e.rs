@@ -562,7 +562,14 @@ async fn proposals_submit_votes_batch() {
     let dir = net.dir.path();
     let sign = |id: &str, support: &str, account: &str, reason: &str, name: &str| {
         let b = net.ok(&[
-            "proposal", "sign", id, support, "--reason", reason, "--dev-account", account,
+            "proposal",
+            "sign",
+            id,
+            support,
+            "--reason",
+            reason,
+            "--dev-account",
+            account,
         ]);
         write(dir, name, &b)
     };

@@ -213,10 +213,13 @@ fn read_ballots(
     files
         .iter()
         .map(|f| {
-            let text = std::fs::read_to_string(f)
-                .wrap_err_with(|| format!("reading {}", f.display()))?;
+            let text =
+                std::fs::read_to_string(f).wrap_err_with(|| format!("reading {}", f.display()))?;
             let b: SignedBallot = serde_json::from_str(&text).wrap_err_with(|| {
-                format!("{}: not a ballot written by `daoctl proposal sign`", f.display())
+                format!(
+                    "{}: not a ballot written by `daoctl proposal sign`",
+                    f.display()
+                )
             })?;
             if b.governor != governor || b.chain_id != ctx.chain_id {
                 bail!(
