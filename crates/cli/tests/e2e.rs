@@ -610,12 +610,32 @@ async fn proposals_submit_votes_batch() {
     // A replay counts nothing and sends nothing.
     let err = net.fails(&["proposal", "submit-votes", &b3, &b4, "--dev-account", "0"]);
     assert!(err.contains("none of the 2 ballots would count"), "{err}");
+    // `relay DIR --once`: the second proposal's ballots in a folder, two per batch.
+    let inbox = dir.join("inbox");
+    std::fs::create_dir_all(&inbox).expect("inbox");
+    sign(&second, "for", "3", "relayed", "inbox/a.json");
+    sign(&second, "for", "5", "", "inbox/b.json");
+    sign(&second, "for", "4", "", "inbox/c.json"); // already voted: skipped
+    net.ok(&[
+        "proposal",
+        "relay",
+        &inbox.display().to_string(),
+        "--batch",
+        "2",
+        "--once",
+        "--dev-account",
+        "0",
+    ]);
+    assert!(inbox.join("submitted/a.json").exists());
+    assert!(inbox.join("failed/c.json").exists());
+    assert!(!inbox.join("a.json").exists());
     // Account 5 may still vote directly.
     net.ok(&["proposal", "vote", &first, "for", "--dev-account", "5"]);
     let show = net.json(&["proposal", "show", &first]);
     assert_eq!(show["votes"]["for"], "3");
     let show = net.json(&["proposal", "show", &second]);
     assert_eq!(show["votes"]["against"], "1");
+    assert_eq!(show["votes"]["for"], "2");
 }
 
 #[tokio::test]

@@ -167,6 +167,22 @@ pub(crate) enum Cmd {
         #[arg(required = true)]
         ballots: Vec<PathBuf>,
     },
+    /// Watch a folder of ballot files (`sign` output, *.json) and submit them in batches; each file
+    /// is moved to DIR/submitted once its batch is sent (counted or skipped by the contract), or
+    /// to DIR/failed when its batch was not sent (no ballot would count, or the send failed).
+    #[command(after_help = "Example:\n  daoctl proposal relay ballots/ --batch 50 --dev-account 0")]
+    Relay {
+        dir: PathBuf,
+        /// Most ballots per transaction.
+        #[arg(long, default_value_t = 50)]
+        batch: usize,
+        /// Seconds between scans of the folder.
+        #[arg(long, default_value_t = 5)]
+        interval: u64,
+        /// Submit what is there now and stop.
+        #[arg(long)]
+        once: bool,
+    },
     /// Cancel your pending signed ballots on a proposal (they will be skipped); you may still vote
     /// or sign a new ballot.
     CancelBallot { id: U256 },
@@ -779,6 +795,47 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
         Cmd::SubmitVotes { ballots } => {
             let ballots = read_ballots(&ctx, governor, &ballots)?;
             submit_ballots(&ctx, governor, ballots).await?;
+        }
+        Cmd::Relay {
+            dir,
+            batch,
+            interval,
+            once,
+        } => {
+            let (done, failed) = (dir.join("submitted"), dir.join("failed"));
+            for d in [&done, &failed] {
+                std::fs::create_dir_all(d).wrap_err_with(|| format!("creating {}", d.display()))?;
+            }
+            loop {
+                let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+                    .wrap_err_with(|| format!("reading {}", dir.display()))?
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "json"))
+                    .collect();
+                files.sort();
+                for chunk in files.chunks(batch.max(1)) {
+                    let ballots = read_ballots(&ctx, governor, chunk)?;
+                    // A batch that was not sent (nothing would count, or the send failed) goes
+                    // to DIR/failed, to look at or move back.
+                    let to = match submit_ballots(&ctx, governor, ballots).await {
+                        Ok(()) => &done,
+                        Err(e) => {
+                            eprintln!("relay: {e}");
+                            &failed
+                        }
+                    };
+                    for f in chunk {
+                        if let Some(name) = f.file_name() {
+                            std::fs::rename(f, to.join(name))
+                                .wrap_err_with(|| format!("moving {}", f.display()))?;
+                        }
+                    }
+                }
+                if once {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(interval)).await;
+            }
         }
         Cmd::CancelBallot { id } => {
             ctx.call(
