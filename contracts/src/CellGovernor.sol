@@ -6,9 +6,11 @@ import {ICellExecutor, ICellGovernor} from "./interfaces/ICellGovernor.sol";
 import {ICellRegistry} from "./interfaces/ICellRegistry.sol";
 import {IRoles} from "./interfaces/IRoles.sol";
 import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {IERC6372} from "@openzeppelin/contracts/interfaces/IERC6372.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
@@ -36,7 +38,8 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 ///   votes at a timepoint never sum to more than its supply, a uint256 (2^208 for OpenZeppelin's
 ///   ERC20Votes): no legal token can overflow a counter, and the outcome is computed without products
 ///   that could overflow (Math.mulDiv against the bps shares).
-///   _hasVoted[proposalId][voter]  one slot per ballot
+///   _ballots[proposalId][voter]  one slot per (proposal, voter): bit 0 = voted, bits 1.. = the keyed
+///     ballot nonce (`cancelBallot` adds 1), so a batched ballot reads and writes the one slot a vote writes
 ///
 /// The proposer is bound into the id (not stored): execution and the proposer's cancel present the
 /// contents, as with OpenZeppelin's governor.
@@ -49,6 +52,13 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
     /// @inheritdoc ICellGovernor
     bytes32 public constant BALLOT_TYPEHASH =
         keccak256("Ballot(uint256 proposalId,uint8 support,address voter,uint256 nonce,uint256 deadline)");
+
+    /// @inheritdoc ICellGovernor
+    bytes32 public constant KEYED_BALLOT_TYPEHASH = keccak256(
+        "KeyedBallot(uint256 proposalId,uint8 support,address voter,uint256 nonce,uint256 deadline,string reason)"
+    );
+    /// @notice Gas an ERC-1271 wallet gets to check one ballot of a batch (a Safe needs ~10-30k).
+    uint256 public constant ERC1271_GAS = 200_000;
 
     uint256 private constant BPS = 10_000;
     /// @dev Bits below a top role's tree id; a cell id has none of them set.
@@ -107,7 +117,7 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
     mapping(uint256 proposalId => ProposalCore) private _proposals;
     // slither-disable-next-line uninitialized-state -- written through `Tally storage` pointers in _countVote; slither misses pointer writes
     mapping(uint256 proposalId => Tally) private _tallies;
-    mapping(uint256 proposalId => mapping(address voter => bool)) private _hasVoted;
+    mapping(uint256 proposalId => mapping(address voter => uint256)) private _ballots;
     mapping(address voter => uint256) private _nonces;
 
     constructor(ICellRegistry registry_) EIP712("CellGovernor", "1") {
@@ -314,34 +324,114 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
         emit NonceUsed(msg.sender, nonce);
     }
 
+    /// @inheritdoc ICellGovernor
+    /// @dev Skip, never revert, on a bad ballot (see the interface): the relayer pays only for the loop and
+    /// the checks of a skipped ballot. Storage per counted ballot: the (proposal, voter) slot (read, then
+    /// written once), the tally counter (warm after the batch's first ballot on the proposal).
+    function castVotesBySig(SignedBallot[] calldata ballots) external returns (uint256 counted) {
+        uint256 n = ballots.length;
+        for (uint256 i; i < n; ++i) {
+            SignedBallot calldata b = ballots[i];
+            BallotStatus status = _castBallot(b);
+            if (status == BallotStatus.Counted) {
+                unchecked {
+                    ++counted;
+                }
+            } else {
+                emit BallotSkipped(b.voter, b.proposalId, status);
+            }
+        }
+    }
+
+    /// @inheritdoc ICellGovernor
+    function cancelBallot(uint256 proposalId) external returns (uint256 nonce) {
+        uint256 slot = _ballots[proposalId][msg.sender];
+        nonce = slot >> 1;
+        _ballots[proposalId][msg.sender] = slot + 2;
+        emit BallotCanceled(msg.sender, proposalId, nonce);
+    }
+
+    /// @dev Checks one keyed ballot and counts it; returns why it was not counted otherwise.
+    function _castBallot(SignedBallot calldata b) private returns (BallotStatus) {
+        // forge-lint: disable-next-line(block-timestamp) a signature deadline is wall-clock time
+        if (block.timestamp > b.deadline) return BallotStatus.Expired;
+        uint8 support = b.support;
+        if (support > uint8(VoteType.Abstain)) return BallotStatus.InvalidVoteType;
+        (uint256 proposalId, address voter) = (b.proposalId, b.voter);
+        ProposalCore memory p = _proposals[proposalId];
+        if (!_isActive(p)) return BallotStatus.NotActive;
+        uint256 slot = _ballots[proposalId][voter];
+        if (slot & 1 != 0) return BallotStatus.AlreadyVoted;
+        if (slot >> 1 != b.nonce) return BallotStatus.StaleNonce;
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    KEYED_BALLOT_TYPEHASH, proposalId, support, voter, b.nonce, b.deadline, keccak256(bytes(b.reason))
+                )
+            )
+        );
+        if (!_isValidSignature(voter, digest, b.signature)) return BallotStatus.InvalidSignature;
+        (bool eligible, uint256 weight) = _tryWeightOf(voter, p);
+        if (!eligible) return BallotStatus.NotEligible;
+        _ballots[proposalId][voter] = slot | 1;
+        _count(proposalId, support, weight, Counting(p.flags >> COUNTING_SHIFT));
+        emit VoteCast(voter, proposalId, support, weight, b.reason);
+        return BallotStatus.Counted;
+    }
+
+    /// @dev ECDSA first (no code read for an EOA), then ERC-1271 with a gas cap: a wallet that reverts,
+    /// burns its gas or returns garbage only makes its own ballot invalid.
+    function _isValidSignature(address voter, bytes32 digest, bytes calldata signature) private view returns (bool) {
+        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
+        if (err == ECDSA.RecoverError.NoError && recovered == voter) return true;
+        if (voter.code.length == 0) return false;
+        bytes memory data = abi.encodeCall(IERC1271.isValidSignature, (digest, signature));
+        bool ok;
+        bytes32 magic;
+        assembly ("memory-safe") {
+            // Copies at most one word of return data (no return-data bomb).
+            mstore(0, 0)
+            ok := staticcall(ERC1271_GAS, voter, add(data, 0x20), mload(data), 0, 0x20)
+            magic := mload(0)
+            if lt(returndatasize(), 0x20) { ok := 0 }
+        }
+        return ok && magic == bytes32(IERC1271.isValidSignature.selector);
+    }
+
     function _castVote(uint256 proposalId, address voter, uint8 support, string memory reason)
         private
         returns (uint256 weight)
     {
         ProposalCore memory p = _proposals[proposalId];
         if (p.settingsId == 0) revert ProposalNotFound(proposalId);
-        if (
-            p.flags & STATUS_MASK != STATUS_LIVE || block.number <= p.snapshot
-                || block.number > uint256(p.snapshot) + p.votingPeriod
-        ) revert UnexpectedState(proposalId, _state(proposalId, p, _settings[p.settingsId]));
+        if (!_isActive(p)) revert UnexpectedState(proposalId, _state(proposalId, p, _settings[p.settingsId]));
         if (support > uint8(VoteType.Abstain)) revert InvalidVoteType(support);
-        if (_hasVoted[proposalId][voter]) revert AlreadyVoted(proposalId, voter);
-        _hasVoted[proposalId][voter] = true;
+        uint256 slot = _ballots[proposalId][voter];
+        if (slot & 1 != 0) revert AlreadyVoted(proposalId, voter);
+        _ballots[proposalId][voter] = slot | 1;
 
-        weight = _weightOf(proposalId, voter, p);
+        bool eligible;
+        (eligible, weight) = _tryWeightOf(voter, p);
+        if (!eligible) revert NotEligibleVoter(proposalId, voter);
         _count(proposalId, support, weight, Counting(p.flags >> COUNTING_SHIFT));
         emit VoteCast(voter, proposalId, support, weight, reason);
     }
 
+    /// @dev Live and inside the voting window (a missing proposal has snapshot 0 and period 0: never active).
+    function _isActive(ProposalCore memory p) private view returns (bool) {
+        return p.settingsId != 0 && p.flags & STATUS_MASK == STATUS_LIVE && block.number > p.snapshot
+            && block.number <= uint256(p.snapshot) + p.votingPeriod;
+    }
+
     /// @dev Token: the voter's votes at the snapshot. Role: 1 if the grant began before the snapshot and
-    /// is still worn (live eligibility), otherwise the vote is refused.
-    function _weightOf(uint256 proposalId, address voter, ProposalCore memory p) private view returns (uint256) {
-        if (p.flags & TOKEN_FLAG != 0) return IVotes(address(p.source)).getPastVotes(voter, p.snapshot);
+    /// is still worn (live eligibility), otherwise not eligible.
+    function _tryWeightOf(address voter, ProposalCore memory p) private view returns (bool, uint256) {
+        if (p.flags & TOKEN_FLAG != 0) return (true, IVotes(address(p.source)).getPastVotes(voter, p.snapshot));
         uint256 memberRole = (uint256(uint32(p.source)) << TREE_SHIFT) | MEMBER_ROLE_BIT;
         if (!_roles.isWearerOfHat(voter, memberRole) || _roles.wearerSince(memberRole, voter) >= p.snapshot) {
-            revert NotEligibleVoter(proposalId, voter);
+            return (false, 0);
         }
-        return 1;
+        return (true, 1);
     }
 
     /// @dev Checked sums: each counter is at most the sum of the voters' weights at the snapshot (sqrt(w) <= w
@@ -451,7 +541,12 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc ICellGovernor
     function hasVoted(uint256 proposalId, address voter) external view returns (bool) {
-        return _hasVoted[proposalId][voter];
+        return _ballots[proposalId][voter] & 1 != 0;
+    }
+
+    /// @inheritdoc ICellGovernor
+    function ballotNonce(uint256 proposalId, address voter) external view returns (uint256) {
+        return _ballots[proposalId][voter] >> 1;
     }
 
     /// @inheritdoc ICellGovernor

@@ -109,6 +109,33 @@ interface ICellGovernor {
         ProposalState state;
     }
 
+    /// @notice One signed ballot of a `castVotesBySig` batch. The voter signs the EIP-712 struct
+    /// `KeyedBallot(uint256 proposalId,uint8 support,address voter,uint256 nonce,uint256 deadline,string reason)`
+    /// (see KEYED_BALLOT_TYPEHASH). `nonce` is keyed by the proposal: `ballotNonce(proposalId, voter)`,
+    /// 0 until the voter cancels a pending ballot on that proposal (`cancelBallot`).
+    /// @param signature 65-byte ECDSA signature, or anything the voter's ERC-1271 wallet accepts
+    struct SignedBallot {
+        uint256 proposalId;
+        address voter;
+        uint8 support;
+        uint256 nonce;
+        uint256 deadline;
+        string reason;
+        bytes signature;
+    }
+
+    /// @notice Why `castVotesBySig` skipped a ballot (`BallotSkipped`). `Counted` is never emitted.
+    enum BallotStatus {
+        Counted,
+        Expired, // block.timestamp > deadline
+        InvalidVoteType, // support > Abstain
+        NotActive, // the proposal does not exist or is not Active
+        AlreadyVoted, // the voter already voted on the proposal (directly, or an earlier ballot)
+        StaleNonce, // the ballot's nonce is not ballotNonce(proposalId, voter): canceled
+        InvalidSignature, // neither the voter's ECDSA key nor its ERC-1271 wallet signed it
+        NotEligible // role electorates: the voter does not wear the member role since before the snapshot
+    }
+
     /*//////////////////////////////////////////////////////////////
                                  ERRORS
     //////////////////////////////////////////////////////////////*/
@@ -160,6 +187,12 @@ interface ICellGovernor {
     /// @notice `recorded` is false when the executor does not wear the cell's admin role (the decision
     /// could not be written to the registry).
     event ProposalExecuted(uint256 indexed proposalId, uint256 indexed cellId, bool recorded);
+    /// @notice `castVotesBySig` did not count `voter`'s ballot on `proposalId` (a counted ballot emits
+    /// VoteCast instead). The batch goes on: one bad, front-run or already used ballot never reverts it.
+    event BallotSkipped(address indexed voter, uint256 indexed proposalId, BallotStatus status);
+    /// @notice `voter` canceled its pending keyed ballots on `proposalId`: ballots signed over `nonce` no
+    /// longer count; new ones are signed over `nonce + 1`.
+    event BallotCanceled(address indexed voter, uint256 indexed proposalId, uint256 nonce);
     /// @notice A voter invalidated its outstanding signed ballots (`useNonce`). Nonces used by
     /// `castVoteBySig` are implied by its VoteCast.
     event NonceUsed(address indexed voter, uint256 nonce);
@@ -196,6 +229,24 @@ interface ICellGovernor {
 
     /// @notice Invalidates the caller's outstanding signed ballots by using its current nonce.
     function useNonce() external returns (uint256 nonce);
+
+    /// @notice Counts many signed ballots in one call (anyone may relay): any mix of voters, proposals,
+    /// ECDSA and ERC-1271 signatures. Each ballot is checked on its own; a bad one (expired, wrong
+    /// signature, canceled, already voted, proposal not active, not eligible) is skipped with
+    /// `BallotSkipped(voter, proposalId, status)` and the batch goes on, so a relayer is never made to pay
+    /// for a batch that reverts because a ballot was front-run, replayed or canceled. A counted ballot
+    /// emits VoteCast with the signed reason. Keyed nonces: a ballot is bound to its proposal and to
+    /// `ballotNonce(proposalId, voter)`; it counts at most once (the voter's one vote on the proposal), in
+    /// any order with the voter's other ballots, and a direct vote on another proposal leaves it valid.
+    /// ERC-1271 checks run with at most ERC1271_GAS gas each, so a wallet cannot eat the batch's gas.
+    /// @return counted how many ballots were counted
+    function castVotesBySig(SignedBallot[] calldata ballots) external returns (uint256 counted);
+
+    /// @notice Cancels the caller's pending signed ballots on `proposalId` (keyed nonces): the ballot
+    /// nonce of (proposalId, caller) moves on, so ballots signed over the old one are skipped. The caller
+    /// may still vote directly or sign a new ballot over the new nonce.
+    /// @return nonce the nonce the canceled ballots were signed over
+    function cancelBallot(uint256 proposalId) external returns (uint256 nonce);
 
     /// @notice Executes a passed proposal whose execution delay is over, once, through the cell's executor;
     /// any failing action reverts everything with the action's own revert data. Then the executor records
@@ -262,6 +313,13 @@ interface ICellGovernor {
     function hasVoted(uint256 proposalId, address voter) external view returns (bool);
 
     function nonces(address voter) external view returns (uint256);
+
+    /// @notice The nonce a keyed ballot of `voter` on `proposalId` must be signed over (castVotesBySig).
+    function ballotNonce(uint256 proposalId, address voter) external view returns (uint256);
+
+    /// @notice EIP-712 typehash of a keyed ballot:
+    /// KeyedBallot(uint256 proposalId,uint8 support,address voter,uint256 nonce,uint256 deadline,string reason)
+    function KEYED_BALLOT_TYPEHASH() external view returns (bytes32);
 
     /// @notice The id a proposal with these contents by `proposer` gets.
     function hashProposal(

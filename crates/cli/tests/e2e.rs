@@ -537,6 +537,107 @@ async fn proposals_vote_sign_execute_veto_cancel() {
     assert_eq!(states, ["executed", "vetoed", "canceled"]);
 }
 
+/// Batched signed ballots: members sign keyed ballots (with reasons) on two proposals, in any order;
+/// one batch counts them, skips a non-member's and a canceled one, and a replay counts nothing.
+#[tokio::test]
+async fn proposals_submit_votes_batch() {
+    let net = Net::riverside();
+    let create = |desc: &str, key: &str| {
+        net.ok(&[
+            "proposal",
+            "create",
+            "--cell",
+            "community",
+            "--description",
+            desc,
+            "--set-state",
+            &format!("{key}=ipfs://{key}"),
+            "--dev-account",
+            "3",
+        ])
+    };
+    let first = create("first", "a");
+    let second = create("second", "b");
+    net.mine(1).await;
+    let dir = net.dir.path();
+    let sign = |id: &str, support: &str, account: &str, reason: &str, name: &str| {
+        let b = net.ok(&[
+            "proposal",
+            "sign",
+            id,
+            support,
+            "--reason",
+            reason,
+            "--dev-account",
+            account,
+        ]);
+        write(dir, name, &b)
+    };
+    // Signed second-proposal-first: keyed nonces make the order irrelevant.
+    let b4_second = sign(&second, "against", "4", "not now", "b4-second.json");
+    let b3 = sign(&first, "for", "3", "good", "b3.json");
+    let b4 = sign(&first, "for", "4", "fine", "b4.json");
+    let b5 = sign(&first, "for", "5", "", "b5.json");
+    let b6 = sign(&first, "for", "6", "outsider", "b6.json");
+    // Account 5 cancels its pending ballot on the first proposal.
+    net.ok(&["proposal", "cancel-ballot", &first, "--dev-account", "5"]);
+    let out = net.json(&[
+        "proposal",
+        "submit-votes",
+        &b3,
+        &b4,
+        &b5,
+        &b6,
+        &b4_second,
+        "--dev-account",
+        "0",
+    ]);
+    assert_eq!(out["counted"], 3, "{out}");
+    let statuses: Vec<&str> = out["skipped"]
+        .as_array()
+        .expect("skipped")
+        .iter()
+        .filter_map(|s| s["status"].as_str())
+        .collect();
+    assert_eq!(statuses, ["StaleNonce", "NotEligible"], "{out}");
+    let reasons: Vec<&str> = out["votes"]
+        .as_array()
+        .expect("votes")
+        .iter()
+        .filter_map(|v| v["reason"].as_str())
+        .collect();
+    assert_eq!(reasons, ["good", "fine", "not now"], "{out}");
+    // A replay counts nothing and sends nothing.
+    let err = net.fails(&["proposal", "submit-votes", &b3, &b4, "--dev-account", "0"]);
+    assert!(err.contains("none of the 2 ballots would count"), "{err}");
+    // `relay DIR --once`: the second proposal's ballots in a folder, two per batch.
+    let inbox = dir.join("inbox");
+    std::fs::create_dir_all(&inbox).expect("inbox");
+    sign(&second, "for", "3", "relayed", "inbox/a.json");
+    sign(&second, "for", "5", "", "inbox/b.json");
+    sign(&second, "for", "4", "", "inbox/c.json"); // already voted: skipped
+    net.ok(&[
+        "proposal",
+        "relay",
+        &inbox.display().to_string(),
+        "--batch",
+        "2",
+        "--once",
+        "--dev-account",
+        "0",
+    ]);
+    assert!(inbox.join("submitted/a.json").exists());
+    assert!(inbox.join("failed/c.json").exists());
+    assert!(!inbox.join("a.json").exists());
+    // Account 5 may still vote directly.
+    net.ok(&["proposal", "vote", &first, "for", "--dev-account", "5"]);
+    let show = net.json(&["proposal", "show", &first]);
+    assert_eq!(show["votes"]["for"], "3");
+    let show = net.json(&["proposal", "show", &second]);
+    assert_eq!(show["votes"]["against"], "1");
+    assert_eq!(show["votes"]["for"], "2");
+}
+
 #[tokio::test]
 async fn treasury_and_tasks() {
     let net = Net::riverside();

@@ -6,10 +6,10 @@ use alloy::{
     primitives::{Address, B256, Bytes, U256, keccak256},
     providers::Provider,
     signers::Signer,
-    sol_types::{SolCall, SolEvent, SolStruct, eip712_domain},
+    sol_types::{Eip712Domain, SolCall, SolEvent, SolStruct},
 };
 use clap::Subcommand;
-use dao_bindings::{ICellGovernor, ICellRegistry, IRoles, ITreasury};
+use dao_bindings::{CellGovernor, ICellGovernor, ICellRegistry, IRoles, ITreasury};
 use dao_deploy::design::{Phase, state_key};
 use dao_indexer::LogQuery;
 use eyre::{Result, WrapErr, bail, eyre};
@@ -18,15 +18,29 @@ use serde_json::json;
 use std::path::PathBuf;
 
 alloy::sol! {
-    /// The governor's EIP-712 ballot.
-    struct Ballot {
+    /// The governor's EIP-712 keyed ballot (`castVotesBySig`): the nonce is keyed by the proposal
+    /// (`ballotNonce(proposalId, voter)`) and the reason is signed.
+    struct KeyedBallot {
         uint256 proposalId;
         uint8 support;
         address voter;
         uint256 nonce;
         uint256 deadline;
+        string reason;
     }
 }
+
+/// `BallotSkipped` statuses, in the contract's order (`ICellGovernor.BallotStatus`).
+const BALLOT_STATUS: [&str; 8] = [
+    "Counted",
+    "Expired",
+    "InvalidVoteType",
+    "NotActive",
+    "AlreadyVoted",
+    "StaleNonce",
+    "InvalidSignature",
+    "NotEligible",
+];
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub(crate) enum Support {
@@ -120,9 +134,11 @@ pub(crate) enum Cmd {
         #[arg(long)]
         wait: bool,
     },
-    /// Sign a ballot offline (EIP-712); prints it as JSON for `submit-vote`.
+    /// Sign a keyed ballot offline (EIP-712, domain read from the governor's `eip712Domain()`);
+    /// prints it as JSON for `submit-vote` / `submit-votes`. Ballots on different proposals are
+    /// independent: sign and submit them in any order.
     #[command(
-        after_help = "Example:\n  daoctl proposal sign 0x12ab.. for --keystore voter.json > ballot.json"
+        after_help = "Example:\n  daoctl proposal sign 0x12ab.. for --reason 'fine' --keystore voter.json > ballot.json"
     )]
     Sign {
         id: U256,
@@ -130,13 +146,46 @@ pub(crate) enum Cmd {
         /// Seconds the signature stays valid.
         #[arg(long, default_value_t = 86_400)]
         valid_for: u64,
-        /// The voter's governor nonce (read from the chain when omitted).
+        /// The reason, signed with the vote and emitted when it is counted.
+        #[arg(long, default_value = "")]
+        reason: String,
+        /// The voter's ballot nonce on this proposal (read from the chain when omitted; it moves
+        /// only when the voter cancels a pending ballot).
         #[arg(long)]
         nonce: Option<U256>,
     },
     /// Submit a signed ballot (anyone may pay the gas).
     #[command(after_help = "Example:\n  daoctl proposal submit-vote ballot.json --dev-account 0")]
     SubmitVote { ballot: PathBuf },
+    /// Submit many signed ballots in one transaction (`castVotesBySig`; anyone may pay the gas).
+    /// A ballot that would not count (already used, canceled, expired, ...) is skipped by the
+    /// contract and reported; nothing is sent when none would count.
+    #[command(
+        after_help = "Example:\n  daoctl proposal submit-votes ballots/*.json --dev-account 0"
+    )]
+    SubmitVotes {
+        #[arg(required = true)]
+        ballots: Vec<PathBuf>,
+    },
+    /// Watch a folder of ballot files (`sign` output, *.json) and submit them in batches; each file
+    /// is moved to DIR/submitted once its batch is sent (counted or skipped by the contract), or
+    /// to DIR/failed when its batch was not sent (no ballot would count, or the send failed).
+    #[command(after_help = "Example:\n  daoctl proposal relay ballots/ --batch 50 --dev-account 0")]
+    Relay {
+        dir: PathBuf,
+        /// Most ballots per transaction.
+        #[arg(long, default_value_t = 50)]
+        batch: usize,
+        /// Seconds between scans of the folder.
+        #[arg(long, default_value_t = 5)]
+        interval: u64,
+        /// Submit what is there now and stop.
+        #[arg(long)]
+        once: bool,
+    },
+    /// Cancel your pending signed ballots on a proposal (they will be skipped); you may still vote
+    /// or sign a new ballot.
+    CancelBallot { id: U256 },
     /// Execute a passed proposal after its delay.
     #[command(after_help = "Example:\n  daoctl proposal execute 0x12ab.. --wait --dev-account 3")]
     Execute {
@@ -156,7 +205,7 @@ pub(crate) enum Cmd {
     Cancel { id: U256 },
 }
 
-/// A signed ballot as `sign` writes it.
+/// A signed keyed ballot as `sign` writes it.
 #[derive(Debug, Serialize, Deserialize)]
 struct SignedBallot {
     governor: Address,
@@ -166,7 +215,106 @@ struct SignedBallot {
     voter: Address,
     nonce: U256,
     deadline: U256,
+    #[serde(default)]
+    reason: String,
     signature: Bytes,
+}
+
+/// Reads ballot files and checks they are for this governor and chain.
+fn read_ballots(
+    ctx: &Ctx,
+    governor: Address,
+    files: &[PathBuf],
+) -> Result<Vec<ICellGovernor::SignedBallot>> {
+    files
+        .iter()
+        .map(|f| {
+            let text =
+                std::fs::read_to_string(f).wrap_err_with(|| format!("reading {}", f.display()))?;
+            let b: SignedBallot = serde_json::from_str(&text).wrap_err_with(|| {
+                format!(
+                    "{}: not a ballot written by `daoctl proposal sign`",
+                    f.display()
+                )
+            })?;
+            if b.governor != governor || b.chain_id != ctx.chain_id {
+                bail!(
+                    "{}: the ballot is for governor {} on chain {}, not this deployment",
+                    f.display(),
+                    b.governor,
+                    b.chain_id
+                );
+            }
+            Ok(ICellGovernor::SignedBallot {
+                proposalId: b.proposal,
+                voter: b.voter,
+                support: b.support,
+                nonce: b.nonce,
+                deadline: b.deadline,
+                reason: b.reason,
+                signature: b.signature,
+            })
+        })
+        .collect()
+}
+
+/// Simulates the batch (nothing is sent when no ballot would count), sends it and reports which
+/// ballots counted and which the contract skipped, and why.
+async fn submit_ballots(
+    ctx: &Ctx,
+    governor: Address,
+    ballots: Vec<ICellGovernor::SignedBallot>,
+) -> Result<()> {
+    let n = ballots.len();
+    let call = ICellGovernor::castVotesBySigCall { ballots };
+    let data = call.abi_encode();
+    let tx = alloy::rpc::types::TransactionRequest::default()
+        .from(ctx.from()?)
+        .to(governor)
+        .input(data.clone().into());
+    let out = ctx.provider.call(tx).await?;
+    let counted = ICellGovernor::castVotesBySigCall::abi_decode_returns(&out)?;
+    if counted.is_zero() {
+        bail!("none of the {n} ballots would count (already used, canceled, expired or invalid)");
+    }
+    let receipt = ctx
+        .call(&format!("submit {n} signed ballots"), governor, data)
+        .await?;
+    let mut votes = Vec::new();
+    let mut skipped = Vec::new();
+    for log in receipt.inner.logs() {
+        if let Ok(v) = log.log_decode::<ICellGovernor::VoteCast>() {
+            let v = v.inner.data;
+            votes.push(json!({"voter": v.voter, "proposal": format!("{:#x}", v.proposalId), "support": v.support, "weight": v.weight.to_string(), "reason": v.reason}));
+        } else if let Ok(k) = log.log_decode::<ICellGovernor::BallotSkipped>() {
+            let k = k.inner.data;
+            let status = BALLOT_STATUS
+                .get(k.status as usize)
+                .copied()
+                .unwrap_or("Unknown");
+            skipped.push(json!({"voter": k.voter, "proposal": format!("{:#x}", k.proposalId), "status": status}));
+        }
+    }
+    let human = {
+        let (c, s) = (votes.len(), skipped.clone());
+        move || {
+            let mut out = format!("{c} of {n} ballots counted\n");
+            for k in &s {
+                out.push_str(&format!(
+                    "  skipped {} on {}: {}\n",
+                    k["voter"].as_str().unwrap_or_default(),
+                    k["proposal"].as_str().unwrap_or_default(),
+                    k["status"].as_str().unwrap_or_default()
+                ));
+            }
+            out
+        }
+    };
+    ctx.print(
+        &json!({"counted": votes.len(), "votes": votes, "skipped": skipped}),
+        human,
+    );
+    Ok(())
 }
 
 const STATES: [&str; 8] = [
@@ -584,6 +732,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             id,
             support,
             valid_for,
+            reason,
             nonce,
         } => {
             let signer = ctx.signer.clone().ok_or_else(|| {
@@ -592,7 +741,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             let voter = signer.address();
             let nonce = match nonce {
                 Some(n) => n,
-                None => gov.nonces(voter).call().await?,
+                None => gov.ballotNonce(id, voter).call().await?,
             };
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)?
@@ -604,14 +753,26 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 .map(|b| b.header.timestamp)
                 .unwrap_or(now);
             let deadline = U256::from(chain_block_time.max(now) + valid_for);
-            let ballot = Ballot {
+            let ballot = KeyedBallot {
                 proposalId: id,
                 support: support.as_u8(),
                 voter,
                 nonce,
                 deadline,
+                reason: reason.clone(),
             };
-            let domain = eip712_domain! { name: "CellGovernor", version: "1", chain_id: ctx.chain_id, verifying_contract: governor, };
+            // The domain as the contract states it (ERC-5267), not a copy of its constants.
+            let d = CellGovernor::new(governor, &ctx.provider)
+                .eip712Domain()
+                .call()
+                .await?;
+            let domain = Eip712Domain::new(
+                Some(d.name.into()),
+                Some(d.version.into()),
+                Some(d.chainId),
+                Some(d.verifyingContract),
+                None,
+            );
             let hash = ballot.eip712_signing_hash(&domain);
             let signature = signer.sign_hash(&hash).await?;
             let signed = SignedBallot {
@@ -622,33 +783,65 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 voter,
                 nonce,
                 deadline,
+                reason,
                 signature: signature.as_bytes().to_vec().into(),
             };
             println!("{}", serde_json::to_string_pretty(&signed)?);
         }
         Cmd::SubmitVote { ballot } => {
-            let text = std::fs::read_to_string(&ballot)
-                .wrap_err_with(|| format!("reading {}", ballot.display()))?;
-            let b: SignedBallot = serde_json::from_str(&text)
-                .wrap_err("not a ballot written by `daoctl proposal sign`")?;
-            if b.governor != governor || b.chain_id != ctx.chain_id {
-                bail!(
-                    "the ballot is for governor {} on chain {}, not this deployment",
-                    b.governor,
-                    b.chain_id
-                );
+            let ballots = read_ballots(&ctx, governor, std::slice::from_ref(&ballot))?;
+            submit_ballots(&ctx, governor, ballots).await?;
+        }
+        Cmd::SubmitVotes { ballots } => {
+            let ballots = read_ballots(&ctx, governor, &ballots)?;
+            submit_ballots(&ctx, governor, ballots).await?;
+        }
+        Cmd::Relay {
+            dir,
+            batch,
+            interval,
+            once,
+        } => {
+            let (done, failed) = (dir.join("submitted"), dir.join("failed"));
+            for d in [&done, &failed] {
+                std::fs::create_dir_all(d).wrap_err_with(|| format!("creating {}", d.display()))?;
             }
-            let call = ICellGovernor::castVoteBySigCall {
-                proposalId: b.proposal,
-                support: b.support,
-                voter: b.voter,
-                deadline: b.deadline,
-                signature: b.signature,
-            };
+            loop {
+                let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+                    .wrap_err_with(|| format!("reading {}", dir.display()))?
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "json"))
+                    .collect();
+                files.sort();
+                for chunk in files.chunks(batch.max(1)) {
+                    let ballots = read_ballots(&ctx, governor, chunk)?;
+                    // A batch that was not sent (nothing would count, or the send failed) goes
+                    // to DIR/failed, to look at or move back.
+                    let to = match submit_ballots(&ctx, governor, ballots).await {
+                        Ok(()) => &done,
+                        Err(e) => {
+                            eprintln!("relay: {e}");
+                            &failed
+                        }
+                    };
+                    for f in chunk {
+                        if let Some(name) = f.file_name() {
+                            std::fs::rename(f, to.join(name))
+                                .wrap_err_with(|| format!("moving {}", f.display()))?;
+                        }
+                    }
+                }
+                if once {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(interval)).await;
+            }
+        }
+        Cmd::CancelBallot { id } => {
             ctx.call(
-                &format!("submit {}'s signed vote on {:#x}", b.voter, b.proposal),
+                &format!("cancel your signed ballots on {id:#x}"),
                 governor,
-                call.abi_encode(),
+                ICellGovernor::cancelBallotCall { proposalId: id }.abi_encode(),
             )
             .await?;
         }
