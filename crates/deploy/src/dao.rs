@@ -126,11 +126,11 @@ pub fn plan(design: &Design, dev_chain: bool) -> Vec<Step> {
             "register the Safe with the treasury".into(),
             Action::RegisterSafe,
         );
-        if dev_chain && let Some(fund) = dao.fund {
+        if dev_chain && let Some(fund) = &dao.fund {
             push(
                 "dao.safe.fund".into(),
                 format!("fund the Safe with {fund}"),
-                Action::FundSafe(fund.0),
+                Action::FundSafe(fund.check_offline(Address::ZERO).ok().flatten().unwrap_or_default()),
             );
         }
     }
@@ -250,7 +250,7 @@ pub fn plan(design: &Design, dev_chain: bool) -> Vec<Step> {
                     index: i,
                 },
             );
-            if let Some(a) = b.allocate {
+            if let Some(a) = &b.allocate {
                 push(
                     format!("budget.{key}.{i}.allocate"),
                     format!("allocate {a} {} from {} to {key}", b.token, cell.parent),
@@ -575,7 +575,10 @@ impl Context<'_> {
                 let call = ITreasury::setBudgetCall {
                     cellId: self.cell(cell)?.id,
                     token: b.token.0,
-                    amount: b.amount.0,
+                    amount: b
+                        .amount
+                        .units()
+                        .ok_or_else(|| DeployError::Unresolved(b.amount.to_string()))?,
                     period: U256::from(b.period.0),
                     start: U256::from(now),
                     expiry: U256::from(b.expires_in.map(|e| now + e.0).unwrap_or(0)),
@@ -589,7 +592,12 @@ impl Context<'_> {
                     parentCellId: self.cell(&spec.parent)?.id,
                     childCellId: self.cell(cell)?.id,
                     token: b.token.0,
-                    amount: b.allocate.unwrap_or_default().0,
+                    amount: b
+                        .allocate
+                        .as_ref()
+                        .map(|a| a.units().ok_or_else(|| DeployError::Unresolved(a.to_string())))
+                        .transpose()?
+                        .unwrap_or_default(),
                 };
                 tx(self.contract("Treasury")?, call.abi_encode())
             }
