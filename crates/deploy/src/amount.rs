@@ -30,6 +30,7 @@ sol! {
     interface IERC20Metadata {
         function decimals() external view returns (uint8);
         function symbol() external view returns (string);
+        function balanceOf(address account) external view returns (uint256);
     }
 }
 
@@ -175,6 +176,30 @@ pub async fn read_token<P: Provider>(provider: &P, token: Address) -> Result<Tok
         symbol: symbol.unwrap_or_else(|| token.to_string()),
         decimals,
     })
+}
+
+/// `account`'s balance of `token` (ETH for the zero address).
+pub async fn balance_of<P: Provider>(
+    provider: &P,
+    token: Address,
+    account: Address,
+) -> Result<U256, AmountError> {
+    let failed = |reason: String| AmountError::Token {
+        token,
+        call: "balanceOf()",
+        reason,
+    };
+    if token.is_zero() {
+        return provider
+            .get_balance(account)
+            .await
+            .map_err(|e| failed(e.to_string()));
+    }
+    let req = alloy::rpc::types::TransactionRequest::default()
+        .to(token)
+        .input(IERC20Metadata::balanceOfCall { account }.abi_encode().into());
+    let raw = provider.call(req).await.map_err(|e| failed(e.to_string()))?;
+    IERC20Metadata::balanceOfCall::abi_decode_returns(&raw).map_err(|e| failed(e.to_string()))
 }
 
 /// Token metadata read once per token and process.

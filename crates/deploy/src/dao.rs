@@ -86,6 +86,16 @@ pub struct Step {
     pub action: Action,
 }
 
+/// An amount of a plan: with the token's symbol once resolved (`50000 HUSD`), else as written
+/// followed by the token.
+fn shown(a: &crate::design::Amount, token: &crate::design::Token) -> String {
+    if a.token().is_some() {
+        a.to_string()
+    } else {
+        format!("{a} {token}")
+    }
+}
+
 /// Builds the ordered steps for `design`. `dev_chain` adds funding the Safe from the deployer.
 pub fn plan(design: &Design, dev_chain: bool) -> Vec<Step> {
     let mut steps = Vec::new();
@@ -208,7 +218,7 @@ pub fn plan(design: &Design, dev_chain: bool) -> Vec<Step> {
     for (i, b) in dao.budgets.iter().enumerate() {
         push(
             format!("budget.dao.{i}"),
-            format!("DAO budget: {} {} per {}s", b.amount, b.token, b.period.0),
+            format!("DAO budget: {} per {}s", shown(&b.amount, &b.token), b.period.0),
             Action::SetBudget {
                 cell: "dao".into(),
                 index: i,
@@ -242,8 +252,9 @@ pub fn plan(design: &Design, dev_chain: bool) -> Vec<Step> {
             push(
                 format!("budget.{key}.{i}"),
                 format!(
-                    "budget of {key}: {} {} per {}s",
-                    b.amount, b.token, b.period.0
+                    "budget of {key}: {} per {}s",
+                    shown(&b.amount, &b.token),
+                    b.period.0
                 ),
                 Action::SetBudget {
                     cell: key.clone(),
@@ -253,7 +264,11 @@ pub fn plan(design: &Design, dev_chain: bool) -> Vec<Step> {
             if let Some(a) = &b.allocate {
                 push(
                     format!("budget.{key}.{i}.allocate"),
-                    format!("allocate {a} {} from {} to {key}", b.token, cell.parent),
+                    format!(
+                        "allocate {} from {} to {key}",
+                        shown(a, &b.token),
+                        cell.parent
+                    ),
                     Action::Allocate {
                         cell: key.clone(),
                         index: i,
