@@ -1,6 +1,5 @@
 //! What every command needs: the chain, the signer, the deployment record, and helpers to resolve
 //! cells and roles by name and to send transactions with readable errors.
-use dao_deploy::amount::TokenMeta;
 use crate::write::WriteResult;
 use alloy::{
     network::{EthereumWallet, TransactionBuilder},
@@ -11,6 +10,7 @@ use alloy::{
 };
 use clap::Args;
 use dao_bindings::RoleId;
+use dao_deploy::amount::TokenMeta;
 use dao_deploy::{Record, dev};
 use dao_indexer::{
     LogQuery, RawLog, RpcSource,

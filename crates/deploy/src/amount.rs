@@ -138,7 +138,10 @@ pub fn format_units(units: U256, decimals: u8) -> String {
 /// Reads a token's `decimals()` and `symbol()` (ETH for the zero address). A `decimals()` that
 /// reverts or returns garbage is an error naming the token; a missing `symbol()` reads as the
 /// token's address.
-pub async fn read_token<P: Provider>(provider: &P, token: Address) -> Result<TokenMeta, AmountError> {
+pub async fn read_token<P: Provider>(
+    provider: &P,
+    token: Address,
+) -> Result<TokenMeta, AmountError> {
     if token.is_zero() {
         return Ok(TokenMeta::eth());
     }
@@ -155,13 +158,12 @@ pub async fn read_token<P: Provider>(provider: &P, token: Address) -> Result<Tok
             call: "decimals()",
             reason: e.to_string(),
         })?;
-    let decimals = IERC20Metadata::decimalsCall::abi_decode_returns(&raw).map_err(|e| {
-        AmountError::Token {
+    let decimals =
+        IERC20Metadata::decimalsCall::abi_decode_returns(&raw).map_err(|e| AmountError::Token {
             token,
             call: "decimals()",
             reason: format!("returned {raw}: {e}"),
-        }
-    })?;
+        })?;
     let symbol = match provider
         .call(call(IERC20Metadata::symbolCall {}.abi_encode()))
         .await
@@ -197,8 +199,15 @@ pub async fn balance_of<P: Provider>(
     }
     let req = alloy::rpc::types::TransactionRequest::default()
         .to(token)
-        .input(IERC20Metadata::balanceOfCall { account }.abi_encode().into());
-    let raw = provider.call(req).await.map_err(|e| failed(e.to_string()))?;
+        .input(
+            IERC20Metadata::balanceOfCall { account }
+                .abi_encode()
+                .into(),
+        );
+    let raw = provider
+        .call(req)
+        .await
+        .map_err(|e| failed(e.to_string()))?;
     IERC20Metadata::balanceOfCall::abi_decode_returns(&raw).map_err(|e| failed(e.to_string()))
 }
 
@@ -207,7 +216,11 @@ pub async fn balance_of<P: Provider>(
 pub struct TokenCache(Mutex<HashMap<Address, TokenMeta>>);
 
 impl TokenCache {
-    pub async fn get<P: Provider>(&self, provider: &P, token: Address) -> Result<TokenMeta, AmountError> {
+    pub async fn get<P: Provider>(
+        &self,
+        provider: &P,
+        token: Address,
+    ) -> Result<TokenMeta, AmountError> {
         if let Some(m) = self.0.lock().expect("token cache").get(&token) {
             return Ok(m.clone());
         }
@@ -454,12 +467,12 @@ impl FromStr for Amount {
                 value,
                 symbol: None,
             },
-            "units" | "unit" => Form::Units(value.scaled(0, text, "a base unit").map_err(|e| {
-                match e {
+            "units" | "unit" => {
+                Form::Units(value.scaled(0, text, "a base unit").map_err(|e| match e {
                     AmountError::TooManyDecimals { .. } => AmountError::Syntax(text.to_owned()),
                     e => e,
-                }
-            })?),
+                })?)
+            }
             "wei" => Form::Ether {
                 wei: in_units(0)?,
                 unit: "wei".into(),
@@ -559,16 +572,34 @@ mod tests {
     fn every_error() {
         let (h, e) = (husd(), TokenMeta::eth());
         let err = p("1.0000005", &h).unwrap_err();
-        assert!(matches!(err, AmountError::TooManyDecimals { decimals: 6, .. }), "{err}");
+        assert!(
+            matches!(err, AmountError::TooManyDecimals { decimals: 6, .. }),
+            "{err}"
+        );
         assert!(err.to_string().contains("HUSD"), "{err}");
-        assert!(matches!(p("1e-7", &h), Err(AmountError::TooManyDecimals { .. })));
-        assert!(matches!(p("0.5 wei", &e), Err(AmountError::TooManyDecimals { .. })));
+        assert!(matches!(
+            p("1e-7", &h),
+            Err(AmountError::TooManyDecimals { .. })
+        ));
+        assert!(matches!(
+            p("0.5 wei", &e),
+            Err(AmountError::TooManyDecimals { .. })
+        ));
         assert!(matches!(p("1.5 units", &h), Err(AmountError::Syntax(_))));
         let err = p("1.5 USDC", &h).unwrap_err();
         assert!(matches!(err, AmountError::WrongSymbol { .. }), "{err}");
-        assert!(err.to_string().contains("whose symbol is HUSD, not USDC"), "{err}");
-        assert!(matches!(p("1 husd", &h), Err(AmountError::WrongSymbol { .. })));
-        assert!(matches!(p("1 HUSD", &e), Err(AmountError::WrongSymbol { .. })));
+        assert!(
+            err.to_string().contains("whose symbol is HUSD, not USDC"),
+            "{err}"
+        );
+        assert!(matches!(
+            p("1 husd", &h),
+            Err(AmountError::WrongSymbol { .. })
+        ));
+        assert!(matches!(
+            p("1 HUSD", &e),
+            Err(AmountError::WrongSymbol { .. })
+        ));
         for ether in ["1.5 ether", "20 gwei", "1e18 wei"] {
             let err = p(ether, &h).unwrap_err();
             assert!(matches!(err, AmountError::EtherUnitOnErc20 { .. }), "{err}");
@@ -580,7 +611,10 @@ mod tests {
             p(&format!("{} units", "9".repeat(80)), &h),
             Err(AmountError::Overflow(_))
         ));
-        assert!(matches!(p("1e99999999999", &h), Err(AmountError::Overflow(_))));
+        assert!(matches!(
+            p("1e99999999999", &h),
+            Err(AmountError::Overflow(_))
+        ));
         for bad in ["", "abc", "1.2.3", "1 2", ".", "1 ether!", "1.5 HUSD!"] {
             assert!(matches!(p(bad, &e), Err(AmountError::Syntax(_))), "{bad}");
         }

@@ -140,7 +140,12 @@ pub fn plan(design: &Design, dev_chain: bool) -> Vec<Step> {
             push(
                 "dao.safe.fund".into(),
                 format!("fund the Safe with {fund}"),
-                Action::FundSafe(fund.check_offline(Address::ZERO).ok().flatten().unwrap_or_default()),
+                Action::FundSafe(
+                    fund.check_offline(Address::ZERO)
+                        .ok()
+                        .flatten()
+                        .unwrap_or_default(),
+                ),
             );
         }
     }
@@ -218,7 +223,11 @@ pub fn plan(design: &Design, dev_chain: bool) -> Vec<Step> {
     for (i, b) in dao.budgets.iter().enumerate() {
         push(
             format!("budget.dao.{i}"),
-            format!("DAO budget: {} per {}s", shown(&b.amount, &b.token), b.period.0),
+            format!(
+                "DAO budget: {} per {}s",
+                shown(&b.amount, &b.token),
+                b.period.0
+            ),
             Action::SetBudget {
                 cell: "dao".into(),
                 index: i,
@@ -610,7 +619,10 @@ impl Context<'_> {
                     amount: b
                         .allocate
                         .as_ref()
-                        .map(|a| a.units().ok_or_else(|| DeployError::Unresolved(a.to_string())))
+                        .map(|a| {
+                            a.units()
+                                .ok_or_else(|| DeployError::Unresolved(a.to_string()))
+                        })
                         .transpose()?
                         .unwrap_or_default(),
                 };

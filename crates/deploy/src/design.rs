@@ -381,7 +381,9 @@ impl<'de> Deserialize<'de> for Amount {
         impl de::Visitor<'_> for V {
             type Value = Amount;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an amount like \"1.5\", \"1.5 HUSD\", \"1500000 units\" or \"1.5 ether\"")
+                f.write_str(
+                    "an amount like \"1.5\", \"1.5 HUSD\", \"1500000 units\" or \"1.5 ether\"",
+                )
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Amount, E> {
                 Ok(Amount::base_units(U256::from(v)))
@@ -1140,16 +1142,28 @@ members = ["anvil:1"]
             d.resolve_amounts(&metas).map(|()| d)
         };
         let d = resolved(&design("\"50000 HUSD\"", "\"12.5\"")).expect("resolves");
-        assert_eq!(d.tokens().into_iter().collect::<Vec<_>>(), vec![husd.address]);
-        assert_eq!(d.dao.budgets[0].amount.units(), Some(U256::from(50_000_000_000u64)));
+        assert_eq!(
+            d.tokens().into_iter().collect::<Vec<_>>(),
+            vec![husd.address]
+        );
+        assert_eq!(
+            d.dao.budgets[0].amount.units(),
+            Some(U256::from(50_000_000_000u64))
+        );
         assert_eq!(d.dao.budgets[0].amount.to_string(), "50000 HUSD");
         assert_eq!(
-            d.cells[0].budgets[0].allocate.as_ref().and_then(|a| a.units()),
+            d.cells[0].budgets[0]
+                .allocate
+                .as_ref()
+                .and_then(|a| a.units()),
             Some(U256::from(12_500_000u64))
         );
         // TOML integers are base units; `units` too.
         let d = resolved(&design("50000000000", "\"12500000 units\"")).expect("resolves");
-        assert_eq!(d.dao.budgets[0].amount.units(), Some(U256::from(50_000_000_000u64)));
+        assert_eq!(
+            d.dao.budgets[0].amount.units(),
+            Some(U256::from(50_000_000_000u64))
+        );
         // Offline: an ether unit on an ERC-20 is refused; a symbol is only checked once resolved.
         assert!(
             err(&design("\"1 ether\"", "\"1\"")).starts_with(
@@ -1161,14 +1175,21 @@ members = ["anvil:1"]
         let wrong = design("\"50000 USDC\"", "\"1\"");
         assert!(Design::parse(&wrong).is_ok());
         let e = resolved(&wrong).unwrap_err().to_string();
-        assert!(e.starts_with("dao.budgets[0].amount: `50000 USDC`: the token is HUSD"), "{e}");
-        let e = resolved(&design("\"50000\"", "\"0.0000001\"")).unwrap_err().to_string();
+        assert!(
+            e.starts_with("dao.budgets[0].amount: `50000 USDC`: the token is HUSD"),
+            "{e}"
+        );
+        let e = resolved(&design("\"50000\"", "\"0.0000001\""))
+            .unwrap_err()
+            .to_string();
         assert!(
             e.starts_with("cells[0].budgets[0].allocate: `0.0000001`: HUSD (0x1111111111111111111111111111111111111111) has 6 decimals"),
             "{e}"
         );
         // Allocations are compared once the amounts are base units of the token.
-        let e = resolved(&design("\"10\"", "\"10.5\"")).unwrap_err().to_string();
+        let e = resolved(&design("\"10\"", "\"10.5\""))
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("handed 10.5 HUSD in all, more than it has to hand down (10 HUSD: the DAO's ceiling)"),
             "{e}"
@@ -1200,7 +1221,13 @@ members = ["anvil:1"]
             "20 gwei".parse::<Amount>().expect("ok").units(),
             Some(U256::from(20_000_000_000u64))
         );
-        assert!("1.5 bananas".parse::<Amount>().expect("a symbol").resolve(&eth).is_err());
+        assert!(
+            "1.5 bananas"
+                .parse::<Amount>()
+                .expect("a symbol")
+                .resolve(&eth)
+                .is_err()
+        );
         assert!("1.5 ba nanas".parse::<Amount>().is_err());
         assert_eq!("2h".parse::<Duration>().expect("ok").0, 7200);
         assert_eq!("7d".parse::<Duration>().expect("ok").0, 604_800);

@@ -1,8 +1,8 @@
 //! dao-deploy: deploys the dao-primitives core contracts at deterministic addresses and DAOs from
 //! design files, resumably and idempotently, recording everything in `deployments/<chain>/<dao>.json`.
+pub mod amount;
 pub mod core;
 pub mod dao;
-pub mod amount;
 pub mod design;
 pub mod dev;
 pub mod record;

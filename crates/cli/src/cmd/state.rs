@@ -1,11 +1,11 @@
 //! `daoctl state`: the network tree read live from the chain.
 use crate::ctx::{Ctx, Global, decode};
-use dao_deploy::amount::TokenMeta;
 use alloy::{
     primitives::{Address, B256, U256},
     sol_types::SolEvent,
 };
 use dao_bindings::{ICellGovernor, ICellRegistry, ITreasury, RoleId};
+use dao_deploy::amount::TokenMeta;
 use dao_deploy::design::state_key_name;
 use dao_indexer::LogQuery;
 use eyre::Result;
@@ -144,7 +144,10 @@ fn amount(state: &serde_json::Value, v: &serde_json::Value) -> String {
             .and_then(|a| a.parse().ok())
             .unwrap_or_default(),
         symbol: t["symbol"].as_str().unwrap_or("ETH").to_owned(),
-        decimals: t["decimals"].as_u64().and_then(|d| u8::try_from(d).ok()).unwrap_or(18),
+        decimals: t["decimals"]
+            .as_u64()
+            .and_then(|d| u8::try_from(d).ok())
+            .unwrap_or(18),
     };
     v.as_str()
         .and_then(|s| s.parse::<U256>().ok())

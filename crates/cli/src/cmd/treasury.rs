@@ -1,6 +1,5 @@
 //! `daoctl treasury ...`: budgets in the DAO's Safe, through the Treasury module.
 use crate::ctx::{Ctx, Global, parse_token};
-use dao_deploy::amount::TokenMeta;
 use alloy::{
     primitives::{Address, B256, U256},
     providers::Provider,
@@ -8,6 +7,7 @@ use alloy::{
 };
 use clap::Subcommand;
 use dao_bindings::{ITreasury, RoleId};
+use dao_deploy::amount::TokenMeta;
 use eyre::{Result, eyre};
 use serde_json::json;
 
