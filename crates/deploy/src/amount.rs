@@ -395,15 +395,15 @@ impl Amount {
                 }
             }
             Form::Tokens { value, symbol } => {
-                if let Some(s) = symbol {
-                    if s != &token.symbol {
-                        return Err(AmountError::WrongSymbol {
-                            text: self.text.clone(),
-                            token: token.label(),
-                            symbol: token.symbol.clone(),
-                            found: s.clone(),
-                        });
-                    }
+                if let Some(s) = symbol
+                    && s != &token.symbol
+                {
+                    return Err(AmountError::WrongSymbol {
+                        text: self.text.clone(),
+                        token: token.label(),
+                        symbol: token.symbol.clone(),
+                        found: s.clone(),
+                    });
                 }
                 value.scaled(token.decimals, &self.text, &token.label())
             }
@@ -571,7 +571,7 @@ mod tests {
     #[test]
     fn every_error() {
         let (h, e) = (husd(), TokenMeta::eth());
-        let err = p("1.0000005", &h).unwrap_err();
+        let err = p("1.0000005", &h).expect_err("refused");
         assert!(
             matches!(err, AmountError::TooManyDecimals { decimals: 6, .. }),
             "{err}"
@@ -586,7 +586,7 @@ mod tests {
             Err(AmountError::TooManyDecimals { .. })
         ));
         assert!(matches!(p("1.5 units", &h), Err(AmountError::Syntax(_))));
-        let err = p("1.5 USDC", &h).unwrap_err();
+        let err = p("1.5 USDC", &h).expect_err("refused");
         assert!(matches!(err, AmountError::WrongSymbol { .. }), "{err}");
         assert!(
             err.to_string().contains("whose symbol is HUSD, not USDC"),
@@ -601,7 +601,7 @@ mod tests {
             Err(AmountError::WrongSymbol { .. })
         ));
         for ether in ["1.5 ether", "20 gwei", "1e18 wei"] {
-            let err = p(ether, &h).unwrap_err();
+            let err = p(ether, &h).expect_err("refused");
             assert!(matches!(err, AmountError::EtherUnitOnErc20 { .. }), "{err}");
         }
         assert!(matches!(p("-1", &h), Err(AmountError::Negative(_))));

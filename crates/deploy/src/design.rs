@@ -1174,13 +1174,13 @@ members = ["anvil:1"]
         );
         let wrong = design("\"50000 USDC\"", "\"1\"");
         assert!(Design::parse(&wrong).is_ok());
-        let e = resolved(&wrong).unwrap_err().to_string();
+        let e = resolved(&wrong).expect_err("refused").to_string();
         assert!(
             e.starts_with("dao.budgets[0].amount: `50000 USDC`: the token is HUSD"),
             "{e}"
         );
         let e = resolved(&design("\"50000\"", "\"0.0000001\""))
-            .unwrap_err()
+            .expect_err("refused")
             .to_string();
         assert!(
             e.starts_with("cells[0].budgets[0].allocate: `0.0000001`: HUSD (0x1111111111111111111111111111111111111111) has 6 decimals"),
@@ -1188,7 +1188,7 @@ members = ["anvil:1"]
         );
         // Allocations are compared once the amounts are base units of the token.
         let e = resolved(&design("\"10\"", "\"10.5\""))
-            .unwrap_err()
+            .expect_err("refused")
             .to_string();
         assert!(
             e.contains("handed 10.5 HUSD in all, more than it has to hand down (10 HUSD: the DAO's ceiling)"),
