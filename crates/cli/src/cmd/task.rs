@@ -115,7 +115,10 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             };
             let receipt = ctx
                 .call(
-                    &format!("create task in {cell} ({bounty})"),
+                    &format!(
+                        "create task in {cell} ({})",
+                        ctx.fmt_amount(token, bounty).await?
+                    ),
                     board,
                     call.abi_encode(),
                 )
