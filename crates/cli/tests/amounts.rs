@@ -274,6 +274,13 @@ async fn six_decimal_token_from_design_to_spend_to_audit() {
         "{out}"
     );
 
+    // The forms are documented in --help.
+    let help = net.ok(&["treasury", "spend", "--help"]);
+    assert!(
+        help.contains("12.5HUSD") && help.contains("12500000units"),
+        "{help}"
+    );
+
     // The index and the audit agree with the chain.
     net.ok(&["index"]);
     let live: serde_json::Value =
