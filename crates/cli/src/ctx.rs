@@ -10,6 +10,7 @@ use alloy::{
 };
 use clap::Args;
 use dao_bindings::RoleId;
+use dao_deploy::amount::TokenMeta;
 use dao_deploy::{Record, dev};
 use dao_indexer::{
     LogQuery, RawLog, RpcSource,
@@ -159,6 +160,8 @@ pub(crate) struct Ctx {
     /// Set by commands that print one result of their own at the end (`apply`): what the
     /// writes they make print goes to stderr instead of stdout.
     pub(crate) quiet: bool,
+    /// `decimals()` and `symbol()` of the tokens this command touched, read once each.
+    tokens: dao_deploy::amount::TokenCache,
 }
 
 impl Ctx {
@@ -197,7 +200,32 @@ impl Ctx {
             writes: Default::default(),
             printed: Default::default(),
             quiet: false,
+            tokens: Default::default(),
         })
+    }
+
+    /// The decimals and symbol of `token` (ETH for the zero address), read once per process.
+    pub(crate) async fn token(&self, token: Address) -> Result<TokenMeta> {
+        self.tokens
+            .get(&self.provider, token)
+            .await
+            .map_err(|e| eyre::eyre!("{e}"))
+    }
+
+    /// The token metadata read so far (for resolving a whole design's amounts).
+    pub(crate) fn token_cache(&self) -> &dao_deploy::amount::TokenCache {
+        &self.tokens
+    }
+
+    /// Parses an amount of `token` (any form of `dao_deploy::amount`) into base units.
+    pub(crate) async fn amount(&self, token: Address, text: &str) -> Result<U256> {
+        let meta = self.token(token).await?;
+        meta.parse(text).map_err(|e| eyre::eyre!("{e}"))
+    }
+
+    /// `1234.5 HUSD`: base units of `token` with its decimals and symbol.
+    pub(crate) async fn fmt_amount(&self, token: Address, units: U256) -> Result<String> {
+        Ok(self.token(token).await?.format(units))
     }
 
     /// The signing account, or an error telling how to give one.
@@ -557,26 +585,7 @@ pub(crate) fn decode<E: alloy::sol_types::SolEvent>(log: &RawLog) -> Option<E> {
     E::decode_raw_log(log.topics.iter().copied(), &log.data).ok()
 }
 
-/// Parses an amount like "1.5 ether", "1.5eth", "20 gwei" or "1000" (wei).
-pub(crate) fn parse_amount(s: &str) -> Result<U256, String> {
-    let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (number, unit) = s.split_at(split);
-    let text = if unit.trim().is_empty() {
-        number.to_owned()
-    } else {
-        format!("{number} {}", unit.trim())
-    };
-    text.parse::<dao_deploy::design::Amount>().map(|a| a.0)
-}
-
 /// Parses a token: `eth` or an ERC-20 address.
 pub(crate) fn parse_token(s: &str) -> Result<Address, String> {
     s.parse::<dao_deploy::design::Token>().map(|t| t.0)
-}
-
-pub(crate) fn fmt_amount(v: U256) -> String {
-    dao_deploy::design::format_amount(v)
 }

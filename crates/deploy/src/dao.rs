@@ -86,6 +86,16 @@ pub struct Step {
     pub action: Action,
 }
 
+/// An amount of a plan: with the token's symbol once resolved (`50000 HUSD`), else as written
+/// followed by the token.
+fn shown(a: &crate::design::Amount, token: &crate::design::Token) -> String {
+    if a.token().is_some() {
+        a.to_string()
+    } else {
+        format!("{a} {token}")
+    }
+}
+
 /// Builds the ordered steps for `design`. `dev_chain` adds funding the Safe from the deployer.
 pub fn plan(design: &Design, dev_chain: bool) -> Vec<Step> {
     let mut steps = Vec::new();
@@ -126,11 +136,16 @@ pub fn plan(design: &Design, dev_chain: bool) -> Vec<Step> {
             "register the Safe with the treasury".into(),
             Action::RegisterSafe,
         );
-        if dev_chain && let Some(fund) = dao.fund {
+        if dev_chain && let Some(fund) = &dao.fund {
             push(
                 "dao.safe.fund".into(),
                 format!("fund the Safe with {fund}"),
-                Action::FundSafe(fund.0),
+                Action::FundSafe(
+                    fund.check_offline(Address::ZERO)
+                        .ok()
+                        .flatten()
+                        .unwrap_or_default(),
+                ),
             );
         }
     }
@@ -208,7 +223,11 @@ pub fn plan(design: &Design, dev_chain: bool) -> Vec<Step> {
     for (i, b) in dao.budgets.iter().enumerate() {
         push(
             format!("budget.dao.{i}"),
-            format!("DAO budget: {} {} per {}s", b.amount, b.token, b.period.0),
+            format!(
+                "DAO budget: {} per {}s",
+                shown(&b.amount, &b.token),
+                b.period.0
+            ),
             Action::SetBudget {
                 cell: "dao".into(),
                 index: i,
@@ -242,18 +261,23 @@ pub fn plan(design: &Design, dev_chain: bool) -> Vec<Step> {
             push(
                 format!("budget.{key}.{i}"),
                 format!(
-                    "budget of {key}: {} {} per {}s",
-                    b.amount, b.token, b.period.0
+                    "budget of {key}: {} per {}s",
+                    shown(&b.amount, &b.token),
+                    b.period.0
                 ),
                 Action::SetBudget {
                     cell: key.clone(),
                     index: i,
                 },
             );
-            if let Some(a) = b.allocate {
+            if let Some(a) = &b.allocate {
                 push(
                     format!("budget.{key}.{i}.allocate"),
-                    format!("allocate {a} {} from {} to {key}", b.token, cell.parent),
+                    format!(
+                        "allocate {} from {} to {key}",
+                        shown(a, &b.token),
+                        cell.parent
+                    ),
                     Action::Allocate {
                         cell: key.clone(),
                         index: i,
@@ -575,7 +599,10 @@ impl Context<'_> {
                 let call = ITreasury::setBudgetCall {
                     cellId: self.cell(cell)?.id,
                     token: b.token.0,
-                    amount: b.amount.0,
+                    amount: b
+                        .amount
+                        .units()
+                        .ok_or_else(|| DeployError::Unresolved(b.amount.to_string()))?,
                     period: U256::from(b.period.0),
                     start: U256::from(now),
                     expiry: U256::from(b.expires_in.map(|e| now + e.0).unwrap_or(0)),
@@ -589,7 +616,15 @@ impl Context<'_> {
                     parentCellId: self.cell(&spec.parent)?.id,
                     childCellId: self.cell(cell)?.id,
                     token: b.token.0,
-                    amount: b.allocate.unwrap_or_default().0,
+                    amount: b
+                        .allocate
+                        .as_ref()
+                        .map(|a| {
+                            a.units()
+                                .ok_or_else(|| DeployError::Unresolved(a.to_string()))
+                        })
+                        .transpose()?
+                        .unwrap_or_default(),
                 };
                 tx(self.contract("Treasury")?, call.abi_encode())
             }

@@ -366,66 +366,31 @@ impl<'de> Deserialize<'de> for Token {
     }
 }
 
-/// An amount in base units: an integer, or a string like "1.5 ether", "20 gwei", "1000 wei",
-/// or "250 tokens" (18 decimals).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Amount(pub U256);
+pub use crate::amount::{Amount, AmountError, TokenMeta};
 
-impl FromStr for Amount {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("`{s}`: expected an amount like 1000, \"1.5 ether\" or \"20 gwei\"");
-        let s = s.trim();
-        let (number, unit) = match s.split_once(char::is_whitespace) {
-            Some((n, u)) => (n.trim(), u.trim()),
-            None => (s, "wei"),
-        };
-        let decimals = match unit.to_ascii_lowercase().as_str() {
-            "wei" => 0,
-            "gwei" => 9,
-            "ether" | "eth" | "tokens" | "token" => 18,
-            _ => return Err(bad()),
-        };
-        alloy::primitives::utils::parse_units(number, decimals as u8)
-            .map(|v| Self(v.get_absolute()))
-            .map_err(|_| bad())
-    }
-}
-
-impl fmt::Display for Amount {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", format_amount(self.0))
-    }
-}
-
-/// Formats base units as ether when that reads better.
+/// Formats wei as ETH (`1.5 ETH`); ERC-20 amounts print with [`TokenMeta::format`].
 pub fn format_amount(v: U256) -> String {
-    if v.is_zero() {
-        return "0".to_owned();
-    }
-    if v >= U256::from(10u64).pow(U256::from(12u64)) {
-        let s = alloy::primitives::utils::format_ether(v);
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        format!("{s} ether")
-    } else {
-        format!("{v} wei")
-    }
+    TokenMeta::eth().format(v)
 }
 
+/// Amounts in a design file: a string in one of the forms of [`crate::amount`], or an integer
+/// (base units).
 impl<'de> Deserialize<'de> for Amount {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl de::Visitor<'_> for V {
             type Value = Amount;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an amount like 1000, \"1.5 ether\" or \"20 gwei\"")
+                f.write_str(
+                    "an amount like \"1.5\", \"1.5 HUSD\", \"1500000 units\" or \"1.5 ether\"",
+                )
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Amount, E> {
-                Ok(Amount(U256::from(v)))
+                Ok(Amount::base_units(U256::from(v)))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Amount, E> {
                 u64::try_from(v)
-                    .map(|v| Amount(U256::from(v)))
+                    .map(|v| Amount::base_units(U256::from(v)))
                     .map_err(|_| E::custom("expected a non-negative amount"))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Amount, E> {
@@ -544,6 +509,10 @@ impl Design {
     }
 
     fn validate(&self) -> Result<(), DesignError> {
+        if let Some(f) = &self.dao.fund {
+            f.check_offline(Address::ZERO)
+                .map_err(|e| field("dao.fund", e.to_string()))?;
+        }
         let g = &self.dao.governance;
         match (&g.safe, &g.address) {
             (Some(_), Some(_)) | (None, None) => {
@@ -690,31 +659,48 @@ impl Design {
                         ),
                     ));
                 };
-                // What the parent can hand down in its first period.
+                // What the parent can hand down in its first period. Amounts of an ERC-20 in whole
+                // tokens are compared once resolved against the token (at deploy time).
                 let source = if parent_is_root {
-                    parent.amount.0
+                    Some(&parent.amount)
                 } else {
-                    parent.allocate.unwrap_or_default().0
+                    parent.allocate.as_ref()
                 };
-                let siblings: U256 = self
+                let known = |a: Option<&Amount>| match a {
+                    Some(a) => a.check_offline(b.token.0).ok().flatten(),
+                    None => Some(U256::ZERO),
+                };
+                let Some(source_units) = known(source) else {
+                    continue;
+                };
+                let mut siblings = Some(U256::ZERO);
+                for sb in self
                     .cells
                     .iter()
                     .filter(|c| c.parent == cell.parent)
                     .flat_map(|c| c.budgets.iter())
-                    .filter(|sb| sb.token == b.token)
-                    .filter_map(|sb| sb.allocate)
-                    .map(|a| a.0)
-                    .fold(U256::ZERO, |acc, a| acc.saturating_add(a));
-                if siblings > source {
+                    .filter(|sb| sb.token == b.token && sb.allocate.is_some())
+                {
+                    siblings = siblings
+                        .zip(known(sb.allocate.as_ref()))
+                        .map(|(acc, a)| acc.saturating_add(a));
+                }
+                let Some(siblings) = siblings else {
+                    continue;
+                };
+                if siblings > source_units {
+                    let show = |v: U256| match b.amount.token() {
+                        Some(meta) => meta.format(v),
+                        None if b.token.is_eth() => TokenMeta::eth().format(v),
+                        None => format!("{v} units of {}", b.token),
+                    };
                     return Err(field(
                         at,
                         format!(
-                            "the cells under `{}` are handed {} {} in all, more than it has to hand down ({} {}: {})",
+                            "the cells under `{}` are handed {} in all, more than it has to hand down ({}: {})",
                             cell.parent,
-                            Amount(siblings),
-                            b.token,
-                            Amount(source),
-                            b.token,
+                            show(siblings),
+                            show(source_units),
                             if parent_is_root {
                                 "the DAO's ceiling"
                             } else {
@@ -726,6 +712,60 @@ impl Design {
             }
         }
         Ok(())
+    }
+
+    /// The ERC-20 tokens the design's budgets name.
+    pub fn tokens(&self) -> std::collections::BTreeSet<Address> {
+        std::iter::once(&self.dao.budgets)
+            .chain(self.cells.iter().map(|c| &c.budgets))
+            .flatten()
+            .map(|b| b.token.0)
+            .filter(|t| !t.is_zero())
+            .collect()
+    }
+
+    /// Resolves every amount against its token (`meta` of each of [`Design::tokens`]; ETH is
+    /// known), so that all amounts are base units printed with the token's symbol, and checks the
+    /// design again with the resolved amounts. An error names the field.
+    pub fn resolve_amounts(
+        &mut self,
+        meta: &BTreeMap<Address, TokenMeta>,
+    ) -> Result<(), DesignError> {
+        let eth = TokenMeta::eth();
+        let resolve = |at: String, b: &mut BudgetSpec| -> Result<(), DesignError> {
+            let token = if b.token.is_eth() {
+                &eth
+            } else {
+                meta.get(&b.token.0)
+                    .ok_or_else(|| field(format!("{at}.token"), "token metadata was not read"))?
+            };
+            b.amount = b
+                .amount
+                .resolved(token)
+                .map_err(|e| field(format!("{at}.amount"), e.to_string()))?;
+            if let Some(a) = &b.allocate {
+                b.allocate = Some(
+                    a.resolved(token)
+                        .map_err(|e| field(format!("{at}.allocate"), e.to_string()))?,
+                );
+            }
+            Ok(())
+        };
+        for (i, b) in self.dao.budgets.iter_mut().enumerate() {
+            resolve(format!("dao.budgets[{i}]"), b)?;
+        }
+        for (i, c) in self.cells.iter_mut().enumerate() {
+            for (j, b) in c.budgets.iter_mut().enumerate() {
+                resolve(format!("cells[{i}].budgets[{j}]"), b)?;
+            }
+        }
+        if let Some(f) = &self.dao.fund {
+            self.dao.fund = Some(
+                f.resolved(&eth)
+                    .map_err(|e| field("dao.fund", e.to_string()))?,
+            );
+        }
+        self.validate()
     }
 
     /// The cell spec with `key`.
@@ -817,7 +857,11 @@ fn validate_budgets(at: &str, budgets: &[BudgetSpec], funded: bool) -> Result<()
                 format!("expected one budget per token, {} has two", b.token),
             ));
         }
-        if b.amount.0.bit_len() > MAX_BUDGET_AMOUNT_BITS {
+        let amount = b
+            .amount
+            .check_offline(b.token.0)
+            .map_err(|e| field(format!("{here}.amount"), e.to_string()))?;
+        if amount.is_some_and(|v| v.bit_len() > MAX_BUDGET_AMOUNT_BITS) {
             return Err(field(
                 format!("{here}.amount"),
                 "expected at most 2^112 - 1 base units",
@@ -838,14 +882,17 @@ fn validate_budgets(at: &str, budgets: &[BudgetSpec], funded: bool) -> Result<()
                 "expected a positive duration (omit it for a budget that does not expire)",
             ));
         }
-        if let Some(a) = b.allocate {
+        if let Some(a) = &b.allocate {
             if !funded {
                 return Err(field(
                     format!("{here}.allocate"),
                     "the DAO root is funded by its Safe, not handed an allocation",
                 ));
             }
-            if a.0 > b.amount.0 {
+            let units = a
+                .check_offline(b.token.0)
+                .map_err(|e| field(format!("{here}.allocate"), e.to_string()))?;
+            if units.zip(amount).is_some_and(|(a, v)| a > v) {
                 return Err(field(
                     format!("{here}.allocate"),
                     format!(
@@ -1057,7 +1104,7 @@ members = ["anvil:1"]
         };
         assert!(Design::parse(&tree("4 ether", "4 ether")).is_ok());
         assert!(
-            err(&tree("4 ether", "4.5 ether")).starts_with("cells[1].budgets[0].allocate: the cells under `ops` are handed 4.5 ether ETH in all, more than it has to hand down (4 ether ETH: what it is allocated itself)"),
+            err(&tree("4 ether", "4.5 ether")).starts_with("cells[1].budgets[0].allocate: the cells under `ops` are handed 4.5 ETH in all, more than it has to hand down (4 ETH: what it is allocated itself)"),
             "{}",
             err(&tree("4 ether", "4.5 ether"))
         );
@@ -1072,6 +1119,80 @@ members = ["anvil:1"]
             ),
             "{}",
             err(&no_parent_budget)
+        );
+    }
+
+    /// ERC-20 amounts: the syntax offline, the values once resolved against the token.
+    #[test]
+    fn erc20_amounts_resolve_against_the_token() {
+        let husd = TokenMeta {
+            address: Address::repeat_byte(0x11),
+            symbol: "HUSD".into(),
+            decimals: 6,
+        };
+        let design = |dao: &str, cell: &str| {
+            format!(
+                "{MINIMAL}\n[[dao.budgets]]\ntoken = \"{}\"\namount = {dao}\n[[cells]]\nkey = \"ops\"\nname = \"Ops\"\nadmin = \"anvil:1\"\n[[cells.budgets]]\ntoken = \"{}\"\namount = \"100\"\nallocate = {cell}\n",
+                husd.address, husd.address
+            )
+        };
+        let metas = BTreeMap::from([(husd.address, husd.clone())]);
+        let resolved = |text: &str| {
+            let mut d = Design::parse(text)?;
+            d.resolve_amounts(&metas).map(|()| d)
+        };
+        let d = resolved(&design("\"50000 HUSD\"", "\"12.5\"")).expect("resolves");
+        assert_eq!(
+            d.tokens().into_iter().collect::<Vec<_>>(),
+            vec![husd.address]
+        );
+        assert_eq!(
+            d.dao.budgets[0].amount.units(),
+            Some(U256::from(50_000_000_000u64))
+        );
+        assert_eq!(d.dao.budgets[0].amount.to_string(), "50000 HUSD");
+        assert_eq!(
+            d.cells[0].budgets[0]
+                .allocate
+                .as_ref()
+                .and_then(|a| a.units()),
+            Some(U256::from(12_500_000u64))
+        );
+        // TOML integers are base units; `units` too.
+        let d = resolved(&design("50000000000", "\"12500000 units\"")).expect("resolves");
+        assert_eq!(
+            d.dao.budgets[0].amount.units(),
+            Some(U256::from(50_000_000_000u64))
+        );
+        // Offline: an ether unit on an ERC-20 is refused; a symbol is only checked once resolved.
+        assert!(
+            err(&design("\"1 ether\"", "\"1\"")).starts_with(
+                "dao.budgets[0].amount: `1 ether`: ether is an ether unit and the token is the ERC-20"
+            ),
+            "{}",
+            err(&design("\"1 ether\"", "\"1\""))
+        );
+        let wrong = design("\"50000 USDC\"", "\"1\"");
+        assert!(Design::parse(&wrong).is_ok());
+        let e = resolved(&wrong).expect_err("refused").to_string();
+        assert!(
+            e.starts_with("dao.budgets[0].amount: `50000 USDC`: the token is HUSD"),
+            "{e}"
+        );
+        let e = resolved(&design("\"50000\"", "\"0.0000001\""))
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            e.starts_with("cells[0].budgets[0].allocate: `0.0000001`: HUSD (0x1111111111111111111111111111111111111111) has 6 decimals"),
+            "{e}"
+        );
+        // Allocations are compared once the amounts are base units of the token.
+        let e = resolved(&design("\"10\"", "\"10.5\""))
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            e.contains("handed 10.5 HUSD in all, more than it has to hand down (10 HUSD: the DAO's ceiling)"),
+            "{e}"
         );
     }
 
@@ -1091,22 +1212,30 @@ members = ["anvil:1"]
 
     #[test]
     fn amounts_and_durations() {
+        let eth = TokenMeta::eth();
         assert_eq!(
-            "1.5 ether".parse::<Amount>().expect("ok").0,
-            U256::from(15u64) * U256::from(10u64).pow(U256::from(17u64))
+            "1.5 ether".parse::<Amount>().expect("ok").resolve(&eth),
+            Ok(U256::from(15u64) * U256::from(10u64).pow(U256::from(17u64)))
         );
         assert_eq!(
-            "20 gwei".parse::<Amount>().expect("ok").0,
-            U256::from(20_000_000_000u64)
+            "20 gwei".parse::<Amount>().expect("ok").units(),
+            Some(U256::from(20_000_000_000u64))
         );
-        assert!("1.5 bananas".parse::<Amount>().is_err());
+        assert!(
+            "1.5 bananas"
+                .parse::<Amount>()
+                .expect("a symbol")
+                .resolve(&eth)
+                .is_err()
+        );
+        assert!("1.5 ba nanas".parse::<Amount>().is_err());
         assert_eq!("2h".parse::<Duration>().expect("ok").0, 7200);
         assert_eq!("7d".parse::<Duration>().expect("ok").0, 604_800);
         assert!("soon".parse::<Duration>().is_err());
         assert_eq!(state_key_name(state_key("charter")), "charter");
         assert_eq!(
             format_amount(U256::from(10u64).pow(U256::from(18u64))),
-            "1 ether"
+            "1 ETH"
         );
     }
 }

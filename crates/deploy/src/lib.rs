@@ -1,5 +1,6 @@
 //! dao-deploy: deploys the dao-primitives core contracts at deterministic addresses and DAOs from
 //! design files, resumably and idempotently, recording everything in `deployments/<chain>/<dao>.json`.
+pub mod amount;
 pub mod core;
 pub mod dao;
 pub mod design;
@@ -21,6 +22,10 @@ pub use record::Record;
 pub enum DeployError {
     #[error(transparent)]
     Design(#[from] DesignError),
+    #[error(transparent)]
+    Amount(#[from] amount::AmountError),
+    #[error("`{0}`: the amount was not resolved against its token")]
+    Unresolved(String),
     #[error("no artifact for {0} in the bindings (run `make bindings`)")]
     MissingArtifact(String),
     #[error("artifact {0} is unusable: {1}")]
@@ -184,7 +189,11 @@ pub async fn deploy(
     let chain_id = provider.get_chain_id().await?;
     let dev_chain = dev::is_dev_chain(chain_id);
     let loaded = match &opts.design {
-        Some(path) => Some(Design::load(path)?),
+        Some(path) => {
+            let (mut design, hash) = Design::load(path)?;
+            amount::resolve_design(provider, &amount::TokenCache::default(), &mut design).await?;
+            Some((design, hash))
+        }
         None => None,
     };
     let record_path = loaded

@@ -3,7 +3,7 @@
 use crate::ctx::{Ctx, Global};
 use alloy::{
     primitives::{Address, B256, U256},
-    providers::{DynProvider, Provider},
+    providers::DynProvider,
 };
 use dao_bindings::{ITreasury, RoleId};
 use dao_deploy::design::state_key_name;
@@ -313,12 +313,8 @@ pub(crate) async fn state_indexed(token: Address, db: &DbArgs, global: &Global) 
         }));
     }
     // Balances are not events: the Safe's balance is the one live read.
-    let balance = if token.is_zero() && !safe.is_zero() {
-        ctx.provider.get_balance(safe).await?
-    } else {
-        U256::ZERO
-    };
-    let v = json!({"dao": RoleId(root).to_string(), "safe": safe.to_checksum(None), "safe_balance": balance.to_string(), "cells": nodes});
+    let (balance, token) = super::state::safe_balance(&ctx, token, safe).await?;
+    let v = json!({"dao": RoleId(root).to_string(), "safe": safe.to_checksum(None), "safe_balance": balance.to_string(), "token": token, "cells": nodes});
     let _: &State = s;
     ctx.print(&v, || super::state::render(&v));
     Ok(())

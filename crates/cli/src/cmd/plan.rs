@@ -4,7 +4,7 @@
 //! cell (a proposal). Live values are read from the chain; the record only names things.
 use crate::{
     cmd::{role::wearers, safe},
-    ctx::{Ctx, Global, fmt_amount},
+    ctx::{Ctx, Global},
 };
 use alloy::{
     network::TransactionBuilder,
@@ -848,13 +848,20 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
         }
 
         for b in c.budgets {
+            let meta = ctx.token(b.token.0).await?;
+            let amount = b.amount.units().ok_or_else(|| {
+                eyre!(
+                    "budget of `{key}`: the amount {} was not resolved against its token",
+                    b.amount
+                )
+            })?;
             let live = treasury.getBudget(id, b.token.0).call().await?;
             let exists = !(live.amount.is_zero() && live.period.is_zero());
             let live_expires =
                 (!live.expiry.is_zero()).then(|| live.expiry.saturating_sub(live.start));
             let want_expires = b.expires_in.map(|e| U256::from(e.0));
             let same = exists
-                && live.amount == b.amount.0
+                && live.amount == amount
                 && live.period == U256::from(b.period.0)
                 && live_expires == want_expires;
             if same {
@@ -863,7 +870,7 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
             let call = ITreasury::setBudgetCall {
                 cellId: id,
                 token: b.token.0,
-                amount: b.amount.0,
+                amount,
                 period: U256::from(b.period.0),
                 start: U256::from(now),
                 expiry: U256::from(b.expires_in.map(|e| now + e.0).unwrap_or(0)),
@@ -871,7 +878,7 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
             let show = |amount: U256, period: U256, expires: Option<U256>| {
                 format!(
                     "{} per {period}s{}",
-                    fmt_amount(amount),
+                    meta.format(amount),
                     expires
                         .map(|e| format!(", expires {e}s after it is set"))
                         .unwrap_or_default()
@@ -882,13 +889,13 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
                     "budget of `{key}` in {}: {} → {}",
                     b.token,
                     show(live.amount, live.period, live_expires),
-                    show(b.amount.0, U256::from(b.period.0), want_expires)
+                    show(amount, U256::from(b.period.0), want_expires)
                 )
             } else {
                 format!(
                     "budget of `{key}` in {}: {}",
                     b.token,
-                    show(b.amount.0, U256::from(b.period.0), want_expires)
+                    show(amount, U256::from(b.period.0), want_expires)
                 )
             };
             push!(
@@ -1057,6 +1064,11 @@ async fn open(
         );
     }
     let ctx = Ctx::connect(&global).await?;
+    // Amounts are compared in base units: resolved against each token's decimals and symbol.
+    let mut design = design;
+    dao_deploy::amount::resolve_design(&ctx.provider, ctx.token_cache(), &mut design)
+        .await
+        .map_err(|e| eyre!("{}: {e}", path.display()))?;
     let mut record = ctx.record()?.clone();
     sync_record(&ctx, &design, &mut record).await?;
     let record_path = Record::path(&global.deployments, ctx.chain_id, &design.dao.name);

@@ -1,5 +1,5 @@
 //! `daoctl proposal ...`: proposals of vote-run cells through the CellGovernor.
-use crate::ctx::{Ctx, Global, decode, fmt_amount, parse_amount, parse_token};
+use crate::ctx::{Ctx, Global, decode, parse_token};
 use alloy::{
     dyn_abi::{DynSolType, JsonAbiExt},
     json_abi::Function,
@@ -62,7 +62,9 @@ impl Support {
 /// Typed actions a proposal can carry; each flag may repeat. They run in the order listed here.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct ActionArgs {
-    /// Token for budget actions: `eth` or an ERC-20 address.
+    /// Token for budget actions: `eth` or an ERC-20 address. AMOUNTs are in it: `2` (whole tokens
+    /// in its decimals), `2HUSD` (with its symbol), `2000000units`, `2e6units` (base units); for
+    /// ETH also `2ether`, `20gwei`, `1e18wei`.
     #[arg(long, default_value = "eth")]
     token: String,
     /// Set a child cell's budget: CELL=AMOUNT[/PERIOD_DAYS] (e.g. events=2ether/30).
@@ -358,7 +360,10 @@ async fn build_actions(
     for s in &a.set_budget {
         let (c, rest) = split_pair("set-budget", s)?;
         let (amount, days) = rest.split_once('/').unwrap_or((rest, "30"));
-        let amount = parse_amount(amount).map_err(|e| eyre!("--set-budget: {e}"))?;
+        let amount = ctx
+            .amount(token, amount)
+            .await
+            .map_err(|e| eyre!("--set-budget: {e}"))?;
         let days: u64 = days
             .parse()
             .map_err(|_| eyre!("--set-budget `{s}`: expected a period in days after /"))?;
@@ -374,7 +379,10 @@ async fn build_actions(
     }
     for s in &a.allocate {
         let (c, amount) = split_pair("allocate", s)?;
-        let amount = parse_amount(amount).map_err(|e| eyre!("--allocate: {e}"))?;
+        let amount = ctx
+            .amount(token, amount)
+            .await
+            .map_err(|e| eyre!("--allocate: {e}"))?;
         let call = ITreasury::subAllocateCall {
             parentCellId: cell,
             childCellId: ctx.cell(c)?,
@@ -388,7 +396,10 @@ async fn build_actions(
         let to: Address = to
             .parse()
             .map_err(|_| eyre!("--spend `{s}`: expected ADDRESS=AMOUNT"))?;
-        let amount = parse_amount(amount).map_err(|e| eyre!("--spend: {e}"))?;
+        let amount = ctx
+            .amount(token, amount)
+            .await
+            .map_err(|e| eyre!("--spend: {e}"))?;
         let call = ITreasury::spendCall {
             cellId: cell,
             token,
@@ -495,7 +506,7 @@ async fn build_actions(
         };
         let value = parts
             .next()
-            .map(parse_amount)
+            .map(|v| dao_deploy::amount::TokenMeta::eth().parse(v))
             .transpose()
             .map_err(|e| eyre!("--raw value: {e}"))?
             .unwrap_or_default();
@@ -528,32 +539,34 @@ async fn created(ctx: &Ctx, governor: Address, id: U256) -> Result<ICellGovernor
         .ok_or_else(|| eyre!("no proposal {id:#x} on this governor"))
 }
 
-fn describe_action(ctx: &Ctx, a: &ICellGovernor::Action) -> String {
+async fn describe_action(ctx: &Ctx, a: &ICellGovernor::Action) -> Result<String> {
     let data = a.data.as_ref();
     if let Ok(c) = ITreasury::setBudgetCall::abi_decode(data) {
-        return format!(
-            "set budget of {} to {} {}",
+        return Ok(format!(
+            "set budget of {} to {}",
             ctx.cell_name(c.cellId),
-            fmt_amount(c.amount),
-            token_name(c.token)
-        );
+            ctx.fmt_amount(c.token, c.amount).await?
+        ));
     }
     if let Ok(c) = ITreasury::subAllocateCall::abi_decode(data) {
-        return format!(
-            "allocate {} {} to {}",
-            fmt_amount(c.amount),
-            token_name(c.token),
+        return Ok(format!(
+            "allocate {} to {}",
+            ctx.fmt_amount(c.token, c.amount).await?,
             ctx.cell_name(c.childCellId)
-        );
+        ));
     }
     if let Ok(c) = ITreasury::spendCall::abi_decode(data) {
-        return format!(
-            "spend {} {} to {}",
-            fmt_amount(c.amount),
-            token_name(c.token),
+        return Ok(format!(
+            "spend {} to {}",
+            ctx.fmt_amount(c.token, c.amount).await?,
             c.to
-        );
+        ));
     }
+    Ok(describe_other(ctx, a))
+}
+
+fn describe_other(ctx: &Ctx, a: &ICellGovernor::Action) -> String {
+    let data = a.data.as_ref();
     if let Ok(c) = ICellRegistry::createCellCall::abi_decode(data) {
         return format!("create cell {} (admin {})", c.name, c.admin);
     }
@@ -574,15 +587,32 @@ fn describe_action(ctx: &Ctx, a: &ICellGovernor::Action) -> String {
             super::cell::phase_name(c.phase)
         );
     }
-    format!("call {} with {} (value {})", a.target, a.data, a.value)
+    format!(
+        "call {} with {} (value {})",
+        a.target,
+        a.data,
+        dao_deploy::amount::TokenMeta::eth().format(a.value)
+    )
 }
 
-fn token_name(t: Address) -> String {
-    if t.is_zero() {
-        "ETH".into()
+/// How a proposal's votes read: role electorates count wearers (one vote each), token
+/// electorates weigh votes in the voting token, printed with its decimals and symbol.
+async fn vote_weight<P: alloy::providers::Provider>(
+    ctx: &Ctx,
+    gov: &ICellGovernor::ICellGovernorInstance<P>,
+    id: U256,
+) -> Result<impl Fn(U256) -> String + use<P>> {
+    let p = gov.proposal(id).call().await?;
+    // Electorate::Token = 1 (ICellGovernor.sol).
+    let meta = if p.electorate == 1 {
+        Some(ctx.token(p.token).await?)
     } else {
-        t.to_string()
-    }
+        None
+    };
+    Ok(move |v: U256| match &meta {
+        Some(m) => m.format(v),
+        None => v.to_string(),
+    })
 }
 
 pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
@@ -644,7 +674,9 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 })?;
                 let state = gov.state(p.proposalId).call().await?;
                 let votes = gov.proposalVotes(p.proposalId).call().await?;
+                let weight = vote_weight(&ctx, &gov, p.proposalId).await?;
                 rows.push(json!({
+                    "for_shown": weight(votes.forVotes), "against_shown": weight(votes.againstVotes), "abstain_shown": weight(votes.abstainVotes),
                     "proposal": format!("{:#x}", p.proposalId), "cell": ctx.cell_name(p.cellId), "proposer": p.proposer,
                     "description": p.uri, "state": STATES.get(state as usize).copied().unwrap_or("?"),
                     "for": votes.forVotes.to_string(), "against": votes.againstVotes.to_string(), "abstain": votes.abstainVotes.to_string(),
@@ -658,9 +690,9 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                         r["proposal"].as_str().unwrap_or(""),
                         r["cell"].as_str().unwrap_or(""),
                         r["state"].as_str().unwrap_or(""),
-                        r["for"].as_str().unwrap_or(""),
-                        r["against"].as_str().unwrap_or(""),
-                        r["abstain"].as_str().unwrap_or(""),
+                        r["for_shown"].as_str().unwrap_or(""),
+                        r["against_shown"].as_str().unwrap_or(""),
+                        r["abstain_shown"].as_str().unwrap_or(""),
                         r["description"].as_str().unwrap_or("")
                     );
                 }
@@ -676,7 +708,11 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             let votes = gov.proposalVotes(id).call().await?;
             let t = gov.proposalTimepoints(id).call().await?;
             let q = gov.quorum(id).call().await?;
-            let actions: Vec<String> = p.actions.iter().map(|a| describe_action(&ctx, a)).collect();
+            let mut actions = Vec::new();
+            for a in &p.actions {
+                actions.push(describe_action(&ctx, a).await?);
+            }
+            let weight = vote_weight(&ctx, &gov, id).await?;
             let v = json!({
                 "proposal": format!("{id:#x}"), "cell": ctx.cell_name(p.cellId), "proposer": p.proposer, "description": p.uri,
                 "state": STATES.get(state as usize).copied().unwrap_or("?"), "actions": actions,
@@ -694,7 +730,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 }
                 s += &format!(
                     "  votes: for {} against {} abstain {} (quorum {} of {})\n  blocks: snapshot {} vote end {} executable from {}\n",
-                    votes.forVotes, votes.againstVotes, votes.abstainVotes, q.required, q.electorate, t.snapshot, t.voteEnd, t.executableFrom
+                    weight(votes.forVotes), weight(votes.againstVotes), weight(votes.abstainVotes), weight(q.required), weight(q.electorate), t.snapshot, t.voteEnd, t.executableFrom
                 );
                 s
             });

@@ -1,11 +1,11 @@
 //! `daoctl state`: the network tree read live from the chain.
-use crate::ctx::{Ctx, Global, decode, fmt_amount};
+use crate::ctx::{Ctx, Global, decode};
 use alloy::{
     primitives::{Address, B256, U256},
-    providers::Provider,
     sol_types::SolEvent,
 };
 use dao_bindings::{ICellGovernor, ICellRegistry, ITreasury, RoleId};
+use dao_deploy::amount::TokenMeta;
 use dao_deploy::design::state_key_name;
 use dao_indexer::LogQuery;
 use eyre::Result;
@@ -107,20 +107,51 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
             "decisions": decisions.remove(&c.id).unwrap_or_default(),
         }));
     }
-    let balance = if token.is_zero() && !safe.is_zero() {
-        ctx.provider.get_balance(safe).await?
-    } else {
-        U256::ZERO
-    };
-    let v = json!({"dao": RoleId(root).to_string(), "safe": safe.to_checksum(None), "safe_balance": balance.to_string(), "cells": nodes});
+    let (balance, token) = safe_balance(&ctx, token, safe).await?;
+    let v = json!({"dao": RoleId(root).to_string(), "safe": safe.to_checksum(None), "safe_balance": balance.to_string(), "token": token, "cells": nodes});
     ctx.print(&v, || render(&v));
     Ok(())
 }
 
-fn amount(v: &serde_json::Value) -> String {
+/// The Safe's balance of `token` (a live read: balances are not events) and the token as JSON
+/// (`address`, `symbol`, `decimals`: how the state's amounts print). Shared by the live and the
+/// indexed state.
+pub(crate) async fn safe_balance(
+    ctx: &Ctx,
+    token: Address,
+    safe: Address,
+) -> Result<(U256, serde_json::Value)> {
+    let meta = ctx.token(token).await?;
+    let balance = if safe.is_zero() {
+        U256::ZERO
+    } else {
+        dao_deploy::amount::balance_of(&ctx.provider, token, safe)
+            .await
+            .map_err(|e| eyre::eyre!("{e}"))?
+    };
+    let json = serde_json::json!({
+        "address": meta.address.to_checksum(None), "symbol": meta.symbol, "decimals": meta.decimals,
+    });
+    Ok((balance, json))
+}
+
+/// Base units of the state's token (`v["token"]`), with its decimals and symbol.
+fn amount(state: &serde_json::Value, v: &serde_json::Value) -> String {
+    let t = &state["token"];
+    let meta = TokenMeta {
+        address: t["address"]
+            .as_str()
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_default(),
+        symbol: t["symbol"].as_str().unwrap_or("ETH").to_owned(),
+        decimals: t["decimals"]
+            .as_u64()
+            .and_then(|d| u8::try_from(d).ok())
+            .unwrap_or(18),
+    };
     v.as_str()
         .and_then(|s| s.parse::<U256>().ok())
-        .map(fmt_amount)
+        .map(|units| meta.format(units))
         .unwrap_or_default()
 }
 
@@ -137,7 +168,7 @@ pub(crate) fn render(v: &serde_json::Value) -> String {
         "DAO {}  Safe {}  balance {}\n",
         v["dao"].as_str().unwrap_or(""),
         v["safe"].as_str().unwrap_or(""),
-        amount(&v["safe_balance"])
+        amount(v, &v["safe_balance"])
     );
     for c in v["cells"].as_array().into_iter().flatten() {
         let pad = "   ".repeat(c["depth"].as_u64().unwrap_or(0) as usize);
@@ -173,12 +204,12 @@ pub(crate) fn render(v: &serde_json::Value) -> String {
         if b["active"].as_bool() == Some(true) || b["amount"].as_str() != Some("0") {
             s += &format!(
                 "{pad}  budget ceiling {}  received {}  spent {}  handed down {}  reserved {}  available {}{}\n",
-                amount(&b["amount"]),
-                amount(&b["received"]),
-                amount(&b["spent"]),
-                amount(&b["sub_allocated"]),
-                amount(&b["reserved"]),
-                amount(&b["available"]),
+                amount(v, &b["amount"]),
+                amount(v, &b["received"]),
+                amount(v, &b["spent"]),
+                amount(v, &b["sub_allocated"]),
+                amount(v, &b["reserved"]),
+                amount(v, &b["available"]),
                 if b["frozen"].as_bool() == Some(true) {
                     "  FROZEN"
                 } else {

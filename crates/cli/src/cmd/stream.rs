@@ -1,5 +1,5 @@
 //! `daoctl stream ...`: role payment streams paid from a cell's budget (RoleStreams).
-use crate::ctx::{Ctx, Global, fmt_amount, parse_amount, parse_token};
+use crate::ctx::{Ctx, Global, parse_token};
 use alloy::{
     primitives::{Address, U256},
     providers::Provider,
@@ -80,11 +80,12 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 .await?
                 .map(|b| b.header.timestamp)
                 .unwrap_or(0);
+            let token = parse_token(&token).map_err(|e| eyre!("{e}"))?;
             let call = IRoleStreams::openCall {
                 cellId: ctx.cell(&cell)?,
                 roleId: ctx.role(&role)?,
-                token: parse_token(&token).map_err(|e| eyre!("{e}"))?,
-                amount: parse_amount(&amount).map_err(|e| eyre!("{e}"))?,
+                token,
+                amount: ctx.amount(token, &amount).await?,
                 period: U256::from(period_days * 86_400),
                 start: U256::ZERO,
                 end: end_days
@@ -118,7 +119,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             while i <= count {
                 let s = rs.getStream(i).call().await?;
                 if filter_cell.is_none_or(|c| c == s.cellId) {
-                    rows.push(view_json(&ctx, i, &s));
+                    rows.push(view_json(&ctx, i, &s).await?);
                 }
                 i += U256::from(1u64);
             }
@@ -133,11 +134,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                         r["stream"].as_str().unwrap_or(""),
                         r["cell"].as_str().unwrap_or(""),
                         r["role"].as_str().unwrap_or(""),
-                        r["amount"]
-                            .as_str()
-                            .and_then(|b| b.parse::<U256>().ok())
-                            .map(fmt_amount)
-                            .unwrap_or_default(),
+                        r["amount_shown"].as_str().unwrap_or(""),
                         r["period"].as_u64().unwrap_or(0) / 86_400,
                         r["closed"].as_bool().unwrap_or(false)
                     );
@@ -147,27 +144,25 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
         }
         Cmd::Show { id, wearer } => {
             let s = rs.getStream(id).call().await?;
-            let mut v = view_json(&ctx, id, &s);
+            let meta = ctx.token(s.token).await?;
+            let mut v = view_json(&ctx, id, &s).await?;
             if let Some(w) = wearer {
                 let owed = rs.claimable(id, w).call().await?;
                 v["wearer"] = json!(w.to_checksum(None));
                 v["claimable"] = json!(owed.to_string());
+                v["claimable_shown"] = json!(meta.format(owed));
             }
             ctx.print(&v, || {
                 let mut out = format!(
                     "stream {id} in {}: {} per {} days to each wearer of {}{}\n",
                     v["cell"].as_str().unwrap_or(""),
-                    fmt_amount(s.amount),
+                    meta.format(s.amount),
                     s.period / U256::from(86_400u64),
                     v["role"].as_str().unwrap_or(""),
                     if s.closed { " (closed)" } else { "" }
                 );
-                if let Some(c) = v["claimable"].as_str() {
-                    out += &format!(
-                        "{} may claim {}\n",
-                        v["wearer"].as_str().unwrap_or(""),
-                        c.parse::<U256>().map(fmt_amount).unwrap_or_default()
-                    );
+                if let Some(c) = v["claimable_shown"].as_str() {
+                    out += &format!("{} may claim {c}\n", v["wearer"].as_str().unwrap_or(""));
                 }
                 out
             });
@@ -177,6 +172,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 Some(w) => w,
                 None => ctx.from()?,
             };
+            let meta = ctx.token(rs.getStream(id).call().await?.token).await?;
             let receipt = ctx
                 .call(
                     &format!("claim stream {id} for {wearer}"),
@@ -196,8 +192,8 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 || {
                     format!(
                         "paid {}, still owed {}\n",
-                        fmt_amount(log.paid),
-                        fmt_amount(log.owed)
+                        meta.format(log.paid),
+                        meta.format(log.owed)
                     )
                 },
             );
@@ -214,11 +210,13 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
     Ok(())
 }
 
-fn view_json(ctx: &Ctx, id: U256, s: &IRoleStreams::StreamView) -> serde_json::Value {
-    json!({
+async fn view_json(ctx: &Ctx, id: U256, s: &IRoleStreams::StreamView) -> Result<serde_json::Value> {
+    let meta = ctx.token(s.token).await?;
+    Ok(json!({
         "stream": id.to_string(), "cell": ctx.cell_name(s.cellId), "role": ctx.role_name(s.roleId),
-        "token": s.token, "amount": s.amount.to_string(), "period": s.period.to::<u64>(),
+        "token": s.token, "amount": s.amount.to_string(), "amount_shown": meta.format(s.amount),
+        "period": s.period.to::<u64>(),
         "start": s.start.to::<u64>(), "end": s.end.to::<u64>(), "closed": s.closed,
         "rate_changes": s.rateChanges.to_string(),
-    })
+    }))
 }

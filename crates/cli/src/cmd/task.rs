@@ -1,5 +1,5 @@
 //! `daoctl task ...`: tasks with bounties reserved in the cell's budget.
-use crate::ctx::{Ctx, Global, fmt_amount, parse_amount, parse_token};
+use crate::ctx::{Ctx, Global, parse_token};
 use alloy::{
     primitives::{U256, keccak256},
     providers::Provider,
@@ -21,6 +21,7 @@ pub(crate) enum Cmd {
         cell: String,
         #[arg(long)]
         spec_uri: String,
+        /// Amount of --token: `0.2` (whole tokens), `0.2HUSD`, `200000units`; for ETH also `0.2ether`.
         #[arg(long)]
         bounty: String,
         #[arg(long, default_value = "eth")]
@@ -95,12 +96,17 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 .await?
                 .map(|b| b.header.timestamp)
                 .unwrap_or(0);
+            let token = parse_token(&token).map_err(|e| eyre!("{e}"))?;
+            let bounty = ctx
+                .amount(token, &bounty)
+                .await
+                .map_err(|e| eyre!("--bounty: {e}"))?;
             let call = ITaskBoard::createTaskCall {
                 cellId: ctx.cell(&cell)?,
                 specURI: spec_uri.clone(),
                 specHash: keccak256(spec_uri.as_bytes()),
-                token: parse_token(&token).map_err(|e| eyre!("{e}"))?,
-                bounty: parse_amount(&bounty).map_err(|e| eyre!("{e}"))?,
+                token,
+                bounty,
                 requiredRole: match &role {
                     Some(r) => ctx.role(r)?,
                     None => U256::ZERO,
@@ -109,7 +115,10 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             };
             let receipt = ctx
                 .call(
-                    &format!("create task in {cell} ({bounty})"),
+                    &format!(
+                        "create task in {cell} ({})",
+                        ctx.fmt_amount(token, bounty).await?
+                    ),
                     board,
                     call.abi_encode(),
                 )
@@ -133,7 +142,9 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 let t = tb.getTask(i).call().await?;
                 if filter_cell.is_none_or(|c| c == t.cellId) {
                     let status = tb.statusOf(i).call().await?;
+                    let shown = ctx.fmt_amount(t.token, t.bounty).await?;
                     rows.push(json!({
+                        "bounty_shown": shown,
                         "task": i.to_string(), "cell": ctx.cell_name(t.cellId), "status": STATUS.get(status as usize).copied().unwrap_or("?"),
                         "bounty": t.bounty.to_string(), "token": t.token, "claimant": t.claimant.to_checksum(None),
                         "required_role": if t.requiredRole.is_zero() { serde_json::Value::Null } else { ctx.role_name(t.requiredRole).into() },
@@ -152,11 +163,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                         r["task"].as_str().unwrap_or(""),
                         r["cell"].as_str().unwrap_or(""),
                         r["status"].as_str().unwrap_or(""),
-                        r["bounty"]
-                            .as_str()
-                            .and_then(|b| b.parse::<U256>().ok())
-                            .map(fmt_amount)
-                            .unwrap_or_default(),
+                        r["bounty_shown"].as_str().unwrap_or(""),
                         r["required_role"].as_str().unwrap_or("-"),
                         r["claimant"].as_str().unwrap_or("")
                     );
@@ -167,7 +174,9 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
         Cmd::Show { id } => {
             let t = tb.getTask(id).call().await?;
             let status = tb.statusOf(id).call().await?;
+            let shown = ctx.fmt_amount(t.token, t.bounty).await?;
             let v = json!({
+                "bounty_shown": shown,
                 "task": id.to_string(), "cell": ctx.cell_name(t.cellId), "status": STATUS.get(status as usize).copied().unwrap_or("?"),
                 "bounty": t.bounty.to_string(), "token": t.token, "claimant": t.claimant.to_checksum(None), "deadline": t.deadline,
                 "required_role": ctx.role_name(t.requiredRole), "spec_hash": t.specHash, "deliverable_hash": t.deliverableHash,
@@ -177,7 +186,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                     "task {id} in {}: {}  bounty {}  claimant {}\n",
                     v["cell"].as_str().unwrap_or(""),
                     v["status"].as_str().unwrap_or(""),
-                    fmt_amount(t.bounty),
+                    shown,
                     t.claimant
                 )
             });

@@ -1,5 +1,5 @@
 //! `daoctl treasury ...`: budgets in the DAO's Safe, through the Treasury module.
-use crate::ctx::{Ctx, Global, fmt_amount, parse_amount, parse_token};
+use crate::ctx::{Ctx, Global, parse_token};
 use alloy::{
     primitives::{Address, B256, U256},
     providers::Provider,
@@ -7,6 +7,7 @@ use alloy::{
 };
 use clap::Subcommand;
 use dao_bindings::{ITreasury, RoleId};
+use dao_deploy::amount::TokenMeta;
 use eyre::{Result, eyre};
 use serde_json::json;
 
@@ -17,6 +18,7 @@ pub(crate) enum Cmd {
     Status {
         #[arg(long)]
         cell: Option<String>,
+        /// `eth` or an ERC-20 address.
         #[arg(long, default_value = "eth")]
         token: String,
     },
@@ -26,7 +28,10 @@ pub(crate) enum Cmd {
     )]
     SetBudget {
         cell: String,
+        /// Amount of --token: `12.5` (whole tokens in its decimals), `12.5HUSD` (with its symbol),
+        /// `12500000units`, `2.5e6units` (base units); for ETH also `0.5ether`, `20gwei`, `1e18wei`.
         amount: String,
+        /// `eth` or an ERC-20 address.
         #[arg(long, default_value = "eth")]
         token: String,
         #[arg(long, default_value_t = 30)]
@@ -41,7 +46,10 @@ pub(crate) enum Cmd {
     Allocate {
         from: String,
         to: String,
+        /// Amount of --token: `12.5` (whole tokens in its decimals), `12.5HUSD` (with its symbol),
+        /// `12500000units`, `2.5e6units` (base units); for ETH also `0.5ether`, `20gwei`, `1e18wei`.
         amount: String,
+        /// `eth` or an ERC-20 address.
         #[arg(long, default_value = "eth")]
         token: String,
     },
@@ -52,7 +60,10 @@ pub(crate) enum Cmd {
     Spend {
         cell: String,
         to: Address,
+        /// Amount of --token: `12.5` (whole tokens in its decimals), `12.5HUSD` (with its symbol),
+        /// `12500000units`, `2.5e6units` (base units); for ETH also `0.5ether`, `20gwei`, `1e18wei`.
         amount: String,
+        /// `eth` or an ERC-20 address.
         #[arg(long, default_value = "eth")]
         token: String,
         #[arg(long, default_value = "")]
@@ -61,7 +72,10 @@ pub(crate) enum Cmd {
     /// Take back a child's unspent allocation (the parent's admin).
     Clawback {
         cell: String,
+        /// Amount of --token: `12.5` (whole tokens in its decimals), `12.5HUSD` (with its symbol),
+        /// `12500000units`, `2.5e6units` (base units); for ETH also `0.5ether`, `20gwei`, `1e18wei`.
         amount: String,
+        /// `eth` or an ERC-20 address.
         #[arg(long, default_value = "eth")]
         token: String,
     },
@@ -87,17 +101,16 @@ pub(crate) async fn budget_json(
     }))
 }
 
-fn amount_of(v: &serde_json::Value, k: &str) -> String {
+fn amount_of(meta: &TokenMeta, v: &serde_json::Value, k: &str) -> String {
     v[k].as_str()
         .and_then(|s| s.parse::<U256>().ok())
-        .map(fmt_amount)
+        .map(|units| meta.format(units))
         .unwrap_or_default()
 }
 
 pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
     let ctx = Ctx::connect(global).await?;
     let treasury = ctx.contract("Treasury")?;
-    let parse = |s: &str| parse_amount(s).map_err(|e| eyre!("{e}"));
     let token_of = |s: &str| parse_token(s).map_err(|e| eyre!("{e}"));
     match cmd {
         Cmd::Status { cell, token } => {
@@ -117,11 +130,10 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             let t = ITreasury::new(treasury, &ctx.provider);
             let dao = ctx.cell("dao")?;
             let safe = t.safeOf(dao).call().await?;
-            let balance = if token.is_zero() {
-                ctx.provider.get_balance(safe).await?
-            } else {
-                U256::ZERO
-            };
+            let meta = ctx.token(token).await?;
+            let balance = dao_deploy::amount::balance_of(&ctx.provider, token, safe)
+                .await
+                .map_err(|e| eyre!("{e}"))?;
             let mut rows = Vec::new();
             for c in cells {
                 let mut b = budget_json(&t, c, token).await?;
@@ -129,9 +141,9 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 b["id"] = json!(RoleId(c).to_string());
                 rows.push(b);
             }
-            let v = json!({"safe": safe.to_checksum(None), "safe_balance": balance.to_string(), "budgets": rows});
+            let v = json!({"safe": safe.to_checksum(None), "safe_balance": balance.to_string(), "token": token.to_checksum(None), "symbol": meta.symbol, "decimals": meta.decimals, "budgets": rows});
             ctx.print(&v, || {
-                let mut s = format!("safe {safe}  balance {}\n", fmt_amount(balance));
+                let mut s = format!("safe {safe}  balance {}\n", meta.format(balance));
                 s += &format!(
                     "{:<14} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}\n",
                     "CELL", "CEILING", "RECEIVED", "SPENT", "HANDED DOWN", "RESERVED", "AVAILABLE"
@@ -140,12 +152,12 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                     s += &format!(
                         "{:<14} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}{}\n",
                         r["cell"].as_str().unwrap_or(""),
-                        amount_of(r, "amount"),
-                        amount_of(r, "received"),
-                        amount_of(r, "spent"),
-                        amount_of(r, "sub_allocated"),
-                        amount_of(r, "reserved"),
-                        amount_of(r, "available"),
+                        amount_of(&meta, r, "amount"),
+                        amount_of(&meta, r, "received"),
+                        amount_of(&meta, r, "spent"),
+                        amount_of(&meta, r, "sub_allocated"),
+                        amount_of(&meta, r, "reserved"),
+                        amount_of(&meta, r, "available"),
                         if r["frozen"].as_bool() == Some(true) {
                             "  FROZEN"
                         } else {
@@ -169,16 +181,19 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 .await?
                 .map(|b| b.header.timestamp)
                 .unwrap_or(0);
+            let token = token_of(&token)?;
+            let units = ctx.amount(token, &amount).await?;
+            let shown = ctx.fmt_amount(token, units).await?;
             let call = ITreasury::setBudgetCall {
                 cellId: ctx.cell(&cell)?,
-                token: token_of(&token)?,
-                amount: parse(&amount)?,
+                token,
+                amount: units,
                 period: U256::from(period_days * 86_400),
                 start: U256::from(now),
                 expiry: U256::from(expires_in_days.map(|d| now + d * 86_400).unwrap_or(0)),
             };
             ctx.call(
-                &format!("set budget of {cell} to {amount}"),
+                &format!("set budget of {cell} to {shown}"),
                 treasury,
                 call.abi_encode(),
             )
@@ -190,14 +205,17 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             amount,
             token,
         } => {
+            let token = token_of(&token)?;
+            let units = ctx.amount(token, &amount).await?;
+            let shown = ctx.fmt_amount(token, units).await?;
             let call = ITreasury::subAllocateCall {
                 parentCellId: ctx.cell(&from)?,
                 childCellId: ctx.cell(&to)?,
-                token: token_of(&token)?,
-                amount: parse(&amount)?,
+                token,
+                amount: units,
             };
             ctx.call(
-                &format!("allocate {amount} from {from} to {to}"),
+                &format!("allocate {shown} from {from} to {to}"),
                 treasury,
                 call.abi_encode(),
             )
@@ -210,16 +228,19 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             token,
             memo,
         } => {
+            let token = token_of(&token)?;
+            let units = ctx.amount(token, &amount).await?;
+            let shown = ctx.fmt_amount(token, units).await?;
             let call = ITreasury::spendCall {
                 cellId: ctx.cell(&cell)?,
-                token: token_of(&token)?,
+                token,
                 to,
-                amount: parse(&amount)?,
+                amount: units,
                 memoURI: memo,
                 r#ref: B256::ZERO,
             };
             ctx.call(
-                &format!("spend {amount} from {cell} to {to}"),
+                &format!("spend {shown} from {cell} to {to}"),
                 treasury,
                 call.abi_encode(),
             )
@@ -230,13 +251,16 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             amount,
             token,
         } => {
+            let token = token_of(&token)?;
+            let units = ctx.amount(token, &amount).await?;
+            let shown = ctx.fmt_amount(token, units).await?;
             let call = ITreasury::clawbackCall {
                 childCellId: ctx.cell(&cell)?,
-                token: token_of(&token)?,
-                amount: parse(&amount)?,
+                token,
+                amount: units,
             };
             ctx.call(
-                &format!("claw back {amount} from {cell}"),
+                &format!("claw back {shown} from {cell}"),
                 treasury,
                 call.abi_encode(),
             )

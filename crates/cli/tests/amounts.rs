@@ -1,0 +1,294 @@
+//! Amounts of a 6-decimal ERC-20 end to end on anvil: a design budget in whole tokens is
+//! resolved against the token's decimals and symbol at deploy time (the dry run shows it), reads
+//! back as the intended base units, a spend of `12.5` pays 12,500,000 units, every output prints
+//! `HUSD`, wrong forms are refused, and the index and the audit agree with the chain.
+use alloy::{
+    network::{EthereumWallet, TransactionBuilder},
+    node_bindings::{Anvil, AnvilInstance},
+    primitives::{Address, Bytes, U256},
+    providers::{Provider, ProviderBuilder},
+    signers::local::PrivateKeySigner,
+    sol,
+    sol_types::{SolCall, SolValue},
+};
+use std::{path::PathBuf, process::Output};
+
+sol! {
+    function mint(address to, uint256 amount) external;
+    function balanceOf(address account) external view returns (uint256);
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+struct Net {
+    anvil: AnvilInstance,
+    dir: tempfile::TempDir,
+}
+
+impl Net {
+    fn run(&self, args: &[&str]) -> Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_daoctl"))
+            .args(args)
+            .env("DAOCTL_RPC_URL", self.anvil.endpoint())
+            .env("DAOCTL_DEPLOYMENTS", self.dir.path())
+            .env_remove("DAOCTL_PRIVATE_KEY")
+            .env_remove("DAOCTL_DEV_ACCOUNT")
+            .env_remove("DAOCTL_DAO")
+            .env_remove("DAOCTL_INDEX_DB")
+            .current_dir(root())
+            .output()
+            .expect("daoctl runs")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "daoctl {args:?} failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The command fails; returns its stderr.
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            !out.status.success(),
+            "daoctl {args:?} should fail:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+}
+
+#[tokio::test]
+async fn six_decimal_token_from_design_to_spend_to_audit() {
+    let net = Net {
+        anvil: Anvil::new().path(root().join("script/bin/anvil")).spawn(),
+        dir: tempfile::tempdir().expect("tmp"),
+    };
+    let signer: PrivateKeySigner = net.anvil.keys()[9].clone().into();
+    let p = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(signer))
+        .connect_http(net.anvil.endpoint_url());
+
+    // The token: DecimalsToken("Hive USD", "HUSD", 6) (contracts/test/utils/DecimalsToken.sol).
+    let mut code =
+        alloy::hex::decode(include_str!("fixtures/DecimalsToken.bin").trim()).expect("hex");
+    code.extend(("Hive USD".to_owned(), "HUSD".to_owned(), U256::from(6u8)).abi_encode_params());
+    let tx = alloy::rpc::types::TransactionRequest::default().with_deploy_code(Bytes::from(code));
+    let receipt = p
+        .send_transaction(tx)
+        .await
+        .expect("send")
+        .get_receipt()
+        .await
+        .expect("receipt");
+    let husd = receipt.contract_address.expect("deployed");
+    let units = |v: u64| U256::from(v);
+
+    let design = net.dir.path().join("stable.toml");
+    std::fs::write(
+        &design,
+        format!(
+            "[dao]\nname = \"stable\"\nmembers = [\"anvil:1\"]\n\
+             [dao.governance]\nsafe = {{ owners = [\"anvil:0\"], threshold = 1 }}\n\
+             [[dao.budgets]]\ntoken = \"{husd}\"\namount = \"50000 HUSD\"\n\
+             [[cells]]\nkey = \"ops\"\nname = \"Ops\"\nadmin = \"anvil:1\"\nmembers = [\"anvil:1\"]\n\
+             [[cells.budgets]]\ntoken = \"{husd}\"\namount = \"1000\"\nallocate = \"100\"\n"
+        ),
+    )
+    .expect("design");
+    let design = design.display().to_string();
+
+    // Offline: the syntax only. The dry run resolves against the token.
+    net.ok(&["design", "check", &design]);
+    let out = net.run(&["deploy", &design, "--dry-run", "--dev-account", "0"]);
+    let plan = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{plan}");
+    assert!(plan.contains("DAO budget: 50000 HUSD per"), "{plan}");
+    assert!(plan.contains("budget of ops: 1000 HUSD per"), "{plan}");
+    assert!(plan.contains("allocate 100 HUSD from dao to ops"), "{plan}");
+    // A symbol that is not the token's is refused at deploy time, naming the field.
+    let wrong = net.dir.path().join("wrong.toml");
+    std::fs::write(
+        &wrong,
+        std::fs::read_to_string(&design)
+            .expect("design")
+            .replace("50000 HUSD", "50000 USDC")
+            .replace("\"stable\"", "\"wrong\""),
+    )
+    .expect("write");
+    let err = net.fails(&["deploy", &wrong.display().to_string(), "--dev-account", "0"]);
+    assert!(
+        err.contains("dao.budgets[0].amount: `50000 USDC`: the token is HUSD"),
+        "{err}"
+    );
+
+    net.ok(&["deploy", &design, "--dev-account", "0"]);
+    let record: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(net.dir.path().join("31337/stable.json")).expect("record"),
+    )
+    .expect("json");
+    let safe: Address = record["safe"]
+        .as_str()
+        .expect("safe")
+        .parse()
+        .expect("address");
+    // The Safe holds the tokens the budgets spend.
+    let tx = alloy::rpc::types::TransactionRequest::default()
+        .with_to(husd)
+        .with_input(
+            mintCall {
+                to: safe,
+                amount: units(50_000_000_000),
+            }
+            .abi_encode(),
+        );
+    p.send_transaction(tx)
+        .await
+        .expect("mint")
+        .get_receipt()
+        .await
+        .expect("receipt");
+
+    // The budgets read back in base units of a 6-decimal token.
+    let token = husd.to_string();
+    let status: serde_json::Value =
+        serde_json::from_str(&net.ok(&["treasury", "status", "--token", &token, "--json"]))
+            .expect("json");
+    let budget = |cell: &str, k: &str| -> String {
+        status["budgets"]
+            .as_array()
+            .expect("budgets")
+            .iter()
+            .find(|b| b["cell"] == cell)
+            .unwrap_or_else(|| panic!("{cell} in {status}"))[k]
+            .as_str()
+            .expect("amount")
+            .to_owned()
+    };
+    assert_eq!(budget("dao", "amount"), "50000000000");
+    assert_eq!(budget("ops", "amount"), "1000000000");
+    assert_eq!(status["symbol"], "HUSD");
+    assert_eq!(status["decimals"], 6);
+
+    // Spending 12.5 pays 12,500,000 units; the other forms say the same.
+    let payee = Address::repeat_byte(0x55);
+    net.ok(&[
+        "treasury",
+        "spend",
+        "ops",
+        &payee.to_string(),
+        "12.5",
+        "--token",
+        &token,
+        "--dev-account",
+        "1",
+    ]);
+    net.ok(&[
+        "treasury",
+        "spend",
+        "ops",
+        &payee.to_string(),
+        "2.5HUSD",
+        "--token",
+        &token,
+        "--dev-account",
+        "1",
+    ]);
+    net.ok(&[
+        "treasury",
+        "spend",
+        "ops",
+        &payee.to_string(),
+        "5e6 units",
+        "--token",
+        &token,
+        "--dev-account",
+        "1",
+    ]);
+    let paid = p
+        .call(
+            alloy::rpc::types::TransactionRequest::default()
+                .with_to(husd)
+                .with_input(balanceOfCall { account: payee }.abi_encode()),
+        )
+        .await
+        .expect("balanceOf");
+    assert_eq!(
+        balanceOfCall::abi_decode_returns(&paid).expect("uint"),
+        units(20_000_000)
+    );
+
+    // Wrong forms are refused before anything is sent.
+    for (amount, why) in [
+        (
+            "1ether",
+            "ether is an ether unit and the token is the ERC-20 HUSD",
+        ),
+        ("1.5 USDC", "whose symbol is HUSD, not USDC"),
+        ("0.0000001", "has 6 decimals, the amount has more"),
+        ("1.5 units", "expected an amount like"),
+    ] {
+        let err = net.fails(&[
+            "treasury",
+            "spend",
+            "ops",
+            &payee.to_string(),
+            amount,
+            "--token",
+            &token,
+            "--dev-account",
+            "1",
+        ]);
+        assert!(err.contains(why), "{amount}: {err}");
+    }
+    // A token without decimals() is an error naming it.
+    let not_a_token = Address::repeat_byte(0x77).to_string();
+    let err = net.fails(&["treasury", "status", "--token", &not_a_token]);
+    assert!(
+        err.contains(&not_a_token) && err.contains("decimals()"),
+        "{err}"
+    );
+
+    // Outputs print HUSD amounts, never wei.
+    let out = net.ok(&["treasury", "status", "--token", &token]);
+    assert!(out.contains("balance 49980 HUSD"), "{out}");
+    assert!(
+        out.contains("1000 HUSD") && out.contains("80 HUSD"),
+        "{out}"
+    );
+    assert!(!out.contains("wei"), "{out}");
+    let out = net.ok(&["state", "--token", &token]);
+    assert!(
+        out.contains("budget ceiling 1000 HUSD") && out.contains("spent 20 HUSD"),
+        "{out}"
+    );
+
+    // The forms are documented in --help.
+    let help = net.ok(&["treasury", "spend", "--help"]);
+    assert!(
+        help.contains("12.5HUSD") && help.contains("12500000units"),
+        "{help}"
+    );
+
+    // The index and the audit agree with the chain.
+    net.ok(&["index"]);
+    let live: serde_json::Value =
+        serde_json::from_str(&net.ok(&["state", "--token", &token, "--json"])).expect("json");
+    let indexed: serde_json::Value =
+        serde_json::from_str(&net.ok(&["state", "--token", &token, "--indexed", "--json"]))
+            .expect("json");
+    assert_eq!(live, indexed);
+    let out = net.ok(&["audit"]);
+    assert!(out.contains("no discrepancy"), "{out}");
+}
