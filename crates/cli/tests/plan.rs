@@ -231,7 +231,7 @@ async fn plan_apply_round_trip_through_key_safe_and_proposal() {
     assert_eq!(removal["destructive"], true);
     let human = net.ok(&["plan", &edited, "--dev-account", "1"]);
     assert!(
-        human.contains("~ budget of `dao` in ETH: 50 ether per 2592000s → 60 ether per 2592000s")
+        human.contains("~ budget of `dao` in ETH: 50 ETH per 2592000s → 60 ETH per 2592000s")
             && human.contains("by the DAO's Safe")
             && human.contains("by proposal of vote-run cell `assembly`")
             && human.contains(
