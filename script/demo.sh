@@ -108,8 +108,12 @@ run treasury status --cell dao --dao council
 
 say "9. The design changes: plan and apply an edited riverside design"
 EDITED="$ROOT/.devnet/riverside-v2.toml"
+# The edits: the DAO budget, community's voting period and a new cell; the design also catches up
+# with what the story above did (events moved to organization, its contributor claimed).
 sed -e 's/^amount = "50 ether"/amount = "60 ether"/' \
-    -e 's/^voting_period = 5$/voting_period = 6/' examples/riverside.toml >"$EDITED"
+    -e 's/^voting_period = 5$/voting_period = 6/' \
+    -e '/^key = "events"/,$ s/^phase = "formation"/phase = "organization"/' \
+    -e '/^max_supply = 50$/a wearers = ["anvil:6"]' examples/riverside.toml >"$EDITED"
 cat >>"$EDITED" <<'TOML'
 
 [[cells]]
