@@ -11,9 +11,10 @@ DAOCTL="${CARGO_TARGET_DIR:-$ROOT/target}/debug/daoctl"
 PORT="${DEMO_PORT:-18545}"
 export DAOCTL_RPC_URL="http://127.0.0.1:$PORT"
 export DAOCTL_DEPLOYMENTS="$ROOT/.devnet/deployments"
+export DAOCTL_SAFE_TX_DIR="$ROOT/.devnet/safe-tx"   # Safe transaction files of this throwaway chain
 export NO_COLOR=1
 
-rm -rf "$DAOCTL_DEPLOYMENTS"
+rm -rf "$DAOCTL_DEPLOYMENTS" "$DAOCTL_SAFE_TX_DIR"
 mkdir -p "$DAOCTL_DEPLOYMENTS"
 "$ANVIL" --port "$PORT" --silent &
 ANVIL_PID=$!
@@ -35,7 +36,8 @@ refused() {
     echo "demo: expected a refusal" >&2
     exit 1
   fi
-  printf '  refused: %s\n' "$(grep -m1 '^error' <<<"$out" | sed 's/^error: //')" >&2
+  # The decoded error, and the lines under it that say who holds the authority and how to use it.
+  printf '  refused: %s\n' "$(sed -n '/^error/,$p' <<<"$out" | sed 's/^error: //; 2,$s/^/  /')" >&2
 }
 
 say "1. Deploy the core contracts and the example DAO from its design file"
@@ -98,9 +100,7 @@ run state
 say "8. A second DAO on the same core contracts: council, whose community is a 2-of-3 Safe"
 run deploy examples/council.toml --dev-account 0 | tail -n 1
 refused treasury set-budget dao 60ether --dao council --dev-account 7     # one owner alone
-SAFE_TX="$ROOT/.devnet/council-budget.json"
-rm -f "$SAFE_TX"
-run treasury set-budget dao 60ether --dao council --via-safe --out "$SAFE_TX" --dev-account 7
+SAFE_TX="$(run treasury set-budget dao 60ether --dao council --via-safe --dev-account 7 | head -n 1)"
 run safe sign "$SAFE_TX" --dao council --dev-account 8             # a second owner, another process
 run safe show --dao council
 run safe exec "$SAFE_TX" --dao council --dev-account 9
