@@ -57,7 +57,7 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
 
 /// The anvil to run: the given one (`--anvil` / `DAOCTL_ANVIL`), else the pinned platform binary
 /// that `make deps` installs under ./node_modules/@foundry-rs/anvil-<os>-<arch>, else `anvil` on
-/// PATH. Never node_modules/.bin/anvil: that npm wrapper spawns anvil as a child that outlives it
+/// PATH. Never the npm wrapper in node_modules/.bin: it spawns anvil as a child that outlives it
 /// when it is stopped, and hides anvil's exit status.
 pub(crate) fn anvil_binary(given: Option<PathBuf>) -> PathBuf {
     given

@@ -25,7 +25,7 @@ sol! {
 }
 
 /// anvil through the project's launcher (script/bin/anvil), which execs the pinned platform binary:
-/// not the npm wrapper node_modules/.bin/anvil, whose child would outlive a kill.
+/// not the npm wrapper in node_modules/.bin, whose anvil child would outlive a kill.
 pub fn anvil_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../script/bin/anvil")
 }
