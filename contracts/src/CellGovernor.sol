@@ -382,6 +382,7 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
     /// @dev ECDSA first (no code read for an EOA), then ERC-1271 with a gas cap: a wallet that reverts,
     /// burns its gas or returns garbage only makes its own ballot invalid.
     function _isValidSignature(address voter, bytes32 digest, bytes calldata signature) private view returns (bool) {
+        // slither-disable-next-line unused-return -- the third value only says which malformation made `err` non-zero; `err` itself is checked
         (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
         if (err == ECDSA.RecoverError.NoError && recovered == voter) return true;
         if (voter.code.length == 0) return false;

@@ -187,6 +187,7 @@ contract RoleStreams is IRoleStreams, ReentrancyGuardTransient {
         _store(slot, acc);
         if (owed != 0) {
             paid = treasury.payStreamOne(cellId, s.token, streamId, wearer, owed);
+            // slither-disable-next-line reentrancy-no-eth -- nonReentrant (claim and claimMany share the guard); the claim was stored as paid in full before the call, this only puts back the part the budget could not pay
             if (paid != owed) slot.owed = uint128(owed - paid);
         }
         emit Claimed(streamId, wearer, s.token, credited, forfeited, paid, owed - paid, block.timestamp);
@@ -202,6 +203,7 @@ contract RoleStreams is IRoleStreams, ReentrancyGuardTransient {
         for (uint256 i; i < wearers.length; ++i) {
             uint256 p = paidEach[i];
             paid += p;
+            // slither-disable-next-line reentrancy-no-eth -- nonReentrant (shared with claim); every wearer was stored as paid in full before the call, this only puts back the part the budget could not pay
             if (p != owed[i]) _accruals[streamId][wearers[i]].owed += uint128(owed[i] - p);
             emit Claimed(streamId, wearers[i], s.token, credited[i], forfeited[i], p, owed[i] - p, block.timestamp);
         }
@@ -335,6 +337,7 @@ contract RoleStreams is IRoleStreams, ReentrancyGuardTransient {
             scaled += acc.remainder;
             uint256 period = s.period;
             credited = scaled / period;
+            // slither-disable-next-line weak-prng -- not randomness: the remainder below one base unit of rate x seconds, carried to the next settlement so no rounding is lost
             acc.remainder = uint32(scaled % period);
             uint256 owed = uint256(acc.owed) + credited;
             if (owed > type(uint128).max) revert OwedOverflow(streamId, wearer);

@@ -460,12 +460,14 @@ contract Treasury is ITreasury, ReentrancyGuardTransient {
     ) external paymentGuard returns (uint256[] memory paid) {
         if (msg.sender != streams) revert NotStreams(msg.sender);
         if (amounts.length != to.length) revert LengthMismatch(to.length, amounts.length);
+        // slither-disable-next-line uninitialized-local -- a sum that starts at zero
         uint256 total;
         for (uint256 i; i < amounts.length; ++i) {
             total += amounts[i];
         }
         (uint256 left, uint256 index, uint256 daoTree) = _takeForStream(_budgets[cellId][token], cellId, total);
         paid = new uint256[](amounts.length);
+        // slither-disable-next-line incorrect-equality -- `left` is what the budget could give, not a balance anyone can push: zero means nothing to pay, and every wearer stays owed
         if (left == 0) return paid;
         // In order, each in full while what was taken lasts.
         for (uint256 i; i < amounts.length && left != 0; ++i) {

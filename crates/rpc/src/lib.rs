@@ -370,6 +370,15 @@ pub fn connect_with_wallet(url: &str, wallet: EthereumWallet) -> Result<DynProvi
         .erased())
 }
 
+/// The gas limit sent for a transaction whose execution was estimated at `estimate`: 30% above it,
+/// as `forge script` does. An estimate holds only for the block it was taken against; a later block
+/// can cost more (e.g. Roles keeps a grant's times when it ends in a later second than it began,
+/// which writes a slot the same-second path clears), and a limit of exactly the estimate then runs
+/// out of gas.
+pub fn gas_limit_for(estimate: u64) -> u64 {
+    estimate.saturating_add(estimate * 3 / 10)
+}
+
 #[cfg(test)]
 mod tests {
     use super::{ErrorClass::*, *};
@@ -511,13 +520,4 @@ mod tests {
         assert_eq!(p.backoff(2), Duration::from_millis(400));
         assert_eq!(p.backoff(30), Duration::from_secs(10));
     }
-}
-
-/// The gas limit sent for a transaction whose execution was estimated at `estimate`: 30% above it,
-/// as `forge script` does. An estimate holds only for the block it was taken against; a later block
-/// can cost more (e.g. Roles keeps a grant's times when it ends in a later second than it began,
-/// which writes a slot the same-second path clears), and a limit of exactly the estimate then runs
-/// out of gas.
-pub fn gas_limit_for(estimate: u64) -> u64 {
-    estimate.saturating_add(estimate * 3 / 10)
 }
