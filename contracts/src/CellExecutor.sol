@@ -33,24 +33,12 @@ contract CellExecutor is ICellExecutor {
     }
 
     /// @inheritdoc ICellExecutor
-    function execute(ICellGovernor.Action[] calldata actions, address recorder, bytes calldata recordCall)
-        external
-        payable
-        onlyGovernor
-        returns (bool recorded)
-    {
+    function execute(ICellGovernor.Action[] calldata actions) external payable onlyGovernor {
         for (uint256 i; i < actions.length; ++i) {
             ICellGovernor.Action calldata action = actions[i];
             (bool ok, bytes memory reason) = action.target.call{value: action.value}(action.data);
             if (!ok) _bubble(i, reason);
         }
-        // The registry accepts the record only from the cell's admin: a refusal means the cell is not
-        // vote-run (or no longer live) and must not undo the decision that was just carried out.
-        uint256 gasBefore = gasleft();
-        (recorded,) = recorder.call(recordCall);
-        // A caller must not make the record fail by sending just too little gas (the call gets 63/64):
-        // a failure that left at most 1/64 of the gas behind is treated as running out of gas.
-        if (!recorded && gasleft() <= gasBefore / 64) revert RecordOutOfGas();
     }
 
     /// @notice Holds ETH the cell's actions may spend.

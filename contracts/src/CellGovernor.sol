@@ -44,6 +44,13 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 /// The proposer is bound into the id (not stored): execution and the proposer's cancel present the
 /// contents, as with OpenZeppelin's governor.
 ///
+/// The decision registry of executed proposals is this contract's ProposalExecuted(proposalId, cellId)
+/// event (the contents are in the ProposalCreated of the same id) and its `state`/`proposal` views: an
+/// execution writes nothing beyond the proposal's status bits, one warm SSTORE, instead of a registry
+/// call through the executor (~21k: a cold account, the admin check in Roles, a slot, a log). Execute
+/// hashes its calldata as sent and hands the actions' bytes to the executor as they are, without
+/// re-encoding them (see `execute` and `_forwardActions`).
+///
 /// A cell id is the top role of the cell's own tree, `treeId << 224`, so records keep the 32-bit tree id
 /// and the member role is `cellId | 1 << 208` (Roles.buildHatId(cellId, 1)).
 contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
@@ -231,17 +238,24 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
     /// @inheritdoc ICellGovernor
     function execute(
         uint256 cellId,
-        address proposer,
-        Action[] calldata actions,
-        string calldata uri,
-        bytes32 descriptionHash
-    ) external payable nonReentrant returns (uint256 proposalId) {
-        proposalId = _hashProposal(cellId, proposer, actions, uri, descriptionHash);
+        address, /* proposer */
+        Action[] calldata, /* actions */
+        string calldata, /* uri */
+        bytes32 /* descriptionHash */
+    )
+        external
+        payable
+        nonReentrant
+        returns (uint256 proposalId)
+    {
+        // The arguments after the selector, canonically encoded, are exactly the abi.encode the id hashes
+        // (the same five values in the same order): hashing them as sent skips re-encoding the actions.
+        // Equal hashes mean equal bytes, so a matching id decodes to the proposal's own contents; a
+        // non-canonical encoding hashes to no proposal and reverts ProposalNotFound.
+        proposalId = uint256(keccak256(msg.data[4:]));
         _markExecuted(proposalId);
-        bool recorded = ICellExecutor(executorOf(cellId)).execute{value: msg.value}(
-            actions, address(registry), _recordCall(cellId, proposalId, uri, descriptionHash)
-        );
-        emit ProposalExecuted(proposalId, cellId, recorded);
+        _forwardActions(executorOf(cellId), msg.value);
+        emit ProposalExecuted(proposalId, cellId);
     }
 
     /// @inheritdoc ICellGovernor
@@ -452,10 +466,27 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc ICellGovernor
-    function executorOf(uint256 cellId) public view returns (address) {
-        return Clones.predictDeterministicAddressWithImmutableArgs(
-            executorImplementation, abi.encode(cellId), bytes32(cellId), address(this)
-        );
+    function executorOf(uint256 cellId) public view returns (address executor) {
+        // Clones.predictDeterministicAddressWithImmutableArgs(executorImplementation, abi.encode(cellId),
+        // bytes32(cellId), address(this)) without building the code through abi.encodePacked (execute
+        // computes it every time). The clone's creation code (87 bytes):
+        //   61 004d 3d81600a3d39f3363d3d373d3d3d363d73 | implementation 20 | 5af43d82803e903d91602b57fd5bf3 | cellId 32
+        // Each store below only overwrites lower bytes than the ones already written.
+        address implementation = executorImplementation;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(add(ptr, 0x43), cellId)
+            mstore(add(ptr, 0x23), 0x5af43d82803e903d91602b57fd5bf3)
+            mstore(add(ptr, 0x14), implementation)
+            mstore(ptr, 0x61004d3d81600a3d39f3363d3d373d3d3d363d73)
+            let codeHash := keccak256(add(ptr, 0x0c), 0x57)
+            // CREATE2: keccak256(0xff | deployer | salt | codeHash)[12:]
+            mstore(add(ptr, 0x40), codeHash)
+            mstore(add(ptr, 0x20), cellId)
+            mstore(ptr, address())
+            mstore8(add(ptr, 0x0b), 0xff)
+            executor := and(keccak256(add(ptr, 0x0b), 0x55), 0xffffffffffffffffffffffffffffffffffffffff)
+        }
     }
 
     /// @inheritdoc ICellGovernor
@@ -584,12 +615,26 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
         _proposals[proposalId].flags = p.flags | STATUS_EXECUTED;
     }
 
-    function _recordCall(uint256 cellId, uint256 proposalId, string calldata uri, bytes32 descriptionHash)
-        private
-        pure
-        returns (bytes memory)
-    {
-        return abi.encodeCall(ICellRegistry.recordDecision, (cellId, bytes32(proposalId), uri, descriptionHash));
+    /// @dev Calls `executor.execute(actions)` with the actions' encoding copied as it is from execute's
+    /// calldata instead of re-encoded. Only after the id check: the calldata is then canonical, so the
+    /// actions' tail runs from its offset (head word 2) to the uri's offset (head word 3). The executor of a
+    /// configured cell always has code (configure deploys it, it cannot self-destruct); the check stays so
+    /// an empty account can never swallow the actions. Reverts with the executor's revert data.
+    function _forwardActions(address executor, uint256 value) private {
+        if (executor.code.length == 0) revert ExecutorNotDeployed(executor);
+        bytes4 selector = ICellExecutor.execute.selector;
+        assembly ("memory-safe") {
+            let actionsStart := add(4, calldataload(0x44))
+            let length := sub(add(4, calldataload(0x64)), actionsStart)
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), 0x20)
+            calldatacopy(add(ptr, 0x24), actionsStart, length)
+            if iszero(call(gas(), executor, value, ptr, add(0x24, length), 0, 0)) {
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+        }
     }
 
     function _load(uint256 proposalId) private view returns (ProposalCore memory p, SettingsRecord storage s) {

@@ -156,6 +156,8 @@ interface ICellGovernor {
     error InvalidSignature(address voter);
     error SignatureExpired(uint256 deadline);
     error NotParentAdmin(address account, uint256 proposalId);
+    /// @notice Never expected: configure deploys a cell's executor before any proposal can exist.
+    error ExecutorNotDeployed(address executor);
 
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
@@ -184,9 +186,12 @@ interface ICellGovernor {
     event VoteCast(address indexed voter, uint256 indexed proposalId, uint8 support, uint256 weight, string reason);
     event ProposalCanceled(uint256 indexed proposalId, uint256 indexed cellId, address indexed by);
     event ProposalVetoed(uint256 indexed proposalId, uint256 indexed cellId, address indexed by);
-    /// @notice `recorded` is false when the executor does not wear the cell's admin role (the decision
-    /// could not be written to the registry).
-    event ProposalExecuted(uint256 indexed proposalId, uint256 indexed cellId, bool recorded);
+    /// @notice The record of an executed proposal in the cell's decision registry (issue 16): every
+    /// execution emits it, whoever wears the cell's admin role. Its contents (actions, uri, description
+    /// hash) are in the ProposalCreated of the same id, which the id commits to; `state(proposalId)`
+    /// (Executed) and `proposal(proposalId).cellId` answer the same on chain. Decisions a cell's admin
+    /// records by hand are the registry's DecisionRecorded.
+    event ProposalExecuted(uint256 indexed proposalId, uint256 indexed cellId);
     /// @notice `castVotesBySig` did not count `voter`'s ballot on `proposalId` (a counted ballot emits
     /// VoteCast instead). The batch goes on: one bad, front-run or already used ballot never reverts it.
     event BallotSkipped(address indexed voter, uint256 indexed proposalId, BallotStatus status);
@@ -249,9 +254,11 @@ interface ICellGovernor {
     function cancelBallot(uint256 proposalId) external returns (uint256 nonce);
 
     /// @notice Executes a passed proposal whose execution delay is over, once, through the cell's executor;
-    /// any failing action reverts everything with the action's own revert data. Then the executor records
-    /// the decision in the registry (it can when it wears the cell's admin role). Not re-entrant.
-    /// @dev Takes the proposal's contents (from ProposalCreated) and recomputes its id.
+    /// any failing action reverts everything with the action's own revert data. The proposal is marked
+    /// executed before any action runs, and its ProposalExecuted is the decision's record. Not re-entrant.
+    /// @dev Takes the proposal's contents (from ProposalCreated) and recomputes its id from the arguments
+    /// exactly as sent: they must be ABI-encoded canonically (as every ABI encoder does), or no proposal
+    /// is found (ProposalNotFound).
     function execute(
         uint256 cellId,
         address proposer,
@@ -343,7 +350,6 @@ interface ICellGovernor {
 interface ICellExecutor {
     error NotGovernor(address account);
     error ActionFailed(uint256 index, bytes reason);
-    error RecordOutOfGas();
 
     /// @notice The governor that deployed the implementation.
     function governor() external view returns (address);
@@ -352,10 +358,6 @@ interface ICellExecutor {
     function cellId() external view returns (uint256);
 
     /// @notice Performs each action with CALL; any failure reverts everything with the action's revert
-    /// data. Then makes `recordCall` to `recorder` (the registry), which may fail: `recorded` says whether it
-    /// went through (it does when this executor wears the cell's admin role).
-    function execute(ICellGovernor.Action[] calldata actions, address recorder, bytes calldata recordCall)
-        external
-        payable
-        returns (bool recorded);
+    /// data.
+    function execute(ICellGovernor.Action[] calldata actions) external payable;
 }

@@ -12,7 +12,7 @@ import {Test} from "forge-std/Test.sol";
 
 /// @notice Drives proposals in a token-voted DAO (run by `community`, which cancels and vetoes) and a
 /// member-voted child cell run by vote: proposing, voting, moving tokens, rolling blocks, executing,
-/// cancelling and vetoing. Inputs are bounded to existing proposals and voters that have not voted yet,
+/// cancelling, vetoing and relaying batches of signed ballots (castVotesBySig). Inputs are bounded to existing proposals and voters that have not voted yet,
 /// and blocks are rolled into the right window, so nearly every call does something; the invariants run
 /// with fail-on-revert, so a handler call that reverts (a refused vote, a refused proposal) fails them.
 contract CellGovernorHandler is Test {
@@ -24,6 +24,8 @@ contract CellGovernorHandler is Test {
     address internal immutable community;
 
     address[] internal actors;
+    mapping(address actor => uint256) internal keyOf;
+    address internal immutable relayer = makeAddr("relayer");
 
     struct Ghost {
         uint256 cellId;
@@ -41,6 +43,11 @@ contract CellGovernorHandler is Test {
     uint256 public ghostRefusedExecutions;
     uint256 public ghostCancels;
     uint256 public ghostVetoes;
+    /// @dev castVotesBySig: ballots counted, and the bad ones each batch carries, skipped by reason.
+    uint256 public ghostBallotsCounted;
+    uint256 public ghostStaleSkipped;
+    uint256 public ghostForgedSkipped;
+    uint256 public ghostReplaysSkipped;
 
     constructor(
         CellGovernor governor_,
@@ -49,10 +56,14 @@ contract CellGovernorHandler is Test {
         uint256 dao_,
         uint256 ops_,
         address community_,
-        address[] memory actors_
+        address[] memory actors_,
+        uint256[] memory keys_
     ) {
         (governor, token, counter, dao, ops, community) = (governor_, token_, counter_, dao_, ops_, community_);
         actors = actors_;
+        for (uint256 i; i < actors_.length; ++i) {
+            keyOf[actors_[i]] = keys_[i];
+        }
     }
 
     function proposalCount() external view returns (uint256) {
@@ -139,6 +150,78 @@ contract CellGovernorHandler is Test {
         governor.castVote(id, support);
     }
 
+    /// @dev A relayed batch for one open proposal and a voter who has not voted on it: two bad ballots
+    /// (signed over a nonce the voter then cancels; signed by another actor's key), the voter's valid
+    /// ballot, and the same valid ballot again (a replay inside the batch). Exactly the valid one counts,
+    /// the others are skipped with their reasons, in order; every third time the valid ballot is replayed
+    /// in a later batch too, which counts nothing.
+    function castBallots(uint256 proposalSeed, uint256 actorSeed, uint8 support) external {
+        (bool found, uint256 id, address voter) = _pickBallot(proposalSeed, actorSeed);
+        if (!found) {
+            id = propose(proposalSeed, actorSeed);
+            voter = actors[actorSeed % actors.length];
+        }
+        Ghost storage g = ghosts[id];
+        support = support % 4 == 3 ? uint8(ICellGovernor.VoteType.For) : support % 4;
+        (uint256 snapshot,,) = governor.proposalTimepoints(id);
+        if (block.number <= snapshot) vm.roll(snapshot + 1);
+        uint256 expected = g.cellId == dao ? token.getPastVotes(voter, snapshot) : 1;
+
+        // A ballot signed over the current nonce, which the voter then cancels; one signed over the new
+        // nonce by another actor's key; the voter's valid ballot; that ballot again.
+        ICellGovernor.SignedBallot[] memory batch = new ICellGovernor.SignedBallot[](4);
+        uint256 nonce = governor.ballotNonce(id, voter);
+        batch[0] = _ballot(id, voter, support, nonce, keyOf[voter]);
+        vm.prank(voter);
+        assertEq(governor.cancelBallot(id), nonce);
+        uint256 otherKey = keyOf[actors[0]] == keyOf[voter] ? keyOf[actors[1]] : keyOf[actors[0]];
+        batch[1] = _ballot(id, voter, support, nonce + 1, otherKey);
+        batch[2] = _ballot(id, voter, support, nonce + 1, keyOf[voter]);
+        batch[3] = batch[2];
+
+        vm.expectEmit(address(governor));
+        emit ICellGovernor.BallotSkipped(voter, id, ICellGovernor.BallotStatus.StaleNonce);
+        vm.expectEmit(address(governor));
+        emit ICellGovernor.BallotSkipped(voter, id, ICellGovernor.BallotStatus.InvalidSignature);
+        vm.expectEmit(address(governor));
+        emit ICellGovernor.VoteCast(voter, id, support, expected, "relayed");
+        vm.expectEmit(address(governor));
+        emit ICellGovernor.BallotSkipped(voter, id, ICellGovernor.BallotStatus.AlreadyVoted);
+        vm.prank(relayer);
+        assertEq(governor.castVotesBySig(batch), 1, "exactly the valid ballot counts");
+        assertTrue(governor.hasVoted(id, voter));
+        g.weights[support] += expected;
+        ++ghostVotes;
+        ++ghostBallotsCounted;
+        ++ghostStaleSkipped;
+        ++ghostForgedSkipped;
+        ++ghostReplaysSkipped;
+
+        if (ghostBallotsCounted % 3 == 1) {
+            ICellGovernor.SignedBallot[] memory replay = new ICellGovernor.SignedBallot[](1);
+            replay[0] = batch[1];
+            vm.prank(relayer);
+            assertEq(governor.castVotesBySig(replay), 0, "replayed in a later batch");
+            ++ghostReplaysSkipped;
+        }
+    }
+
+    function _ballot(uint256 id, address voter, uint8 support, uint256 nonce, uint256 key)
+        internal
+        view
+        returns (ICellGovernor.SignedBallot memory)
+    {
+        uint256 deadline = block.timestamp + 1 hours;
+        bytes32 structHash = keccak256(
+            abi.encode(
+                governor.KEYED_BALLOT_TYPEHASH(), id, support, voter, nonce, deadline, keccak256(bytes("relayed"))
+            )
+        );
+        (uint8 v, bytes32 r, bytes32 s) =
+            vm.sign(key, keccak256(abi.encodePacked("\x19\x01", governor.domainSeparator(), structHash)));
+        return ICellGovernor.SignedBallot(id, voter, support, nonce, deadline, "relayed", abi.encodePacked(r, s, v));
+    }
+
     function moveTokens(uint256 fromSeed, uint256 toSeed, uint256 amount) external {
         address from = actors[fromSeed % actors.length];
         address to = actors[toSeed % actors.length];
@@ -211,10 +294,11 @@ contract CellGovernorInvariantTest is Test {
     function setUp() public {
         address community = makeAddr("community");
         address[] memory actors = new address[](4);
-        actors[0] = makeAddr("alice");
-        actors[1] = makeAddr("bob");
-        actors[2] = makeAddr("carol");
-        actors[3] = makeAddr("dave");
+        uint256[] memory keys = new uint256[](4);
+        (actors[0], keys[0]) = makeAddrAndKey("alice");
+        (actors[1], keys[1]) = makeAddrAndKey("bob");
+        (actors[2], keys[2]) = makeAddrAndKey("carol");
+        (actors[3], keys[3]) = makeAddrAndKey("dave");
         registry = new CellRegistry();
         IRoles roles = registry.roles();
         governor = new CellGovernor(ICellRegistry(address(registry)));
@@ -256,9 +340,9 @@ contract CellGovernorInvariantTest is Test {
         // execute through its executor without recording.
         vm.roll(block.number + 1);
 
-        handler = new CellGovernorHandler(governor, token, counter, dao, ops, community, actors);
+        handler = new CellGovernorHandler(governor, token, counter, dao, ops, community, actors, keys);
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](7);
+        bytes4[] memory selectors = new bytes4[](8);
         selectors[0] = CellGovernorHandler.propose.selector;
         selectors[1] = CellGovernorHandler.vote.selector;
         selectors[2] = CellGovernorHandler.moveTokens.selector;
@@ -266,6 +350,7 @@ contract CellGovernorInvariantTest is Test {
         selectors[4] = CellGovernorHandler.execute.selector;
         selectors[5] = CellGovernorHandler.cancel.selector;
         selectors[6] = CellGovernorHandler.veto.selector;
+        selectors[7] = CellGovernorHandler.castBallots.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
@@ -308,5 +393,9 @@ contract CellGovernorInvariantTest is Test {
         assertEq(handler.proposalCount(), handler.ghostProposals(), "proposals");
         assertGt(handler.ghostVotes(), 0, "no vote was cast");
         assertGt(handler.ghostExecutions(), 0, "nothing was executed");
+        assertGt(handler.ghostBallotsCounted(), 0, "no relayed ballot was counted");
+        assertGt(handler.ghostStaleSkipped(), 0, "no canceled ballot was skipped");
+        assertGt(handler.ghostForgedSkipped(), 0, "no forged ballot was skipped");
+        assertGt(handler.ghostReplaysSkipped(), 0, "no replayed ballot was skipped");
     }
 }

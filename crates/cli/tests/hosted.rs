@@ -317,12 +317,13 @@ async fn scenario(history: u64) {
         1,
         span,
     );
-    // `state`: one scan for decisions, one for every role's wearers.
-    assert_follows_span("state riverside", count(&with(&["state"])), 2, span);
+    // `state`: one scan for recorded decisions, one for executed proposals (and one more for their
+    // contents when there are any), one for every role's wearers.
+    assert_follows_span("state riverside", count(&with(&["state"])), 3, span);
     assert_follows_span(
         "state minimal",
         count(&["state", "--dao", "minimal"]),
-        2,
+        3,
         minimal_span,
     );
     // `index` from an empty database: the indexer's one pass over the span.

@@ -42,18 +42,60 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
     let cells = super::cell::walk(&ctx, registry, root).await?;
     let safe = t.safeOf(root).call().await?;
 
-    // Decisions of this DAO's cells, from the registry's events (one bounded scan).
+    // Decisions of this DAO's cells, in chain order and numbered per cell: what a cell's admin recorded
+    // in the registry (`DecisionRecorded`) and every proposal its governance executed (the governor's
+    // `ProposalExecuted`, whose uri is in the proposal's `ProposalCreated`). Three bounded scans.
+    let cell_topics: Vec<B256> = cells.iter().map(|c| B256::from(c.id)).collect();
+    let mut found: Vec<((u64, u64, u64), U256, serde_json::Value)> = Vec::new();
     let query = LogQuery::new([registry])
         .topic(0, [ICellRegistry::DecisionRecorded::SIGNATURE_HASH])
-        .topic(1, cells.iter().map(|c| B256::from(c.id)));
-    let mut decisions: BTreeMap<U256, Vec<serde_json::Value>> = BTreeMap::new();
+        .topic(1, cell_topics.iter().copied());
     for log in &ctx.logs(&query).await? {
         if let Some(d) = decode::<ICellRegistry::DecisionRecorded>(log) {
-            decisions
-                .entry(d.cellId)
-                .or_default()
-                .push(json!({"index": d.index, "ref": d.r#ref, "uri": d.uri, "by": d.by}));
+            found.push((
+                log.position(),
+                d.cellId,
+                json!({"ref": d.r#ref, "uri": d.uri, "by": d.by}),
+            ));
         }
+    }
+    let query = LogQuery::new([governor])
+        .topic(0, [ICellGovernor::ProposalExecuted::SIGNATURE_HASH])
+        .topic(2, cell_topics.iter().copied());
+    let executed: Vec<_> = ctx
+        .logs(&query)
+        .await?
+        .iter()
+        .filter_map(|log| {
+            decode::<ICellGovernor::ProposalExecuted>(log).map(|e| (log.position(), e))
+        })
+        .collect();
+    if !executed.is_empty() {
+        let query = LogQuery::new([governor])
+            .topic(0, [ICellGovernor::ProposalCreated::SIGNATURE_HASH])
+            .topic(1, executed.iter().map(|(_, e)| B256::from(e.proposalId)));
+        let mut uri_of = BTreeMap::new();
+        for log in &ctx.logs(&query).await? {
+            if let Some(p) = decode::<ICellGovernor::ProposalCreated>(log) {
+                uri_of.insert(p.proposalId, p.uri);
+            }
+        }
+        for (at, e) in executed {
+            let uri = uri_of.remove(&e.proposalId).unwrap_or_default();
+            // `by` is the cell's executor, filled in below.
+            found.push((
+                at,
+                e.cellId,
+                json!({"ref": B256::from(e.proposalId), "uri": uri, "executed": true}),
+            ));
+        }
+    }
+    found.sort_by_key(|(at, _, _)| *at);
+    let mut decisions: BTreeMap<U256, Vec<serde_json::Value>> = BTreeMap::new();
+    for (_, cell, mut d) in found {
+        let list = decisions.entry(cell).or_default();
+        d["index"] = (list.len() + 1).into();
+        list.push(d);
     }
 
     // The roles of every cell, then their wearers in one scan of the Roles events.
@@ -104,7 +146,12 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
             "key": ctx.cell_name(c.id), "id": RoleId(c.id).to_string(), "name": c.name, "depth": d,
             "phase": super::cell::phase_name(c.phase), "scale": super::cell::scale_name(c.scale), "run_by": run_by,
             "roles": role_rows, "budget": budget, "state": docs,
-            "decisions": decisions.remove(&c.id).unwrap_or_default(),
+            "decisions": decisions.remove(&c.id).unwrap_or_default().into_iter().map(|mut d| {
+                if d.get("executed").is_some() {
+                    d["by"] = executor.to_checksum(None).into();
+                }
+                d
+            }).collect::<Vec<_>>(),
         }));
     }
     let (balance, token) = safe_balance(&ctx, token, safe).await?;
