@@ -57,6 +57,9 @@ pub struct DaoSpec {
     /// Budgets of the DAO root itself (set by community governance; funded by the Safe).
     #[serde(default)]
     pub budgets: Vec<BudgetSpec>,
+    /// Role payment streams paid from the DAO root's budgets.
+    #[serde(default)]
+    pub streams: Vec<StreamSpec>,
     /// On dev chains only: ETH sent from the deployer to the DAO's Safe, e.g. "100 ether".
     #[serde(default)]
     pub fund: Option<Amount>,
@@ -107,6 +110,43 @@ pub struct CellSpec {
     /// CellRestrictions names: create-subcells, change-own-phase, set-state, partnerships.
     #[serde(default)]
     pub restrictions: Vec<String>,
+    /// Role payment streams paid from this cell's budgets.
+    #[serde(default)]
+    pub streams: Vec<StreamSpec>,
+}
+
+/// A role payment stream (RoleStreams): each wearer of `role` is paid `amount` of `token` per
+/// `period`, accrued per second, out of the declaring cell's budget in that token.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreamSpec {
+    /// `member`, a role of this cell, or `KEY.ROLE` for a role of a cell below it.
+    pub role: String,
+    /// `eth` or an ERC-20 address (the cell needs a budget in it).
+    #[serde(default)]
+    pub token: Token,
+    /// Paid to each wearer per period.
+    pub amount: Amount,
+    #[serde(default = "thirty_days")]
+    pub period: Duration,
+    /// Ends this long after it is opened (open-ended when absent).
+    pub ends_in: Option<Duration>,
+}
+
+impl StreamSpec {
+    fn streams_before(&self, all: &[StreamSpec], i: usize, own: &str) -> bool {
+        all[..i]
+            .iter()
+            .any(|o| o.target(own) == self.target(own) && o.token == self.token)
+    }
+
+    /// The cell key and role name the stream pays: `(own, "member")` or `("events", "contributor")`.
+    pub fn target<'a>(&'a self, own: &'a str) -> (&'a str, &'a str) {
+        match self.role.split_once('.') {
+            Some((cell, role)) => (cell, role),
+            None => (own, self.role.as_str()),
+        }
+    }
 }
 
 fn default_parent() -> String {
@@ -556,6 +596,7 @@ impl Design {
         }
         validate_roles("dao.roles", &self.dao.roles)?;
         validate_budgets("dao.budgets", &self.dao.budgets, false)?;
+        self.validate_streams("dao", "dao.streams", &self.dao.streams, &self.dao.budgets)?;
         let mut keys: Vec<&str> = vec!["dao"];
         for (i, cell) in self.cells.iter().enumerate() {
             let at = format!("cells[{i}]");
@@ -627,7 +668,111 @@ impl Design {
             validate_budgets(&format!("{at}.budgets"), &cell.budgets, true)?;
             keys.push(&cell.key);
         }
+        for (i, cell) in self.cells.iter().enumerate() {
+            self.validate_streams(
+                &cell.key,
+                &format!("cells[{i}].streams"),
+                &cell.streams,
+                &cell.budgets,
+            )?;
+        }
         self.validate_allocations()?;
+        Ok(())
+    }
+
+    /// Whether `key` is `below` itself or a cell under it.
+    fn is_under(&self, key: &str, below: &str) -> bool {
+        let mut at = key;
+        loop {
+            if at == below {
+                return true;
+            }
+            match self.cell(at) {
+                Some(c) => at = &c.parent,
+                None => return false,
+            }
+        }
+    }
+
+    /// A stream pays a role of its cell or of a cell below, from a budget the cell has in its
+    /// token, at a rate RoleStreams accepts.
+    fn validate_streams(
+        &self,
+        own: &str,
+        at: &str,
+        streams: &[StreamSpec],
+        budgets: &[BudgetSpec],
+    ) -> Result<(), DesignError> {
+        for (i, st) in streams.iter().enumerate() {
+            let here = format!("{at}[{i}]");
+            let (cell, role) = st.target(own);
+            let roles = if cell == "dao" {
+                Some(&self.dao.roles)
+            } else {
+                self.cell(cell).map(|c| &c.roles)
+            };
+            let Some(roles) = roles.filter(|_| self.is_under(cell, own)) else {
+                return Err(field(
+                    format!("{here}.role"),
+                    format!(
+                        "expected `member`, a role of `{own}`, or KEY.ROLE of a cell below it, found `{}`",
+                        st.role
+                    ),
+                ));
+            };
+            if role != "member" && role != "admin" && !roles.contains_key(role) {
+                return Err(field(
+                    format!("{here}.role"),
+                    format!("`{cell}` has no role `{role}` in the design"),
+                ));
+            }
+            if !budgets.iter().any(|b| b.token == st.token) {
+                return Err(field(
+                    format!("{here}.token"),
+                    format!(
+                        "`{own}` has no budget in {} to pay the stream from",
+                        st.token
+                    ),
+                ));
+            }
+            if st.streams_before(streams, i, own) {
+                return Err(field(
+                    format!("{here}.role"),
+                    format!(
+                        "expected one stream per role and token, `{}` in {} has two",
+                        st.role, st.token
+                    ),
+                ));
+            }
+            let units = st
+                .amount
+                .check_offline(st.token.0)
+                .map_err(|e| field(format!("{here}.amount"), e.to_string()))?;
+            if units.is_some_and(|u| u.is_zero()) {
+                return Err(field(
+                    format!("{here}.amount"),
+                    "expected a positive amount",
+                ));
+            }
+            if units.is_some_and(|u| u.bit_len() > MAX_BUDGET_AMOUNT_BITS) {
+                return Err(field(
+                    format!("{here}.amount"),
+                    "expected at most 2^112 - 1 base units",
+                ));
+            }
+            if st.period.0 == 0 || st.period.0 > u64::from(u32::MAX) {
+                return Err(field(
+                    format!("{here}.period"),
+                    "expected a period of at least a second and at most 2^32 - 1 s",
+                ));
+            }
+            if st.ends_in == Some(Duration(0)) {
+                return Err(field(
+                    format!("{here}.ends_in"),
+                    "expected a positive duration (omit it for an open-ended stream)",
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -720,6 +865,12 @@ impl Design {
             .chain(self.cells.iter().map(|c| &c.budgets))
             .flatten()
             .map(|b| b.token.0)
+            .chain(
+                std::iter::once(&self.dao.streams)
+                    .chain(self.cells.iter().map(|c| &c.streams))
+                    .flatten()
+                    .map(|s| s.token.0),
+            )
             .filter(|t| !t.is_zero())
             .collect()
     }
@@ -757,6 +908,27 @@ impl Design {
         for (i, c) in self.cells.iter_mut().enumerate() {
             for (j, b) in c.budgets.iter_mut().enumerate() {
                 resolve(format!("cells[{i}].budgets[{j}]"), b)?;
+            }
+        }
+        let resolve_stream = |at: String, st: &mut StreamSpec| -> Result<(), DesignError> {
+            let token = if st.token.is_eth() {
+                &eth
+            } else {
+                meta.get(&st.token.0)
+                    .ok_or_else(|| field(format!("{at}.token"), "token metadata was not read"))?
+            };
+            st.amount = st
+                .amount
+                .resolved(token)
+                .map_err(|e| field(format!("{at}.amount"), e.to_string()))?;
+            Ok(())
+        };
+        for (i, st) in self.dao.streams.iter_mut().enumerate() {
+            resolve_stream(format!("dao.streams[{i}]"), st)?;
+        }
+        for (i, c) in self.cells.iter_mut().enumerate() {
+            for (j, st) in c.streams.iter_mut().enumerate() {
+                resolve_stream(format!("cells[{i}].streams[{j}]"), st)?;
             }
         }
         if let Some(f) = &self.dao.fund {
