@@ -838,3 +838,99 @@ async fn cells_named_from_the_chain_work_with_every_cell_flag_and_role_create_re
     let err = net.fails(&mut net.cmd(&args), &args);
     assert!(err.contains("already has a role `greeter`"), "{err}");
 }
+
+#[tokio::test]
+async fn a_two_of_three_safe_creates_a_vote_run_cell_in_two_batches() {
+    let net = Net::deploy("council.toml");
+    let text = std::fs::read_to_string(root().join("examples/council.toml")).expect("council")
+        + r#"
+[[cells]]
+key = "forum"
+name = "Forum"
+parent = "dao"
+members = ["anvil:3", "anvil:4"]
+
+[cells.governor]
+electorate = "members"
+counting = "majority"
+quorum_bps = 5000
+voting_period = 5
+execution_delay = 5
+"#;
+    let file = net.write("forum.toml", &text);
+    let plan = net.json(&["plan", &file, "--dev-account", "1"]);
+    assert_eq!(
+        changes(&plan),
+        vec![(
+            "cell.forum.create".to_owned(),
+            "+".to_owned(),
+            "safe".to_owned()
+        )],
+        "{plan:#}"
+    );
+    let batch = |n: usize| {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(net.dir.path().join("safe-tx"))
+            .expect("safe-tx dir")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        files.sort();
+        assert_eq!(files.len(), n, "{files:?}");
+        files[n - 1].display().to_string()
+    };
+    // Batch 1: the Safe creates the cell and wears its admin role for now.
+    let applied = net.json(&["apply", &file, "--dev-account", "1"]);
+    assert_eq!(applied["complete"], false, "{applied:#}");
+    let first = batch(1);
+    net.ok(&["safe", "sign", &first, "--dev-account", "7"]);
+    net.ok(&["safe", "sign", &first, "--dev-account", "8"]);
+    net.ok(&["safe", "exec", &first, "--dev-account", "1"]);
+    // Batch 2: the Safe configures the governor and hands the admin role to the executor.
+    let plan = net.json(&["plan", &file, "--dev-account", "1"]);
+    assert_eq!(
+        changes(&plan),
+        vec![
+            (
+                "admin.forum.executor".to_owned(),
+                "~".to_owned(),
+                "safe".to_owned()
+            ),
+            ("governor.forum".into(), "+".into(), "safe".into()),
+        ],
+        "{plan:#}"
+    );
+    assert!(
+        plan["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .all(|c| c["destructive"] == false),
+        "handing over from the Safe that created it is not destructive: {plan:#}"
+    );
+    net.ok(&["apply", &file, "--dev-account", "1"]);
+    let second = batch(2);
+    net.ok(&["safe", "sign", &second, "--dev-account", "8"]);
+    net.ok(&["safe", "sign", &second, "--dev-account", "9"]);
+    net.ok(&["safe", "exec", &second, "--dev-account", "1"]);
+    let applied = net.json(&["apply", &file, "--dev-account", "1"]);
+    assert_eq!(applied["complete"], true, "{applied:#}");
+    let out = net.ok(&["plan", &file]);
+    assert!(out.contains("no changes"), "{out}");
+    // The new cell votes: a member proposes.
+    let record = net.record("council");
+    assert!(
+        record["cells"]["forum"]["executor"].is_string(),
+        "{record:#}"
+    );
+    net.ok(&[
+        "proposal",
+        "create",
+        "--cell",
+        "forum",
+        "--description",
+        "Charter",
+        "--set-state",
+        "charter=ipfs://forum",
+        "--dev-account",
+        "3",
+    ]);
+}
