@@ -738,6 +738,8 @@ async fn deploy_opens_the_streams_a_design_declares() {
         "[cells.roles.member]\nmax_supply = 12\n\n[[cells.streams]]\nrole = \"events.contributor\"\namount = \"0.5 ether\"\nperiod = \"7d\"\nends_in = \"180d\"\n",
     );
     let (net, file) = Net::deploy_text(&text);
+    let checked = net.ok(&["design", "check", &file]);
+    assert!(checked.ends_with(", 1 stream(s)"), "{checked}");
     let streams = net.json(&["stream", "list", "--cell", "community"]);
     assert_eq!(streams.as_array().map(Vec::len), Some(1), "{streams:#}");
     assert_eq!(streams[0]["role"], "events.contributor");
