@@ -571,7 +571,7 @@ async fn apply_creates_vote_run_cells_and_compares_roles_budgets_allocations_and
     let text = edit(
         &text,
         "max_supply = 50",
-        "max_supply = 50\nimage_uri = \"ipfs://contributor.png\"\nmutable = false",
+        "max_supply = 50\nimage_uri = \"ipfs://contributor.png\"\neligibility = \"anvil:9\"\ntoggle = \"anvil:8\"\nmutable = false",
     );
     let stream = "[[cells.streams]]\nrole = \"member\"\namount = \"1 ether\"\nperiod = \"30d\"\n\n";
     let text = edit(
@@ -586,7 +586,9 @@ async fn apply_creates_vote_run_cells_and_compares_roles_budgets_allocations_and
         ("allocate.community.ETH", "+"),
         ("budget.engineering.ETH.end", "-"),
         ("cell.guild.create", "+"),
+        ("role.events.contributor.eligibility", "~"),
         ("role.events.contributor.image", "~"),
+        ("role.events.contributor.toggle", "~"),
         ("role.events.contributor.mutable", "~"),
         ("role.operations.treasurer.deactivate", "-"),
         ("stream.operations.member.ETH.open", "+"),
@@ -659,6 +661,17 @@ async fn apply_creates_vote_run_cells_and_compares_roles_budgets_allocations_and
     assert_eq!(treasurer["active"], false);
     let contributor = net.json(&["role", "show", "events.contributor"]);
     assert_eq!(contributor["mutable"], false);
+    assert_eq!(
+        (
+            contributor["eligibility"].as_str(),
+            contributor["toggle"].as_str()
+        ),
+        (
+            Some(net.addr(9).to_string().to_lowercase().as_str()),
+            Some(net.addr(8).to_string().to_lowercase().as_str())
+        ),
+        "{contributor:#}"
+    );
     let budget = net.json(&["treasury", "status", "--cell", "engineering"]);
     // Ended: nothing left to spend (inactive from the next block on).
     assert_eq!(
