@@ -583,7 +583,7 @@ async fn apply_creates_vote_run_cells_and_compares_roles_budgets_allocations_and
 
     let plan = net.json(&["plan", &file, "--dev-account", "1"]);
     let mut want: Vec<(String, String, String)> = [
-        ("allocate.community.ETH", "+"),
+        ("allocate.community.ETH.0", "+"),
         ("budget.engineering.ETH.end", "-"),
         ("cell.guild.create", "+"),
         ("role.events.contributor.eligibility", "~"),
@@ -740,6 +740,22 @@ async fn apply_creates_vote_run_cells_and_compares_roles_budgets_allocations_and
     assert_eq!(applied["complete"], true, "{applied:#}");
     let shown = net.json(&["stream", "show", &id]);
     assert_eq!(shown["closed"], true);
+
+    // A new budget period starts each hand-out at zero: the plan proposes the period's
+    // allocations again, as changes of their own (apply does not mistake them for undone ones).
+    let p = ProviderBuilder::new().connect_http(net.anvil.endpoint_url());
+    let _: Value = p
+        .raw_request("evm_increaseTime".into(), (U64::from(31 * 86_400u64),))
+        .await
+        .expect("evm_increaseTime");
+    net.mine(1).await;
+    let plan = net.json(&["plan", &v4, "--dev-account", "1"]);
+    let next = ids(&plan);
+    assert!(
+        next.contains(&"allocate.community.ETH.1".to_owned())
+            && next.contains(&"allocate.operations.ETH.1".to_owned()),
+        "{plan:#}"
+    );
 }
 
 #[tokio::test]

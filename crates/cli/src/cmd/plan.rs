@@ -1090,7 +1090,8 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
                             amount: missing,
                         };
                         push!(
-                            format!("allocate.{key}.{}", b.token),
+                            // Per period: each period's hand-out is a change of its own.
+                            format!("allocate.{key}.{}.{}", b.token, live.periodIndex),
                             Op::Add,
                             key,
                             format!(
