@@ -286,10 +286,27 @@ impl Ctx {
             .ok_or_else(|| eyre!("{name} is not in the deployment record"))
     }
 
-    /// A cell by key in the record (`dao`, `events`), by id path (`3`), or by 0x id.
+    /// A cell by key in the record (`dao`, `events`, or a key derived from an on-chain name), by
+    /// its on-chain name (`"Night Market"`), by id path (`3`), or by 0x id.
     pub(crate) fn cell(&self, name: &str) -> Result<U256> {
-        if let Some(c) = self.record()?.cells.get(name) {
+        let record = self.record()?;
+        if let Some(c) = record.cells.get(name) {
             return Ok(c.id);
+        }
+        // Its on-chain name (`"Night Market"`), or the key derived from it, when one cell has it.
+        let derived = crate::cmd::plan::key_of(name);
+        let by_name: Vec<U256> = record
+            .cells
+            .values()
+            .filter(|c| {
+                c.name == name
+                    || (!derived.is_empty()
+                        && record.cells.get(&derived).is_some_and(|d| d.id == c.id))
+            })
+            .map(|c| c.id)
+            .collect();
+        if let [id] = by_name.as_slice() {
+            return Ok(*id);
         }
         let id: RoleId = name.parse().map_err(|_| {
             let keys: Vec<String> = self

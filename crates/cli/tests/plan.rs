@@ -824,6 +824,9 @@ async fn cells_named_from_the_chain_work_with_every_cell_flag_and_role_create_re
     );
     let status = net.json(&["treasury", "status", "--cell", "night-market"]);
     assert!(status.is_object(), "{status:#}");
+    // Its on-chain name works as well as its key.
+    let by_name = net.json(&["role", "list", "Night Market"]);
+    assert_eq!(by_name, roles);
     // role create names the role (and the cell) in the record.
     let created = net.json(&[
         "role",
