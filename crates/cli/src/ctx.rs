@@ -192,9 +192,13 @@ impl Ctx {
                 Ok(()) => {
                     // Cells made after deployment (by a Safe batch, a proposal, another tool)
                     // are named from the chain like the record's own.
-                    discover_cells(&provider, &mut record)
-                        .await
-                        .wrap_err("reading the DAO's cells from the CellRegistry")?;
+                    // A failed read leaves the record as it is (its own names still work).
+                    if let Err(e) = discover_cells(&provider, &mut record).await {
+                        tracing::warn!(
+                            "cells made after deployment are not named: reading the DAO's cells \
+                             from the CellRegistry failed: {e:#}"
+                        );
+                    }
                     Ok(record)
                 }
                 Err(e) => Err(format!(
