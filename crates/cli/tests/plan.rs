@@ -766,9 +766,25 @@ async fn deploy_opens_the_streams_a_design_declares() {
         "[cells.roles.member]\nmax_supply = 12\n",
         "[cells.roles.member]\nmax_supply = 12\n\n[[cells.streams]]\nrole = \"events.contributor\"\namount = \"0.5 ether\"\nperiod = \"7d\"\nends_in = \"180d\"\n",
     );
+    // The DAO root pays its members too, from the DAO's budget.
+    let text = edit(
+        &text,
+        "amount = \"50 ether\"\nperiod = \"30d\"\n",
+        "amount = \"50 ether\"\nperiod = \"30d\"\n\n[[dao.streams]]\nrole = \"member\"\namount = \"0.1 ether\"\n",
+    );
     let (net, file) = Net::deploy_text(&text);
     let checked = net.ok(&["design", "check", &file]);
-    assert!(checked.ends_with(", 1 stream(s)"), "{checked}");
+    assert!(checked.ends_with(", 2 stream(s)"), "{checked}");
+    let root = net.json(&["stream", "list", "--cell", "dao"]);
+    assert_eq!(
+        (
+            root[0]["role"].as_str(),
+            root[0]["amount_shown"].as_str(),
+            root[0]["end"].as_u64()
+        ),
+        (Some("dao.member"), Some("0.1 ETH"), Some(0)),
+        "{root:#}"
+    );
     let streams = net.json(&["stream", "list", "--cell", "community"]);
     assert_eq!(streams.as_array().map(Vec::len), Some(1), "{streams:#}");
     assert_eq!(streams[0]["role"], "events.contributor");
