@@ -380,7 +380,7 @@ async fn token_vote_tallies_and_quorums_print_in_the_voting_tokens_decimals() {
              [dao.governance]\nsafe = {{ owners = [\"anvil:0\"], threshold = 1 }}\n\
              [[cells]]\nkey = \"holders\"\nname = \"Holders\"\nmembers = [\"anvil:1\", \"anvil:2\"]\n\
              [cells.governor]\nelectorate = \"token\"\ntoken = \"{vusd}\"\nquorum_bps = 1000\n\
-             voting_period = 5\nexecution_delay = 2\n"
+             voting_period = 5\nexecution_delay = 2\nproposal_threshold = \"100 VUSD\"\n"
         ),
     )
     .expect("design");
@@ -390,6 +390,24 @@ async fn token_vote_tallies_and_quorums_print_in_the_voting_tokens_decimals() {
         "--dev-account",
         "0",
     ]);
+    // The proposal threshold is an amount of the voting token: 100 VUSD is 100,000,000 units on
+    // chain (plan compares the live settings with the design's, in base units).
+    let text = std::fs::read_to_string(&design).expect("design");
+    for (threshold, same) in [
+        ("100 VUSD", true),
+        ("100000000 units", true),
+        ("100", true),
+        ("101", false),
+    ] {
+        let variant = net.dir.path().join("variant.toml");
+        std::fs::write(
+            &variant,
+            text.replace("\"100 VUSD\"", &format!("\"{threshold}\"")),
+        )
+        .expect("variant");
+        let out = net.ok(&["plan", &variant.display().to_string()]);
+        assert_eq!(out.contains("no changes"), same, "{threshold}: {out}");
+    }
     let id = net
         .ok(&[
             "proposal",

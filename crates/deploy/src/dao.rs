@@ -671,7 +671,11 @@ impl Context<'_> {
                     votingPeriod: alloy::primitives::Uint::<24, 1>::from(g.voting_period),
                     executionDelay: alloy::primitives::Uint::<24, 1>::from(g.execution_delay),
                     token: g.token.map(|a| a.0).unwrap_or_default(),
-                    proposalThreshold: u128::from(g.proposal_threshold),
+                    proposalThreshold: g
+                        .proposal_threshold
+                        .units()
+                        .ok_or_else(|| DeployError::Unresolved(g.proposal_threshold.to_string()))?
+                        .to::<u128>(),
                 };
                 let call = ICellGovernor::configureCall {
                     cellId: self.cell(cell)?.id,

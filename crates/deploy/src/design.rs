@@ -224,9 +224,10 @@ pub struct GovernorSpec {
     pub execution_delay: u32,
     /// The IVotes token of a token electorate.
     pub token: Option<Account>,
-    /// Token electorates: votes needed to propose.
+    /// Token electorates: votes needed to propose, an amount of the voting token (`1000`,
+    /// `1000 VOTE`, `5e20 units`; an integer is base units).
     #[serde(default)]
-    pub proposal_threshold: u64,
+    pub proposal_threshold: Amount,
 }
 
 fn members() -> String {
@@ -871,6 +872,12 @@ impl Design {
                     .flatten()
                     .map(|s| s.token.0),
             )
+            // A voting token is read only when a threshold is written in whole tokens (an IVotes
+            // token need not have decimals()).
+            .chain(self.cells.iter().filter_map(|c| {
+                let g = c.governor.as_ref()?;
+                g.proposal_threshold.units().is_none().then_some(g.token?.0)
+            }))
             .filter(|t| !t.is_zero())
             .collect()
     }
@@ -925,6 +932,19 @@ impl Design {
         };
         for (i, st) in self.dao.streams.iter_mut().enumerate() {
             resolve_stream(format!("dao.streams[{i}]"), st)?;
+        }
+        for (i, c) in self.cells.iter_mut().enumerate() {
+            if let Some(g) = c.governor.as_mut()
+                && g.proposal_threshold.units().is_none()
+                && let Some(token) = g.token.and_then(|t| meta.get(&t.0))
+            {
+                g.proposal_threshold = g.proposal_threshold.resolved(token).map_err(|e| {
+                    field(
+                        format!("cells[{i}].governor.proposal_threshold"),
+                        e.to_string(),
+                    )
+                })?;
+            }
         }
         for (i, c) in self.cells.iter_mut().enumerate() {
             for (j, st) in c.streams.iter_mut().enumerate() {
@@ -997,6 +1017,17 @@ fn validate_governor(at: &str, gov: &GovernorSpec) -> Result<(), DesignError> {
             ));
         }
         _ => {}
+    }
+    if let Some(units) = gov
+        .proposal_threshold
+        .check_offline(gov.token.map(|t| t.0).unwrap_or_default())
+        .map_err(|e| field(format!("{at}.proposal_threshold"), e.to_string()))?
+        && units.bit_len() > 128
+    {
+        return Err(field(
+            format!("{at}.proposal_threshold"),
+            "expected at most 2^128 - 1 base units",
+        ));
     }
     if gov.electorate == "members" && gov.token.is_some() {
         return Err(field(

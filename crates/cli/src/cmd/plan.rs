@@ -1376,7 +1376,16 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
                 votingPeriod: u24(g.voting_period),
                 executionDelay: u24(g.execution_delay),
                 token: g.token.map(|a| a.0).unwrap_or_default(),
-                proposalThreshold: u128::from(g.proposal_threshold),
+                proposalThreshold: g
+                    .proposal_threshold
+                    .units()
+                    .ok_or_else(|| {
+                        eyre!(
+                            "governor of `{key}`: the proposal threshold {} was not resolved",
+                            g.proposal_threshold
+                        )
+                    })?
+                    .to::<u128>(),
             };
             let live = if configured {
                 Some(governor.settingsOf(id).call().await?)
