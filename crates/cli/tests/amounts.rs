@@ -407,6 +407,13 @@ async fn token_vote_tallies_and_quorums_print_in_the_voting_tokens_decimals() {
         .expect("variant");
         let out = net.ok(&["plan", &variant.display().to_string()]);
         assert_eq!(out.contains("no changes"), same, "{threshold}: {out}");
+        if !same {
+            assert!(
+                out.contains("proposal threshold 100 VUSD → ")
+                    && out.contains("proposal threshold 101 VUSD"),
+                "{out}"
+            );
+        }
     }
     let id = net
         .ok(&[

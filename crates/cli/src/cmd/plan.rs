@@ -1416,9 +1416,27 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
                 )
             });
             if !same {
+                // Token electorates: the token and the proposal threshold in its decimals.
+                let mut voting = BTreeMap::new();
+                for s in live.iter().chain(std::iter::once(&want)) {
+                    if s.electorate == 1 && !voting.contains_key(&s.token) {
+                        voting.insert(s.token, ctx.token(s.token).await?);
+                    }
+                }
                 let describe = |s: &ICellGovernor::Settings| {
+                    let token = voting
+                        .get(&s.token)
+                        .filter(|_| s.electorate == 1)
+                        .map(|m| {
+                            format!(
+                                " token {} proposal threshold {}",
+                                s.token,
+                                m.format(U256::from(s.proposalThreshold))
+                            )
+                        })
+                        .unwrap_or_default();
                     format!(
-                        "counting {} threshold {}bps quorum {}bps delay {} period {} execution delay {}",
+                        "counting {} threshold {}bps quorum {}bps delay {} period {} execution delay {}{token}",
                         ["majority", "supermajority", "consent", "quadratic"]
                             .get(usize::from(s.counting))
                             .unwrap_or(&"unknown"),
