@@ -120,7 +120,7 @@ pub struct CellSpec {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StreamSpec {
-    /// `member`, a role of this cell, or `KEY.ROLE` for a role of a cell below it.
+    /// `member`, `admin`, a role of this cell, or `KEY.ROLE` for a role of a cell below it.
     pub role: String,
     /// `eth` or an ERC-20 address (the cell needs a budget in it).
     #[serde(default)]
@@ -716,7 +716,7 @@ impl Design {
                 return Err(field(
                     format!("{here}.role"),
                     format!(
-                        "expected `member`, a role of `{own}`, or KEY.ROLE of a cell below it, found `{}`",
+                        "expected `member`, `admin`, a role of `{own}`, or KEY.ROLE of a cell below it, found `{}`",
                         st.role
                     ),
                 ));
