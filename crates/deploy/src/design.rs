@@ -1182,6 +1182,65 @@ members = ["anvil:1"]
     }
 
     #[test]
+    fn streams_pay_roles_of_the_cell_or_below_from_a_budget() {
+        // ops (under dao) with a role and a budget; eng below ops; side beside ops.
+        let tree = |ops_stream: &str| {
+            format!(
+                "{MINIMAL}\n[[dao.budgets]]\namount = \"10 ether\"\n\
+                 [[cells]]\nkey = \"ops\"\nname = \"Ops\"\nadmin = \"anvil:1\"\n\
+                 [cells.roles.scribe]\n[[cells.budgets]]\namount = \"5 ether\"\n{ops_stream}\n\
+                 [[cells]]\nkey = \"eng\"\nname = \"Eng\"\nparent = \"ops\"\nadmin = \"anvil:2\"\n\
+                 [cells.roles.dev]\n\
+                 [[cells]]\nkey = \"side\"\nname = \"Side\"\nadmin = \"anvil:3\"\n"
+            )
+        };
+        let stream = |body: &str| format!("[[cells.streams]]\n{body}\n");
+        for ok in [
+            "role = \"member\"\namount = \"1 ether\"",
+            "role = \"scribe\"\namount = \"1 ether\"\nperiod = \"7d\"\nends_in = \"90d\"",
+            "role = \"eng.dev\"\namount = 1",
+            "role = \"admin\"\namount = \"1 ether\"",
+        ] {
+            let d = Design::parse(&tree(&stream(ok))).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert_eq!(d.cells[0].streams.len(), 1);
+        }
+        let cases = [
+            (
+                "role = \"clerk\"\namount = 1",
+                "cells[0].streams[0].role: `ops` has no role `clerk` in the design",
+            ),
+            (
+                "role = \"side.member\"\namount = 1",
+                "cells[0].streams[0].role: expected `member`, `admin`, a role of `ops`, or KEY.ROLE of a cell below it, found `side.member`",
+            ),
+            (
+                "role = \"member\"\namount = 1\ntoken = \"0x00000000000000000000000000000000000000aa\"",
+                "cells[0].streams[0].token: `ops` has no budget in 0x00000000000000000000000000000000000000AA to pay the stream from",
+            ),
+            (
+                "role = \"member\"\namount = 0",
+                "cells[0].streams[0].amount: expected a positive amount",
+            ),
+            (
+                "role = \"member\"\namount = 1\nends_in = 0",
+                "cells[0].streams[0].ends_in: expected a positive duration (omit it for an open-ended stream)",
+            ),
+        ];
+        for (body, want) in cases {
+            assert_eq!(err(&tree(&stream(body))), want, "{body}");
+        }
+        let twice = format!(
+            "{}{}",
+            stream("role = \"member\"\namount = 1"),
+            stream("role = \"member\"\namount = 2")
+        );
+        assert_eq!(
+            err(&tree(&twice)),
+            "cells[0].streams[1].role: expected one stream per role and token, `member` in ETH has two"
+        );
+    }
+
+    #[test]
     fn errors_name_the_path_and_the_expectation() {
         let text = format!(
             "{MINIMAL}\n[[cells]]\nkey = \"a\"\nname = \"A\"\nadmin = \"anvil:1\"\n[[cells]]\nkey = \"b\"\nname = \"B\"\nadmin = \"anvil:1\"\n[[cells]]\nkey = \"c\"\nname = \"C\"\nadmin = \"anvil:2\"\n[cells.roles.member]\nmax_supply = \"three\"\n"
