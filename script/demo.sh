@@ -100,7 +100,7 @@ run state
 say "8. A second DAO on the same core contracts: council, whose community is a 2-of-3 Safe"
 run deploy examples/council.toml --dev-account 0 | tail -n 1
 refused treasury set-budget dao 60ether --dao council --dev-account 7     # one owner alone
-SAFE_TX="$(run treasury set-budget dao 60ether --dao council --via-safe --dev-account 7 | head -n 1)"
+SAFE_TX="$(run treasury set-budget dao 60ether --dao council --via-safe --dev-account 7 | sed -n 1p)"   # reads it all: daoctl never writes to a closed pipe
 run safe sign "$SAFE_TX" --dao council --dev-account 8             # a second owner, another process
 run safe show --dao council
 run safe exec "$SAFE_TX" --dao council --dev-account 9
@@ -109,11 +109,14 @@ run treasury status --cell dao --dao council
 say "9. The design changes: plan and apply an edited riverside design"
 EDITED="$ROOT/.devnet/riverside-v2.toml"
 # The edits: the DAO budget, community's voting period and a new cell; the design also catches up
-# with what the story above did (events moved to organization, its contributor claimed).
+# with what the story above did (events moved to organization, its contributor claimed, its budget
+# of 2 ether with 1 handed down, engineering handed 1 ether more).
 sed -e 's/^amount = "50 ether"/amount = "60 ether"/' \
     -e 's/^voting_period = 5$/voting_period = 6/' \
+    -e 's/^allocate = "5 ether"$/allocate = "6 ether"/' \
     -e '/^key = "events"/,$ s/^phase = "formation"/phase = "organization"/' \
-    -e '/^max_supply = 50$/a wearers = ["anvil:6"]' examples/riverside.toml >"$EDITED"
+    -e '/^max_supply = 50$/a wearers = ["anvil:6"]\n\n[[cells.budgets]]\namount = "2 ether"\nallocate = "1 ether"' \
+    examples/riverside.toml >"$EDITED"
 cat >>"$EDITED" <<'TOML'
 
 [[cells]]

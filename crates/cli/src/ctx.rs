@@ -124,10 +124,18 @@ impl Keys {
     }
 }
 
+/// `$FOUNDRY_KEYSTORES_DIR/NAME` when that is set (as cast reads it), else
 /// `~/.foundry/keystores/NAME`, where `cast wallet import NAME` puts a key.
 fn keystore_path(name: &str) -> Result<PathBuf> {
-    let home = std::env::var_os("HOME").ok_or_else(|| eyre!("--account: $HOME is not set"))?;
-    let path = PathBuf::from(home).join(".foundry/keystores").join(name);
+    let dir =
+        match std::env::var_os("FOUNDRY_KEYSTORES_DIR").filter(|d| !d.is_empty()) {
+            Some(dir) => PathBuf::from(dir),
+            None => PathBuf::from(std::env::var_os("HOME").ok_or_else(|| {
+                eyre!("--account: neither $FOUNDRY_KEYSTORES_DIR nor $HOME is set")
+            })?)
+            .join(".foundry/keystores"),
+        };
+    let path = dir.join(name);
     if !path.is_file() {
         bail!(
             "--account {name}: no keystore {} (create one with `cast wallet import {name} --interactive`)",
@@ -180,8 +188,19 @@ impl Ctx {
         };
         let record = match load_record(global, chain_id) {
             // A record is trusted only once it is proven to describe this chain.
-            Ok(record) => match record.verify(&provider).await {
-                Ok(()) => Ok(record),
+            Ok(mut record) => match record.verify(&provider).await {
+                Ok(()) => {
+                    // Cells made after deployment (by a Safe batch, a proposal, another tool)
+                    // are named from the chain like the record's own.
+                    // A failed read leaves the record as it is (its own names still work).
+                    if let Err(e) = discover_cells(&provider, &mut record).await {
+                        tracing::warn!(
+                            "cells made after deployment are not named: reading the DAO's cells \
+                             from the CellRegistry failed: {e:#}"
+                        );
+                    }
+                    Ok(record)
+                }
                 Err(e) => Err(format!(
                     "deployment record of `{}` ({}): {e}",
                     record.dao,
@@ -271,10 +290,27 @@ impl Ctx {
             .ok_or_else(|| eyre!("{name} is not in the deployment record"))
     }
 
-    /// A cell by key in the record (`dao`, `events`), by id path (`3`), or by 0x id.
+    /// A cell by key in the record (`dao`, `events`, or a key derived from an on-chain name), by
+    /// its on-chain name (`"Night Market"`), by id path (`3`), or by 0x id.
     pub(crate) fn cell(&self, name: &str) -> Result<U256> {
-        if let Some(c) = self.record()?.cells.get(name) {
+        let record = self.record()?;
+        if let Some(c) = record.cells.get(name) {
             return Ok(c.id);
+        }
+        // Its on-chain name (`"Night Market"`), or the key derived from it, when one cell has it.
+        let derived = crate::cmd::plan::key_of(name);
+        let by_name: Vec<U256> = record
+            .cells
+            .values()
+            .filter(|c| {
+                c.name == name
+                    || (!derived.is_empty()
+                        && record.cells.get(&derived).is_some_and(|d| d.id == c.id))
+            })
+            .map(|c| c.id)
+            .collect();
+        if let [id] = by_name.as_slice() {
+            return Ok(*id);
         }
         let id: RoleId = name.parse().map_err(|_| {
             let keys: Vec<String> = self
@@ -348,6 +384,31 @@ impl Ctx {
             .save(&path)
             .wrap_err_with(|| format!("writing {}", path.display()))?;
         Ok(Some(key))
+    }
+
+    /// Adds a role created after deployment to the record on disk as `cell.name` (with the cell
+    /// itself when it was only named from the chain).
+    pub(crate) fn remember_role(&self, cell: &str, name: &str, id: U256) -> Result<()> {
+        let record = self.record()?;
+        let path = Record::path(&self.global.deployments, self.chain_id, &record.dao);
+        let mut on_disk = Record::load(&path)
+            .wrap_err_with(|| format!("reading {}", path.display()))?
+            .unwrap_or_else(|| record.clone());
+        let entry = match on_disk.cells.get_mut(cell) {
+            Some(c) => c,
+            None => {
+                let c = record
+                    .cells
+                    .get(cell)
+                    .cloned()
+                    .ok_or_else(|| eyre!("cell `{cell}` is not in the record"))?;
+                on_disk.cells.entry(cell.to_owned()).or_insert(c)
+            }
+        };
+        entry.roles.insert(name.to_owned(), id);
+        on_disk
+            .save(&path)
+            .wrap_err_with(|| format!("writing {}", path.display()))
     }
 
     /// The key of a cell: its record key, else one derived from its on-chain name (what
@@ -525,6 +586,67 @@ impl Ctx {
             print!("{}", human());
         }
     }
+}
+
+/// Adds to `record` (in memory) every live cell of its DAO the record does not name, under a key
+/// derived from its on-chain name (`Night Market` -> `night-market`, then `-2`, ...), with its
+/// executor when it is vote-run. Commands that save the record keep them.
+pub(crate) async fn discover_cells(provider: &DynProvider, record: &mut Record) -> Result<()> {
+    let (Some(registry), Some(dao)) = (record.address("CellRegistry"), record.cell_id("dao"))
+    else {
+        return Ok(());
+    };
+    let reg = dao_bindings::ICellRegistry::new(registry, provider);
+    let governor = record
+        .address("CellGovernor")
+        .map(|g| dao_bindings::ICellGovernor::new(g, provider));
+    let mut queue = vec![dao];
+    while let Some(id) = queue.pop() {
+        let mut children = reg.childrenOf(id).call().await?;
+        children.sort();
+        queue.extend(children.iter().rev());
+        if record.cells.values().any(|c| c.id == id) {
+            continue;
+        }
+        let view = reg.getCell(id).call().await?;
+        let base = crate::cmd::plan::key_of(&view.name);
+        let base = if base.is_empty() {
+            RoleId(id).to_string()
+        } else {
+            base
+        };
+        let mut key = base.clone();
+        let mut n = 2;
+        while record.cells.contains_key(&key) {
+            key = format!("{base}-{n}");
+            n += 1;
+        }
+        let parent = record
+            .cells
+            .iter()
+            .find(|(_, c)| c.id == view.parent)
+            .map(|(k, _)| k.clone())
+            .unwrap_or_else(|| RoleId(view.parent).to_string());
+        let executor = match &governor {
+            Some(g) if g.settingsIdOf(id).call().await? != 0 => {
+                Some(g.executorOf(id).call().await?)
+            }
+            _ => None,
+        };
+        record.cells.insert(
+            key,
+            dao_deploy::record::CellRecord {
+                id,
+                path: RoleId(id).to_string(),
+                name: view.name,
+                parent,
+                member_role: view.memberRole,
+                executor,
+                roles: Default::default(),
+            },
+        );
+    }
+    Ok(())
 }
 
 fn load_record(global: &Global, chain_id: u64) -> std::result::Result<Record, String> {

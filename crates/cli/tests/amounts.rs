@@ -16,6 +16,7 @@ use std::{path::PathBuf, process::Output};
 sol! {
     function mint(address to, uint256 amount) external;
     function balanceOf(address account) external view returns (uint256);
+    function delegate(address delegatee) external;
 }
 
 fn root() -> PathBuf {
@@ -291,4 +292,165 @@ async fn six_decimal_token_from_design_to_spend_to_audit() {
     assert_eq!(live, indexed);
     let out = net.ok(&["audit"]);
     assert!(out.contains("no discrepancy"), "{out}");
+    // The audit prints amounts in the token's decimals and symbol, cells by their key.
+    assert!(
+        out.contains("cell dao HUSD: amount 50000 HUSD")
+            && out.contains("cell ops HUSD: amount 1000 HUSD"),
+        "{out}"
+    );
+    assert!(!out.contains("50000000000"), "no base units: {out}");
+    let audit: serde_json::Value =
+        serde_json::from_str(&net.ok(&["audit", "--json"])).expect("json");
+    let ops = audit["budgets"]
+        .as_array()
+        .expect("budgets")
+        .iter()
+        .find(|b| b["shown"]["amount"] == "1000 HUSD")
+        .expect("ops's budget line");
+    assert_eq!(
+        (ops["amount"].as_str(), ops["decimals"].as_u64()),
+        (Some("1000000000"), Some(6))
+    );
+}
+
+/// Sends `data` to `to` from dev account `from` and waits for it.
+async fn send_as(net: &Net, from: usize, to: Address, data: Vec<u8>) {
+    let signer: PrivateKeySigner = net.anvil.keys()[from].clone().into();
+    let p = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(signer))
+        .connect_http(net.anvil.endpoint_url());
+    let tx = alloy::rpc::types::TransactionRequest::default()
+        .with_to(to)
+        .with_input(data);
+    let receipt = p
+        .send_transaction(tx)
+        .await
+        .expect("send")
+        .get_receipt()
+        .await
+        .expect("receipt");
+    assert!(receipt.status(), "reverted");
+}
+
+#[tokio::test]
+async fn token_vote_tallies_and_quorums_print_in_the_voting_tokens_decimals() {
+    let net = Net {
+        anvil: Anvil::new().path(root().join("script/bin/anvil")).spawn(),
+        dir: tempfile::tempdir().expect("tmp"),
+    };
+    let signer: PrivateKeySigner = net.anvil.keys()[9].clone().into();
+    let p = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(signer))
+        .connect_http(net.anvil.endpoint_url());
+    // VotesDecimalsToken("Vote USD", "VUSD", 6) (contracts/test/utils/VotesDecimalsToken.sol).
+    let mut code =
+        alloy::hex::decode(include_str!("fixtures/VotesDecimalsToken.bin").trim()).expect("hex");
+    code.extend(("Vote USD".to_owned(), "VUSD".to_owned(), U256::from(6u8)).abi_encode_params());
+    let tx = alloy::rpc::types::TransactionRequest::default().with_deploy_code(Bytes::from(code));
+    let receipt = p
+        .send_transaction(tx)
+        .await
+        .expect("send")
+        .get_receipt()
+        .await
+        .expect("receipt");
+    let vusd = receipt.contract_address.expect("deployed");
+    // anvil:1 holds 1500.5 VUSD, anvil:2 500; each delegates to itself.
+    for (who, units) in [(1usize, 1_500_500_000u64), (2, 500_000_000)] {
+        let to = net.anvil.addresses()[who];
+        send_as(
+            &net,
+            9,
+            vusd,
+            mintCall {
+                to,
+                amount: U256::from(units),
+            }
+            .abi_encode(),
+        )
+        .await;
+        send_as(&net, who, vusd, delegateCall { delegatee: to }.abi_encode()).await;
+    }
+
+    let design = net.dir.path().join("holders.toml");
+    std::fs::write(
+        &design,
+        format!(
+            "[dao]\nname = \"holders\"\nmembers = [\"anvil:1\"]\n\
+             [dao.governance]\nsafe = {{ owners = [\"anvil:0\"], threshold = 1 }}\n\
+             [[cells]]\nkey = \"holders\"\nname = \"Holders\"\nmembers = [\"anvil:1\", \"anvil:2\"]\n\
+             [cells.governor]\nelectorate = \"token\"\ntoken = \"{vusd}\"\nquorum_bps = 1000\n\
+             voting_period = 5\nexecution_delay = 2\nproposal_threshold = \"100 VUSD\"\n"
+        ),
+    )
+    .expect("design");
+    net.ok(&[
+        "deploy",
+        &design.display().to_string(),
+        "--dev-account",
+        "0",
+    ]);
+    // The proposal threshold is an amount of the voting token: 100 VUSD is 100,000,000 units on
+    // chain (plan compares the live settings with the design's, in base units).
+    let text = std::fs::read_to_string(&design).expect("design");
+    for (threshold, same) in [
+        ("100 VUSD", true),
+        ("100000000 units", true),
+        ("100", true),
+        ("101", false),
+    ] {
+        let variant = net.dir.path().join("variant.toml");
+        std::fs::write(
+            &variant,
+            text.replace("\"100 VUSD\"", &format!("\"{threshold}\"")),
+        )
+        .expect("variant");
+        let out = net.ok(&["plan", &variant.display().to_string()]);
+        assert_eq!(out.contains("no changes"), same, "{threshold}: {out}");
+        if !same {
+            assert!(
+                out.contains("proposal threshold 100 VUSD → ")
+                    && out.contains("proposal threshold 101 VUSD"),
+                "{out}"
+            );
+        }
+    }
+    let id = net
+        .ok(&[
+            "proposal",
+            "create",
+            "--cell",
+            "holders",
+            "--description",
+            "Charter v2",
+            "--set-state",
+            "charter=ipfs://v2",
+            "--dev-account",
+            "1",
+        ])
+        .trim()
+        .to_owned();
+    let pr = ProviderBuilder::new().connect_http(net.anvil.endpoint_url());
+    let _: serde_json::Value = pr
+        .raw_request("anvil_mine".into(), (alloy::primitives::U64::from(2u64),))
+        .await
+        .expect("anvil_mine");
+    net.ok(&["proposal", "vote", &id, "for", "--dev-account", "1"]);
+    net.ok(&["proposal", "vote", &id, "against", "--dev-account", "2"]);
+
+    // Tallies and the quorum in VUSD (6 decimals): 10% of the 2000.5 VUSD supply is 200.05.
+    let out = net.ok(&["proposal", "show", &id]);
+    assert!(
+        out.contains("votes: for 1500.5 VUSD against 500 VUSD abstain 0 VUSD (quorum 200.05 VUSD of 2000.5 VUSD)"),
+        "{out}"
+    );
+    let list = net.ok(&["proposal", "list", "--cell", "holders"]);
+    assert!(
+        list.contains("for 1500.5 VUSD against 500 VUSD abstain 0 VUSD"),
+        "{list}"
+    );
+    // JSON keeps base units beside the shown amounts.
+    let shown: serde_json::Value =
+        serde_json::from_str(&net.ok(&["proposal", "show", &id, "--json"])).expect("json");
+    assert_eq!(shown["votes"]["for"], "1500500000");
 }

@@ -40,6 +40,28 @@ impl Net {
         net
     }
 
+    /// A fresh chain with the design `text` (written under the test's directory) deployed by dev
+    /// account 0; returns the design file's path too.
+    fn deploy_text(text: &str) -> (Self, String) {
+        let net = Self {
+            anvil: anvil(),
+            dir: tempfile::tempdir().expect("tempdir"),
+        };
+        let path = net.dir.path().join("design.toml");
+        std::fs::write(&path, text).expect("write the design");
+        let path = path.display().to_string();
+        let out = net.ok(&["deploy", &path, "--dev-account", "0"]);
+        assert!(out.contains("deployed:"), "{out}");
+        (net, path)
+    }
+
+    /// Writes `text` as the design file `name` of this test; returns its path.
+    fn write(&self, name: &str, text: &str) -> String {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).expect("write the design");
+        path.display().to_string()
+    }
+
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_daoctl"));
         c.args(args)
@@ -497,4 +519,468 @@ async fn apply_with_a_one_of_one_safe_executes_batches_and_names_new_roles() {
         engineering.to_string().contains(&net.addr(4).to_string()),
         "{engineering:#}"
     );
+}
+
+fn riverside() -> String {
+    std::fs::read_to_string(root().join("examples/riverside.toml")).expect("riverside")
+}
+
+/// Replaces `from` (once, and it must be there) in `text`.
+fn edit(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "the design has {from:?}");
+    text.replacen(from, to, 1)
+}
+
+const TREASURER_ROLE: &str = "[cells.roles.treasurer]\ndetails = \"Operations treasurer: pays invoices within the operations budget\"\nmax_supply = 1\nwearers = [\"anvil:2\"]\ntreasurer = true\n\n";
+const OPERATIONS_CHARTER: &str =
+    "[cells.state.charter]\nuri = \"ipfs://bafy-operations-charter-v1\"";
+const GUILD: &str = r#"
+[[cells]]
+key = "guild"
+name = "Guild"
+parent = "operations"
+members = ["anvil:5", "anvil:6"]
+
+[cells.governor]
+electorate = "members"
+counting = "majority"
+quorum_bps = 5000
+voting_period = 5
+execution_delay = 5
+"#;
+
+/// The ids of the changes of a `plan --json`.
+fn ids(plan: &Value) -> Vec<String> {
+    changes(plan).into_iter().map(|c| c.0).collect()
+}
+
+#[tokio::test]
+async fn apply_creates_vote_run_cells_and_compares_roles_budgets_allocations_and_streams() {
+    let net = Net::deploy("riverside.toml");
+    // Dropped: operations' treasurer role and engineering's budget. Changed: community's
+    // allocation 6 -> 8 ether, the contributor role's image and mutability. Added: a stream
+    // paying operations' members and a vote-run cell `guild`. All by the operator anvil:1
+    // (operations' admin, above every cell it touches).
+    let text = edit(&riverside(), TREASURER_ROLE, "");
+    let text = edit(
+        &text,
+        "[[cells.budgets]]\namount = \"10 ether\"\nallocate = \"5 ether\"\n\n",
+        "",
+    );
+    let text = edit(&text, "allocate = \"6 ether\"", "allocate = \"8 ether\"");
+    let text = edit(
+        &text,
+        "max_supply = 50",
+        "max_supply = 50\nimage_uri = \"ipfs://contributor.png\"\neligibility = \"anvil:9\"\ntoggle = \"anvil:8\"\nmutable = false",
+    );
+    let stream = "[[cells.streams]]\nrole = \"member\"\namount = \"1 ether\"\nperiod = \"30d\"\n\n";
+    let text = edit(
+        &text,
+        OPERATIONS_CHARTER,
+        &format!("{stream}{OPERATIONS_CHARTER}"),
+    ) + GUILD;
+    let file = net.write("v2.toml", &text);
+
+    let plan = net.json(&["plan", &file, "--dev-account", "1"]);
+    let mut want: Vec<(String, String, String)> = [
+        ("allocate.community.ETH.0", "+"),
+        ("budget.engineering.ETH.end", "-"),
+        ("cell.guild.create", "+"),
+        ("role.events.contributor.eligibility", "~"),
+        ("role.events.contributor.image", "~"),
+        ("role.events.contributor.toggle", "~"),
+        ("role.events.contributor.mutable", "~"),
+        ("role.operations.treasurer.deactivate", "-"),
+        ("stream.operations.member.ETH.open", "+"),
+    ]
+    .iter()
+    .map(|(id, op)| (id.to_string(), op.to_string(), "operator".to_owned()))
+    .collect();
+    want.sort();
+    assert_eq!(changes(&plan), want, "{plan:#}");
+    let mut destructive: Vec<&str> = plan["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter(|c| c["destructive"] == true)
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    destructive.sort();
+    assert_eq!(
+        destructive,
+        vec![
+            "budget.engineering.ETH.end",
+            "role.events.contributor.mutable",
+            "role.operations.treasurer.deactivate",
+        ],
+        "{plan:#}"
+    );
+    let human = net.ok(&["plan", &file, "--dev-account", "1"]);
+    assert!(
+        human.contains("allocation to `community` from `operations` in ETH: 6 ETH received this period → 8 ETH (hands down 2 ETH)")
+            && human.contains("stream of `operations`: 1 ETH per 2592000s to each wearer of `member`")
+            && human.contains("budget of `engineering` in ETH: 10 ETH per 2592000s → ended (not in the design)"),
+        "{human}"
+    );
+
+    // Destructive changes need the flag; with it, apply creates the vote-run cell (its creator
+    // admin first, then the governor and the hand-over to its executor) and ends with an empty plan.
+    let args = ["apply", file.as_str(), "--dev-account", "1"];
+    let err = net.fails(&mut net.cmd(&args), &args);
+    assert!(err.contains("refusing 3 destructive change(s)"), "{err}");
+    let applied = net.json(&["apply", &file, "--dev-account", "1", "--allow-destructive"]);
+    assert_eq!(applied["complete"], true, "{applied:#}");
+    let done: Vec<&str> = applied["done"]
+        .as_array()
+        .expect("done")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for id in [
+        "cell.guild.create",
+        "governor.guild",
+        "admin.guild.executor",
+    ] {
+        assert!(done.contains(&id), "{id} in {done:?}");
+    }
+    let out = net.ok(&["plan", &file]);
+    assert!(out.contains("no changes"), "{out}");
+    let record = net.record("riverside");
+    let executor: Address = record["cells"]["guild"]["executor"]
+        .as_str()
+        .expect("guild is vote-run in the record")
+        .parse()
+        .expect("an address");
+    let admin = net.json(&["role", "show", "guild.admin"]);
+    assert_eq!(
+        admin["wearers"],
+        serde_json::json!([executor.to_checksum(None)]),
+        "{admin:#}"
+    );
+    let treasurer = net.json(&["role", "show", "operations.treasurer"]);
+    assert_eq!(treasurer["active"], false);
+    let contributor = net.json(&["role", "show", "events.contributor"]);
+    assert_eq!(contributor["mutable"], false);
+    assert_eq!(
+        (
+            contributor["eligibility"].as_str(),
+            contributor["toggle"].as_str()
+        ),
+        (
+            Some(net.addr(9).to_string().to_lowercase().as_str()),
+            Some(net.addr(8).to_string().to_lowercase().as_str())
+        ),
+        "{contributor:#}"
+    );
+    let budget = net.json(&["treasury", "status", "--cell", "engineering"]);
+    // Ended: nothing left to spend (inactive from the next block on).
+    assert_eq!(
+        (
+            budget["budgets"][0]["amount"].as_str(),
+            budget["budgets"][0]["available"].as_str()
+        ),
+        (Some("0"), Some("0")),
+        "{budget:#}"
+    );
+
+    // The stream's rate and end follow the design; a change made by hand shows in the plan.
+    let v3 = net.write(
+        "v3.toml",
+        &edit(
+            &text,
+            stream,
+            "[[cells.streams]]\nrole = \"member\"\namount = \"2 ether\"\nperiod = \"30d\"\nends_in = \"90d\"\n\n",
+        ),
+    );
+    let plan = net.json(&["plan", &v3, "--dev-account", "1"]);
+    assert_eq!(
+        ids(&plan),
+        vec![
+            "stream.operations.member.ETH.end",
+            "stream.operations.member.ETH.rate"
+        ],
+        "{plan:#}"
+    );
+    let applied = net.json(&["apply", &v3, "--dev-account", "1"]);
+    assert_eq!(applied["complete"], true, "{applied:#}");
+    let streams = net.json(&["stream", "list", "--cell", "operations"]);
+    let id = streams[0]["stream"].as_str().expect("stream id").to_owned();
+    assert_eq!(streams[0]["amount"], (2u128 * 10u128.pow(18)).to_string());
+    assert_ne!(streams[0]["end"], 0);
+    net.ok(&["stream", "set-rate", &id, "3ether", "--dev-account", "1"]);
+    net.ok(&["stream", "set-end", &id, "--never", "--dev-account", "1"]);
+    let shown = net.json(&["stream", "show", &id]);
+    assert_eq!(
+        (shown["amount_shown"].as_str(), shown["end"].as_u64()),
+        (Some("3 ETH"), Some(0)),
+        "{shown:#}"
+    );
+    let plan = net.json(&["plan", &v3, "--dev-account", "1"]);
+    assert_eq!(
+        ids(&plan),
+        vec![
+            "stream.operations.member.ETH.end",
+            "stream.operations.member.ETH.rate"
+        ],
+        "{plan:#}"
+    );
+    // The stream dropped from the design: closed (destructive), what accrued stays owed.
+    let v4 = net.write("v4.toml", &edit(&text, stream, ""));
+    let plan = net.json(&["plan", &v4, "--dev-account", "1"]);
+    assert_eq!(
+        changes(&plan),
+        vec![(
+            format!("stream.operations.{id}.close"),
+            "-".to_owned(),
+            "operator".to_owned()
+        )],
+        "{plan:#}"
+    );
+    let applied = net.json(&["apply", &v4, "--dev-account", "1", "--allow-destructive"]);
+    assert_eq!(applied["complete"], true, "{applied:#}");
+    let shown = net.json(&["stream", "show", &id]);
+    assert_eq!(shown["closed"], true);
+
+    // A new budget period starts each hand-out at zero: the plan proposes the period's
+    // allocations again, as changes of their own (apply does not mistake them for undone ones).
+    let p = ProviderBuilder::new().connect_http(net.anvil.endpoint_url());
+    let _: Value = p
+        .raw_request("evm_increaseTime".into(), (U64::from(31 * 86_400u64),))
+        .await
+        .expect("evm_increaseTime");
+    net.mine(1).await;
+    let plan = net.json(&["plan", &v4, "--dev-account", "1"]);
+    let next = ids(&plan);
+    assert!(
+        next.contains(&"allocate.community.ETH.1".to_owned())
+            && next.contains(&"allocate.operations.ETH.1".to_owned()),
+        "{plan:#}"
+    );
+}
+
+#[tokio::test]
+async fn deploy_opens_the_streams_a_design_declares() {
+    // community (vote-run) pays each contributor of events, a cell below it.
+    let text = edit(
+        &riverside(),
+        "[cells.roles.member]\nmax_supply = 12\n",
+        "[cells.roles.member]\nmax_supply = 12\n\n[[cells.streams]]\nrole = \"events.contributor\"\namount = \"0.5 ether\"\nperiod = \"7d\"\nends_in = \"180d\"\n",
+    );
+    // The DAO root pays its members too, from the DAO's budget.
+    let text = edit(
+        &text,
+        "amount = \"50 ether\"\nperiod = \"30d\"\n",
+        "amount = \"50 ether\"\nperiod = \"30d\"\n\n[[dao.streams]]\nrole = \"member\"\namount = \"0.1 ether\"\n",
+    );
+    let (net, file) = Net::deploy_text(&text);
+    let checked = net.ok(&["design", "check", &file]);
+    assert!(checked.ends_with(", 2 stream(s)"), "{checked}");
+    let root = net.json(&["stream", "list", "--cell", "dao"]);
+    assert_eq!(
+        (
+            root[0]["role"].as_str(),
+            root[0]["amount_shown"].as_str(),
+            root[0]["end"].as_u64()
+        ),
+        (Some("dao.member"), Some("0.1 ETH"), Some(0)),
+        "{root:#}"
+    );
+    let streams = net.json(&["stream", "list", "--cell", "community"]);
+    assert_eq!(streams.as_array().map(Vec::len), Some(1), "{streams:#}");
+    assert_eq!(streams[0]["role"], "events.contributor");
+    assert_eq!(streams[0]["amount_shown"], "0.5 ETH");
+    assert_eq!(streams[0]["period"], 7 * 86_400);
+    assert_ne!(streams[0]["end"], 0);
+    let out = net.ok(&["plan", &file]);
+    assert!(out.contains("no changes"), "{out}");
+    // A stream for a role the design does not have is refused offline.
+    let bad = net.write(
+        "bad.toml",
+        &edit(
+            &text,
+            "role = \"events.contributor\"",
+            "role = \"events.scribe\"",
+        ),
+    );
+    let args = ["design", "check", bad.as_str()];
+    let err = net.fails(&mut net.cmd(&args), &args);
+    assert!(
+        err.contains("cells[2].streams[0].role: `events` has no role `scribe` in the design"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn cells_named_from_the_chain_work_with_every_cell_flag_and_role_create_records() {
+    let net = Net::deploy("riverside.toml");
+    net.ok(&[
+        "cell",
+        "create",
+        "--parent",
+        "operations",
+        "--name",
+        "Night Market",
+        "--dev-account",
+        "1",
+    ]);
+    // The record forgets it (as when a Safe batch or a proposal made it).
+    let path = net.dir.path().join("deployments/31337/riverside.json");
+    let mut record = net.record("riverside");
+    record["cells"]
+        .as_object_mut()
+        .expect("cells")
+        .remove("night-market");
+    std::fs::write(&path, serde_json::to_string_pretty(&record).expect("json")).expect("write");
+
+    let roles = net.json(&["role", "list", "night-market"]);
+    assert_eq!(
+        roles.as_array().map(Vec::len),
+        Some(2),
+        "admin and member: {roles:#}"
+    );
+    let status = net.json(&["treasury", "status", "--cell", "night-market"]);
+    assert!(status.is_object(), "{status:#}");
+    // Its on-chain name works as well as its key.
+    let by_name = net.json(&["role", "list", "Night Market"]);
+    assert_eq!(by_name, roles);
+    // role create names the role (and the cell) in the record.
+    let created = net.json(&[
+        "role",
+        "create",
+        "night-market",
+        "greeter",
+        "--details",
+        "Greets visitors",
+        "--max-supply",
+        "3",
+        "--claimable",
+        "--dev-account",
+        "1",
+    ]);
+    assert_eq!(created["name"], "night-market.greeter", "{created:#}");
+    let record = net.record("riverside");
+    assert_eq!(
+        record["cells"]["night-market"]["roles"]["greeter"].as_str(),
+        Some(created["role_id"].as_str().unwrap_or_else(|| {
+            record["cells"]["night-market"]["roles"]["greeter"]
+                .as_str()
+                .expect("recorded")
+        }))
+    );
+    net.ok(&[
+        "role",
+        "claim",
+        "night-market.greeter",
+        "--dev-account",
+        "7",
+    ]);
+    let greeter = net.json(&["role", "show", "night-market.greeter"]);
+    assert_eq!(greeter["details"], "Greets visitors");
+    assert!(greeter.to_string().contains(&net.addr(7).to_string()));
+    let args = [
+        "role",
+        "create",
+        "night-market",
+        "greeter",
+        "--dev-account",
+        "1",
+    ];
+    let err = net.fails(&mut net.cmd(&args), &args);
+    assert!(err.contains("already has a role `greeter`"), "{err}");
+}
+
+#[tokio::test]
+async fn a_two_of_three_safe_creates_a_vote_run_cell_in_two_batches() {
+    let net = Net::deploy("council.toml");
+    let text = std::fs::read_to_string(root().join("examples/council.toml")).expect("council")
+        + r#"
+[[cells]]
+key = "forum"
+name = "Forum"
+parent = "dao"
+members = ["anvil:3", "anvil:4"]
+
+[cells.governor]
+electorate = "members"
+counting = "majority"
+quorum_bps = 5000
+voting_period = 5
+execution_delay = 5
+"#;
+    let file = net.write("forum.toml", &text);
+    let plan = net.json(&["plan", &file, "--dev-account", "1"]);
+    assert_eq!(
+        changes(&plan),
+        vec![(
+            "cell.forum.create".to_owned(),
+            "+".to_owned(),
+            "safe".to_owned()
+        )],
+        "{plan:#}"
+    );
+    let batch = |n: usize| {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(net.dir.path().join("safe-tx"))
+            .expect("safe-tx dir")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        files.sort();
+        assert_eq!(files.len(), n, "{files:?}");
+        files[n - 1].display().to_string()
+    };
+    // Batch 1: the Safe creates the cell and wears its admin role for now.
+    let applied = net.json(&["apply", &file, "--dev-account", "1"]);
+    assert_eq!(applied["complete"], false, "{applied:#}");
+    let first = batch(1);
+    net.ok(&["safe", "sign", &first, "--dev-account", "7"]);
+    net.ok(&["safe", "sign", &first, "--dev-account", "8"]);
+    net.ok(&["safe", "exec", &first, "--dev-account", "1"]);
+    // Batch 2: the Safe configures the governor and hands the admin role to the executor.
+    let plan = net.json(&["plan", &file, "--dev-account", "1"]);
+    assert_eq!(
+        changes(&plan),
+        vec![
+            (
+                "admin.forum.executor".to_owned(),
+                "~".to_owned(),
+                "safe".to_owned()
+            ),
+            ("governor.forum".into(), "+".into(), "safe".into()),
+        ],
+        "{plan:#}"
+    );
+    assert!(
+        plan["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .all(|c| c["destructive"] == false),
+        "handing over from the Safe that created it is not destructive: {plan:#}"
+    );
+    net.ok(&["apply", &file, "--dev-account", "1"]);
+    let second = batch(2);
+    net.ok(&["safe", "sign", &second, "--dev-account", "8"]);
+    net.ok(&["safe", "sign", &second, "--dev-account", "9"]);
+    net.ok(&["safe", "exec", &second, "--dev-account", "1"]);
+    let applied = net.json(&["apply", &file, "--dev-account", "1"]);
+    assert_eq!(applied["complete"], true, "{applied:#}");
+    let out = net.ok(&["plan", &file]);
+    assert!(out.contains("no changes"), "{out}");
+    // The new cell votes: a member proposes.
+    let record = net.record("council");
+    assert!(
+        record["cells"]["forum"]["executor"].is_string(),
+        "{record:#}"
+    );
+    net.ok(&[
+        "proposal",
+        "create",
+        "--cell",
+        "forum",
+        "--description",
+        "Charter",
+        "--set-state",
+        "charter=ipfs://forum",
+        "--dev-account",
+        "3",
+    ]);
 }

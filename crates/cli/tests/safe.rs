@@ -51,6 +51,7 @@ impl Net {
             .env_remove("DAOCTL_PRIVATE_KEY")
             .env_remove("DAOCTL_DEV_ACCOUNT")
             .env_remove("DAOCTL_ACCOUNT")
+            .env_remove("FOUNDRY_KEYSTORES_DIR")
             .env_remove("DAOCTL_DAO")
             .env_remove("ETH_RPC_URL")
             .current_dir(root());
@@ -513,6 +514,47 @@ async fn one_of_one_safe_executes_at_once_with_private_key_and_account() {
         .output()
         .expect("runs");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--account bob: no keystore"));
+    // FOUNDRY_KEYSTORES_DIR (as cast reads it) is where --account looks when it is set.
+    let elsewhere = tempfile::tempdir().expect("keystores dir");
+    alloy::signers::local::PrivateKeySigner::encrypt_keystore(
+        elsewhere.path(),
+        &mut rand::thread_rng(),
+        net.anvil.keys()[7].to_bytes(),
+        "hunter2",
+        Some("carol"),
+    )
+    .expect("keystore");
+    std::fs::write(&password, "hunter2\n").expect("password");
+    let args = [
+        "role",
+        "claim",
+        "events.contributor",
+        "--account",
+        "carol",
+        "--password-file",
+        &pw,
+    ];
+    let out = net
+        .cmd(&args)
+        .env("HOME", home.path())
+        .output()
+        .expect("runs");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--account carol: no keystore"),
+        "not in ~/.foundry/keystores"
+    );
+    net.run(
+        net.cmd(&args)
+            .env("HOME", home.path())
+            .env("FOUNDRY_KEYSTORES_DIR", elsewhere.path()),
+        &args,
+    );
+    let role = net.json(&["role", "show", "events.contributor"]);
+    assert!(
+        role.to_string()
+            .contains(&net.anvil.addresses()[7].to_string()),
+        "carol (anvil:7) claimed it: {role}"
+    );
 
     // Every write prints its result as JSON with --json.
     let v = net.json(&["role", "claim", "events.contributor", "--dev-account", "6"]);

@@ -19,7 +19,7 @@ use alloy::{
     sol_types::SolCall,
 };
 use dao_bindings::{
-    ICellGovernor, ICellRegistry, IRoles, ITreasury, RoleId, Safe, SafeProxyFactory,
+    ICellGovernor, ICellRegistry, IRoleStreams, IRoles, ITreasury, RoleId, Safe, SafeProxyFactory,
 };
 
 /// What one step does.
@@ -71,6 +71,11 @@ pub enum Action {
     },
     Configure {
         cell: String,
+    },
+    /// The `index`-th stream of `cell` (`dao` for the root's).
+    OpenStream {
+        cell: String,
+        index: usize,
     },
     HandOver {
         cell: String,
@@ -290,6 +295,27 @@ pub fn plan(design: &Design, dev_chain: bool) -> Vec<Step> {
                 format!("governor.{key}.configure"),
                 format!("configure the governor of {key} (deploys its executor)"),
                 Action::Configure { cell: key.clone() },
+            );
+        }
+    }
+    // Streams once every cell and role exists (a stream may pay a role of a cell below), opened
+    // while the deployer still wears the paying cell's admin role.
+    let streams = std::iter::once(("dao", &dao.streams))
+        .chain(design.cells.iter().map(|c| (c.key.as_str(), &c.streams)));
+    for (key, list) in streams {
+        for (i, st) in list.iter().enumerate() {
+            push(
+                format!("stream.{key}.{i}"),
+                format!(
+                    "open a stream in {key}: {} per {}s to each wearer of {}",
+                    shown(&st.amount, &st.token),
+                    st.period.0,
+                    st.role
+                ),
+                Action::OpenStream {
+                    cell: key.to_owned(),
+                    index: i,
+                },
             );
         }
     }
@@ -645,13 +671,46 @@ impl Context<'_> {
                     votingPeriod: alloy::primitives::Uint::<24, 1>::from(g.voting_period),
                     executionDelay: alloy::primitives::Uint::<24, 1>::from(g.execution_delay),
                     token: g.token.map(|a| a.0).unwrap_or_default(),
-                    proposalThreshold: u128::from(g.proposal_threshold),
+                    proposalThreshold: g
+                        .proposal_threshold
+                        .units()
+                        .ok_or_else(|| DeployError::Unresolved(g.proposal_threshold.to_string()))?
+                        .to::<u128>(),
                 };
                 let call = ICellGovernor::configureCall {
                     cellId: self.cell(cell)?.id,
                     settings,
                 };
                 tx(self.contract("CellGovernor")?, call.abi_encode())
+            }
+            Action::OpenStream { cell, index } => {
+                let st = if cell == "dao" {
+                    &dao.streams[*index]
+                } else {
+                    &self.design.cell(cell).expect("planned").streams[*index]
+                };
+                let (target, role) = st.target(cell);
+                let role_id = if role == "admin" {
+                    self.cell(target)?.id
+                } else {
+                    self.role_id(target, role)?
+                };
+                let now = self.now().await?;
+                let call = IRoleStreams::openCall {
+                    cellId: self.cell(cell)?.id,
+                    roleId: role_id,
+                    token: st.token.0,
+                    amount: st
+                        .amount
+                        .units()
+                        .ok_or_else(|| DeployError::Unresolved(st.amount.to_string()))?,
+                    period: U256::from(st.period.0),
+                    start: U256::ZERO,
+                    // From the latest block: the stream opens in a later one, so it ends a little
+                    // after `ends_in` from its opening, never before.
+                    end: U256::from(st.ends_in.map(|e| now + 60 + e.0).unwrap_or(0)),
+                };
+                tx(self.contract("RoleStreams")?, call.abi_encode())
             }
             Action::HandOver { cell } => {
                 let id = self.cell(cell)?.id;

@@ -57,6 +57,9 @@ pub struct DaoSpec {
     /// Budgets of the DAO root itself (set by community governance; funded by the Safe).
     #[serde(default)]
     pub budgets: Vec<BudgetSpec>,
+    /// Role payment streams paid from the DAO root's budgets.
+    #[serde(default)]
+    pub streams: Vec<StreamSpec>,
     /// On dev chains only: ETH sent from the deployer to the DAO's Safe, e.g. "100 ether".
     #[serde(default)]
     pub fund: Option<Amount>,
@@ -107,6 +110,43 @@ pub struct CellSpec {
     /// CellRestrictions names: create-subcells, change-own-phase, set-state, partnerships.
     #[serde(default)]
     pub restrictions: Vec<String>,
+    /// Role payment streams paid from this cell's budgets.
+    #[serde(default)]
+    pub streams: Vec<StreamSpec>,
+}
+
+/// A role payment stream (RoleStreams): each wearer of `role` is paid `amount` of `token` per
+/// `period`, accrued per second, out of the declaring cell's budget in that token.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreamSpec {
+    /// `member`, `admin`, a role of this cell, or `KEY.ROLE` for a role of a cell below it.
+    pub role: String,
+    /// `eth` or an ERC-20 address (the cell needs a budget in it).
+    #[serde(default)]
+    pub token: Token,
+    /// Paid to each wearer per period.
+    pub amount: Amount,
+    #[serde(default = "thirty_days")]
+    pub period: Duration,
+    /// Ends this long after it is opened (open-ended when absent).
+    pub ends_in: Option<Duration>,
+}
+
+impl StreamSpec {
+    fn streams_before(&self, all: &[StreamSpec], i: usize, own: &str) -> bool {
+        all[..i]
+            .iter()
+            .any(|o| o.target(own) == self.target(own) && o.token == self.token)
+    }
+
+    /// The cell key and role name the stream pays: `(own, "member")` or `("events", "contributor")`.
+    pub fn target<'a>(&'a self, own: &'a str) -> (&'a str, &'a str) {
+        match self.role.split_once('.') {
+            Some((cell, role)) => (cell, role),
+            None => (own, self.role.as_str()),
+        }
+    }
 }
 
 fn default_parent() -> String {
@@ -184,9 +224,10 @@ pub struct GovernorSpec {
     pub execution_delay: u32,
     /// The IVotes token of a token electorate.
     pub token: Option<Account>,
-    /// Token electorates: votes needed to propose.
+    /// Token electorates: votes needed to propose, an amount of the voting token (`1000`,
+    /// `1000 VOTE`, `5e20 units`; an integer is base units).
     #[serde(default)]
-    pub proposal_threshold: u64,
+    pub proposal_threshold: Amount,
 }
 
 fn members() -> String {
@@ -556,6 +597,7 @@ impl Design {
         }
         validate_roles("dao.roles", &self.dao.roles)?;
         validate_budgets("dao.budgets", &self.dao.budgets, false)?;
+        self.validate_streams("dao", "dao.streams", &self.dao.streams, &self.dao.budgets)?;
         let mut keys: Vec<&str> = vec!["dao"];
         for (i, cell) in self.cells.iter().enumerate() {
             let at = format!("cells[{i}]");
@@ -627,7 +669,111 @@ impl Design {
             validate_budgets(&format!("{at}.budgets"), &cell.budgets, true)?;
             keys.push(&cell.key);
         }
+        for (i, cell) in self.cells.iter().enumerate() {
+            self.validate_streams(
+                &cell.key,
+                &format!("cells[{i}].streams"),
+                &cell.streams,
+                &cell.budgets,
+            )?;
+        }
         self.validate_allocations()?;
+        Ok(())
+    }
+
+    /// Whether `key` is `below` itself or a cell under it.
+    fn is_under(&self, key: &str, below: &str) -> bool {
+        let mut at = key;
+        loop {
+            if at == below {
+                return true;
+            }
+            match self.cell(at) {
+                Some(c) => at = &c.parent,
+                None => return false,
+            }
+        }
+    }
+
+    /// A stream pays a role of its cell or of a cell below, from a budget the cell has in its
+    /// token, at a rate RoleStreams accepts.
+    fn validate_streams(
+        &self,
+        own: &str,
+        at: &str,
+        streams: &[StreamSpec],
+        budgets: &[BudgetSpec],
+    ) -> Result<(), DesignError> {
+        for (i, st) in streams.iter().enumerate() {
+            let here = format!("{at}[{i}]");
+            let (cell, role) = st.target(own);
+            let roles = if cell == "dao" {
+                Some(&self.dao.roles)
+            } else {
+                self.cell(cell).map(|c| &c.roles)
+            };
+            let Some(roles) = roles.filter(|_| self.is_under(cell, own)) else {
+                return Err(field(
+                    format!("{here}.role"),
+                    format!(
+                        "expected `member`, `admin`, a role of `{own}`, or KEY.ROLE of a cell below it, found `{}`",
+                        st.role
+                    ),
+                ));
+            };
+            if role != "member" && role != "admin" && !roles.contains_key(role) {
+                return Err(field(
+                    format!("{here}.role"),
+                    format!("`{cell}` has no role `{role}` in the design"),
+                ));
+            }
+            if !budgets.iter().any(|b| b.token == st.token) {
+                return Err(field(
+                    format!("{here}.token"),
+                    format!(
+                        "`{own}` has no budget in {} to pay the stream from",
+                        st.token
+                    ),
+                ));
+            }
+            if st.streams_before(streams, i, own) {
+                return Err(field(
+                    format!("{here}.role"),
+                    format!(
+                        "expected one stream per role and token, `{}` in {} has two",
+                        st.role, st.token
+                    ),
+                ));
+            }
+            let units = st
+                .amount
+                .check_offline(st.token.0)
+                .map_err(|e| field(format!("{here}.amount"), e.to_string()))?;
+            if units.is_some_and(|u| u.is_zero()) {
+                return Err(field(
+                    format!("{here}.amount"),
+                    "expected a positive amount",
+                ));
+            }
+            if units.is_some_and(|u| u.bit_len() > MAX_BUDGET_AMOUNT_BITS) {
+                return Err(field(
+                    format!("{here}.amount"),
+                    "expected at most 2^112 - 1 base units",
+                ));
+            }
+            if st.period.0 == 0 || st.period.0 > u64::from(u32::MAX) {
+                return Err(field(
+                    format!("{here}.period"),
+                    "expected a period of at least a second and at most 2^32 - 1 s",
+                ));
+            }
+            if st.ends_in == Some(Duration(0)) {
+                return Err(field(
+                    format!("{here}.ends_in"),
+                    "expected a positive duration (omit it for an open-ended stream)",
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -720,6 +866,18 @@ impl Design {
             .chain(self.cells.iter().map(|c| &c.budgets))
             .flatten()
             .map(|b| b.token.0)
+            .chain(
+                std::iter::once(&self.dao.streams)
+                    .chain(self.cells.iter().map(|c| &c.streams))
+                    .flatten()
+                    .map(|s| s.token.0),
+            )
+            // A voting token is read only when a threshold is written in whole tokens (an IVotes
+            // token need not have decimals()).
+            .chain(self.cells.iter().filter_map(|c| {
+                let g = c.governor.as_ref()?;
+                g.proposal_threshold.units().is_none().then_some(g.token?.0)
+            }))
             .filter(|t| !t.is_zero())
             .collect()
     }
@@ -757,6 +915,40 @@ impl Design {
         for (i, c) in self.cells.iter_mut().enumerate() {
             for (j, b) in c.budgets.iter_mut().enumerate() {
                 resolve(format!("cells[{i}].budgets[{j}]"), b)?;
+            }
+        }
+        let resolve_stream = |at: String, st: &mut StreamSpec| -> Result<(), DesignError> {
+            let token = if st.token.is_eth() {
+                &eth
+            } else {
+                meta.get(&st.token.0)
+                    .ok_or_else(|| field(format!("{at}.token"), "token metadata was not read"))?
+            };
+            st.amount = st
+                .amount
+                .resolved(token)
+                .map_err(|e| field(format!("{at}.amount"), e.to_string()))?;
+            Ok(())
+        };
+        for (i, st) in self.dao.streams.iter_mut().enumerate() {
+            resolve_stream(format!("dao.streams[{i}]"), st)?;
+        }
+        for (i, c) in self.cells.iter_mut().enumerate() {
+            if let Some(g) = c.governor.as_mut()
+                && g.proposal_threshold.units().is_none()
+                && let Some(token) = g.token.and_then(|t| meta.get(&t.0))
+            {
+                g.proposal_threshold = g.proposal_threshold.resolved(token).map_err(|e| {
+                    field(
+                        format!("cells[{i}].governor.proposal_threshold"),
+                        e.to_string(),
+                    )
+                })?;
+            }
+        }
+        for (i, c) in self.cells.iter_mut().enumerate() {
+            for (j, st) in c.streams.iter_mut().enumerate() {
+                resolve_stream(format!("cells[{i}].streams[{j}]"), st)?;
             }
         }
         if let Some(f) = &self.dao.fund {
@@ -825,6 +1017,17 @@ fn validate_governor(at: &str, gov: &GovernorSpec) -> Result<(), DesignError> {
             ));
         }
         _ => {}
+    }
+    if let Some(units) = gov
+        .proposal_threshold
+        .check_offline(gov.token.map(|t| t.0).unwrap_or_default())
+        .map_err(|e| field(format!("{at}.proposal_threshold"), e.to_string()))?
+        && units.bit_len() > 128
+    {
+        return Err(field(
+            format!("{at}.proposal_threshold"),
+            "expected at most 2^128 - 1 base units",
+        ));
     }
     if gov.electorate == "members" && gov.token.is_some() {
         return Err(field(
@@ -976,6 +1179,65 @@ members = ["anvil:1"]
 
     fn err(text: &str) -> String {
         Design::parse(text).expect_err("rejected").to_string()
+    }
+
+    #[test]
+    fn streams_pay_roles_of_the_cell_or_below_from_a_budget() {
+        // ops (under dao) with a role and a budget; eng below ops; side beside ops.
+        let tree = |ops_stream: &str| {
+            format!(
+                "{MINIMAL}\n[[dao.budgets]]\namount = \"10 ether\"\n\
+                 [[cells]]\nkey = \"ops\"\nname = \"Ops\"\nadmin = \"anvil:1\"\n\
+                 [cells.roles.scribe]\n[[cells.budgets]]\namount = \"5 ether\"\n{ops_stream}\n\
+                 [[cells]]\nkey = \"eng\"\nname = \"Eng\"\nparent = \"ops\"\nadmin = \"anvil:2\"\n\
+                 [cells.roles.dev]\n\
+                 [[cells]]\nkey = \"side\"\nname = \"Side\"\nadmin = \"anvil:3\"\n"
+            )
+        };
+        let stream = |body: &str| format!("[[cells.streams]]\n{body}\n");
+        for ok in [
+            "role = \"member\"\namount = \"1 ether\"",
+            "role = \"scribe\"\namount = \"1 ether\"\nperiod = \"7d\"\nends_in = \"90d\"",
+            "role = \"eng.dev\"\namount = 1",
+            "role = \"admin\"\namount = \"1 ether\"",
+        ] {
+            let d = Design::parse(&tree(&stream(ok))).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert_eq!(d.cells[0].streams.len(), 1);
+        }
+        let cases = [
+            (
+                "role = \"clerk\"\namount = 1",
+                "cells[0].streams[0].role: `ops` has no role `clerk` in the design",
+            ),
+            (
+                "role = \"side.member\"\namount = 1",
+                "cells[0].streams[0].role: expected `member`, `admin`, a role of `ops`, or KEY.ROLE of a cell below it, found `side.member`",
+            ),
+            (
+                "role = \"member\"\namount = 1\ntoken = \"0x00000000000000000000000000000000000000aa\"",
+                "cells[0].streams[0].token: `ops` has no budget in 0x00000000000000000000000000000000000000AA to pay the stream from",
+            ),
+            (
+                "role = \"member\"\namount = 0",
+                "cells[0].streams[0].amount: expected a positive amount",
+            ),
+            (
+                "role = \"member\"\namount = 1\nends_in = 0",
+                "cells[0].streams[0].ends_in: expected a positive duration (omit it for an open-ended stream)",
+            ),
+        ];
+        for (body, want) in cases {
+            assert_eq!(err(&tree(&stream(body))), want, "{body}");
+        }
+        let twice = format!(
+            "{}{}",
+            stream("role = \"member\"\namount = 1"),
+            stream("role = \"member\"\namount = 2")
+        );
+        assert_eq!(
+            err(&tree(&twice)),
+            "cells[0].streams[1].role: expected one stream per role and token, `member` in ETH has two"
+        );
     }
 
     #[test]

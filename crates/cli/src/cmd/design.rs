@@ -33,6 +33,7 @@ struct Summary {
     roles: usize,
     wearers: usize,
     budgets: usize,
+    streams: usize,
     state_documents: usize,
 }
 
@@ -49,7 +50,12 @@ impl fmt::Display for Summary {
             self.wearers,
             self.budgets,
             self.state_documents
-        )
+        )?;
+        // Said only when there are some: the line stays what it was for designs without streams.
+        if self.streams > 0 {
+            write!(f, ", {} stream(s)", self.streams)?;
+        }
+        Ok(())
     }
 }
 
@@ -89,6 +95,7 @@ fn summarize(file: &std::path::Path, d: &Design, design_hash: String) -> Summary
                 .map(|c| c.members.len() + role_wearers(&c.roles))
                 .sum::<usize>(),
         budgets: d.dao.budgets.len() + d.cells.iter().map(|c| c.budgets.len()).sum::<usize>(),
+        streams: d.dao.streams.len() + d.cells.iter().map(|c| c.streams.len()).sum::<usize>(),
         state_documents: d.dao.state.len() + d.cells.iter().map(|c| c.state.len()).sum::<usize>(),
     }
 }

@@ -13,12 +13,12 @@ use alloy::{
     rpc::types::TransactionRequest,
     sol_types::SolCall,
 };
-use dao_bindings::{ICellGovernor, ICellRegistry, IRoles, ITreasury, RoleId};
+use dao_bindings::{ICellGovernor, ICellRegistry, IRoleStreams, IRoles, ITreasury, RoleId};
 use dao_deploy::{
     Design, Record,
     design::{
-        Account, BudgetSpec, GovernorSpec, Phase, RoleSpec, Scale, StateDoc, restriction_bit,
-        state_key,
+        Account, BudgetSpec, GovernorSpec, Phase, RoleSpec, Scale, StateDoc, StreamSpec, Token,
+        restriction_bit, state_key,
     },
     record::{CellRecord, StepRecord},
 };
@@ -160,6 +160,7 @@ struct CellDesign<'a> {
     /// None for the DAO root (restrictions are set by a parent).
     restrictions: Option<&'a [String]>,
     governor: Option<&'a GovernorSpec>,
+    streams: &'a [StreamSpec],
 }
 
 fn cells_of(design: &Design) -> Vec<CellDesign<'_>> {
@@ -177,6 +178,7 @@ fn cells_of(design: &Design) -> Vec<CellDesign<'_>> {
         budgets: &dao.budgets,
         restrictions: None,
         governor: None,
+        streams: &dao.streams,
     }];
     for c in &design.cells {
         out.push(CellDesign {
@@ -192,6 +194,7 @@ fn cells_of(design: &Design) -> Vec<CellDesign<'_>> {
             budgets: &c.budgets,
             restrictions: Some(&c.restrictions),
             governor: c.governor.as_ref(),
+            streams: &c.streams,
         });
     }
     out
@@ -240,20 +243,37 @@ impl Candidates {
 
     /// The first candidate the call succeeds for (simulated with eth_call); `own` is a vote-run
     /// cell asked first (a change of its own governance is its own decision).
+    /// `data_for` builds the call for a sender (a new vote-run cell's first admin is whoever
+    /// creates it); the call found is returned with its authority.
     async fn find(
         &self,
         provider: &DynProvider,
         to: Address,
-        data: &Bytes,
+        data_for: &(dyn Fn(Address) -> Bytes + Sync),
         own: Option<&str>,
-    ) -> Authority {
+    ) -> (Authority, Bytes) {
         let ok = |from: Address| {
             let tx = TransactionRequest::default()
                 .with_from(from)
                 .with_to(to)
-                .with_input(data.clone());
+                .with_input(data_for(from));
             async move { provider.call(tx).await.is_ok() }
         };
+        let authority = self.find_with(ok, own).await;
+        let data = match &authority {
+            Authority::Operator { account } => data_for(*account),
+            Authority::Proposal { executor, .. } => data_for(*executor),
+            Authority::Safe { safe, .. } => data_for(*safe),
+            Authority::Nobody { .. } => data_for(Address::ZERO),
+        };
+        (authority, data)
+    }
+
+    async fn find_with<F, Fut>(&self, ok: F, own: Option<&str>) -> Authority
+    where
+        F: Fn(Address) -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
         let mut executors: Vec<&(String, Address)> = self.executors.iter().collect();
         if let Some(own) = own {
             executors.sort_by_key(|(k, _)| k != own);
@@ -309,12 +329,29 @@ pub(crate) async fn sync_record(ctx: &Ctx, design: &Design, record: &mut Record)
     let roles_addr = contract(record, "Roles")?;
     let roles = IRoles::new(roles_addr, &ctx.provider);
     let mut added = false;
-    for c in cells_of(design) {
+    let designed = cells_of(design);
+    let design_keys: BTreeSet<&str> = designed.iter().map(|c| c.key).collect();
+    for c in designed.iter() {
         if !record.cells.contains_key(c.key)
             && let Some(parent) = record.cells.get(c.parent).map(|p| p.id)
         {
             for child in registry.childrenOf(parent).call().await? {
                 let view = registry.getCell(child).call().await?;
+                // Named from the chain under a key of its name: the design's key wins.
+                let found = record
+                    .cells
+                    .iter()
+                    .find(|(k, r)| r.id == child && !design_keys.contains(k.as_str()))
+                    .map(|(k, _)| k.clone());
+                if view.name == c.name
+                    && let Some(found) = found
+                    && let Some(mut moved) = record.cells.remove(&found)
+                {
+                    moved.parent = c.parent.to_owned();
+                    record.cells.insert(c.key.to_owned(), moved);
+                    added = true;
+                    break;
+                }
                 if view.name == c.name && !record.cells.values().any(|r| r.id == child) {
                     record.cells.insert(
                         c.key.to_owned(),
@@ -381,6 +418,15 @@ fn contract(record: &Record, name: &str) -> Result<Address> {
         .ok_or_else(|| eyre!("{name} is not in the deployment record"))
 }
 
+/// A module address as shown in a plan (`none` for the zero address).
+fn module_name(a: Address) -> String {
+    if a.is_zero() {
+        "none".to_owned()
+    } else {
+        a.to_string()
+    }
+}
+
 fn u24(v: u32) -> Uint<24, 1> {
     Uint::<24, 1>::from(v)
 }
@@ -403,6 +449,24 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
         .header
         .timestamp;
     let candidates = Candidates::read(ctx, record).await?;
+    // Live streams (not closed, not ended), by paying cell.
+    let streams_addr = match record.address("RoleStreams") {
+        Some(a) => a,
+        None => treasury.streams().call().await?,
+    };
+    let mut live_streams: BTreeMap<U256, Vec<(U256, IRoleStreams::StreamView)>> = BTreeMap::new();
+    if !streams_addr.is_zero() {
+        let rs = IRoleStreams::new(streams_addr, &ctx.provider);
+        let count = rs.streamCount().call().await?;
+        let mut i = U256::from(1u64);
+        while i <= count {
+            let v = rs.getStream(i).call().await?;
+            if !v.closed && (v.end.is_zero() || v.end > U256::from(now)) {
+                live_streams.entry(v.cellId).or_default().push((i, v));
+            }
+            i += U256::from(1u64);
+        }
+    }
 
     // Changes before their authority is known: (id, op, cell, description, destructive, to, data,
     // own vote-run cell first).
@@ -416,6 +480,9 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
         data: Vec<u8>,
         own: Option<String>,
         nobody: Option<String>,
+        /// The call depends on its sender: a new vote-run cell's admin is whoever creates it,
+        /// until its governor is configured and the role handed to its executor.
+        admin_is_sender: Option<Box<dyn Fn(Address) -> Bytes + Sync>>,
     }
     let mut drafts: Vec<Draft> = Vec::new();
     let mut notes = Vec::new();
@@ -431,6 +498,7 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
                 data: $data,
                 own: None,
                 nobody: None,
+                admin_is_sender: None,
             })
         };
     }
@@ -477,15 +545,19 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
             if c.governor.is_some()
                 && let Some(d) = drafts.last_mut()
             {
-                d.nobody = Some(
-                    "apply does not create vote-run cells yet (its executor must be configured and \
-                     handed the admin role): deploy it in a design of its own"
-                        .to_owned(),
-                );
+                // Created with its creator as admin; the next round configures the governor and
+                // hands the admin role to the executor (both by the same authority).
+                let call = call.clone();
+                d.admin_is_sender = Some(Box::new(move |sender| {
+                    let mut call = call.clone();
+                    call.admin = sender;
+                    Bytes::from(call.abi_encode())
+                }));
             }
             let more = !c.roles.is_empty()
                 || !c.state.is_empty()
                 || !c.budgets.is_empty()
+                || !c.streams.is_empty()
                 || c.restrictions.is_some_and(|r| !r.is_empty());
             if more {
                 notes.push(format!(
@@ -774,6 +846,75 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
                         );
                     }
                 }
+                let eligibility = spec.eligibility.map(|a| a.0).unwrap_or_default();
+                if eligibility != live.eligibility {
+                    let call = IRoles::changeRoleEligibilityCall {
+                        roleId: *rid,
+                        eligibility,
+                    };
+                    push!(
+                        format!("role.{key}.{name}.eligibility"),
+                        Op::Change,
+                        key,
+                        format!(
+                            "eligibility module of `{key}.{name}`: {} → {}",
+                            module_name(live.eligibility),
+                            module_name(eligibility)
+                        ),
+                        roles_addr,
+                        call.abi_encode(),
+                    );
+                }
+                let toggle = spec.toggle.map(|a| a.0).unwrap_or_default();
+                if toggle != live.toggle {
+                    let call = IRoles::changeRoleToggleCall {
+                        roleId: *rid,
+                        toggle,
+                    };
+                    push!(
+                        format!("role.{key}.{name}.toggle"),
+                        Op::Change,
+                        key,
+                        format!(
+                            "toggle module of `{key}.{name}`: {} → {}",
+                            module_name(live.toggle),
+                            module_name(toggle)
+                        ),
+                        roles_addr,
+                        call.abi_encode(),
+                    );
+                }
+                let image = spec.image_uri.clone().unwrap_or_default();
+                if image != live.imageURI {
+                    let call = IRoles::changeRoleImageURICall {
+                        roleId: *rid,
+                        imageURI: image.clone(),
+                    };
+                    push!(
+                        format!("role.{key}.{name}.image"),
+                        Op::Change,
+                        key,
+                        format!("image of `{key}.{name}`: {:?} → {image:?}", live.imageURI),
+                        roles_addr,
+                        call.abi_encode(),
+                    );
+                }
+                // An inactive role the design keeps: switched on again (a toggle module, when
+                // set, decides instead: its calls are not the admin's).
+                if !live.active && toggle.is_zero() {
+                    let call = IRoles::setRoleStatusCall {
+                        roleId: *rid,
+                        active: true,
+                    };
+                    push!(
+                        format!("role.{key}.{name}.active"),
+                        Op::Change,
+                        key,
+                        format!("role `{key}.{name}`: inactive → active"),
+                        roles_addr,
+                        call.abi_encode(),
+                    );
+                }
                 if spec.treasurer {
                     let current = treasury.treasurerRoleOf(id).call().await?;
                     if current != *rid {
@@ -796,6 +937,42 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
                             treasury_addr,
                             call.abi_encode(),
                         );
+                    }
+                }
+            }
+            // Made immutable last (after the changes above, which need a mutable role); a role
+            // made immutable cannot become mutable again.
+            if let Some(spec) = spec
+                && spec.mutable != live.mutable_
+            {
+                if spec.mutable {
+                    push!(
+                        format!("role.{key}.{name}.mutable"),
+                        Op::Change,
+                        key,
+                        format!("role `{key}.{name}`: immutable → mutable"),
+                        roles_addr,
+                        Vec::new(),
+                    );
+                    if let Some(d) = drafts.last_mut() {
+                        d.nobody = Some(
+                            "an immutable role cannot be made mutable again: set `mutable = false` \
+                             in the design, or create another role"
+                                .to_owned(),
+                        );
+                    }
+                } else {
+                    let call = IRoles::makeRoleImmutableCall { roleId: *rid };
+                    push!(
+                        format!("role.{key}.{name}.mutable"),
+                        Op::Change,
+                        key,
+                        format!("role `{key}.{name}`: mutable → immutable (cannot be undone)"),
+                        roles_addr,
+                        call.abi_encode(),
+                    );
+                    if let Some(d) = drafts.last_mut() {
+                        d.destructive = true;
                     }
                 }
             }
@@ -847,6 +1024,36 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
             }
         }
 
+        // Roles the record names that the design dropped: switched off (their wearers keep
+        // their grants, which count again if the design brings the role back).
+        for (name, rid) in &rec.roles {
+            if c.roles.contains_key(name) {
+                continue;
+            }
+            let live = roles.viewRole(*rid).call().await?;
+            if !live.active {
+                continue;
+            }
+            let call = IRoles::setRoleStatusCall {
+                roleId: *rid,
+                active: false,
+            };
+            push!(
+                format!("role.{key}.{name}.deactivate"),
+                Op::Remove,
+                key,
+                format!(
+                    "role `{key}.{name}`: deactivate (not in the design; {} wearer(s) lose it)",
+                    live.supply
+                ),
+                roles_addr,
+                call.abi_encode(),
+            );
+            if let Some(d) = drafts.last_mut() {
+                d.destructive = true;
+            }
+        }
+
         for b in c.budgets {
             let meta = ctx.token(b.token.0).await?;
             let amount = b.amount.units().ok_or_else(|| {
@@ -865,7 +1072,56 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
                 && live.period == U256::from(b.period.0)
                 && live_expires == want_expires;
             if same {
+                // The hand-out from the parent in this period: topped up to `allocate` (more
+                // than that is only noted: taking it back is a clawback, a decision of its own).
+                if let Some(want) = &b.allocate {
+                    let want = want.units().ok_or_else(|| {
+                        eyre!("allocation of `{key}`: the amount {want} was not resolved")
+                    })?;
+                    let parent = record.cells.get(c.parent).map(|p| p.id);
+                    if live.received < want
+                        && let Some(parent) = parent
+                    {
+                        let missing = want - live.received;
+                        let call = ITreasury::subAllocateCall {
+                            parentCellId: parent,
+                            childCellId: id,
+                            token: b.token.0,
+                            amount: missing,
+                        };
+                        push!(
+                            // Per period: each period's hand-out is a change of its own.
+                            format!("allocate.{key}.{}.{}", b.token, live.periodIndex),
+                            Op::Add,
+                            key,
+                            format!(
+                                "allocation to `{key}` from `{}` in {}: {} received this period → {} (hands down {})",
+                                c.parent,
+                                b.token,
+                                meta.format(live.received),
+                                meta.format(want),
+                                meta.format(missing)
+                            ),
+                            treasury_addr,
+                            call.abi_encode(),
+                        );
+                    } else if live.received > want {
+                        notes.push(format!(
+                            "`{key}` received {} in {} this period, more than its `allocate` {} \
+                             (`daoctl treasury clawback` takes money back; apply does not)",
+                            meta.format(live.received),
+                            b.token,
+                            meta.format(want)
+                        ));
+                    }
+                }
                 continue;
+            }
+            if b.allocate.is_some() {
+                notes.push(format!(
+                    "allocation to `{key}` in {}: planned once its budget is set",
+                    b.token
+                ));
             }
             let call = ITreasury::setBudgetCall {
                 cellId: id,
@@ -908,6 +1164,206 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
             );
         }
 
+        // Budgets the chain has that the design dropped: ended now (what was committed this
+        // period stays committed; nothing more can be spent or handed down).
+        let designed_tokens: BTreeSet<Address> = c.budgets.iter().map(|b| b.token.0).collect();
+        for token in treasury.budgetTokensOf(id).call().await? {
+            if designed_tokens.contains(&token) {
+                continue;
+            }
+            let live = treasury.getBudget(id, token).call().await?;
+            // Ended, or ending with the next block (as an earlier round of apply leaves it: a
+            // dev chain may mine it within the same second).
+            let ending = !live.expiry.is_zero() && live.expiry <= U256::from(now + 1);
+            if !live.active || ending {
+                continue;
+            }
+            let meta = ctx.token(token).await?;
+            let committed = live.spent + live.subAllocated + live.reserved;
+            let call = ITreasury::setBudgetCall {
+                cellId: id,
+                token,
+                amount: committed,
+                period: live.period,
+                start: live.start,
+                expiry: U256::from(now + 1).max(live.start + U256::from(1)),
+            };
+            push!(
+                format!("budget.{key}.{}.end", Token(token)),
+                Op::Remove,
+                key,
+                format!(
+                    "budget of `{key}` in {}: {} per {}s → ended (not in the design)",
+                    meta.symbol,
+                    meta.format(live.amount),
+                    live.period
+                ),
+                treasury_addr,
+                call.abi_encode(),
+            );
+            if let Some(d) = drafts.last_mut() {
+                d.destructive = true;
+            }
+        }
+
+        // Streams: matched to the live ones by (role, token).
+        let mut unmatched: Vec<&(U256, IRoleStreams::StreamView)> = live_streams
+            .get(&id)
+            .map(|v| v.iter().collect())
+            .unwrap_or_default();
+        for st in c.streams {
+            let (target, role) = st.target(key);
+            let role_id = record.cells.get(target).and_then(|t| match role {
+                "member" => Some(t.member_role),
+                "admin" => Some(t.id),
+                other => t.roles.get(other).copied(),
+            });
+            let Some(role_id) = role_id else {
+                notes.push(format!(
+                    "stream of `{key}` for `{}`: planned once that role exists",
+                    st.role
+                ));
+                continue;
+            };
+            let meta = ctx.token(st.token.0).await?;
+            let amount = st.amount.units().ok_or_else(|| {
+                eyre!(
+                    "stream of `{key}`: the amount {} was not resolved",
+                    st.amount
+                )
+            })?;
+            let period = U256::from(st.period.0);
+            let sid = format!("stream.{key}.{}.{}", st.role, st.token);
+            let found = unmatched
+                .iter()
+                .position(|(_, v)| v.roleId == role_id && v.token == st.token.0);
+            let Some(found) = found else {
+                let call = IRoleStreams::openCall {
+                    cellId: id,
+                    roleId: role_id,
+                    token: st.token.0,
+                    amount,
+                    period,
+                    start: U256::ZERO,
+                    end: U256::from(st.ends_in.map(|e| now + 60 + e.0).unwrap_or(0)),
+                };
+                push!(
+                    format!("{sid}.open"),
+                    Op::Add,
+                    key,
+                    format!(
+                        "stream of `{key}`: {} per {}s to each wearer of `{}`{}",
+                        meta.format(amount),
+                        st.period.0,
+                        st.role,
+                        st.ends_in
+                            .map(|e| format!(", ends {}s after it opens", e.0))
+                            .unwrap_or_default()
+                    ),
+                    streams_addr,
+                    call.abi_encode(),
+                );
+                continue;
+            };
+            let (sid_live, live) = unmatched.remove(found);
+            if live.period != period {
+                // A period cannot change: the stream is closed (what accrued stays owed) and a
+                // new one opens in the next round.
+                push!(
+                    format!("{sid}.close"),
+                    Op::Remove,
+                    key,
+                    format!(
+                        "stream {sid_live} of `{key}` for `{}`: close (its period {}s → {}s needs a new stream, opened next)",
+                        st.role, live.period, st.period.0
+                    ),
+                    streams_addr,
+                    IRoleStreams::closeCall {
+                        streamId: *sid_live
+                    }
+                    .abi_encode(),
+                );
+                if let Some(d) = drafts.last_mut() {
+                    d.destructive = true;
+                }
+                continue;
+            }
+            if live.amount != amount {
+                push!(
+                    format!("{sid}.rate"),
+                    Op::Change,
+                    key,
+                    format!(
+                        "stream {sid_live} of `{key}` for `{}`: {} → {} per {}s",
+                        st.role,
+                        meta.format(live.amount),
+                        meta.format(amount),
+                        st.period.0
+                    ),
+                    streams_addr,
+                    IRoleStreams::setRateCall {
+                        streamId: *sid_live,
+                        amount,
+                    }
+                    .abi_encode(),
+                );
+            }
+            // The end is compared as "ends" or "open-ended" (`ends_in` counts from the opening).
+            let want_end = match (st.ends_in, live.end.is_zero()) {
+                (None, false) => Some(U256::ZERO),
+                (Some(e), true) => Some(U256::from(now + 60 + e.0)),
+                _ => None,
+            };
+            if let Some(end) = want_end {
+                push!(
+                    format!("{sid}.end"),
+                    Op::Change,
+                    key,
+                    format!(
+                        "end of stream {sid_live} of `{key}`: {} → {}",
+                        if live.end.is_zero() {
+                            "never".to_owned()
+                        } else {
+                            live.end.to_string()
+                        },
+                        if end.is_zero() {
+                            "never".to_owned()
+                        } else {
+                            end.to_string()
+                        }
+                    ),
+                    streams_addr,
+                    IRoleStreams::setEndCall {
+                        streamId: *sid_live,
+                        end,
+                    }
+                    .abi_encode(),
+                );
+            }
+        }
+        for (sid_live, live) in unmatched {
+            let meta = ctx.token(live.token).await?;
+            push!(
+                format!("stream.{key}.{sid_live}.close"),
+                Op::Remove,
+                key,
+                format!(
+                    "stream {sid_live} of `{key}` ({} per {}s to `{}`): close (not in the design; what accrued stays owed)",
+                    meta.format(live.amount),
+                    live.period,
+                    ctx.role_name(live.roleId)
+                ),
+                streams_addr,
+                IRoleStreams::closeCall {
+                    streamId: *sid_live
+                }
+                .abi_encode(),
+            );
+            if let Some(d) = drafts.last_mut() {
+                d.destructive = true;
+            }
+        }
+
         if let Some(g) = c.governor {
             let executor = governor.executorOf(id).call().await?;
             let configured = governor.settingsIdOf(id).call().await? != 0;
@@ -920,7 +1376,16 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
                 votingPeriod: u24(g.voting_period),
                 executionDelay: u24(g.execution_delay),
                 token: g.token.map(|a| a.0).unwrap_or_default(),
-                proposalThreshold: u128::from(g.proposal_threshold),
+                proposalThreshold: g
+                    .proposal_threshold
+                    .units()
+                    .ok_or_else(|| {
+                        eyre!(
+                            "governor of `{key}`: the proposal threshold {} was not resolved",
+                            g.proposal_threshold
+                        )
+                    })?
+                    .to::<u128>(),
             };
             let live = if configured {
                 Some(governor.settingsOf(id).call().await?)
@@ -951,9 +1416,27 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
                 )
             });
             if !same {
+                // Token electorates: the token and the proposal threshold in its decimals.
+                let mut voting = BTreeMap::new();
+                for s in live.iter().chain(std::iter::once(&want)) {
+                    if s.electorate == 1 && !voting.contains_key(&s.token) {
+                        voting.insert(s.token, ctx.token(s.token).await?);
+                    }
+                }
                 let describe = |s: &ICellGovernor::Settings| {
+                    let token = voting
+                        .get(&s.token)
+                        .filter(|_| s.electorate == 1)
+                        .map(|m| {
+                            format!(
+                                " token {} proposal threshold {}",
+                                s.token,
+                                m.format(U256::from(s.proposalThreshold))
+                            )
+                        })
+                        .unwrap_or_default();
                     format!(
-                        "counting {} threshold {}bps quorum {}bps delay {} period {} execution delay {}",
+                        "counting {} threshold {}bps quorum {}bps delay {} period {} execution delay {}{token}",
                         ["majority", "supermajority", "consent", "quadratic"]
                             .get(usize::from(s.counting))
                             .unwrap_or(&"unknown"),
@@ -984,15 +1467,53 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
                     governor_addr,
                     call.abi_encode(),
                 );
+                // A change of settings is the cell's own decision first; the first configuration
+                // is made by its admin or the authority above it.
+                if configured && let Some(d) = drafts.last_mut() {
+                    d.own = Some(key.to_owned());
+                }
+            }
+            // A vote-run cell's admin role is worn by its executor (after the governor exists).
+            let have: Vec<Address> = live_wearers.get(&id).cloned().unwrap_or_default();
+            if !have.contains(&executor) {
+                let (call, text) = match have.as_slice() {
+                    [from] => (
+                        IRoles::transferRoleCall {
+                            roleId: id,
+                            from: *from,
+                            to: executor,
+                        }
+                        .abi_encode(),
+                        format!("admin of `{key}`: {from} → its executor {executor} (vote-run)"),
+                    ),
+                    _ => (
+                        IRoles::mintRoleCall {
+                            roleId: id,
+                            wearer: executor,
+                            expiry: 0,
+                        }
+                        .abi_encode(),
+                        format!("admin of `{key}`: its executor {executor} (vote-run)"),
+                    ),
+                };
+                push!(
+                    format!("admin.{key}.executor"),
+                    Op::Change,
+                    key,
+                    text,
+                    roles_addr,
+                    call,
+                );
+                // Handing over from the DAO's governance or the operator completes a creation;
+                // taking the cell from a person is destructive.
+                let governance: BTreeSet<Address> = candidates
+                    .operator
+                    .into_iter()
+                    .chain(candidates.safe.as_ref().map(|s| s.0))
+                    .chain(candidates.executors.iter().map(|e| e.1))
+                    .collect();
                 if let Some(d) = drafts.last_mut() {
-                    if !executor.is_zero() {
-                        d.own = Some(key.to_owned());
-                    } else {
-                        d.nobody = Some(
-                            "the cell is person-run on chain: apply does not turn a cell vote-run yet"
-                                .to_owned(),
-                        );
-                    }
+                    d.destructive = have.iter().any(|a| !governance.contains(a));
                 }
             }
         }
@@ -1027,12 +1548,17 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
 
     let mut changes = Vec::with_capacity(drafts.len());
     for d in drafts {
-        let data = Bytes::from(d.data);
-        let authority = match d.nobody {
-            Some(reason) => Authority::Nobody { reason },
-            None => {
+        let fixed = Bytes::from(d.data);
+        let (authority, data) = match (d.nobody, d.admin_is_sender) {
+            (Some(reason), _) => (Authority::Nobody { reason }, fixed),
+            (None, Some(build)) => {
                 candidates
-                    .find(&ctx.provider, d.to, &data, d.own.as_deref())
+                    .find(&ctx.provider, d.to, &*build, d.own.as_deref())
+                    .await
+            }
+            (None, None) => {
+                candidates
+                    .find(&ctx.provider, d.to, &|_| fixed.clone(), d.own.as_deref())
                     .await
             }
         };

@@ -19,6 +19,35 @@ pub(crate) enum Cmd {
     /// One role: definition, supply, wearers.
     #[command(after_help = "Example:\n  daoctl role show events.contributor --json")]
     Show { role: String },
+    /// Create a role under a cell's admin role (the cell's admin or the authority above it); the
+    /// record names it `CELL.NAME`.
+    #[command(
+        after_help = "Example:\n  daoctl role create operations scribe --details \"Operations scribe\" --max-supply 2 --dev-account 1"
+    )]
+    Create {
+        cell: String,
+        /// Its name in the record (`CELL.NAME` in other commands).
+        name: String,
+        /// What the role is (defaults to NAME).
+        #[arg(long)]
+        details: Option<String>,
+        #[arg(long)]
+        max_supply: Option<u32>,
+        /// Anyone eligible may take it with `role claim`.
+        #[arg(long)]
+        claimable: bool,
+        /// Eligibility module (decides who may wear it).
+        #[arg(long)]
+        eligibility: Option<Address>,
+        /// Toggle module (switches the role on and off).
+        #[arg(long)]
+        toggle: Option<Address>,
+        /// Create it immutable (its settings can never change).
+        #[arg(long)]
+        immutable: bool,
+        #[arg(long)]
+        image_uri: Option<String>,
+    },
     /// Take a claimable role (the signer must be eligible).
     #[command(after_help = "Example:\n  daoctl role claim events.contributor --dev-account 6")]
     Claim { role: String },
@@ -173,6 +202,64 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                     v["wearers"]
                 )
             });
+        }
+        Cmd::Create {
+            cell,
+            name,
+            details,
+            max_supply,
+            claimable,
+            eligibility,
+            toggle,
+            immutable,
+            image_uri,
+        } => {
+            let id = ctx.cell(&cell)?;
+            let key = ctx.cell_name(id);
+            if matches!(name.as_str(), "admin" | "member") || name.contains('.') {
+                eyre::bail!(
+                    "role name `{name}`: `admin` and `member` are every cell's own, and names have no `.`"
+                );
+            }
+            if ctx.role(&format!("{key}.{name}")).is_ok() {
+                eyre::bail!(
+                    "cell `{key}` already has a role `{name}` in the record: pick another name"
+                );
+            }
+            let call = IRoles::createRoleCall {
+                adminId: id,
+                details: details.unwrap_or_else(|| name.clone()),
+                maxSupply: max_supply.unwrap_or(u32::MAX),
+                eligibility: eligibility.unwrap_or_default(),
+                toggle: toggle.unwrap_or_default(),
+                mutable_: !immutable,
+                claimable,
+                imageURI: image_uri.unwrap_or_default(),
+            };
+            let receipt = ctx
+                .call(
+                    &format!("create role {key}.{name}"),
+                    roles_addr,
+                    call.abi_encode(),
+                )
+                .await?;
+            // Sent through a Safe file or a proposal there is no role yet: `plan` names it later.
+            let created = receipt
+                .decoded_log::<IRoles::RoleCreated>()
+                .filter(|l| l.adminId == id);
+            match created {
+                Some(log) => {
+                    ctx.remember_role(&key, &name, log.roleId)?;
+                    let v = json!({"role": RoleId(log.roleId).to_string(), "name": format!("{key}.{name}")});
+                    ctx.print(&v, || {
+                        format!("role {} created as `{key}.{name}`\n", RoleId(log.roleId))
+                    });
+                }
+                None => eprintln!(
+                    "no role was created by this transaction (sent through the Safe or a proposal): \
+                     it is named once it exists, by `daoctl plan`/`apply` of a design that declares it"
+                ),
+            }
         }
         Cmd::Claim { role } => {
             let id = ctx.role(&role)?;

@@ -49,6 +49,26 @@ pub(crate) enum Cmd {
         #[arg(long)]
         wearer: Option<Address>,
     },
+    /// Change what each wearer is paid per period from now on (the cell's admin; what accrued
+    /// at the old rate stays owed).
+    #[command(after_help = "Example:\n  daoctl stream set-rate 1 0.9ether --dev-account 2")]
+    SetRate {
+        id: U256,
+        /// Per wearer per period, in the stream's token (`0.9`, `0.9 HUSD`, `900000 units`).
+        amount: String,
+    },
+    /// Move the stream's end (the cell's admin): `--days N` from now, `--at UNIX`, or `--never`.
+    #[command(after_help = "Example:\n  daoctl stream set-end 1 --days 90 --dev-account 2")]
+    SetEnd {
+        id: U256,
+        #[arg(long, conflicts_with_all = ["at", "never"])]
+        days: Option<u64>,
+        #[arg(long, conflicts_with = "never")]
+        at: Option<u64>,
+        /// Open-ended.
+        #[arg(long)]
+        never: bool,
+    },
     /// End the stream now (the cell's admin or its parent's admin).
     Close { id: U256 },
 }
@@ -197,6 +217,92 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                     )
                 },
             );
+        }
+        Cmd::SetRate { id, amount } => {
+            let s = rs.getStream(id).call().await?;
+            let meta = ctx.token(s.token).await?;
+            let units = ctx.amount(s.token, &amount).await?;
+            let receipt = ctx
+                .call(
+                    &format!(
+                        "set the rate of stream {id} to {} per {} days",
+                        meta.format(units),
+                        s.period / U256::from(86_400u64)
+                    ),
+                    streams,
+                    IRoleStreams::setRateCall {
+                        streamId: id,
+                        amount: units,
+                    }
+                    .abi_encode(),
+                )
+                .await?;
+            let at = receipt
+                .decoded_log::<IRoleStreams::StreamRateChanged>()
+                .map(|l| l.at.to_string());
+            ctx.print(
+                &json!({"stream": id.to_string(), "amount": units.to_string(), "amount_shown": meta.format(units), "from": at}),
+                || {
+                    format!(
+                        "stream {id}: {} per {} days to each wearer{}\n",
+                        meta.format(units),
+                        s.period / U256::from(86_400u64),
+                        at.as_deref().map(|t| format!(" from {t}")).unwrap_or_default()
+                    )
+                },
+            );
+        }
+        Cmd::SetEnd {
+            id,
+            days,
+            at,
+            never,
+        } => {
+            let end = match (days, at, never) {
+                (_, _, true) => 0,
+                (_, Some(at), false) => at,
+                (Some(d), None, false) => {
+                    let now = ctx
+                        .provider
+                        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+                        .await?
+                        .map(|b| b.header.timestamp)
+                        .unwrap_or(0);
+                    now + 60 + d * 86_400
+                }
+                (None, None, false) => {
+                    return Err(eyre!(
+                        "stream set-end {id}: say when: --days N (from now), --at UNIX, or --never"
+                    ));
+                }
+            };
+            ctx.call(
+                &format!(
+                    "set the end of stream {id} to {}",
+                    if end == 0 {
+                        "never".to_owned()
+                    } else {
+                        end.to_string()
+                    }
+                ),
+                streams,
+                IRoleStreams::setEndCall {
+                    streamId: id,
+                    end: U256::from(end),
+                }
+                .abi_encode(),
+            )
+            .await?;
+            ctx.print(&json!({"stream": id.to_string(), "end": end}), || {
+                format!(
+                    "stream {id} ends {}\n",
+                    if end == 0 {
+                        "never".to_owned()
+                    } else {
+                        format!("at {end}")
+                    }
+                )
+            });
         }
         Cmd::Close { id } => {
             ctx.call(
