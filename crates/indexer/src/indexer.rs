@@ -25,6 +25,13 @@ pub enum IndexError {
     Source(#[from] SourceError),
     #[error("the chain has no block {0} (is the provider behind, or the start block wrong?)")]
     MissingBlock(u64),
+    #[error(transparent)]
+    Identity(#[from] crate::identity::IdentityError),
+    #[error("discarding {db} (--force): {source}")]
+    Discard {
+        db: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// What to index and how.
@@ -43,6 +50,9 @@ pub struct IndexerConfig {
     pub poll_interval: Duration,
     /// Draw a progress bar on stderr while catching up.
     pub progress: bool,
+    /// Discard a database that belongs to another chain with the same id or another deployment
+    /// (see [`crate::identity`]) and rebuild it, instead of refusing it.
+    pub force: bool,
 }
 
 impl IndexerConfig {
@@ -55,6 +65,7 @@ impl IndexerConfig {
             range: RangePolicy::default(),
             poll_interval: Duration::from_secs(2),
             progress: false,
+            force: false,
         }
     }
 }
@@ -85,7 +96,28 @@ impl<S: LogSource> Indexer<S> {
     /// Opens the database at `db` (created if missing) and re-folds its state.
     pub async fn open(source: S, db: &Path, cfg: IndexerConfig) -> Result<Self, IndexError> {
         let chain_id = source.chain_id().await?;
+        // Identity first, without writing: a database of another chain or deployment is refused
+        // (or, with `force`, discarded), never silently rebuilt.
+        if std::fs::metadata(db).is_ok_and(|m| m.len() > 0) {
+            let (existing, stored) = Store::open_read_only(db)?;
+            let checked =
+                crate::identity::check(&existing, db, &source, &stored, &cfg.contracts, false)
+                    .await;
+            drop(existing);
+            match checked {
+                Ok(()) => {}
+                Err(e) if cfg.force && e.can_force() => {
+                    tracing::warn!(db = %db.display(), "--force: discarding the index: {e}");
+                    crate::identity::discard(db).map_err(|source| IndexError::Discard {
+                        db: db.to_path_buf(),
+                        source,
+                    })?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
         let store = Store::open(db, chain_id, &cfg.contracts)?;
+        crate::identity::check(&store, db, &source, &cfg.contracts, &cfg.contracts, true).await?;
         Self::with_store(source, store, cfg)
     }
 

@@ -41,14 +41,18 @@
 //! audit do.
 
 pub mod audit;
+pub mod balance;
 pub mod decode;
 pub mod entities;
 pub mod events;
 pub mod fetch;
+pub mod identity;
 pub mod indexer;
 pub mod model;
+pub mod owners;
 pub mod source;
 pub mod store;
+pub mod verify;
 
 pub use audit::{AuditReport, Finding, audit};
 pub use indexer::{IndexError, Indexer, IndexerConfig, SyncReport};

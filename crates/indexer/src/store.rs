@@ -370,6 +370,108 @@ impl Store {
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
+
+    /// Opens an existing index strictly read-only (the audit's view: nothing is created,
+    /// migrated or written, so a copy on read-only media or a chmod 444 file can be audited).
+    /// Returns the store with the contracts it indexes.
+    pub fn open_read_only(path: &Path) -> Result<(Self, Contracts), StoreError> {
+        use rusqlite::OpenFlags;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        let get = |k: &str| -> Result<Option<String>, StoreError> {
+            let has_meta: bool = conn.query_row(
+                "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+                [],
+                |r| r.get(0),
+            )?;
+            if !has_meta {
+                return Ok(None);
+            }
+            Ok(conn
+                .query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
+                .optional()?)
+        };
+        let not_an_index = || StoreError::Corrupt {
+            table: "meta",
+            what: format!(
+                "{} is not an index of dao-primitives (no chain id or contracts recorded); \
+                 build one with `daoctl index --db {}`",
+                path.display(),
+                path.display()
+            ),
+        };
+        let chain_id = get("chain_id")?
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(not_an_index)?;
+        let contracts = serde_json::from_str(&get("contracts")?.ok_or_else(not_an_index)?)
+            .map_err(|e| StoreError::Corrupt {
+                table: "meta",
+                what: e.to_string(),
+            })?;
+        Ok((Self { conn, chain_id }, contracts))
+    }
+
+    /// A value of the `meta` table (`chain_id`, `contracts`, `genesis`).
+    pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Records a `meta` value (the chain's identity, once known).
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Replaces every derived row with `state`'s, in one transaction.
+    pub fn rewrite_derived(&mut self, state: &mut State) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        rewrite_all(&tx, state)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The repair of `daoctl audit --repair`: deletes the raw logs of `ranges`, writes the
+    /// `chain` logs of those ranges instead, and rewrites the derived tables from a fresh fold of
+    /// the result, in one transaction. Returns (logs removed, logs written).
+    pub fn replace_logs(
+        &mut self,
+        ranges: &[crate::verify::BlockRange],
+        chain: &[RawLog],
+        contracts: Contracts,
+    ) -> Result<(u64, u64), StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut removed = 0u64;
+        for r in ranges {
+            removed += tx.execute(
+                "DELETE FROM raw_logs WHERE block_number BETWEEN ?1 AND ?2",
+                params![r.from, r.to],
+            )? as u64;
+        }
+        let fresh: Vec<RawLog> = chain
+            .iter()
+            .filter(|l| {
+                ranges
+                    .iter()
+                    .any(|r| (r.from..=r.to).contains(&l.block_number))
+            })
+            .cloned()
+            .collect();
+        insert_logs(&tx, self.chain_id, &fresh)?;
+        let logs = load_logs(&tx)?;
+        let mut state = State::new(contracts);
+        state.apply_all(&logs);
+        rewrite_all(&tx, &mut state)?;
+        tx.commit()?;
+        Ok((removed, fresh.len() as u64))
+    }
 }
 
 fn set_checkpoint(tx: &Transaction<'_>, cp: Option<(u64, B256)>) -> Result<(), StoreError> {

@@ -1,0 +1,174 @@
+//! Which chain and which deployment a database belongs to, checked before it is used.
+//!
+//! A chain id proves nothing on its own: every dev chain is 31337, and a restarted anvil deploys
+//! the same contracts at the same addresses. A database therefore records, besides the chain id
+//! and the contracts, the hash of the chain's genesis block (`meta.genesis`). A database whose
+//! chain id, genesis or contracts are not those of the chain and deployment record it is used
+//! with is refused with [`IdentityError`]: nothing is wiped unless the caller asks
+//! (`daoctl index --force`).
+
+use std::path::{Path, PathBuf};
+
+use alloy::primitives::B256;
+
+use crate::{
+    model::Contracts,
+    source::{LogSource, SourceError},
+    store::{Store, StoreError},
+};
+
+/// A database that does not belong with the chain or the deployment record.
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    #[error(
+        "the database {db} indexes chain {stored}, but the provider is on chain {actual}: pass the \
+         --rpc-url of chain {stored}, or use another --db for this chain"
+    )]
+    OtherChainId {
+        db: PathBuf,
+        stored: u64,
+        actual: u64,
+    },
+    #[error(
+        "the database {db} was built from another chain with the same chain id {chain_id} (its \
+         genesis block is {stored}, this chain's is {actual}; a restarted dev chain, or another \
+         network): pass the --rpc-url of the chain it indexes, use another --db, or pass --force \
+         to discard it and rebuild it from this chain"
+    )]
+    OtherGenesis {
+        db: PathBuf,
+        chain_id: u64,
+        stored: B256,
+        actual: B256,
+    },
+    #[error(
+        "the database {db} was built on another chain with the same chain id {chain_id}: none of \
+         the blocks it recorded (checkpoint block {checkpoint}) is on this chain (a restarted dev \
+         chain, or another network): pass the --rpc-url of the chain it indexes, use another \
+         --db, or pass --force to discard it and rebuild it from this chain"
+    )]
+    NoRecordedBlock {
+        db: PathBuf,
+        chain_id: u64,
+        checkpoint: u64,
+    },
+    #[error(
+        "the database {db} indexes another deployment (contracts {stored}) than the deployment \
+         record (contracts {record}): use the --db of this deployment, or pass --force to discard \
+         it and rebuild it for this record"
+    )]
+    OtherDeployment {
+        db: PathBuf,
+        stored: String,
+        record: String,
+    },
+    #[error("the chain has no genesis block (is the provider synced?)")]
+    NoGenesis,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Source(#[from] SourceError),
+}
+
+impl IdentityError {
+    /// Whether `--force` may discard the database and rebuild it (a chain id mismatch is never
+    /// forced: the file may be the right index of another network).
+    pub fn can_force(&self) -> bool {
+        matches!(
+            self,
+            Self::OtherGenesis { .. } | Self::NoRecordedBlock { .. } | Self::OtherDeployment { .. }
+        )
+    }
+}
+
+/// The `meta` key of the genesis hash.
+pub const GENESIS: &str = "genesis";
+
+/// Checks that the database in `store` (file `db`) indexes `contracts` on the chain behind
+/// `source`. With `record_genesis`, a database that has no genesis recorded yet (new, or built
+/// before it was recorded) gets this chain's once its recorded blocks prove it belongs here.
+pub async fn check<S: LogSource>(
+    store: &Store,
+    db: &Path,
+    source: &S,
+    stored_contracts: &Contracts,
+    contracts: &Contracts,
+    record_genesis: bool,
+) -> Result<(), IdentityError> {
+    let actual = source.chain_id().await?;
+    if store.chain_id() != actual {
+        return Err(IdentityError::OtherChainId {
+            db: db.to_path_buf(),
+            stored: store.chain_id(),
+            actual,
+        });
+    }
+    if stored_contracts != contracts {
+        let show = |c: &Contracts| serde_json::to_string(c).unwrap_or_default();
+        return Err(IdentityError::OtherDeployment {
+            db: db.to_path_buf(),
+            stored: show(stored_contracts),
+            record: show(contracts),
+        });
+    }
+    let genesis = source
+        .block_hash(0)
+        .await?
+        .ok_or(IdentityError::NoGenesis)?;
+    match store.meta(GENESIS)? {
+        Some(s) => {
+            let stored: B256 = s.parse().map_err(|_| StoreError::Corrupt {
+                table: "meta",
+                what: format!("genesis {s}"),
+            })?;
+            if stored != genesis {
+                return Err(IdentityError::OtherGenesis {
+                    db: db.to_path_buf(),
+                    chain_id: actual,
+                    stored,
+                    actual: genesis,
+                });
+            }
+        }
+        None => {
+            // Built before the genesis was recorded: the checkpoint or one of the recorded
+            // blocks must still be on this chain (a reorg within the window keeps some).
+            if let Some((checkpoint, hash)) = store.checkpoint()? {
+                let mut known = source.block_hash(checkpoint).await? == Some(hash);
+                if !known {
+                    for (n, h) in store.recent_blocks()? {
+                        if source.block_hash(n).await? == Some(h) {
+                            known = true;
+                            break;
+                        }
+                    }
+                }
+                if !known {
+                    return Err(IdentityError::NoRecordedBlock {
+                        db: db.to_path_buf(),
+                        chain_id: actual,
+                        checkpoint,
+                    });
+                }
+            }
+            if record_genesis {
+                store.set_meta(GENESIS, &genesis.to_string())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Deletes the database file `db` and its WAL and shared-memory files (for `--force`).
+pub fn discard(db: &Path) -> std::io::Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        match std::fs::remove_file(PathBuf::from(p)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
