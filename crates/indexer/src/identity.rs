@@ -62,6 +62,19 @@ pub enum IdentityError {
         stored: String,
         record: String,
     },
+    #[error(
+        "the database {db} was built on another run of this dev chain (chain id {chain_id}, node \
+         instance {stored}, now {actual}), whose blocks are gone (checkpoint block {checkpoint} \
+         is not on this chain): use another --db, or pass --force to discard it and rebuild it \
+         from this chain"
+    )]
+    OtherInstance {
+        db: PathBuf,
+        chain_id: u64,
+        checkpoint: u64,
+        stored: B256,
+        actual: B256,
+    },
     #[error("the chain has no genesis block (is the provider synced?)")]
     NoGenesis,
     #[error(transparent)]
@@ -76,13 +89,18 @@ impl IdentityError {
     pub fn can_force(&self) -> bool {
         matches!(
             self,
-            Self::OtherGenesis { .. } | Self::NoRecordedBlock { .. } | Self::OtherDeployment { .. }
+            Self::OtherGenesis { .. }
+                | Self::OtherInstance { .. }
+                | Self::NoRecordedBlock { .. }
+                | Self::OtherDeployment { .. }
         )
     }
 }
 
 /// The `meta` key of the genesis hash.
 pub const GENESIS: &str = "genesis";
+/// The `meta` key of the dev node's instance id (see [`LogSource::instance_id`]).
+pub const INSTANCE: &str = "instance";
 
 /// Checks that the database in `store` (file `db`) indexes `contracts` on the chain behind
 /// `source`. With `record_genesis`, a database that has no genesis recorded yet (new, or built
@@ -155,6 +173,25 @@ pub async fn check<S: LogSource>(
                 store.set_meta(GENESIS, &genesis.to_string())?;
             }
         }
+    }
+    // A dev node restarted since the database was built: refused when the blocks it recorded
+    // are gone (when they are still there, the node reloaded its state: the same chain).
+    let instance = source.instance_id().await;
+    if let (Some(actual), Some(stored), Some((checkpoint, hash))) =
+        (instance, store.meta(INSTANCE)?, store.checkpoint()?)
+        && stored != actual.to_string()
+        && source.block_hash(checkpoint).await? != Some(hash)
+    {
+        return Err(IdentityError::OtherInstance {
+            db: db.to_path_buf(),
+            chain_id: store.chain_id(),
+            checkpoint,
+            stored: stored.parse().unwrap_or_default(),
+            actual,
+        });
+    }
+    if record_genesis && let Some(id) = instance {
+        store.set_meta(INSTANCE, &id.to_string())?;
     }
     Ok(())
 }

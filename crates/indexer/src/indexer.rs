@@ -98,8 +98,15 @@ impl<S: LogSource> Indexer<S> {
         let chain_id = source.chain_id().await?;
         // Identity first, without writing: a database of another chain or deployment is refused
         // (or, with `force`, discarded), never silently rebuilt.
-        if std::fs::metadata(db).is_ok_and(|m| m.len() > 0) {
-            let (existing, stored) = Store::open_read_only(db)?;
+        let existing = match Store::open_read_only(db) {
+            Ok(opened) => Some(opened),
+            // Not created yet, or created by a process killed before it recorded what it
+            // indexes: nothing to protect, `Store::open` initialises it.
+            Err(StoreError::NotAnIndex(_)) => None,
+            Err(_) if !db.exists() => None,
+            Err(e) => return Err(e.into()),
+        };
+        if let Some((existing, stored)) = existing {
             let checked =
                 crate::identity::check(&existing, db, &source, &stored, &cfg.contracts, false)
                     .await;

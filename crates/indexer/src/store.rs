@@ -30,6 +30,11 @@ pub enum StoreError {
     ContractsMismatch { stored: String },
     #[error("corrupt row in {table}: {what}")]
     Corrupt { table: &'static str, what: String },
+    #[error(
+        "{0} is not an index of dao-primitives (no chain id or contracts recorded); build one with \
+         `daoctl index --db {0}`"
+    )]
+    NotAnIndex(std::path::PathBuf),
 }
 
 const SCHEMA: &str = "
@@ -393,15 +398,7 @@ impl Store {
                 .query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
                 .optional()?)
         };
-        let not_an_index = || StoreError::Corrupt {
-            table: "meta",
-            what: format!(
-                "{} is not an index of dao-primitives (no chain id or contracts recorded); \
-                 build one with `daoctl index --db {}`",
-                path.display(),
-                path.display()
-            ),
-        };
+        let not_an_index = || StoreError::NotAnIndex(path.to_path_buf());
         let chain_id = get("chain_id")?
             .and_then(|s| s.parse().ok())
             .ok_or_else(not_an_index)?;
