@@ -209,3 +209,78 @@ pub fn discard(db: &Path) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use alloy::primitives::Address;
+
+    use super::*;
+    use crate::{model::State, source::RawLog};
+
+    /// A dev node: genesis 0x01, block `n` has hash `n + tip`, and an instance id.
+    struct Node {
+        tip: u8,
+        instance: B256,
+    }
+
+    impl LogSource for Node {
+        async fn chain_id(&self) -> Result<u64, SourceError> {
+            Ok(31337)
+        }
+        async fn head(&self) -> Result<u64, SourceError> {
+            Ok(10)
+        }
+        async fn block_hash(&self, n: u64) -> Result<Option<B256>, SourceError> {
+            Ok(Some(if n == 0 {
+                B256::with_last_byte(1)
+            } else {
+                B256::with_last_byte(n as u8 + self.tip)
+            }))
+        }
+        async fn logs(&self, _: &[Address], _: u64, _: u64) -> Result<Vec<RawLog>, SourceError> {
+            Ok(vec![])
+        }
+        async fn instance_id(&self) -> Option<B256> {
+            Some(self.instance)
+        }
+    }
+
+    #[tokio::test]
+    async fn another_run_of_a_dev_node_is_refused_unless_its_blocks_are_still_there() {
+        let contracts = Contracts::default();
+        let mut store = Store::open_in_memory(31337, &contracts).expect("store");
+        let db = Path::new("dev.db");
+        let first = Node {
+            tip: 0,
+            instance: B256::with_last_byte(0xa),
+        };
+        check(&store, db, &first, &contracts, &contracts, true)
+            .await
+            .expect("first run");
+        let mut state = State::new(contracts);
+        store
+            .commit_range(&[], &[], (5, B256::with_last_byte(5)), 0, &mut state)
+            .expect("commit");
+        // Restarted with its state reloaded: same blocks, new instance: the same chain.
+        let reloaded = Node {
+            tip: 0,
+            instance: B256::with_last_byte(0xb),
+        };
+        check(&store, db, &reloaded, &contracts, &contracts, false)
+            .await
+            .expect("reloaded state is the same chain");
+        // Restarted afresh: its block 5 is another block.
+        let restarted = Node {
+            tip: 100,
+            instance: B256::with_last_byte(0xb),
+        };
+        let err = check(&store, db, &restarted, &contracts, &contracts, false)
+            .await
+            .expect_err("another run");
+        assert!(
+            matches!(err, IdentityError::OtherInstance { checkpoint: 5, .. }),
+            "{err}"
+        );
+        assert!(err.can_force());
+    }
+}
