@@ -167,6 +167,7 @@ impl AuditReport {
             c.bounties,
             c.safe_transactions
         );
+        let _ = writeln!(o, "{}", self.index.render());
         let _ = writeln!(o, "\nbudgets (current period, re-derived):");
         for b in &self.budgets {
             let token = if b.token.is_zero() {
@@ -209,14 +210,17 @@ impl AuditReport {
                 "\nno discrepancy: every movement is authorised, within its budget, and the chain agrees."
             );
         } else {
-            let _ = writeln!(o, "\nfindings:");
-            for f in &self.findings {
-                let at = f.at.map_or_else(String::new, |a| format!(" at {a}"));
-                let sev = match f.severity {
-                    Severity::Error => "ERROR",
-                    Severity::Warning => "warning",
-                };
-                let _ = writeln!(o, "  {sev} [{}] {}{at}: {}", f.rule, f.event, f.detail);
+            let _ = writeln!(o, "\nfindings, by rule:");
+            for (rule, findings) in crate::verify::by_rule(&self.findings) {
+                let _ = writeln!(o, "  {rule} ({}):", findings.len());
+                for f in findings {
+                    let at = f.at.map_or_else(String::new, |a| format!(" at {a}"));
+                    let sev = match f.severity {
+                        Severity::Error => "ERROR",
+                        Severity::Warning => "warning",
+                    };
+                    let _ = writeln!(o, "    {sev} [{}] {}{at}: {}", f.rule, f.event, f.detail);
+                }
             }
         }
         o

@@ -495,7 +495,39 @@ pub struct IndexCheck {
     pub differing_rows: u64,
 }
 
+/// Findings grouped by rule: the index rules first (an index that is not the chain's undermines
+/// every other finding), then the others in the order they were found.
+pub fn by_rule(findings: &[Finding]) -> Vec<(&'static str, Vec<&Finding>)> {
+    let mut groups: Vec<(&'static str, Vec<&Finding>)> = Vec::new();
+    for f in findings {
+        match groups.iter_mut().find(|(r, _)| *r == f.rule) {
+            Some((_, v)) => v.push(f),
+            None => groups.push((f.rule, vec![f])),
+        }
+    }
+    groups.sort_by_key(|(r, _)| !r.starts_with("index."));
+    groups
+}
+
 impl IndexCheck {
+    /// One line for the human report.
+    pub fn render(&self) -> String {
+        let Some(blocks) = self.blocks else {
+            return "index: NO CHECKPOINT (nothing indexed)".to_owned();
+        };
+        if self.differing_ranges == 0 && self.differing_rows == 0 {
+            format!(
+                "index: the {} stored logs of {blocks} are the chain's (digest {}); the derived tables are their fold",
+                self.stored_logs, self.chain_digest
+            )
+        } else {
+            format!(
+                "index: DIFFERS FROM THE CHAIN: {} stored logs of {blocks}, the chain has {}; {} block ranges and {} derived rows differ (findings index.*)",
+                self.stored_logs, self.chain_logs, self.differing_ranges, self.differing_rows
+            )
+        }
+    }
+
     pub fn of(ev: &LogEvidence, rows: &[RowDiff]) -> Self {
         Self {
             blocks: ev.range,
