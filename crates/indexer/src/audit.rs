@@ -4,6 +4,9 @@
 //! and the Safes' own transactions). Money that leaves a Safe outside the module is reported as
 //! unexplained.
 //!
+//! Before any of it, [`crate::verify`] proves the index is the chain's (rules `index.*`) and the
+//! logs judged are the chain's, fetched afresh. Every rule is documented in `docs/audit.md`.
+//!
 //! Rules (the `rule` field of a finding):
 //! - `budget-exists`: a movement needs terms set by BudgetSet for its (cell, token).
 //! - `not-frozen`: a frozen cell moves nothing.
@@ -22,7 +25,8 @@
 //! - `child-of`: sub-allocations and clawbacks go between a cell and its own child.
 //! - `head-view`: the re-derived budget equals `Treasury.getBudget` at the head.
 //! - `unexplained-outflow`: ETH or tokens left a Safe outside the treasury module (owners'
-//!   transaction, another module, or a transfer no module event explains).
+//!   transaction, another module, or a transfer no module event explains), or an owners'
+//!   transaction cannot be explained (see [`crate::owners`]).
 //! - `delegatecall`, `other-module`: a Safe ran a DELEGATECALL, or enabled/used another module.
 //! - `balance`: a Safe holds less ETH than its recorded inflows minus explained outflows.
 
