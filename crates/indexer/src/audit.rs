@@ -1058,9 +1058,12 @@ impl<P: Provider> Auditor<'_, P> {
                     };
                     let how = match call.evidence {
                         crate::owners::Evidence::CallTrace { via } => {
-                            format!(" (relayed through {via})")
+                            format!(" (relayed through {via}; call read from the trace)")
                         }
-                        _ => String::new(),
+                        crate::owners::Evidence::SafeL2Event { sender } => {
+                            format!(" (sent by {sender}; call read from the SafeL2 event)")
+                        }
+                        crate::owners::Evidence::Transaction => String::new(),
                     };
                     // A DELEGATECALL is only acceptable into the canonical MultiSendCallOnly
                     // (its inner calls are plain CALLs, checked below).

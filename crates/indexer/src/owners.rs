@@ -50,8 +50,9 @@ pub use l2::SafeL2Events;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Evidence {
-    /// The `SafeL2` singleton's `SafeMultiSigTransaction` event.
-    SafeL2Event,
+    /// The `SafeL2` singleton's `SafeMultiSigTransaction` event; `sender` called
+    /// `execTransaction` (an owner, or a relayer).
+    SafeL2Event { sender: Address },
     /// The transaction called `execTransaction` on the Safe directly.
     Transaction,
     /// Recovered from the transaction's call trace (relayed through `via`).
@@ -81,12 +82,17 @@ impl OwnerCall {
     }
 
     pub fn from_l2_event(e: &SafeL2Events::SafeMultiSigTransaction) -> Self {
+        use alloy::sol_types::SolValue;
+        // additionalInfo = abi.encode(nonce, msg.sender, threshold).
+        let sender = <(U256, Address, U256)>::abi_decode_params(&e.additionalInfo)
+            .map(|(_, sender, _)| sender)
+            .unwrap_or_default();
         Self {
             to: e.to,
             value: e.value,
             data: e.data.clone(),
             operation: e.operation,
-            evidence: Evidence::SafeL2Event,
+            evidence: Evidence::SafeL2Event { sender },
         }
     }
 }

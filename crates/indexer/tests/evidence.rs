@@ -26,10 +26,14 @@ use dao_indexer::{
 };
 
 async fn send(p: &DynProvider, tx: TransactionRequest) -> u64 {
+    send_hash(p, tx).await.0
+}
+
+async fn send_hash(p: &DynProvider, tx: TransactionRequest) -> (u64, alloy::primitives::B256) {
     let pending = p.send_transaction(tx).await.expect("send");
     let r = common::receipt(p, *pending.tx_hash()).await;
     assert!(r.status(), "reverted");
-    r.block_number.expect("block")
+    (r.block_number.expect("block"), r.transaction_hash)
 }
 
 struct Net {
@@ -400,7 +404,7 @@ async fn signed_exec(net: &Net, to: Address, value: U256, operation: u8) -> Byte
 }
 
 #[tokio::test]
-async fn relayed_owner_transactions_are_explained_from_traces_or_fail_the_audit() {
+async fn relayed_owner_transactions_are_explained_and_fail_the_audit() {
     let net = riverside().await;
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("dao.db");
@@ -417,10 +421,10 @@ async fn relayed_owner_transactions_are_explained_from_traces_or_fail_the_audit(
         .expect("relayer");
 
     // 2 ETH out by an owners' transaction relayed through it (the transaction's `to` is not the
-    // Safe): an error naming the event, explained from the call trace.
+    // Safe): an error naming the event and who sent it.
     let recipient = Address::repeat_byte(0x66);
     let input = signed_exec(&net, recipient, parse_ether("2").expect("eth"), 0).await;
-    let block = send(
+    let (block, relayed) = send_hash(
         &net.p0,
         TransactionRequest::default()
             .with_to(relayer)
@@ -442,10 +446,26 @@ async fn relayed_owner_transactions_are_explained_from_traces_or_fail_the_audit(
         "{}",
         f[0].detail
     );
+    // The deploy tool's Safe is a SafeL2: the call and who sent it come from its own event.
     assert!(
-        f[0].detail.contains(&format!("relayed through {relayer}")),
+        f[0].detail.contains(&format!(
+            "sent by {relayer}; call read from the SafeL2 event"
+        )),
         "{}",
         f[0].detail
+    );
+    // Without that event, the call trace gives the same call (nodes that serve traces).
+    let traced = dao_indexer::owners::recover(&net.p0, net.safe, relayed, 0)
+        .await
+        .expect("recovered from the trace");
+    assert_eq!(
+        (traced.to, traced.value, traced.operation, traced.evidence),
+        (
+            recipient,
+            parse_ether("2").expect("eth"),
+            0,
+            dao_indexer::owners::Evidence::CallTrace { via: relayer }
+        )
     );
     // Explained, the outflow leaves the balance consistent: no balance finding on top.
     assert!(with_rule(&r, "balance").is_empty(), "{}", r.render());
@@ -468,7 +488,11 @@ async fn relayed_owner_transactions_are_explained_from_traces_or_fail_the_audit(
     let f = with_rule(&r, "delegatecall");
     assert_eq!(f.len(), 1, "{}", r.render());
     assert_eq!(f[0].at.map(|a| a.block), Some(block));
-    assert!(f[0].detail.contains("relayed through"), "{}", f[0].detail);
+    assert!(
+        f[0].detail.contains(&relayer.to_string()),
+        "{}",
+        f[0].detail
+    );
 
     // ETH gone with no event at all (planted with anvil_setBalance): the balance rule names the
     // block where the difference appeared.
