@@ -82,6 +82,9 @@ pub struct Finding {
     /// The blocks a finding that names no single event is about (index ranges, balances).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blocks: Option<crate::verify::BlockRange>,
+    /// The cell the finding is about (0x id): the event's cell, or the DAO of a Safe.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell: Option<String>,
     pub detail: String,
 }
 
@@ -214,9 +217,11 @@ impl AuditReport {
                 "\nno discrepancy: every movement is authorised, within its budget, and the chain agrees."
             );
         } else {
-            let _ = writeln!(o, "\nfindings, by rule:");
-            for (rule, findings) in crate::verify::by_rule(&self.findings) {
-                let _ = writeln!(o, "  {rule} ({}):", findings.len());
+            let _ = writeln!(o, "\nfindings, by cell and rule:");
+            for (cell, rule, findings) in crate::verify::by_cell_and_rule(&self.findings) {
+                let whose =
+                    cell.map_or_else(|| "the index".to_owned(), |c| format!("cell {}", short(c)));
+                let _ = writeln!(o, "  {whose}, {rule} ({}):", findings.len());
                 for f in findings {
                     let at = f.at.map_or_else(String::new, |a| format!(" at {a}"));
                     let sev = match f.severity {
@@ -318,6 +323,8 @@ struct Auditor<'a, P> {
     /// amount): the balance rule's timeline.
     tx_blocks: HashMap<B256, u64>,
     eth_paid: Vec<(B256, U256, U256)>,
+    /// The cell the findings being made are about.
+    current_cell: Option<U256>,
 }
 
 fn hex_id(v: U256) -> String {
@@ -361,6 +368,7 @@ pub async fn audit<P: Provider>(
         fetcher,
         tx_blocks: HashMap::new(),
         eth_paid: Vec::new(),
+        current_cell: None,
     };
     a.findings = evidence_findings;
     a.prescan(&logs);
@@ -368,7 +376,16 @@ pub async fn audit<P: Provider>(
         if Some(log.address) == contracts.treasury
             && let Ok(ev) = TreasuryEvents::decode_raw_log(&log.topics, &log.data)
         {
+            // Every treasury event's first indexed field is its cell (the DAO for SafeApproved's
+            // second).
+            let cell_topic = if matches!(ev, TreasuryEvents::SafeApproved(_)) {
+                2
+            } else {
+                1
+            };
+            a.current_cell = log.topics.get(cell_topic).map(|t| U256::from_be_bytes(t.0));
             a.check(log, ev).await?;
+            a.current_cell = None;
         }
         a.state.apply(log);
     }
@@ -437,6 +454,7 @@ impl<P: Provider> Auditor<'_, P> {
             event: event.to_owned(),
             at: Some(at),
             blocks: None,
+            cell: self.current_cell.map(hex_id),
             detail,
         });
     }
@@ -898,6 +916,7 @@ impl<P: Provider> Auditor<'_, P> {
                     event: "Treasury.getBudget".into(),
                     at: None,
                     blocks: None,
+                    cell: Some(hex_id(cell)),
                     detail: format!(
                         "cell {} token {token} period {}: {}",
                         short(&hex_id(cell)),
@@ -949,6 +968,7 @@ impl<P: Provider> Auditor<'_, P> {
         head: u64,
     ) -> Result<SafeLine, AuditError> {
         let treasury = self.contracts.treasury.unwrap_or_default();
+        self.current_cell = Some(dao);
         // The Safe's own logs, in adaptive ranges (a hosted provider caps a query's range).
         let source = self.logs_source();
         let logs = self
@@ -1162,6 +1182,7 @@ impl<P: Provider> Auditor<'_, P> {
                 event: "eth_getBalance".into(),
                 at: None,
                 blocks: Some(blocks),
+                cell: Some(hex_id(dao)),
                 detail: format!(
                     "Safe {safe} holds {} wei, recorded movements leave {expected}: {} wei cannot be explained; {when}",
                     line.eth_balance,

@@ -414,6 +414,7 @@ pub fn findings(ev: &LogEvidence, rows: &[RowDiff]) -> Vec<Finding> {
                 event: "checkpoint".into(),
                 at: None,
                 blocks: None,
+                cell: None,
                 detail: "the index has no checkpoint: nothing was indexed, so nothing can be \
                          audited; run `daoctl index` first"
                     .into(),
@@ -428,6 +429,7 @@ pub fn findings(ev: &LogEvidence, rows: &[RowDiff]) -> Vec<Finding> {
             event: "checkpoint".into(),
             at: None,
             blocks: Some(BlockRange { from: n, to: n }),
+            cell: None,
             detail: format!(
                 "the index's checkpoint is block {n} with hash {stored}, the chain's block {n} is {}: \
                  the index follows another branch; `daoctl index` rolls it back",
@@ -442,6 +444,7 @@ pub fn findings(ev: &LogEvidence, rows: &[RowDiff]) -> Vec<Finding> {
             event: format!("raw logs of {}", d.blocks),
             at: None,
             blocks: Some(d.blocks),
+            cell: None,
             detail: d.describe(),
         });
     }
@@ -459,6 +462,7 @@ pub fn findings(ev: &LogEvidence, rows: &[RowDiff]) -> Vec<Finding> {
                 event: format!("{} row {}", r.table, r.key),
                 at: None,
                 blocks: None,
+                cell: None,
                 detail: format!(
                     "{}; `daoctl audit --repair` rewrites the table",
                     r.describe()
@@ -474,6 +478,7 @@ pub fn findings(ev: &LogEvidence, rows: &[RowDiff]) -> Vec<Finding> {
                 event: format!("{table} table"),
                 at: None,
                 blocks: None,
+                cell: None,
                 detail: format!(
                     "{} more rows of {table} differ from the fold of the raw logs",
                     n - ROWS_PER_TABLE
@@ -495,17 +500,37 @@ pub struct IndexCheck {
     pub differing_rows: u64,
 }
 
-/// Findings grouped by rule: the index rules first (an index that is not the chain's undermines
-/// every other finding), then the others in the order they were found.
-pub fn by_rule(findings: &[Finding]) -> Vec<(&'static str, Vec<&Finding>)> {
-    let mut groups: Vec<(&'static str, Vec<&Finding>)> = Vec::new();
+/// Findings grouped by cell and rule: the index's first (an index that is not the chain's
+/// undermines every other finding), then each cell's in the order they were found.
+pub fn by_cell_and_rule(findings: &[Finding]) -> Vec<(Option<&str>, &'static str, Vec<&Finding>)> {
+    let mut groups: Vec<(Option<&str>, &'static str, Vec<&Finding>)> = Vec::new();
     for f in findings {
-        match groups.iter_mut().find(|(r, _)| *r == f.rule) {
-            Some((_, v)) => v.push(f),
-            None => groups.push((f.rule, vec![f])),
+        let cell = f.cell.as_deref();
+        match groups
+            .iter_mut()
+            .find(|(c, r, _)| *c == cell && *r == f.rule)
+        {
+            Some((_, _, v)) => v.push(f),
+            None => groups.push((cell, f.rule, vec![f])),
         }
     }
-    groups.sort_by_key(|(r, _)| !r.starts_with("index."));
+    // Stable: index rules first, then by cell in order of first appearance.
+    let order: Vec<Option<&str>> =
+        groups
+            .iter()
+            .map(|(c, _, _)| *c)
+            .fold(Vec::new(), |mut v, c| {
+                if !v.contains(&c) {
+                    v.push(c);
+                }
+                v
+            });
+    groups.sort_by_key(|(c, r, _)| {
+        (
+            !r.starts_with("index."),
+            order.iter().position(|o| o == c).unwrap_or(usize::MAX),
+        )
+    });
     groups
 }
 

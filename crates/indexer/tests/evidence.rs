@@ -264,6 +264,13 @@ async fn planted_index_discrepancies_are_named_by_rule_and_range_and_repaired() 
         })
     );
     assert!(f[0].detail.contains("1 altered"), "{}", f[0].detail);
+    assert_eq!(f[0].cell, None);
+    assert!(
+        r.render()
+            .contains("the index, index.logs-match-chain (1):\n    ERROR [index.logs-match-chain] raw logs of block"),
+        "{}",
+        r.render()
+    );
 
     // 4. A foreign log (another contract's, in an existing block).
     let foreign = planted(
@@ -311,6 +318,27 @@ async fn planted_index_discrepancies_are_named_by_rule_and_range_and_repaired() 
     );
     assert!(f[0].detail.contains("supply="), "{}", f[0].detail);
     assert!(!r.is_clean());
+
+    // 6. The checkpoint moved to a hash the chain does not have, or removed.
+    let off_chain = planted(
+        &db,
+        "off-chain.db",
+        "UPDATE checkpoint SET hash = zeroblob(32);",
+    );
+    let r = audit(&net, &off_chain).await;
+    let f = with_rule(&r, verify::CHECKPOINT_ON_CHAIN);
+    assert_eq!(f.len(), 1, "{}", r.render());
+    assert!(f[0].detail.contains("another branch"), "{}", f[0].detail);
+    let no_checkpoint = planted(&db, "no-checkpoint.db", "DELETE FROM checkpoint;");
+    let r = audit(&net, &no_checkpoint).await;
+    let f = with_rule(&r, verify::CHECKPOINT_ON_CHAIN);
+    assert_eq!(f.len(), 1, "{}", r.render());
+    assert!(
+        f[0].detail.contains("nothing was indexed"),
+        "{}",
+        f[0].detail
+    );
+    assert!(!r.is_clean() && !r.render().contains("no discrepancy"));
 
     // The JSON names the rule and the blocks.
     let v = serde_json::to_value(&audit(&net, &altered).await).expect("json");
@@ -466,6 +494,14 @@ async fn relayed_owner_transactions_are_explained_and_fail_the_audit() {
             0,
             dao_indexer::owners::Evidence::CallTrace { via: relayer }
         )
+    );
+    // Grouped under the DAO's cell (the Safe's).
+    let dao_cell = f[0].cell.clone().expect("the DAO's cell");
+    assert!(dao_cell.starts_with("0x"), "{dao_cell}");
+    assert!(
+        r.render().contains(", unexplained-outflow (1):"),
+        "{}",
+        r.render()
     );
     // Explained, the outflow leaves the balance consistent: no balance finding on top.
     assert!(with_rule(&r, "balance").is_empty(), "{}", r.render());
