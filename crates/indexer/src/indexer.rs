@@ -90,6 +90,8 @@ pub struct Indexer<S> {
     fetcher: AdaptiveFetcher,
     cfg: IndexerConfig,
     addresses: Vec<Address>,
+    /// The database file (for the identity errors; empty for a store opened elsewhere).
+    db: std::path::PathBuf,
 }
 
 impl<S: LogSource> Indexer<S> {
@@ -125,7 +127,9 @@ impl<S: LogSource> Indexer<S> {
         }
         let store = Store::open(db, chain_id, &cfg.contracts)?;
         crate::identity::check(&store, db, &source, &cfg.contracts, &cfg.contracts, true).await?;
-        Self::with_store(source, store, cfg)
+        let mut ix = Self::with_store(source, store, cfg)?;
+        ix.db = db.to_path_buf();
+        Ok(ix)
     }
 
     /// An indexer over an already opened store.
@@ -138,6 +142,7 @@ impl<S: LogSource> Indexer<S> {
             store,
             state,
             cfg,
+            db: std::path::PathBuf::new(),
         })
     }
 
@@ -308,11 +313,27 @@ impl<S: LogSource> Indexer<S> {
                 ancestor = n,
                 "reorg: rolling back to the common ancestor"
             ),
-            None => tracing::warn!(
-                checkpoint = cp,
-                window = self.cfg.reorg_window,
-                "reorg deeper than the recorded blocks: re-indexing from the start block"
-            ),
+            None => {
+                // None of our blocks is left: a reorg deeper than the window, or another chain
+                // under the same id (a dev node restarted while we follow it). The latter is
+                // refused, never wiped, unless forced.
+                if !self.cfg.force {
+                    crate::identity::check(
+                        &self.store,
+                        &self.db,
+                        &self.source,
+                        &self.cfg.contracts,
+                        &self.cfg.contracts,
+                        false,
+                    )
+                    .await?;
+                }
+                tracing::warn!(
+                    checkpoint = cp,
+                    window = self.cfg.reorg_window,
+                    "reorg deeper than the recorded blocks: re-indexing from the start block"
+                )
+            }
         }
         self.state = self.store.rollback_to(ancestor, self.cfg.contracts)?;
         report.reorgs += 1;

@@ -29,7 +29,12 @@
 //!    newest block still on the chain, deletes the raw logs above it and re-folds the derived
 //!    tables from the surviving raw logs, in one transaction, then indexes the new branch. A reorg
 //!    that happened while the indexer was stopped is caught by the check at start. A reorg deeper
-//!    than the window re-indexes from the start block.
+//!    than the window re-indexes from the start block, once [`identity`] has shown the chain is
+//!    still the one the database was built from (same genesis, same dev-node run): another chain
+//!    under the same id is refused, never wiped, unless `force`.
+//! 6. [`verify`] proves a database is the chain's (stored logs against a fresh fetch, derived
+//!    tables against a fresh fold) before [`audit()`] judges the chain's logs; [`owners`] explains
+//!    the Safes' owners' transactions; every audit rule is in `docs/audit.md`.
 //!
 //! ## State that is not in events
 //!

@@ -157,3 +157,86 @@ async fn a_database_of_another_chain_or_deployment_is_refused_and_kept_unless_fo
         "kept"
     );
 }
+
+/// A source that moves from one node to another mid-run, as a dev node restarted under an
+/// indexer that follows it.
+struct Switching {
+    a: RpcSource<alloy::providers::DynProvider>,
+    b: RpcSource<alloy::providers::DynProvider>,
+    on_b: std::sync::atomic::AtomicBool,
+}
+
+impl Switching {
+    fn now(&self) -> &RpcSource<alloy::providers::DynProvider> {
+        if self.on_b.load(std::sync::atomic::Ordering::SeqCst) {
+            &self.b
+        } else {
+            &self.a
+        }
+    }
+}
+
+impl dao_indexer::LogSource for Switching {
+    async fn chain_id(&self) -> Result<u64, dao_indexer::SourceError> {
+        self.now().chain_id().await
+    }
+    async fn head(&self) -> Result<u64, dao_indexer::SourceError> {
+        self.now().head().await
+    }
+    async fn block_hash(
+        &self,
+        n: u64,
+    ) -> Result<Option<alloy::primitives::B256>, dao_indexer::SourceError> {
+        self.now().block_hash(n).await
+    }
+    async fn logs(
+        &self,
+        addresses: &[Address],
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<dao_indexer::RawLog>, dao_indexer::SourceError> {
+        self.now().logs(addresses, from, to).await
+    }
+    async fn instance_id(&self) -> Option<alloy::primitives::B256> {
+        self.now().instance_id().await
+    }
+}
+
+#[tokio::test]
+async fn a_dev_chain_restarted_under_a_running_indexer_is_refused_not_wiped() {
+    use dao_indexer::LogSource as _;
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("dao.db");
+    let a = spawn_anvil();
+    let pa = provider(&a).await;
+    let emitter = deploy_emitter(&pa).await;
+    build_history(&pa, emitter, 7, 4).await;
+    let b = spawn_anvil();
+    let pb = provider(&b).await;
+    assert_eq!(deploy_emitter(&pb).await, emitter);
+    build_history(&pb, emitter, 9, 2).await;
+    let source = Switching {
+        a: RpcSource::new(read_only(a.endpoint_url().as_str())),
+        b: RpcSource::new(read_only(b.endpoint_url().as_str())),
+        on_b: false.into(),
+    };
+    assert!(
+        source.instance_id().await.is_some(),
+        "anvil reports its instance"
+    );
+    let mut ix = Indexer::open(source, &db, config(emitter))
+        .await
+        .expect("open");
+    let logs = ix.sync().await.expect("sync A").logs;
+    assert!(logs > 0);
+    ix.source()
+        .on_b
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    match ix.sync().await {
+        Err(IndexError::Identity(
+            e @ (IdentityError::OtherGenesis { .. } | IdentityError::OtherInstance { .. }),
+        )) => assert!(e.to_string().contains("--force"), "{e}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(ix.store().raw_log_count().expect("count"), logs, "kept");
+}
