@@ -47,7 +47,14 @@ struct Net {
 
 /// anvil (random port) with the demo DAO deployed, 40 ETH in its Safe and one spend.
 async fn riverside() -> Net {
-    let anvil = alloy::node_bindings::Anvil::at(anvil_path()).spawn();
+    riverside_on(&[]).await
+}
+
+/// As [`riverside`], on an anvil started with `args`.
+async fn riverside_on(args: &[&str]) -> Net {
+    let anvil = alloy::node_bindings::Anvil::at(anvil_path())
+        .args(args.iter().copied())
+        .spawn();
     let url = anvil.endpoint();
     let p0 = dao_deploy::connect(&url, dev::signer(0).expect("key")).expect("connect");
     let out = tempfile::tempdir().expect("tmp");
@@ -572,6 +579,119 @@ async fn relayed_owner_transactions_are_explained_and_fail_the_audit() {
     assert!(
         f[0].detail
             .contains("5000000000000000000 wei cannot be explained"),
+        "{}",
+        f[0].detail
+    );
+}
+
+/// Points the Safe proxy at a plain `Safe` singleton (same storage layout as SafeL2; slot 0 is
+/// the proxy's singleton): a Safe that logs no `SafeMultiSigTransaction`.
+async fn make_plain_safe(net: &Net) {
+    let plain = dao_bindings::Safe::deploy(&net.p0)
+        .await
+        .expect("singleton");
+    let _: bool = net
+        .p0
+        .raw_request(
+            "anvil_setStorageAt".into(),
+            (
+                net.safe,
+                alloy::primitives::B256::ZERO,
+                alloy::primitives::B256::left_padding_from(plain.address().as_slice()),
+            ),
+        )
+        .await
+        .expect("setStorageAt");
+}
+
+async fn relayer(net: &Net) -> Address {
+    let pending = net
+        .p0
+        .send_transaction(TransactionRequest::default().with_deploy_code(forwarder_code(net.safe)))
+        .await
+        .expect("deploy");
+    common::receipt(&net.p0, *pending.tx_hash())
+        .await
+        .contract_address
+        .expect("relayer")
+}
+
+#[tokio::test]
+async fn a_relayed_owner_transaction_of_a_plain_safe_is_read_from_the_trace() {
+    let net = riverside().await;
+    make_plain_safe(&net).await;
+    let relayer = relayer(&net).await;
+    let input = signed_exec(
+        &net,
+        Address::repeat_byte(0x66),
+        parse_ether("2").expect("eth"),
+        0,
+    )
+    .await;
+    let block = send(
+        &net.p0,
+        TransactionRequest::default()
+            .with_to(relayer)
+            .with_input(input),
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("dao.db");
+    index(&net, &db).await;
+    let r = audit(&net, &db).await;
+    let f = with_rule(&r, "unexplained-outflow");
+    assert_eq!(f.len(), 1, "{}", r.render());
+    assert_eq!(f[0].at.map(|a| a.block), Some(block));
+    assert!(
+        f[0].detail.contains(&format!(
+            "2000000000000000000 wei left Safe {} to {} by an owners' transaction (relayed through {relayer}; call read from the trace)",
+            net.safe,
+            Address::repeat_byte(0x66)
+        )),
+        "{}",
+        f[0].detail
+    );
+}
+
+#[tokio::test]
+async fn a_relayed_owner_transaction_nothing_explains_is_an_error() {
+    // A node that keeps no old state cannot trace an old transaction.
+    let net = riverside_on(&["--prune-history", "1"]).await;
+    make_plain_safe(&net).await;
+    let relayer = relayer(&net).await;
+    let input = signed_exec(
+        &net,
+        Address::repeat_byte(0x66),
+        parse_ether("2").expect("eth"),
+        0,
+    )
+    .await;
+    let block = send(
+        &net.p0,
+        TransactionRequest::default()
+            .with_to(relayer)
+            .with_input(input),
+    )
+    .await;
+    for _ in 0..3 {
+        let _: String = net
+            .p0
+            .raw_request("evm_mine".into(), ())
+            .await
+            .expect("mine");
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("dao.db");
+    index(&net, &db).await;
+    let r = audit(&net, &db).await;
+    assert!(!r.is_clean(), "{}", r.render());
+    let f = with_rule(&r, "unexplained-outflow");
+    assert_eq!(f.len(), 1, "{}", r.render());
+    assert_eq!(f[0].at.map(|a| a.block), Some(block));
+    assert!(
+        f[0].detail.contains("cannot be explained")
+            && f[0].detail.contains(&format!("relayed through {relayer}"))
+            && f[0].detail.contains("the node offers no call trace"),
         "{}",
         f[0].detail
     );
