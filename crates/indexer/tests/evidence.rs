@@ -654,11 +654,22 @@ async fn a_relayed_owner_transaction_of_a_plain_safe_is_read_from_the_trace() {
 }
 
 #[tokio::test]
-async fn a_relayed_owner_transaction_nothing_explains_is_an_error() {
+async fn a_relayed_owner_transaction_nothing_explains_is_an_error_even_behind_an_unlogged_inflow() {
     // A node that keeps no old state cannot trace an old transaction.
     let net = riverside_on(&["--prune-history", "1"]).await;
     make_plain_safe(&net).await;
     let relayer = relayer(&net).await;
+    // 2 ETH in without an event (as a validator withdrawal or a self-destruct): it offsets the
+    // outflow below in the balance, so only the owners' transaction itself can reveal it.
+    let balance = net.p0.get_balance(net.safe).await.expect("balance");
+    let _: () = net
+        .p0
+        .raw_request(
+            "anvil_setBalance".into(),
+            (net.safe, balance + parse_ether("2").expect("eth")),
+        )
+        .await
+        .expect("setBalance");
     let input = signed_exec(
         &net,
         Address::repeat_byte(0x66),
@@ -695,4 +706,6 @@ async fn a_relayed_owner_transaction_nothing_explains_is_an_error() {
         "{}",
         f[0].detail
     );
+    // The balance alone would have passed: the unlogged inflow hides the outflow there.
+    assert!(with_rule(&r, "balance").is_empty(), "{}", r.render());
 }
