@@ -304,6 +304,26 @@ async fn planted_index_discrepancies_are_named_by_rule_and_range_and_repaired() 
         f[0].detail
     );
 
+    // 4b. A row edited into the wrong shape (a 31-byte block hash, data as TEXT): a finding
+    // naming its block, not a failure to audit.
+    let malformed = planted(
+        &db,
+        "malformed.db",
+        &format!(
+            "UPDATE raw_logs SET block_hash = substr(block_hash, 2), data = CAST(data AS TEXT) WHERE rowid = (SELECT rowid FROM raw_logs WHERE block_number = {last_block} LIMIT 1);"
+        ),
+    );
+    let r = audit(&net, &malformed).await;
+    let f = with_rule(&r, verify::LOGS_MATCH_CHAIN);
+    assert_eq!(f.len(), 1, "{}", r.render());
+    assert_eq!(
+        f[0].blocks,
+        Some(BlockRange {
+            from: last_block,
+            to: last_block
+        })
+    );
+
     // 5. A derived table tampered with, the raw logs intact: the table and key are named.
     let tampered = planted(
         &db,
@@ -355,7 +375,9 @@ async fn planted_index_discrepancies_are_named_by_rule_and_range_and_repaired() 
     assert_eq!(v["index"]["differing_ranges"], 1);
 
     // A repair gives back the clean database, every plant at once.
-    for planted in [&emptied, &deleted, &altered, &foreign, &tampered] {
+    for planted in [
+        &emptied, &deleted, &altered, &foreign, &malformed, &tampered,
+    ] {
         let mut store = Store::open(planted, 31337, &net.contracts).expect("open");
         let rep = verify::repair(
             &RpcSource::new(net.p0.clone()),
