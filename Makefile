@@ -89,7 +89,8 @@ demo: deps
 	script/demo.sh
 
 # Indexer throughput: builds >= 100,000 Roles events on anvil (batchMintRoles) and prints events/s for
-# decode+apply in memory, with SQLite, and end to end from anvil's RPC, plus peak memory.
+# decode+apply in memory, with SQLite, end to end from anvil's RPC and the read-only audit of that index
+# (every log proven against a fresh fetch), plus peak memory.
 # BENCH_EVENTS=1000000 make bench for a bigger history.
 bench: deps
 	$(CARGO) bench -p dao-indexer --bench throughput --locked

@@ -29,6 +29,7 @@ CORE=(
 )
 EXTERNAL=(
   "Safe:Safe.sol"
+  "SafeL2:SafeL2.sol"
   "SafeProxyFactory:SafeProxyFactory.sol"
   "CompatibilityFallbackHandler:CompatibilityFallbackHandler.sol"
   "MultiSendCallOnly:MultiSendCallOnly.sol"

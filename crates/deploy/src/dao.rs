@@ -425,7 +425,9 @@ impl Context<'_> {
                 tx(registry, call.abi_encode())
             }
             Action::CreateSafe => {
-                let singleton = self.contract("Safe")?;
+                // SafeL2 where the record has it (every dev deployment since it logs owners'
+                // transactions for the audit); Safe in records made before.
+                let singleton = self.contract("SafeL2").or_else(|_| self.contract("Safe"))?;
                 let factory = self.contract("SafeProxyFactory")?;
                 let handler = self.contract("CompatibilityFallbackHandler")?;
                 let setup = Safe::setupCall {

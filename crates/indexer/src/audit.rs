@@ -4,6 +4,9 @@
 //! and the Safes' own transactions). Money that leaves a Safe outside the module is reported as
 //! unexplained.
 //!
+//! Before any of it, [`crate::verify`] proves the index is the chain's (rules `index.*`) and the
+//! logs judged are the chain's, fetched afresh. Every rule is documented in `docs/audit.md`.
+//!
 //! Rules (the `rule` field of a finding):
 //! - `budget-exists`: a movement needs terms set by BudgetSet for its (cell, token).
 //! - `not-frozen`: a frozen cell moves nothing.
@@ -22,7 +25,8 @@
 //! - `child-of`: sub-allocations and clawbacks go between a cell and its own child.
 //! - `head-view`: the re-derived budget equals `Treasury.getBudget` at the head.
 //! - `unexplained-outflow`: ETH or tokens left a Safe outside the treasury module (owners'
-//!   transaction, another module, or a transfer no module event explains).
+//!   transaction, another module, or a transfer no module event explains), or an owners'
+//!   transaction cannot be explained (see [`crate::owners`]).
 //! - `delegatecall`, `other-module`: a Safe ran a DELEGATECALL, or enabled/used another module.
 //! - `balance`: a Safe holds less ETH than its recorded inflows minus explained outflows.
 
@@ -31,13 +35,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use alloy::{
     primitives::{Address, B256, U256},
     providers::Provider,
-    sol_types::{SolCall, SolEvent, SolEventInterface},
+    sol_types::{SolEvent, SolEventInterface},
 };
-use dao_bindings::{
-    ITreasury,
-    Safe::{self, SafeEvents},
-    Treasury::TreasuryEvents,
-};
+use dao_bindings::{ITreasury, Safe::SafeEvents, Treasury::TreasuryEvents};
 use serde::Serialize;
 
 use crate::{
@@ -57,6 +57,8 @@ pub enum AuditError {
     Rpc(String),
     #[error("reading logs: {0}")]
     Fetch(#[from] crate::fetch::FetchError),
+    #[error(transparent)]
+    Verify(#[from] crate::verify::VerifyError),
 }
 
 fn rpc<E: std::fmt::Display>(e: E) -> AuditError {
@@ -77,6 +79,12 @@ pub struct Finding {
     pub rule: &'static str,
     pub event: String,
     pub at: Option<EventRef>,
+    /// The blocks a finding that names no single event is about (index ranges, balances).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocks: Option<crate::verify::BlockRange>,
+    /// The cell the finding is about (0x id): the event's cell, or the DAO of a Safe.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell: Option<String>,
     pub detail: String,
 }
 
@@ -133,6 +141,8 @@ pub struct AuditReport {
     pub chain_id: u64,
     pub from_block: u64,
     pub head: u64,
+    /// The stored logs compared with the chain's, and the tables with their fold.
+    pub index: crate::verify::IndexCheck,
     pub checked: Counts,
     pub budgets: Vec<BudgetLine>,
     pub safes: Vec<SafeLine>,
@@ -164,6 +174,7 @@ impl AuditReport {
             c.bounties,
             c.safe_transactions
         );
+        let _ = writeln!(o, "{}", self.index.render());
         let _ = writeln!(o, "\nbudgets (current period, re-derived):");
         for b in &self.budgets {
             let token = if b.token.is_zero() {
@@ -206,14 +217,19 @@ impl AuditReport {
                 "\nno discrepancy: every movement is authorised, within its budget, and the chain agrees."
             );
         } else {
-            let _ = writeln!(o, "\nfindings:");
-            for f in &self.findings {
-                let at = f.at.map_or_else(String::new, |a| format!(" at {a}"));
-                let sev = match f.severity {
-                    Severity::Error => "ERROR",
-                    Severity::Warning => "warning",
-                };
-                let _ = writeln!(o, "  {sev} [{}] {}{at}: {}", f.rule, f.event, f.detail);
+            let _ = writeln!(o, "\nfindings, by cell and rule:");
+            for (cell, rule, findings) in crate::verify::by_cell_and_rule(&self.findings) {
+                let whose =
+                    cell.map_or_else(|| "the index".to_owned(), |c| format!("cell {}", short(c)));
+                let _ = writeln!(o, "  {whose}, {rule} ({}):", findings.len());
+                for f in findings {
+                    let at = f.at.map_or_else(String::new, |a| format!(" at {a}"));
+                    let sev = match f.severity {
+                        Severity::Error => "ERROR",
+                        Severity::Warning => "warning",
+                    };
+                    let _ = writeln!(o, "    {sev} [{}] {}{at}: {}", f.rule, f.event, f.detail);
+                }
             }
         }
         o
@@ -303,6 +319,12 @@ struct Auditor<'a, P> {
     eth_out_by_module: HashMap<U256, U256>,
     /// Reads the logs that are not in the index (the Safes', tokens' transfers).
     fetcher: AdaptiveFetcher,
+    /// Block of each transaction of the judged logs, and the module's ETH payments (tx, dao,
+    /// amount): the balance rule's timeline.
+    tx_blocks: HashMap<B256, u64>,
+    eth_paid: Vec<(B256, U256, U256)>,
+    /// The cell the findings being made are about.
+    current_cell: Option<U256>,
 }
 
 fn hex_id(v: U256) -> String {
@@ -317,8 +339,17 @@ pub async fn audit<P: Provider>(
     contracts: Contracts,
     from_block: u64,
 ) -> Result<AuditReport, AuditError> {
-    let logs = store.raw_logs()?;
     let head = store.checkpoint()?.map_or(from_block, |c| c.0);
+    // The index is evidence: prove it holds the chain's logs (and that its tables are their
+    // fold) before judging anything; then judge the chain's logs, whatever the file holds.
+    let source = RpcSource::new(provider.root().clone());
+    let mut fetcher = AdaptiveFetcher::new(RangePolicy::default());
+    let evidence =
+        crate::verify::check_logs(&source, &mut fetcher, store, &contracts, from_block).await?;
+    let rows = crate::verify::check_derived(store, contracts)?;
+    let index = crate::verify::IndexCheck::of(&evidence, &rows);
+    let evidence_findings = crate::verify::findings(&evidence, &rows);
+    let logs = evidence.chain_logs;
     let mut a = Auditor {
         provider,
         contracts,
@@ -334,14 +365,27 @@ pub async fn audit<P: Provider>(
         counts: Counts::default(),
         module_payments: HashMap::new(),
         eth_out_by_module: HashMap::new(),
-        fetcher: AdaptiveFetcher::new(RangePolicy::default()),
+        fetcher,
+        tx_blocks: HashMap::new(),
+        eth_paid: Vec::new(),
+        current_cell: None,
     };
+    a.findings = evidence_findings;
     a.prescan(&logs);
     for log in &logs {
         if Some(log.address) == contracts.treasury
             && let Ok(ev) = TreasuryEvents::decode_raw_log(&log.topics, &log.data)
         {
+            // Every treasury event's first indexed field is its cell (the DAO for SafeApproved's
+            // second).
+            let cell_topic = if matches!(ev, TreasuryEvents::SafeApproved(_)) {
+                2
+            } else {
+                1
+            };
+            a.current_cell = log.topics.get(cell_topic).map(|t| U256::from_be_bytes(t.0));
             a.check(log, ev).await?;
+            a.current_cell = None;
         }
         a.state.apply(log);
     }
@@ -351,6 +395,7 @@ pub async fn audit<P: Provider>(
         chain_id: store.chain_id(),
         from_block,
         head,
+        index,
         checked: a.counts,
         budgets,
         safes,
@@ -367,6 +412,7 @@ impl<P: Provider> Auditor<'_, P> {
     fn prescan(&mut self, logs: &[RawLog]) {
         use dao_bindings::{CellGovernor::CellGovernorEvents, TaskBoard::TaskBoardEvents};
         for log in logs {
+            self.tx_blocks.insert(log.tx_hash, log.block_number);
             if Some(log.address) == self.contracts.governor {
                 match CellGovernorEvents::decode_raw_log(&log.topics, &log.data) {
                     Ok(CellGovernorEvents::ProposalExecuted(e)) => {
@@ -407,6 +453,8 @@ impl<P: Provider> Auditor<'_, P> {
             rule,
             event: event.to_owned(),
             at: Some(at),
+            blocks: None,
+            cell: self.current_cell.map(hex_id),
             detail,
         });
     }
@@ -819,6 +867,7 @@ impl<P: Provider> Auditor<'_, P> {
             .push((token, to, amount));
         if token.is_zero() {
             *self.eth_out_by_module.entry(self.dao_of(cell)).or_default() += amount;
+            self.eth_paid.push((tx, self.dao_of(cell), amount));
         }
     }
 
@@ -866,6 +915,8 @@ impl<P: Provider> Auditor<'_, P> {
                     rule: "head-view",
                     event: "Treasury.getBudget".into(),
                     at: None,
+                    blocks: None,
+                    cell: Some(hex_id(cell)),
                     detail: format!(
                         "cell {} token {token} period {}: {}",
                         short(&hex_id(cell)),
@@ -917,6 +968,7 @@ impl<P: Provider> Auditor<'_, P> {
         head: u64,
     ) -> Result<SafeLine, AuditError> {
         let treasury = self.contracts.treasury.unwrap_or_default();
+        self.current_cell = Some(dao);
         // The Safe's own logs, in adaptive ranges (a hosted provider caps a query's range).
         let source = self.logs_source();
         let logs = self
@@ -941,13 +993,39 @@ impl<P: Provider> Auditor<'_, P> {
             eth_out_unexplained: U256::ZERO,
             owner_transactions: 0,
         };
+        // Owners' calls the SafeL2 singleton logged, per transaction in order; and how many
+        // owners' transactions (succeeded or failed) each transaction ran so far.
+        let mut l2_calls: HashMap<B256, Vec<crate::owners::OwnerCall>> = HashMap::new();
+        for raw in &logs {
+            if let Ok(e) = crate::owners::SafeL2Events::SafeMultiSigTransaction::decode_raw_log(
+                raw.topics.iter().copied(),
+                &raw.data,
+            ) {
+                l2_calls
+                    .entry(raw.tx_hash)
+                    .or_default()
+                    .push(crate::owners::OwnerCall::from_l2_event(&e));
+            }
+        }
+        let mut executions: HashMap<B256, usize> = HashMap::new();
+        let mut movements = crate::balance::Movements::default();
+        for (tx, payer, amount) in &self.eth_paid {
+            if *payer == dao
+                && let Some(block) = self.tx_blocks.get(tx)
+            {
+                movements.outflow(*block, *amount);
+            }
+        }
         for raw in &logs {
             let at = EventRef::of(raw);
             let Ok(ev) = SafeEvents::decode_raw_log(&raw.topics, &raw.data) else {
                 continue;
             };
             match ev {
-                SafeEvents::SafeReceived(e) => line.eth_in += e.value,
+                SafeEvents::SafeReceived(e) => {
+                    line.eth_in += e.value;
+                    movements.inflow(raw.block_number, e.value);
+                }
                 SafeEvents::EnabledModule(e) if e.module != treasury => self.find(
                     Severity::Warning,
                     "other-module",
@@ -968,58 +1046,79 @@ impl<P: Provider> Auditor<'_, P> {
                         e.module
                     ),
                 ),
+                SafeEvents::ExecutionFailure(_) => {
+                    *executions.entry(raw.tx_hash).or_default() += 1;
+                }
                 SafeEvents::ExecutionSuccess(_) => {
                     self.counts.safe_transactions += 1;
                     line.owner_transactions += 1;
-                    let tx = self
-                        .provider
-                        .get_transaction_by_hash(raw.tx_hash)
-                        .await
-                        .map_err(rpc)?;
-                    let input = tx
-                        .as_ref()
-                        .map(|t| alloy::consensus::Transaction::input(t).clone())
-                        .unwrap_or_default();
-                    let to_safe =
-                        tx.as_ref().and_then(alloy::consensus::Transaction::to) == Some(safe);
-                    match Safe::execTransactionCall::abi_decode(&input) {
-                        Ok(call) if to_safe => {
-                            // A DELEGATECALL is only acceptable into the canonical
-                            // MultiSendCallOnly (its inner calls are plain CALLs, checked below).
-                            let mut calls = vec![(call.to, call.value)];
-                            if call.operation == 1 {
-                                let code = self.provider.get_code_at(call.to).await.map_err(rpc)?;
-                                match (code == dao_bindings::MultiSendCallOnly::DEPLOYED_BYTECODE).then(|| multisend(&call.data)).flatten() {
-                                    Some(inner) => calls = inner,
-                                    None => self.find(
-                                        Severity::Error,
-                                        "delegatecall",
-                                        "ExecutionSuccess",
-                                        at,
-                                        format!("Safe {safe} ran a DELEGATECALL into {}", call.to),
-                                    ),
-                                }
-                            }
-                            for (to, value) in calls {
-                                if !value.is_zero() {
-                                    line.eth_out_unexplained += value;
-                                    self.find(
-                                        Severity::Error,
-                                        "unexplained-outflow",
-                                        "ExecutionSuccess",
-                                        at,
-                                        format!("{value} wei left Safe {safe} to {to} by an owners' transaction, outside the treasury module"),
-                                    );
-                                }
+                    let n = executions.entry(raw.tx_hash).or_default();
+                    let index = *n;
+                    *n += 1;
+                    // From the SafeL2 event, the transaction, or its call trace; otherwise an
+                    // error: what it moved is unaccounted for.
+                    let recovered = match l2_calls.get(&raw.tx_hash).and_then(|v| v.get(index)) {
+                        Some(call) => Ok(call.clone()),
+                        None => {
+                            crate::owners::recover(self.provider, safe, raw.tx_hash, index).await
+                        }
+                    };
+                    let call = match recovered {
+                        Ok(call) => call,
+                        Err(why) => {
+                            self.find(
+                                Severity::Error,
+                                "unexplained-outflow",
+                                "ExecutionSuccess",
+                                at,
+                                format!("owners' transaction {} of Safe {safe} cannot be explained: {why}", raw.tx_hash),
+                            );
+                            continue;
+                        }
+                    };
+                    let how = match call.evidence {
+                        crate::owners::Evidence::CallTrace { via } => {
+                            format!(" (relayed through {via}; call read from the trace)")
+                        }
+                        crate::owners::Evidence::SafeL2Event { sender } => {
+                            format!(" (sent by {sender}; call read from the SafeL2 event)")
+                        }
+                        crate::owners::Evidence::Transaction => String::new(),
+                    };
+                    // A DELEGATECALL is only acceptable into the canonical MultiSendCallOnly
+                    // (its inner calls are plain CALLs, checked below).
+                    let mut calls = vec![(call.to, call.value)];
+                    if call.operation == 1 {
+                        let code = self.provider.get_code_at(call.to).await.map_err(rpc)?;
+                        match (code == dao_bindings::MultiSendCallOnly::DEPLOYED_BYTECODE)
+                            .then(|| multisend(&call.data))
+                            .flatten()
+                        {
+                            Some(inner) => calls = inner,
+                            None => {
+                                calls.clear();
+                                self.find(
+                                    Severity::Error,
+                                    "delegatecall",
+                                    "ExecutionSuccess",
+                                    at,
+                                    format!("Safe {safe} ran a DELEGATECALL into {}{how}: the called code ran as the Safe and may have moved anything", call.to),
+                                );
                             }
                         }
-                        _ => self.find(
-                            Severity::Warning,
-                            "unexplained-outflow",
-                            "ExecutionSuccess",
-                            at,
-                            format!("owners' transaction {} of Safe {safe} could not be decoded (relayed or batched)", raw.tx_hash),
-                        ),
+                    }
+                    for (to, value) in calls {
+                        if !value.is_zero() {
+                            line.eth_out_unexplained += value;
+                            movements.outflow(raw.block_number, value);
+                            self.find(
+                                Severity::Error,
+                                "unexplained-outflow",
+                                "ExecutionSuccess",
+                                at,
+                                format!("{value} wei left Safe {safe} to {to} by an owners' transaction{how}, outside the treasury module"),
+                            );
+                        }
                     }
                 }
                 _ => {}
@@ -1067,14 +1166,27 @@ impl<P: Provider> Auditor<'_, P> {
             .eth_in
             .saturating_sub(line.eth_out_by_module + line.eth_out_unexplained);
         if line.eth_balance < expected {
+            let found =
+                crate::balance::first_short_block(self.provider, safe, &movements, from, head)
+                    .await;
+            let (blocks, when) = match found {
+                Some(b) => (b, format!("the difference appeared in {b}")),
+                None => (
+                    crate::verify::BlockRange { from, to: head },
+                    "the node cannot read historical balances to narrow it down".to_owned(),
+                ),
+            };
             self.findings.push(Finding {
                 severity: Severity::Error,
                 rule: "balance",
                 event: "eth_getBalance".into(),
                 at: None,
+                blocks: Some(blocks),
+                cell: Some(hex_id(dao)),
                 detail: format!(
-                    "Safe {safe} holds {} wei, recorded movements leave {expected}",
-                    line.eth_balance
+                    "Safe {safe} holds {} wei, recorded movements leave {expected}: {} wei cannot be explained; {when}",
+                    line.eth_balance,
+                    expected - line.eth_balance
                 ),
             });
         }

@@ -25,6 +25,13 @@ pub enum IndexError {
     Source(#[from] SourceError),
     #[error("the chain has no block {0} (is the provider behind, or the start block wrong?)")]
     MissingBlock(u64),
+    #[error(transparent)]
+    Identity(#[from] crate::identity::IdentityError),
+    #[error("discarding {db} (--force): {source}")]
+    Discard {
+        db: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// What to index and how.
@@ -43,6 +50,9 @@ pub struct IndexerConfig {
     pub poll_interval: Duration,
     /// Draw a progress bar on stderr while catching up.
     pub progress: bool,
+    /// Discard a database that belongs to another chain with the same id or another deployment
+    /// (see [`crate::identity`]) and rebuild it, instead of refusing it.
+    pub force: bool,
 }
 
 impl IndexerConfig {
@@ -55,6 +65,7 @@ impl IndexerConfig {
             range: RangePolicy::default(),
             poll_interval: Duration::from_secs(2),
             progress: false,
+            force: false,
         }
     }
 }
@@ -79,14 +90,46 @@ pub struct Indexer<S> {
     fetcher: AdaptiveFetcher,
     cfg: IndexerConfig,
     addresses: Vec<Address>,
+    /// The database file (for the identity errors; empty for a store opened elsewhere).
+    db: std::path::PathBuf,
 }
 
 impl<S: LogSource> Indexer<S> {
     /// Opens the database at `db` (created if missing) and re-folds its state.
     pub async fn open(source: S, db: &Path, cfg: IndexerConfig) -> Result<Self, IndexError> {
         let chain_id = source.chain_id().await?;
+        // Identity first, without writing: a database of another chain or deployment is refused
+        // (or, with `force`, discarded), never silently rebuilt.
+        let existing = match Store::open_read_only(db) {
+            Ok(opened) => Some(opened),
+            // Not created yet, or created by a process killed before it recorded what it
+            // indexes: nothing to protect, `Store::open` initialises it.
+            Err(StoreError::NotAnIndex(_)) => None,
+            Err(_) if !db.exists() => None,
+            Err(e) => return Err(e.into()),
+        };
+        if let Some((existing, stored)) = existing {
+            let checked =
+                crate::identity::check(&existing, db, &source, &stored, &cfg.contracts, false)
+                    .await;
+            drop(existing);
+            match checked {
+                Ok(()) => {}
+                Err(e) if cfg.force && e.can_force() => {
+                    tracing::warn!(db = %db.display(), "--force: discarding the index: {e}");
+                    crate::identity::discard(db).map_err(|source| IndexError::Discard {
+                        db: db.to_path_buf(),
+                        source,
+                    })?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
         let store = Store::open(db, chain_id, &cfg.contracts)?;
-        Self::with_store(source, store, cfg)
+        crate::identity::check(&store, db, &source, &cfg.contracts, &cfg.contracts, true).await?;
+        let mut ix = Self::with_store(source, store, cfg)?;
+        ix.db = db.to_path_buf();
+        Ok(ix)
     }
 
     /// An indexer over an already opened store.
@@ -99,6 +142,7 @@ impl<S: LogSource> Indexer<S> {
             store,
             state,
             cfg,
+            db: std::path::PathBuf::new(),
         })
     }
 
@@ -269,11 +313,27 @@ impl<S: LogSource> Indexer<S> {
                 ancestor = n,
                 "reorg: rolling back to the common ancestor"
             ),
-            None => tracing::warn!(
-                checkpoint = cp,
-                window = self.cfg.reorg_window,
-                "reorg deeper than the recorded blocks: re-indexing from the start block"
-            ),
+            None => {
+                // None of our blocks is left: a reorg deeper than the window, or another chain
+                // under the same id (a dev node restarted while we follow it). The latter is
+                // refused, never wiped, unless forced.
+                if !self.cfg.force {
+                    crate::identity::check(
+                        &self.store,
+                        &self.db,
+                        &self.source,
+                        &self.cfg.contracts,
+                        &self.cfg.contracts,
+                        false,
+                    )
+                    .await?;
+                }
+                tracing::warn!(
+                    checkpoint = cp,
+                    window = self.cfg.reorg_window,
+                    "reorg deeper than the recorded blocks: re-indexing from the start block"
+                )
+            }
         }
         self.state = self.store.rollback_to(ancestor, self.cfg.contracts)?;
         report.reorgs += 1;

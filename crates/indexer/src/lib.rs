@@ -29,7 +29,12 @@
 //!    newest block still on the chain, deletes the raw logs above it and re-folds the derived
 //!    tables from the surviving raw logs, in one transaction, then indexes the new branch. A reorg
 //!    that happened while the indexer was stopped is caught by the check at start. A reorg deeper
-//!    than the window re-indexes from the start block.
+//!    than the window re-indexes from the start block, once [`identity`] has shown the chain is
+//!    still the one the database was built from (same genesis, same dev-node run): another chain
+//!    under the same id is refused, never wiped, unless `force`.
+//! 6. [`verify`] proves a database is the chain's (stored logs against a fresh fetch, derived
+//!    tables against a fresh fold) before [`audit()`] judges the chain's logs; [`owners`] explains
+//!    the Safes' owners' transactions; every audit rule is in `docs/audit.md`.
 //!
 //! ## State that is not in events
 //!
@@ -41,14 +46,18 @@
 //! audit do.
 
 pub mod audit;
+pub mod balance;
 pub mod decode;
 pub mod entities;
 pub mod events;
 pub mod fetch;
+pub mod identity;
 pub mod indexer;
 pub mod model;
+pub mod owners;
 pub mod source;
 pub mod store;
+pub mod verify;
 
 pub use audit::{AuditReport, Finding, audit};
 pub use indexer::{IndexError, Indexer, IndexerConfig, SyncReport};

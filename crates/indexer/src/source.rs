@@ -166,6 +166,12 @@ pub trait LogSource: Send + Sync {
             Ok(logs)
         }
     }
+    /// The id of this run of a dev node (anvil's `anvil_metadata.instanceId`, hardhat's
+    /// `hardhat_metadata.instanceId`): a restarted dev chain keeps its chain id, genesis and
+    /// contract addresses, and only this tells it apart. `None` for other nodes.
+    fn instance_id(&self) -> impl Future<Output = Option<B256>> + Send {
+        async { None }
+    }
 }
 
 /// [`LogSource`] over any alloy provider. Built by `dao_rpc::connect`, the provider retries
@@ -186,7 +192,27 @@ impl<P: Provider> RpcSource<P> {
     }
 }
 
+/// The part of `anvil_metadata` / `hardhat_metadata` the identity check reads.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DevNodeMetadata {
+    instance_id: B256,
+}
+
 impl<P: Provider> LogSource for RpcSource<P> {
+    async fn instance_id(&self) -> Option<B256> {
+        for method in ["anvil_metadata", "hardhat_metadata"] {
+            if let Ok(m) = self
+                .provider
+                .raw_request::<_, DevNodeMetadata>(method.into(), ())
+                .await
+            {
+                return Some(m.instance_id);
+            }
+        }
+        None
+    }
+
     async fn chain_id(&self) -> Result<u64, SourceError> {
         self.provider
             .get_chain_id()

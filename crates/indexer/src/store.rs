@@ -30,6 +30,11 @@ pub enum StoreError {
     ContractsMismatch { stored: String },
     #[error("corrupt row in {table}: {what}")]
     Corrupt { table: &'static str, what: String },
+    #[error(
+        "{0} is not an index of dao-primitives (no chain id or contracts recorded); build one with \
+         `daoctl index --db {0}`"
+    )]
+    NotAnIndex(std::path::PathBuf),
 }
 
 const SCHEMA: &str = "
@@ -370,6 +375,100 @@ impl Store {
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
+
+    /// Opens an existing index strictly read-only (the audit's view: nothing is created,
+    /// migrated or written, so a copy on read-only media or a chmod 444 file can be audited).
+    /// Returns the store with the contracts it indexes.
+    pub fn open_read_only(path: &Path) -> Result<(Self, Contracts), StoreError> {
+        use rusqlite::OpenFlags;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        let get = |k: &str| -> Result<Option<String>, StoreError> {
+            let has_meta: bool = conn.query_row(
+                "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+                [],
+                |r| r.get(0),
+            )?;
+            if !has_meta {
+                return Ok(None);
+            }
+            Ok(conn
+                .query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
+                .optional()?)
+        };
+        let not_an_index = || StoreError::NotAnIndex(path.to_path_buf());
+        let chain_id = get("chain_id")?
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(not_an_index)?;
+        let contracts = serde_json::from_str(&get("contracts")?.ok_or_else(not_an_index)?)
+            .map_err(|e| StoreError::Corrupt {
+                table: "meta",
+                what: e.to_string(),
+            })?;
+        Ok((Self { conn, chain_id }, contracts))
+    }
+
+    /// A value of the `meta` table (`chain_id`, `contracts`, `genesis`).
+    pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Records a `meta` value (the chain's identity, once known).
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Replaces every derived row with `state`'s, in one transaction.
+    pub fn rewrite_derived(&mut self, state: &mut State) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        rewrite_all(&tx, state)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The repair of `daoctl audit --repair`: deletes the raw logs of `ranges`, writes the
+    /// `chain` logs of those ranges instead, and rewrites the derived tables from a fresh fold of
+    /// the result, in one transaction. Returns (logs removed, logs written).
+    pub fn replace_logs(
+        &mut self,
+        ranges: &[crate::verify::BlockRange],
+        chain: &[RawLog],
+        contracts: Contracts,
+    ) -> Result<(u64, u64), StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut removed = 0u64;
+        for r in ranges {
+            removed += tx.execute(
+                "DELETE FROM raw_logs WHERE block_number BETWEEN ?1 AND ?2",
+                params![r.from, r.to],
+            )? as u64;
+        }
+        let fresh: Vec<RawLog> = chain
+            .iter()
+            .filter(|l| {
+                ranges
+                    .iter()
+                    .any(|r| (r.from..=r.to).contains(&l.block_number))
+            })
+            .cloned()
+            .collect();
+        insert_logs(&tx, self.chain_id, &fresh)?;
+        let logs = load_logs(&tx)?;
+        let mut state = State::new(contracts);
+        state.apply_all(&logs);
+        rewrite_all(&tx, &mut state)?;
+        tx.commit()?;
+        Ok((removed, fresh.len() as u64))
+    }
 }
 
 fn set_checkpoint(tx: &Transaction<'_>, cp: Option<(u64, B256)>) -> Result<(), StoreError> {
@@ -415,19 +514,53 @@ fn load_logs(conn: &Connection) -> Result<Vec<RawLog>, StoreError> {
          FROM raw_logs ORDER BY block_number, tx_index, log_index",
     )?;
     let rows = st.query_map([], |r| {
-        let topics: Vec<u8> = r.get(6)?;
         Ok(RawLog {
             block_number: r.get(0)?,
-            block_hash: B256::from_slice(&r.get::<_, Vec<u8>>(1)?),
+            block_hash: word(bytes(r, 1)?),
             tx_index: r.get(2)?,
-            tx_hash: B256::from_slice(&r.get::<_, Vec<u8>>(3)?),
+            tx_hash: word(bytes(r, 3)?),
             log_index: r.get(4)?,
-            address: Address::from_slice(&r.get::<_, Vec<u8>>(5)?),
-            topics: topics.chunks_exact(32).map(B256::from_slice).collect(),
-            data: Bytes::from(r.get::<_, Vec<u8>>(7)?),
+            address: address(bytes(r, 5)?),
+            topics: bytes(r, 6)?
+                .chunks_exact(32)
+                .map(B256::from_slice)
+                .collect(),
+            data: Bytes::copy_from_slice(bytes(r, 7)?),
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A byte column, BLOB or (as an edited file may have it) TEXT, without copying.
+fn bytes<'a>(r: &'a rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'a [u8]> {
+    use rusqlite::types::ValueRef;
+    match r.get_ref(i)? {
+        ValueRef::Blob(b) | ValueRef::Text(b) => Ok(b),
+        ValueRef::Null => Ok(&[]),
+        other => Err(rusqlite::Error::InvalidColumnType(
+            i,
+            format!("column {i}"),
+            other.data_type(),
+        )),
+    }
+}
+
+// A malformed hash or address (an edited row) reads as zero, a value no chain log has: the
+// audit's evidence check then names its block instead of the whole read failing.
+fn word(b: &[u8]) -> B256 {
+    if b.len() == 32 {
+        B256::from_slice(b)
+    } else {
+        B256::ZERO
+    }
+}
+
+fn address(b: &[u8]) -> Address {
+    if b.len() == 20 {
+        Address::from_slice(b)
+    } else {
+        Address::ZERO
+    }
 }
 
 /// Writes the rows the state changed since the last write, then forgets them.

@@ -1,28 +1,71 @@
-//! `daoctl audit`: index to the head, replay every treasury movement and check it (see
-//! `dao_indexer::audit` for the rules); exits non-zero on any discrepancy. Amounts print in each
-//! token's decimals and symbol and cells by their record key (the report itself keeps base units
-//! and ids, so JSON stays exact; each budget line gains its amounts `shown` beside them).
+//! `daoctl audit`: prove the index is the chain's (see `dao_indexer::verify`), then replay every
+//! treasury movement and check it (see `dao_indexer::audit` for the rules, `docs/audit.md` for
+//! all of them); exits non-zero on any discrepancy. The audit itself reads the database
+//! read-only: a read-only file is audited as it stands (up to its checkpoint). Amounts print in
+//! each token's decimals and symbol and cells by their record key (the report itself keeps base
+//! units and ids, so JSON stays exact; each budget line gains its amounts `shown` beside them).
 use crate::ctx::{Ctx, Global};
 use alloy::primitives::U256;
 use dao_deploy::amount::TokenMeta;
-use dao_indexer::audit::{AuditReport, Severity};
-use eyre::{Result, bail};
+use dao_indexer::{
+    RpcSource, Store,
+    audit::{AuditReport, Severity},
+    identity, verify,
+};
+use eyre::{Result, WrapErr, bail};
 use std::{collections::BTreeMap, fmt::Write as _};
 
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  daoctl audit\n  daoctl audit --json > audit.json\n  daoctl audit --db ./riverside.db"
+    after_help = "Examples:\n  daoctl audit\n  daoctl audit --json > audit.json\n  daoctl audit --db ./riverside.db\n  daoctl audit --repair"
 )]
 pub(crate) struct Args {
     #[command(flatten)]
     db: super::index::DbArgs,
+    /// Repair the index before auditing: refetch the block ranges whose stored logs are not the
+    /// chain's and rewrite the derived tables from a fresh fold of the raw logs.
+    #[arg(long)]
+    repair: bool,
 }
 
 pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
     let ctx = Ctx::connect(global).await?;
     let t = super::index::target(&ctx, &args.db).await?;
-    let ix = super::index::open_synced(&ctx, &t, 0).await?;
-    let report = dao_indexer::audit(&ctx.provider, ix.store(), t.contracts, t.start).await?;
+    let source = RpcSource::new(ctx.provider.clone());
+    let read_only = std::fs::metadata(&t.db).is_ok_and(|m| m.permissions().readonly());
+    if args.repair {
+        if read_only {
+            bail!(
+                "--repair: {} is read-only; make it writable (or audit a writable copy) to repair it",
+                t.db.display()
+            );
+        }
+        drop(super::index::open_synced(&ctx, &t, 0).await?);
+        let mut store = Store::open(&t.db, ctx.chain_id, &t.contracts)
+            .wrap_err_with(|| format!("opening index {}", t.db.display()))?;
+        let r = verify::repair(&source, &mut store, t.contracts, t.start)
+            .await
+            .wrap_err("repairing the index")?;
+        for b in &r.ranges {
+            eprintln!("repaired: raw logs of {b} refetched from the chain");
+        }
+        if r.ranges.is_empty() && r.rows_rewritten == 0 {
+            eprintln!("repair: nothing to repair, the index is the chain's");
+        } else {
+            eprintln!(
+                "repair: {} logs removed, {} written, derived tables rewritten ({} rows differed)",
+                r.logs_removed, r.logs_written, r.rows_rewritten
+            );
+        }
+    } else if read_only {
+        tracing::info!(db = %t.db.display(), "read-only database: auditing it as indexed");
+    } else {
+        drop(super::index::open_synced(&ctx, &t, 0).await?);
+    }
+    let (store, stored) = Store::open_read_only(&t.db)
+        .wrap_err_with(|| format!("opening index {} read-only", t.db.display()))?;
+    identity::check(&store, &t.db, &source, &stored, &t.contracts, false).await?;
+    let report = dao_indexer::audit(&ctx.provider, &store, t.contracts, t.start).await?;
     let mut metas = BTreeMap::new();
     for b in &report.budgets {
         if let std::collections::btree_map::Entry::Vacant(e) = metas.entry(b.token) {
@@ -72,6 +115,7 @@ fn render(
         "replayed: {} budget settings, {} spends, {} sub-allocations, {} clawbacks, {} bounty movements, {} Safe owner transactions",
         c.budgets_set, c.spends, c.sub_allocations, c.clawbacks, c.bounties, c.safe_transactions
     );
+    let _ = writeln!(o, "{}", r.index.render());
     let _ = writeln!(o, "\nbudgets (current period, re-derived):");
     let cell = |id: &str| match id.parse::<U256>() {
         Ok(id) => ctx.cell_name(id),
@@ -116,14 +160,19 @@ fn render(
             "\nno discrepancy: every movement is authorised, within its budget, and the chain agrees."
         );
     } else {
-        let _ = writeln!(o, "\nfindings (amounts in base units):");
-        for f in &r.findings {
-            let at = f.at.map_or_else(String::new, |a| format!(" at {a}"));
-            let sev = match f.severity {
-                Severity::Error => "ERROR",
-                Severity::Warning => "warning",
-            };
-            let _ = writeln!(o, "  {sev} [{}] {}{at}: {}", f.rule, f.event, f.detail);
+        let _ = writeln!(o, "\nfindings by cell and rule (amounts in base units):");
+        for (id, rule, findings) in verify::by_cell_and_rule(&r.findings) {
+            let whose =
+                id.map_or_else(|| "the index".to_owned(), |id| format!("cell {}", cell(id)));
+            let _ = writeln!(o, "  {whose}, {rule} ({}):", findings.len());
+            for f in findings {
+                let at = f.at.map_or_else(String::new, |a| format!(" at {a}"));
+                let sev = match f.severity {
+                    Severity::Error => "ERROR",
+                    Severity::Warning => "warning",
+                };
+                let _ = writeln!(o, "    {sev} [{}] {}{at}: {}", f.rule, f.event, f.detail);
+            }
         }
     }
     o

@@ -39,6 +39,10 @@ pub(crate) struct DbArgs {
     /// First block to read [default: the first block of the deployment record].
     #[arg(long)]
     pub(crate) from_block: Option<u64>,
+    /// Discard an index built from another chain with the same chain id (a restarted dev chain)
+    /// or for another deployment, and rebuild it; without it such a file is refused.
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 /// The deployment's contracts, first block and database file.
@@ -46,6 +50,7 @@ pub(crate) struct Target {
     pub(crate) contracts: Contracts,
     pub(crate) start: u64,
     pub(crate) db: PathBuf,
+    pub(crate) force: bool,
 }
 
 pub(crate) async fn target(ctx: &Ctx, a: &DbArgs) -> Result<Target> {
@@ -81,6 +86,7 @@ pub(crate) async fn target(ctx: &Ctx, a: &DbArgs) -> Result<Target> {
         contracts,
         start: a.from_block.unwrap_or(first_block),
         db,
+        force: a.force,
     })
 }
 
@@ -93,6 +99,7 @@ pub(crate) async fn open_synced(
     let mut cfg = IndexerConfig::new(t.contracts, t.start);
     cfg.confirmations = confirmations;
     cfg.progress = true;
+    cfg.force = t.force;
     let mut ix = Indexer::open(RpcSource::new(ctx.provider.clone()), &t.db, cfg)
         .await
         .wrap_err_with(|| format!("opening index {}", t.db.display()))?;
