@@ -39,6 +39,7 @@ struct Cli {
 }
 
 fn main() -> std::process::ExitCode {
+    exit_quietly_on_closed_stdout();
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         // A write turned into a Safe transaction for the owners: done, nothing more to show.
@@ -54,6 +55,25 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// `daoctl state | head` closes stdout early: the next `println!` panics with "Broken pipe". As
+/// for any Unix filter, that is the reader saying it has enough, so exit like one (quietly, with
+/// the status a SIGPIPE would give) instead of printing a panic.
+fn exit_quietly_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
 }
 
 fn run() -> Result<()> {
