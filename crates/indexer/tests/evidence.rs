@@ -83,6 +83,13 @@ async fn riverside_on(args: &[&str]) -> Net {
                 .await
                 .expect("board"),
         ),
+        streams: Some(
+            ITreasury::new(treasury, &p0)
+                .streams()
+                .call()
+                .await
+                .expect("streams"),
+        ),
     };
     send(
         &p0,

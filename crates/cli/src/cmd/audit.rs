@@ -21,7 +21,7 @@ use std::{collections::BTreeMap, fmt::Write as _};
 )]
 pub(crate) struct Args {
     #[command(flatten)]
-    db: super::index::DbArgs,
+    db: super::db::DbArgs,
     /// Repair the index before auditing: refetch the block ranges whose stored logs are not the
     /// chain's and rewrite the derived tables from a fresh fold of the raw logs.
     #[arg(long)]
@@ -30,7 +30,7 @@ pub(crate) struct Args {
 
 pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
     let ctx = Ctx::connect(global).await?;
-    let t = super::index::target(&ctx, &args.db).await?;
+    let t = super::db::target(&ctx, &args.db).await?;
     let source = RpcSource::new(ctx.provider.clone());
     let read_only = std::fs::metadata(&t.db).is_ok_and(|m| m.permissions().readonly());
     if args.repair {
@@ -40,7 +40,7 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
                 t.db.display()
             );
         }
-        drop(super::index::open_synced(&ctx, &t, 0).await?);
+        drop(super::db::open_synced(&ctx, &t, 0).await?);
         let mut store = Store::open(&t.db, ctx.chain_id, &t.contracts)
             .wrap_err_with(|| format!("opening index {}", t.db.display()))?;
         let r = verify::repair(&source, &mut store, t.contracts, t.start)
@@ -60,7 +60,7 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
     } else if read_only {
         tracing::info!(db = %t.db.display(), "read-only database: auditing it as indexed");
     } else {
-        drop(super::index::open_synced(&ctx, &t, 0).await?);
+        drop(super::db::open_synced(&ctx, &t, 0).await?);
     }
     let (store, stored) = Store::open_read_only(&t.db)
         .wrap_err_with(|| format!("opening index {} read-only", t.db.display()))?;
