@@ -25,6 +25,7 @@ export FOUNDRY_SOLC ?= $(NATIVE_SOLC)
 endif
 endif
 VENV := $(CURDIR)/.venv
+SERVE ?= 0
 
 .PHONY: help deps build test gate-selftest test-forge test-rust bindings bindings-check snapshot demo bench fmt fmt-check lint slither clean
 
@@ -83,10 +84,11 @@ snapshot: node_modules/.package-lock.json
 	FORGE_SNAPSHOT_CHECK=false $(FORGE) test --isolate --match-path 'contracts/test/gas/*'
 
 # The story of examples/riverside.toml on a local anvil (script/demo.sh starts and stops it).
+# SERVE=1 keeps the dashboard of the demo chain open at http://127.0.0.1:8787/ until Ctrl-C.
 demo: deps
 	$(FORGE) build
 	$(CARGO) build --workspace --locked
-	script/demo.sh
+	SERVE=$(SERVE) script/demo.sh
 
 # Indexer throughput: builds >= 100,000 Roles events on anvil (batchMintRoles) and prints events/s for
 # decode+apply in memory, with SQLite, and end to end from anvil's RPC, plus peak memory.
