@@ -47,8 +47,62 @@ fn main() {
         .expect("write");
     }
     writeln!(out, "];").expect("write");
+    out.push_str(&interfaces(&dir));
     let dest = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("contracts.rs");
     fs::write(dest, out).expect("write generated bindings");
+}
+
+/// The Solidity interfaces (`contracts/src/interfaces/*.sol`) as one inline `sol!` block: the one
+/// source of the contracts' events, errors, structs and enums in Rust. JSON ABIs lower enums to
+/// `uint8`; the source keeps `Phase`, `Scale`, `ProposalState`, `Status`, ... with their variants.
+/// `sol!` does not follow imports, so the files are concatenated without their `pragma` and
+/// `import` lines (every name they import is in the same block).
+fn interfaces(crate_dir: &std::path::Path) -> String {
+    let src = crate_dir.join("../../contracts/src/interfaces");
+    println!("cargo:rerun-if-changed=../../contracts/src/interfaces");
+    let mut files: Vec<PathBuf> = fs::read_dir(&src)
+        .expect("contracts/src/interfaces is readable")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "sol"))
+        .collect();
+    files.sort();
+    let mut body = String::new();
+    for f in &files {
+        println!("cargo:rerun-if-changed={}", f.display());
+        let text = strip_block_comments(&fs::read_to_string(f).expect("read an interface"));
+        for line in text.lines() {
+            let t = line.trim_start();
+            if t.starts_with("pragma ") || t.starts_with("import ") || t.starts_with("// SPDX") {
+                continue;
+            }
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    format!(
+        "/// The contracts' interfaces compiled from their Solidity source (`contracts/src/interfaces`):\n\
+         /// events (`XEvents::decode_raw_log`), errors, structs and enums with their variants.\n\
+         #[allow(ambiguous_associated_items)] // `Electorate::Token` vs `SolType::Token` in the expansion\n\
+         pub mod interfaces {{\n    alloy::sol! {{\n        #![sol(all_derives)]\n{body}\n    }}\n}}\n"
+    )
+}
+
+/// Solidity block comments do not nest, Rust's do: a banner like `/*//////*/` opens a second
+/// comment in Rust. They are not docs (NatSpec here uses `///`), so they are dropped.
+fn strip_block_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("/*") {
+        out.push_str(&rest[..i]);
+        match rest[i + 2..].find("*/") {
+            Some(j) => rest = &rest[i + 2 + j + 2..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn snake(name: &str) -> String {

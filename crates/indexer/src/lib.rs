@@ -42,16 +42,21 @@
 
 pub mod audit;
 pub mod decode;
+pub mod domain;
 pub mod entities;
 pub mod events;
 pub mod fetch;
 pub mod indexer;
+pub mod json;
+pub mod ledger;
 pub mod model;
 pub mod source;
 pub mod store;
 
 pub use audit::{AuditReport, Finding, audit};
+pub use domain::Domain;
 pub use indexer::{IndexError, Indexer, IndexerConfig, SyncReport};
+pub use ledger::Ledger;
 pub use model::{Contracts, EventRef, State};
 pub use source::{LogQuery, LogSource, RawLog, RpcSource, SourceError};
 pub use store::Store;

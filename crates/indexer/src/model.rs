@@ -19,7 +19,9 @@ use crate::{
 use dao_bindings::Roles::RolesEvents as IRolesEvents;
 
 /// Where an event happened: enough to find it on an explorer and to order it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 pub struct EventRef {
     pub block: u64,
     pub tx_index: u64,
@@ -56,6 +58,10 @@ pub struct Contracts {
     pub governor: Option<Address>,
     pub treasury: Option<Address>,
     pub task_board: Option<Address>,
+    /// RoleStreams, created by the Treasury's constructor (`Treasury.streams()`); absent from
+    /// deployments recorded before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub streams: Option<Address>,
 }
 
 impl Contracts {
@@ -67,6 +73,7 @@ impl Contracts {
             self.governor,
             self.treasury,
             self.task_board,
+            self.streams,
         ]
         .into_iter()
         .flatten()

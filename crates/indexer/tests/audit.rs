@@ -47,6 +47,7 @@ async fn indexed_state_matches_live_reads_and_the_audit_flags_money_leaving_the_
         governor: record.address("CellGovernor"),
         treasury: Some(treasury),
         task_board: Some(t.taskBoard().call().await.expect("board")),
+        streams: Some(t.streams().call().await.expect("streams")),
     };
 
     // Money in, then a spend by the operations treasurer (anvil:2) within its budget.

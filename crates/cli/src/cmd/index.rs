@@ -51,15 +51,23 @@ pub(crate) struct Target {
 pub(crate) async fn target(ctx: &Ctx, a: &DbArgs) -> Result<Target> {
     let record = ctx.record()?;
     let treasury = record.address("Treasury");
-    let task_board = match treasury {
-        Some(t) => Some(
-            ITreasury::new(t, &ctx.provider)
+    // The task board and RoleStreams are created by the Treasury: it knows their addresses.
+    let (task_board, streams) = match treasury {
+        Some(t) => {
+            let t = ITreasury::new(t, &ctx.provider);
+            let board = t
                 .taskBoard()
                 .call()
                 .await
-                .wrap_err("reading Treasury.taskBoard")?,
-        ),
-        None => None,
+                .wrap_err("reading Treasury.taskBoard")?;
+            let streams = t
+                .streams()
+                .call()
+                .await
+                .wrap_err("reading Treasury.streams")?;
+            (Some(board), (!streams.is_zero()).then_some(streams))
+        }
+        None => (None, None),
     };
     let contracts = Contracts {
         roles: record.address("Roles"),
@@ -67,6 +75,7 @@ pub(crate) async fn target(ctx: &Ctx, a: &DbArgs) -> Result<Target> {
         governor: record.address("CellGovernor"),
         treasury,
         task_board,
+        streams,
     };
     let first_block = ctx.first_block()?;
     let db = a.db.clone().unwrap_or_else(|| {
