@@ -28,6 +28,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use crate::ledger::{BudgetTerms, Ledger};
+
 use alloy::{
     primitives::{Address, B256, U256},
     providers::Provider,
@@ -235,55 +237,6 @@ fn short(id: &str) -> String {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-struct Terms {
-    amount: U256,
-    period: U256,
-    start: U256,
-    expiry: U256,
-    funded: bool,
-}
-
-#[derive(Debug, Clone, Default)]
-struct Usage {
-    spent: U256,
-    sub_allocated: U256,
-    received: U256,
-}
-
-#[derive(Debug, Default)]
-struct Ledger {
-    terms: Option<Terms>,
-    current: U256,
-    periods: BTreeMap<U256, Usage>,
-    reserved: U256,
-}
-
-impl Ledger {
-    fn usage(&mut self, p: U256) -> &mut Usage {
-        if p > self.current {
-            self.current = p;
-        }
-        self.periods.entry(p).or_default()
-    }
-
-    fn cap(&self, p: U256) -> U256 {
-        let t = self.terms.unwrap_or_default();
-        if t.funded {
-            self.periods
-                .get(&p)
-                .map_or(U256::ZERO, |u| u.received.min(t.amount))
-        } else {
-            t.amount
-        }
-    }
-
-    fn committed(&self, p: U256) -> U256 {
-        let u = self.periods.get(&p).cloned().unwrap_or_default();
-        u.spent + u.sub_allocated + self.reserved
-    }
-}
-
 struct Auditor<'a, P> {
     provider: &'a P,
     contracts: Contracts,
@@ -416,9 +369,7 @@ impl<P: Provider> Auditor<'_, P> {
     }
 
     fn parent_of(&self, cell: U256) -> Option<U256> {
-        let doc = self.state.entities.get(&("cell", hex_id(cell)))?;
-        let p: U256 = doc.get("parentCellId")?.as_str()?.parse().ok()?;
-        (!p.is_zero()).then_some(p)
+        self.state.domain.parent_of(cell)
     }
 
     fn dao_of(&self, cell: U256) -> U256 {
@@ -595,22 +546,19 @@ impl<P: Provider> Auditor<'_, P> {
                         format!("{} is not an admin above the cell", e.by),
                     );
                 }
-                let l = self.ledgers.entry((e.cellId, e.token)).or_default();
-                // Usage of the old current period now belongs to `periodIndex`.
-                if l.terms.is_some()
-                    && l.current != e.periodIndex
-                    && let Some(u) = l.periods.remove(&l.current)
-                {
-                    l.periods.insert(e.periodIndex, u);
-                }
-                l.current = e.periodIndex;
-                l.terms = Some(Terms {
-                    amount: e.amount,
-                    period: e.period,
-                    start: e.start,
-                    expiry: e.expiry,
-                    funded: e.funded,
-                });
+                self.ledgers
+                    .entry((e.cellId, e.token))
+                    .or_default()
+                    .set_terms(
+                        BudgetTerms {
+                            amount: e.amount,
+                            period: e.period,
+                            start: e.start,
+                            expiry: e.expiry,
+                            funded: e.funded,
+                        },
+                        e.periodIndex,
+                    );
             }
             TreasuryEvents::CellFrozenSet(e) => {
                 if !self.parent_authority(e.by, e.cellId) {
@@ -644,8 +592,7 @@ impl<P: Provider> Auditor<'_, P> {
                     self.ledgers
                         .entry((e.cellId, e.token))
                         .or_default()
-                        .usage(e.periodIndex)
-                        .spent += e.amount;
+                        .spend(e.periodIndex, e.amount);
                     self.check_cap(name, at, e.cellId, e.token, e.periodIndex);
                 }
                 self.paid(log.tx_hash, e.cellId, e.token, e.to, e.amount);
@@ -674,15 +621,12 @@ impl<P: Provider> Auditor<'_, P> {
                     self.ledgers
                         .entry((e.parentCellId, e.token))
                         .or_default()
-                        .usage(e.parentPeriodIndex)
-                        .sub_allocated += e.amount;
+                        .sub_allocate_out(e.parentPeriodIndex, e.amount);
                     self.check_cap(name, at, e.parentCellId, e.token, e.parentPeriodIndex);
                     let child = self.ledgers.entry((e.childCellId, e.token)).or_default();
                     let ceiling = child.terms.unwrap_or_default().amount;
-                    let u = child.usage(e.childPeriodIndex);
-                    u.received += e.amount;
-                    if u.received > ceiling {
-                        let r = u.received;
+                    let r = child.receive(e.childPeriodIndex, e.amount);
+                    if r > ceiling {
                         self.find(
                             Severity::Error,
                             "cap",
@@ -715,32 +659,28 @@ impl<P: Provider> Auditor<'_, P> {
                     );
                 }
                 let child = self.ledgers.entry((e.childCellId, e.token)).or_default();
-                let reserved = child.reserved;
-                let u = child.usage(e.childPeriodIndex);
-                let unspent = u
-                    .received
-                    .saturating_sub(u.spent + u.sub_allocated + reserved);
-                u.received = u.received.saturating_sub(e.amount);
-                if e.amount > unspent {
+                if let Err(o) = child.claw_back(e.childPeriodIndex, e.amount) {
                     self.find(
                         Severity::Error,
                         "cap",
                         name,
                         at,
-                        format!("clawed back {} > unspent {unspent}", e.amount),
+                        format!("clawed back {} > unspent {}", o.amount, o.available),
                     );
                 }
-                let parent = self.ledgers.entry((e.parentCellId, e.token)).or_default();
-                let pu = parent.usage(e.parentPeriodIndex);
-                pu.sub_allocated = pu.sub_allocated.saturating_sub(e.returnedToParent);
+                self.ledgers
+                    .entry((e.parentCellId, e.token))
+                    .or_default()
+                    .returned(e.parentPeriodIndex, e.returnedToParent);
             }
             TreasuryEvents::BountyReserved(e) => {
                 self.bounty("BountyReserved", at, log.tx_hash, e.taskId);
                 self.check_frozen("BountyReserved", at, e.cellId);
                 if self.require_budget("BountyReserved", at, e.cellId, e.token) {
-                    let l = self.ledgers.entry((e.cellId, e.token)).or_default();
-                    l.reserved += e.amount;
-                    l.usage(e.periodIndex);
+                    self.ledgers
+                        .entry((e.cellId, e.token))
+                        .or_default()
+                        .reserve(e.periodIndex, e.amount);
                     self.check_cap("BountyReserved", at, e.cellId, e.token, e.periodIndex);
                 }
             }
@@ -751,12 +691,16 @@ impl<P: Provider> Auditor<'_, P> {
             TreasuryEvents::BountyPaid(e) => {
                 self.bounty("BountyPaid", at, log.tx_hash, e.taskId);
                 self.check_frozen("BountyPaid", at, e.cellId);
-                self.unreserve("BountyPaid", at, e.cellId, e.token, e.amount);
-                self.ledgers
-                    .entry((e.cellId, e.token))
-                    .or_default()
-                    .usage(e.periodIndex)
-                    .spent += e.amount;
+                let l = self.ledgers.entry((e.cellId, e.token)).or_default();
+                if let Err(o) = l.pay_bounty(e.periodIndex, e.amount) {
+                    self.find(
+                        Severity::Error,
+                        "cap",
+                        "BountyPaid",
+                        at,
+                        format!("{} > reserved {}", o.amount, o.available),
+                    );
+                }
                 self.paid(log.tx_hash, e.cellId, e.token, e.to, e.amount);
             }
             // A role stream's claim: a spend of the paying cell in `periodIndex` (the re-derivation
@@ -770,8 +714,7 @@ impl<P: Provider> Auditor<'_, P> {
                     self.ledgers
                         .entry((e.cellId, e.token))
                         .or_default()
-                        .usage(e.periodIndex)
-                        .spent += e.amount;
+                        .pay_stream(e.periodIndex, e.amount);
                     self.check_cap(name, at, e.cellId, e.token, e.periodIndex);
                 }
                 self.paid(log.tx_hash, e.cellId, e.token, e.to, e.amount);
@@ -797,19 +740,20 @@ impl<P: Provider> Auditor<'_, P> {
     }
 
     fn unreserve(&mut self, name: &str, at: EventRef, cell: U256, token: Address, amount: U256) {
-        let l = self.ledgers.entry((cell, token)).or_default();
-        if amount > l.reserved {
-            let r = l.reserved;
+        if let Err(o) = self
+            .ledgers
+            .entry((cell, token))
+            .or_default()
+            .unreserve(amount)
+        {
             self.find(
                 Severity::Error,
                 "cap",
                 name,
                 at,
-                format!("{amount} > reserved {r}"),
+                format!("{amount} > reserved {}", o.available),
             );
         }
-        let l = self.ledgers.entry((cell, token)).or_default();
-        l.reserved = l.reserved.saturating_sub(amount);
     }
 
     fn paid(&mut self, tx: B256, cell: U256, token: Address, to: Address, amount: U256) {
@@ -833,7 +777,7 @@ impl<P: Provider> Auditor<'_, P> {
             let l = &self.ledgers[&(cell, token)];
             let Some(terms) = l.terms else { continue };
             let v = t.getBudget(cell, token).call().await.map_err(rpc)?;
-            let u = l.periods.get(&v.periodIndex).cloned().unwrap_or_default();
+            let u = l.usage_in(v.periodIndex);
             let mut diffs = Vec::new();
             for (field, ours, theirs) in [
                 ("amount", terms.amount, v.amount),
@@ -892,15 +836,8 @@ impl<P: Provider> Auditor<'_, P> {
 
     async fn safes(&mut self, from: u64, head: u64) -> Result<Vec<SafeLine>, AuditError> {
         let mut safes: Vec<(U256, Address)> = Vec::new();
-        for ((kind, id), doc) in &self.state.entities {
-            if *kind == "safe"
-                && let (Ok(dao), Some(safe)) = (
-                    id.parse::<U256>(),
-                    doc.get("safe").and_then(|s| s.as_str()?.parse().ok()),
-                )
-            {
-                safes.push((dao, safe));
-            }
+        for s in self.state.domain.safes.values() {
+            safes.push((s.dao, s.safe));
         }
         let mut out = Vec::new();
         for (dao, safe) in safes {

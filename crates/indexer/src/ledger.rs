@@ -284,7 +284,7 @@ mod tests {
         l.spend(u(0), u(30));
         l.reserve(u(0), u(20));
         assert_eq!(l.available(u(0)), u(50));
-        assert_eq!(l.claw_back(u(0), u(101)), Ok(()));
+        assert_eq!(l.claw_back(u(0), u(100)), Ok(()));
         assert_eq!(
             l.claw_back(u(0), u(1)),
             Err(Overdraw {

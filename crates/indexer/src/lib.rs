@@ -15,12 +15,16 @@
 //!    here at the next attempt if they persist. Live reads and the audit fetch their logs
 //!    through the same fetcher ([`fetch::AdaptiveFetcher::scan`] with a [`source::LogQuery`]
 //!    filtered by topic): nothing asks a provider for an unbounded range.
-//! 3. [`model::State`] folds the logs in (block, transaction index, log index) order. Folding is
-//!    pure: the same raw logs always give the same state.
+//! 3. [`model::State`] folds the logs in (block, transaction index, log index) order, each
+//!    decoded by its contract's typed `sol!` event enum and folded by an exhaustive `match` into
+//!    the role tables and the typed [`domain`] ([`fold`]); budgets through the one [`ledger`].
+//!    Folding is pure: the same raw logs always give the same state.
 //! 4. [`store::Store`] keeps raw logs keyed by (chain id, block hash, log index), so re-ingesting
 //!    is harmless; the derived tables; the hashes of recent blocks; and the checkpoint (last block
 //!    and its hash), written in the same SQLite transaction as the rows of the range it closes.
-//!    Killed at any point, a restart resumes at checkpoint + 1: no gap, no duplicate.
+//!    Killed at any point, a restart resumes at checkpoint + 1: no gap, no duplicate. Opening an
+//!    index loads the derived tables (no re-fold); `meta.schema_version`
+//!    ([`store::SCHEMA_VERSION`]) other than ours rebuilds them from the raw logs first.
 //! 5. [`indexer::Indexer`] drives it: one-shot [`indexer::Indexer::sync`] or
 //!    [`indexer::Indexer::follow`] (polls for new blocks). Reorgs are detected by comparing the
 //!    checkpoint's hash with the chain at start, on every poll and before each range near the
@@ -41,11 +45,10 @@
 //! audit do.
 
 pub mod audit;
-pub mod decode;
 pub mod domain;
-pub mod entities;
 pub mod events;
 pub mod fetch;
+pub mod fold;
 pub mod indexer;
 pub mod json;
 pub mod ledger;

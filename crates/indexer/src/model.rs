@@ -12,11 +12,14 @@ use alloy::{
 };
 use serde::Serialize;
 
-use crate::{
-    decode::{Decoder, Source},
-    source::RawLog,
+use crate::{domain::Domain, fold::EntityKey, source::RawLog};
+use dao_bindings::{
+    Roles::RolesEvents as IRolesEvents,
+    interfaces::{
+        ICellGovernor::ICellGovernorEvents, ICellRegistry::ICellRegistryEvents,
+        IRoleStreams::IRoleStreamsEvents, ITaskBoard::ITaskBoardEvents, ITreasury::ITreasuryEvents,
+    },
 };
-use dao_bindings::Roles::RolesEvents as IRolesEvents;
 
 /// Where an event happened: enough to find it on an explorer and to order it.
 #[derive(
@@ -127,7 +130,7 @@ pub struct Wearer {
 
 /// Something the events say that cannot be right (a revoke of a role nobody wears, a mint into a
 /// role never created). Folding never fails: anomalies are kept for the audit to report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Anomaly {
     pub at: EventRef,
     pub event: String,
@@ -140,20 +143,20 @@ pub(crate) struct Dirty {
     pub(crate) trees: HashSet<u32>,
     pub(crate) roles: HashSet<U256>,
     pub(crate) wearers: HashSet<(U256, Address)>,
-    pub(crate) entities: HashSet<(&'static str, String)>,
+    pub(crate) entities: HashSet<EntityKey>,
     pub(crate) standing: HashSet<(U256, Address)>,
 }
 
 /// The whole network as events describe it.
 #[derive(Debug, Default)]
 pub struct State {
-    pub(crate) decoder: std::sync::Arc<Decoder>,
     pub contracts: Contracts,
     pub trees: BTreeMap<u32, Tree>,
     pub roles: BTreeMap<U256, Role>,
     pub wearers: BTreeMap<(U256, Address), Wearer>,
-    /// Registry, governor, treasury and task board entities (see [`crate::entities`]).
-    pub entities: BTreeMap<(&'static str, String), serde_json::Value>,
+    /// Registry, governor, treasury, task board and role streams entities (see
+    /// [`crate::domain`]).
+    pub domain: Domain,
     /// Standing pushed by eligibility modules (`WearerStandingChanged`); absent = good standing.
     pub bad_standing: BTreeMap<(U256, Address), EventRef>,
     pub anomalies: Vec<Anomaly>,
@@ -173,7 +176,6 @@ impl State {
     pub fn new(contracts: Contracts) -> Self {
         Self {
             contracts,
-            decoder: std::sync::Arc::new(Decoder::from_bindings()),
             ..Self::default()
         }
     }
@@ -195,33 +197,31 @@ impl State {
         self.last = Some(at);
         self.applied += 1;
         let c = self.contracts;
-        if Some(log.address) == c.roles {
-            match IRolesEvents::decode_raw_log(&log.topics, &log.data) {
-                Ok(ev) => self.apply_roles(at, ev),
-                Err(_) => self.undecoded += 1,
-            }
+        let (topics, data) = (&log.topics, &log.data);
+        // Each contract's logs through its own event enum; a log no event of it matches (an
+        // event of an inherited standard we do not fold, e.g. EIP712DomainChanged) is counted.
+        let folded = if Some(log.address) == c.roles {
+            IRolesEvents::decode_raw_log(topics, data).map(|ev| self.apply_roles(at, ev))
+        } else if Some(log.address) == c.registry {
+            ICellRegistryEvents::decode_raw_log(topics, data).map(|ev| self.apply_registry(at, ev))
+        } else if Some(log.address) == c.governor {
+            ICellGovernorEvents::decode_raw_log(topics, data).map(|ev| self.apply_governor(at, ev))
+        } else if Some(log.address) == c.treasury {
+            ITreasuryEvents::decode_raw_log(topics, data).map(|ev| self.apply_treasury(at, ev))
+        } else if Some(log.address) == c.task_board {
+            ITaskBoardEvents::decode_raw_log(topics, data).map(|ev| self.apply_task_board(at, ev))
+        } else if Some(log.address) == c.streams {
+            IRoleStreamsEvents::decode_raw_log(topics, data).map(|ev| self.apply_streams(at, ev))
         } else {
-            let source = if Some(log.address) == c.registry {
-                Source::Registry
-            } else if Some(log.address) == c.governor {
-                Source::Governor
-            } else if Some(log.address) == c.treasury {
-                Source::Treasury
-            } else if Some(log.address) == c.task_board {
-                Source::TaskBoard
-            } else {
-                self.undecoded += 1;
-                return;
-            };
-            let decoder = std::sync::Arc::clone(&self.decoder);
-            match decoder.decode(source, &log.topics, &log.data) {
-                Some(ev) => self.apply_entity(source, at, &ev),
-                None => self.undecoded += 1,
-            }
+            self.undecoded += 1;
+            return;
+        };
+        if folded.is_err() {
+            self.undecoded += 1;
         }
     }
 
-    fn anomaly(&mut self, at: EventRef, event: &str, problem: String) {
+    pub(crate) fn anomaly(&mut self, at: EventRef, event: &str, problem: String) {
         self.anomalies.push(Anomaly {
             at,
             event: event.to_owned(),

@@ -95,8 +95,9 @@ CREATE TABLE IF NOT EXISTS bad_standing (
     block INTEGER NOT NULL,
     PRIMARY KEY (role_id, wearer)
 ) WITHOUT ROWID;
--- Everything else (cells, proposals, budgets, tasks, ...) as one JSON document per entity:
--- query with json_extract(doc, '$.field').
+-- Everything else (cells, proposals, budgets, tasks, streams, ...): one row per entity, `doc`
+-- the JSON of its typed struct in crate::domain (kinds and ids: crate::fold::EntityKey; JSON
+-- form: crate::json). Query with json_extract(doc, '$.field').
 CREATE TABLE IF NOT EXISTS entities (
     kind TEXT NOT NULL,
     id TEXT NOT NULL,
@@ -104,6 +105,23 @@ CREATE TABLE IF NOT EXISTS entities (
     PRIMARY KEY (kind, id)
 ) WITHOUT ROWID;
 ";
+
+/// The version of the derived tables' layout and of the fold that fills them. An index written
+/// with another version has its derived tables dropped and rebuilt from its raw logs when it is
+/// opened (raw logs, block hashes and the checkpoint are kept).
+///
+/// 2: typed domain (crate::domain) in `entities`; fold counters and anomalies in `meta.fold`.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The fold's counters and anomalies, kept in `meta` under `fold` so that opening an index
+/// loads them instead of re-folding.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct FoldMeta {
+    applied: u64,
+    undecoded: u64,
+    last: Option<crate::model::EventRef>,
+    anomalies: Vec<crate::model::Anomaly>,
+}
 
 /// The derived tables, in the order the digest reads them.
 pub const DERIVED_TABLES: &[&str] = &["trees", "roles", "wearers", "bad_standing", "entities"];
@@ -145,7 +163,9 @@ impl Store {
             })?,
             None => Contracts::default(),
         };
-        Ok((Self { conn, chain_id }, contracts))
+        let mut store = Self { conn, chain_id };
+        store.migrate(contracts)?;
+        Ok((store, contracts))
     }
 
     fn init(conn: Connection, chain_id: u64, contracts: &Contracts) -> Result<Self, StoreError> {
@@ -181,9 +201,36 @@ impl Store {
                 }
                 let stored_contracts = get("contracts")?.unwrap_or_default();
                 if stored_contracts != contracts_json {
-                    return Err(StoreError::ContractsMismatch {
-                        stored: stored_contracts,
-                    });
+                    // An index written before RoleStreams was indexed: the same contracts plus
+                    // `streams`, whose logs it never fetched. Index again from the start (raw
+                    // logs are dropped too: the fold must see every log once, in order).
+                    let old: Option<Contracts> = serde_json::from_str(&stored_contracts).ok();
+                    match old {
+                        Some(old)
+                            if old.streams.is_none()
+                                && Contracts {
+                                    streams: None,
+                                    ..*contracts
+                                } == old =>
+                        {
+                            tracing::info!(
+                                "the index gains RoleStreams: indexing again from the start"
+                            );
+                            conn.execute(
+                                "UPDATE meta SET value = ?1 WHERE key = 'contracts'",
+                                [&contracts_json],
+                            )?;
+                            conn.execute("DELETE FROM checkpoint", [])?;
+                            conn.execute("DELETE FROM blocks", [])?;
+                            conn.execute("DELETE FROM raw_logs", [])?;
+                            conn.execute("DELETE FROM meta WHERE key = 'schema_version'", [])?;
+                        }
+                        _ => {
+                            return Err(StoreError::ContractsMismatch {
+                                stored: stored_contracts,
+                            });
+                        }
+                    }
                 }
             }
             None => {
@@ -197,7 +244,54 @@ impl Store {
                 )?;
             }
         }
-        Ok(Self { conn, chain_id })
+        let mut store = Self { conn, chain_id };
+        store.migrate(*contracts)?;
+        Ok(store)
+    }
+
+    /// The schema version the derived tables were written with (`None`: before versions).
+    pub fn schema_version(&self) -> Result<Option<u32>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?
+            .and_then(|v| v.parse().ok()))
+    }
+
+    /// Rebuilds the derived tables from the raw logs when they were written by another schema
+    /// version (or none): drops and re-creates them, folds the raw logs, writes every row and
+    /// the version, in one transaction.
+    fn migrate(&mut self, contracts: Contracts) -> Result<(), StoreError> {
+        let version = self.schema_version()?;
+        if version == Some(SCHEMA_VERSION) {
+            return Ok(());
+        }
+        let tx = self.conn.transaction()?;
+        let logs = load_logs(&tx)?;
+        if version.is_some() || !logs.is_empty() {
+            tracing::info!(
+                from = ?version,
+                to = SCHEMA_VERSION,
+                "derived tables of another schema version: rebuilding them from the raw logs"
+            );
+        }
+        for t in DERIVED_TABLES {
+            tx.execute_batch(&format!("DROP TABLE IF EXISTS {t}"))?;
+        }
+        tx.execute_batch(SCHEMA)?;
+        let mut state = State::new(contracts);
+        state.apply_all(&logs);
+        rewrite_all(&tx, &mut state)?;
+        tx.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?1)",
+            [SCHEMA_VERSION.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     pub fn chain_id(&self) -> u64 {
@@ -289,12 +383,107 @@ impl Store {
         Ok(state)
     }
 
-    /// Re-folds the state from the stored raw logs (done at start: cheap, and the derived tables
-    /// it would write are already those rows).
+    /// Loads the state from the derived tables (written up to the checkpoint, in the schema
+    /// version [`Store::open`] checked): no re-fold of the raw logs. Role, wearer and tree rows
+    /// keep the block of their events, not the whole [`crate::EventRef`].
     pub fn load_state(&self, contracts: Contracts) -> Result<State, StoreError> {
-        let logs = self.raw_logs()?;
+        use crate::model::{Role, Tree, Wearer};
+        let at = |block: u64| crate::model::EventRef {
+            block,
+            ..Default::default()
+        };
+        let u256 = |b: Vec<u8>| alloy::primitives::U256::from_be_slice(&b);
         let mut state = State::new(contracts);
-        state.apply_all(&logs);
+        let c = &self.conn;
+        let mut st = c.prepare("SELECT tree_id, linked_under, last_block FROM trees")?;
+        for t in st.query_map([], |r| {
+            Ok(Tree {
+                tree_id: r.get(0)?,
+                linked_under: u256(r.get(1)?),
+                last_event: at(r.get(2)?),
+            })
+        })? {
+            let t = t?;
+            state.trees.insert(t.tree_id, t);
+        }
+        let mut st = c.prepare(
+            "SELECT role_id, admin_id, details, image_uri, max_supply, supply, eligibility, toggle,
+             mutable, claimable, active, created_block, last_block FROM roles",
+        )?;
+        for role in st.query_map([], |r| {
+            Ok(Role {
+                role_id: u256(r.get(0)?),
+                admin_id: u256(r.get(1)?),
+                details: r.get(2)?,
+                image_uri: r.get(3)?,
+                max_supply: r.get(4)?,
+                supply: r.get(5)?,
+                eligibility: Address::from_slice(&r.get::<_, Vec<u8>>(6)?),
+                toggle: Address::from_slice(&r.get::<_, Vec<u8>>(7)?),
+                mutable_: r.get(8)?,
+                claimable: r.get(9)?,
+                active: r.get(10)?,
+                created: at(r.get(11)?),
+                last_event: at(r.get(12)?),
+            })
+        })? {
+            let role = role?;
+            state.roles.insert(role.role_id, role);
+        }
+        let mut st = c.prepare(
+            "SELECT role_id, wearer, since_block, expiry, granted_by, last_block FROM wearers",
+        )?;
+        for w in st.query_map([], |r| {
+            Ok(Wearer {
+                role_id: u256(r.get(0)?),
+                wearer: Address::from_slice(&r.get::<_, Vec<u8>>(1)?),
+                since_block: r.get(2)?,
+                expiry: r.get(3)?,
+                granted_by: Address::from_slice(&r.get::<_, Vec<u8>>(4)?),
+                last_event: at(r.get(5)?),
+            })
+        })? {
+            let w = w?;
+            state.wearers.insert((w.role_id, w.wearer), w);
+        }
+        let mut st = c.prepare("SELECT role_id, wearer, block FROM bad_standing")?;
+        for row in st.query_map([], |r| {
+            Ok((
+                u256(r.get(0)?),
+                Address::from_slice(&r.get::<_, Vec<u8>>(1)?),
+                r.get::<_, u64>(2)?,
+            ))
+        })? {
+            let (role, who, block) = row?;
+            state.bad_standing.insert((role, who), at(block));
+        }
+        let mut st = c.prepare("SELECT kind, id, doc FROM entities")?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let (kind, id, doc): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            state
+                .domain
+                .load(&kind, &doc)
+                .map_err(|e| StoreError::Corrupt {
+                    table: "entities",
+                    what: format!("{kind} {id}: {e}"),
+                })?;
+        }
+        if let Some(fold) = c
+            .query_row("SELECT value FROM meta WHERE key = 'fold'", [], |r| {
+                r.get::<_, String>(0)
+            })
+            .optional()?
+        {
+            let m: FoldMeta = serde_json::from_str(&fold).map_err(|e| StoreError::Corrupt {
+                table: "meta",
+                what: format!("fold: {e}"),
+            })?;
+            state.applied = m.applied;
+            state.undecoded = m.undecoded;
+            state.last = m.last;
+            state.anomalies = m.anomalies;
+        }
         state.dirty = Default::default();
         Ok(state)
     }
@@ -523,12 +712,31 @@ fn write_dirty(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
         )?;
         let mut del = tx.prepare_cached("DELETE FROM entities WHERE kind = ?1 AND id = ?2")?;
         for key in sorted(dirty.entities) {
-            match state.entities.get(&key) {
-                Some(doc) => up.execute(params![key.0, key.1, doc.to_string()])?,
-                None => del.execute(params![key.0, key.1])?,
+            match state.domain.doc(&key) {
+                Some(doc) => {
+                    let doc = doc.map_err(|e| StoreError::Corrupt {
+                        table: "entities",
+                        what: e.to_string(),
+                    })?;
+                    up.execute(params![key.kind(), key.id(), doc])?
+                }
+                None => del.execute(params![key.kind(), key.id()])?,
             };
         }
     }
+    let fold = FoldMeta {
+        applied: state.applied,
+        undecoded: state.undecoded,
+        last: state.last,
+        anomalies: state.anomalies.clone(),
+    };
+    tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('fold', ?1)")?
+        .execute([
+            serde_json::to_string(&fold).map_err(|e| StoreError::Corrupt {
+                table: "meta",
+                what: e.to_string(),
+            })?,
+        ])?;
     Ok(())
 }
 
@@ -548,6 +756,6 @@ fn rewrite_all(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
     state.dirty.roles = state.roles.keys().copied().collect();
     state.dirty.wearers = state.wearers.keys().copied().collect();
     state.dirty.standing = state.bad_standing.keys().copied().collect();
-    state.dirty.entities = state.entities.keys().cloned().collect();
+    state.dirty.entities = state.domain.keys().into_iter().collect();
     write_dirty(tx, state)
 }

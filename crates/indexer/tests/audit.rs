@@ -85,42 +85,27 @@ async fn indexed_state_matches_live_reads_and_the_audit_flags_money_leaving_the_
 
     // Indexed state == live reads, field by field.
     let s = ix.state();
-    let kinds: Vec<_> = s.entities.keys().map(|k| k.0).collect();
-    assert_eq!(
-        s.undecoded, 0,
-        "undecoded logs; entity kinds {kinds:?}; {contracts:?}"
-    );
+    assert_eq!(s.undecoded, 0, "undecoded logs; {contracts:?}");
     let registry = ICellRegistry::new(contracts.registry.expect("registry"), &p0);
     let roles = IRoles::new(contracts.roles.expect("roles"), &p0);
     for (key, cell) in &record.cells {
-        let doc = &s.entities[&("cell", format!("{:#066x}", cell.id))];
-        let parent: U256 = doc["parentCellId"]
-            .as_str()
-            .expect("parent")
-            .parse()
-            .expect("u256");
+        let c = &s.domain.cells[&cell.id];
         assert_eq!(
-            parent,
+            c.parent,
             registry.parentOf(cell.id).call().await.expect("call"),
             "{key} parent"
         );
-        let dao: U256 = doc["daoId"].as_str().expect("dao").parse().expect("u256");
         assert_eq!(
-            dao,
+            c.dao,
             registry.daoOf(cell.id).call().await.expect("call"),
             "{key} dao"
         );
         assert_eq!(
-            doc["phase"].as_u64(),
-            Some(registry.phaseOf(cell.id).call().await.expect("call") as u64),
+            c.phase as u8,
+            registry.phaseOf(cell.id).call().await.expect("call"),
             "{key} phase"
         );
-        let member: U256 = doc["memberRoleId"]
-            .as_str()
-            .expect("member")
-            .parse()
-            .expect("u256");
-        assert_eq!(member, cell.member_role, "{key} member role");
+        assert_eq!(c.member_role, cell.member_role, "{key} member role");
     }
     assert!(!s.roles.is_empty());
     for (id, role) in &s.roles {
@@ -150,39 +135,26 @@ async fn indexed_state_matches_live_reads_and_the_audit_flags_money_leaving_the_
             "{wearer} wears {role:#x}"
         );
     }
-    for ((kind, id), doc) in &s.entities {
-        if *kind == "budget" {
-            let (cell, token) = id.split_once('/').expect("cell/token");
-            let v = t
-                .getBudget(cell.parse().expect("cell"), token.parse().expect("token"))
-                .call()
-                .await
-                .expect("call");
-            assert_eq!(
-                doc["amount"]
-                    .as_str()
-                    .map(|a| a.parse::<U256>().expect("amount")),
-                Some(v.amount),
-                "budget {id}"
-            );
-            assert_eq!(doc["funded"].as_bool(), Some(v.funded), "budget {id}");
-            let cur = &doc["current"];
-            let num = |k: &str| cur[k].as_str().map(|a| a.parse::<U256>().expect("amount"));
-            assert_eq!(
-                cur["periodIndex"].as_str(),
-                Some(v.periodIndex.to_string().as_str()),
-                "budget {id} period"
-            );
-            assert_eq!(num("spent"), Some(v.spent), "budget {id} spent");
-            assert_eq!(
-                num("subAllocated"),
-                Some(v.subAllocated),
-                "budget {id} subAllocated"
-            );
-            if v.funded {
-                assert_eq!(num("received"), Some(v.received), "budget {id} received");
-            }
+    for ((cell, token), b) in &s.domain.budgets {
+        let id = format!("{cell:#x}/{token}");
+        let v = t.getBudget(*cell, *token).call().await.expect("call");
+        let l = &b.ledger;
+        let terms = l.terms.expect("terms");
+        assert_eq!(terms.amount, v.amount, "budget {id}");
+        assert_eq!(terms.funded, v.funded, "budget {id}");
+        assert_eq!(l.current_period, v.periodIndex, "budget {id} period");
+        let u = l.current();
+        assert_eq!(u.spent, v.spent, "budget {id} spent");
+        assert_eq!(u.sub_allocated, v.subAllocated, "budget {id} subAllocated");
+        assert_eq!(l.reserved, v.reserved, "budget {id} reserved");
+        if v.funded {
+            assert_eq!(u.received, v.received, "budget {id} received");
         }
+        assert_eq!(
+            l.available(l.current_period),
+            v.available,
+            "budget {id} available"
+        );
     }
     // `state --indexed` reads the same from the database.
     assert_eq!(

@@ -9,13 +9,13 @@ use eyre::{Result, bail};
 )]
 pub(crate) struct Args {
     #[command(flatten)]
-    db: super::index::DbArgs,
+    db: super::db::DbArgs,
 }
 
 pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
     let ctx = Ctx::connect(global).await?;
-    let t = super::index::target(&ctx, &args.db).await?;
-    let ix = super::index::open_synced(&ctx, &t, 0).await?;
+    let t = super::db::target(&ctx, &args.db).await?;
+    let ix = super::db::open_synced(&ctx, &t, 0).await?;
     let report = dao_indexer::audit(&ctx.provider, ix.store(), t.contracts, t.start).await?;
     let v = serde_json::to_value(&report)?;
     ctx.print(&v, || report.render());

@@ -6,6 +6,7 @@ use eyre::Result;
 
 pub(crate) mod audit;
 pub(crate) mod cell;
+pub(crate) mod db;
 pub(crate) mod deploy;
 pub(crate) mod design;
 pub(crate) mod devnet;
@@ -19,6 +20,7 @@ pub(crate) mod state;
 pub(crate) mod stream;
 pub(crate) mod task;
 pub(crate) mod treasury;
+pub(crate) mod view;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {

@@ -30,17 +30,12 @@ alloy::sol! {
     }
 }
 
-/// `BallotSkipped` statuses, in the contract's order (`ICellGovernor.BallotStatus`).
-const BALLOT_STATUS: [&str; 8] = [
-    "Counted",
-    "Expired",
-    "InvalidVoteType",
-    "NotActive",
-    "AlreadyVoted",
-    "StaleNonce",
-    "InvalidSignature",
-    "NotEligible",
-];
+/// A `BallotSkipped` status by its name in `ICellGovernor.BallotStatus` (from the interface's
+/// source, not a copy).
+fn ballot_status(status: u8) -> String {
+    dao_bindings::interfaces::ICellGovernor::BallotStatus::try_from(status)
+        .map_or_else(|_| "Unknown".to_owned(), |s| format!("{s:?}"))
+}
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub(crate) enum Support {
@@ -290,10 +285,7 @@ async fn submit_ballots(
             votes.push(json!({"voter": v.voter, "proposal": format!("{:#x}", v.proposalId), "support": v.support, "weight": v.weight.to_string(), "reason": v.reason}));
         } else if let Ok(k) = log.log_decode::<ICellGovernor::BallotSkipped>() {
             let k = k.inner.data;
-            let status = BALLOT_STATUS
-                .get(k.status as usize)
-                .copied()
-                .unwrap_or("Unknown");
+            let status = ballot_status(k.status);
             skipped.push(json!({"voter": k.voter, "proposal": format!("{:#x}", k.proposalId), "status": status}));
         }
     }

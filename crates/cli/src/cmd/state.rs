@@ -1,11 +1,15 @@
-//! `daoctl state`: the network tree read live from the chain.
+//! `daoctl state`: the network tree read live from the chain, or with `--indexed` from the index;
+//! both print the same view (`super::view`).
+use super::{
+    db::{DbArgs, open_synced, target},
+    view,
+};
 use crate::ctx::{Ctx, Global, decode};
 use alloy::{
     primitives::{Address, B256, U256},
     sol_types::SolEvent,
 };
 use dao_bindings::{ICellGovernor, ICellRegistry, ITreasury, RoleId};
-use dao_deploy::amount::TokenMeta;
 use dao_deploy::design::state_key_name;
 use dao_indexer::LogQuery;
 use eyre::Result;
@@ -22,14 +26,14 @@ pub(crate) struct Args {
     #[arg(long)]
     indexed: bool,
     #[command(flatten)]
-    index: super::index::DbArgs,
+    index: DbArgs,
 }
 
 pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
     let ctx = Ctx::connect(global).await?;
     let token = crate::ctx::parse_token(&args.token).map_err(|e| eyre::eyre!("{e}"))?;
     if args.indexed {
-        return super::index::state_indexed(token, &args.index, global).await;
+        return state_indexed(&ctx, token, &args.index).await;
     }
     let registry = ctx.contract("CellRegistry")?;
     let roles = ctx.contract("Roles")?;
@@ -52,7 +56,7 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
             decisions
                 .entry(d.cellId)
                 .or_default()
-                .push(json!({"index": d.index, "ref": d.r#ref, "uri": d.uri, "by": d.by}));
+                .push(json!({"index": d.index, "ref": d.r#ref, "uri": d.uri, "by": d.by.to_checksum(None)}));
         }
     }
 
@@ -75,21 +79,7 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
         depth.insert(c.id, d);
         let role_ids = &roles_of[&c.id];
         let executor = gov.executorOf(c.id).call().await?;
-        let admins = &wearers[&c.id];
-        let run_by = if admins.contains(&executor) {
-            "vote-run (its executor wears the admin role)".to_owned()
-        } else if admins.contains(&safe) && !safe.is_zero() {
-            format!("community governance (Safe {safe})")
-        } else {
-            format!(
-                "run by {}",
-                admins
-                    .iter()
-                    .map(Address::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        };
+        let run_by = view::run_by(&wearers[&c.id], Some(executor), safe);
         let mut role_rows = Vec::new();
         for r in role_ids {
             role_rows.push(json!({"role": RoleId(*r).to_string(), "name": ctx.role_name(*r), "wearers": wearers[r].iter().map(|a| a.to_checksum(None)).collect::<Vec<_>>()}));
@@ -107,131 +97,90 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
             "decisions": decisions.remove(&c.id).unwrap_or_default(),
         }));
     }
-    let (balance, token) = safe_balance(&ctx, token, safe).await?;
+    let (balance, token) = view::safe_balance(&ctx, token, safe).await?;
     let v = json!({"dao": RoleId(root).to_string(), "safe": safe.to_checksum(None), "safe_balance": balance.to_string(), "token": token, "cells": nodes});
-    ctx.print(&v, || render(&v));
+    ctx.print(&v, || view::render(&v));
     Ok(())
 }
 
-/// The Safe's balance of `token` (a live read: balances are not events) and the token as JSON
-/// (`address`, `symbol`, `decimals`: how the state's amounts print). Shared by the live and the
-/// indexed state.
-pub(crate) async fn safe_balance(
-    ctx: &Ctx,
-    token: Address,
-    safe: Address,
-) -> Result<(U256, serde_json::Value)> {
-    let meta = ctx.token(token).await?;
-    let balance = if safe.is_zero() {
-        U256::ZERO
-    } else {
-        dao_deploy::amount::balance_of(&ctx.provider, token, safe)
-            .await
-            .map_err(|e| eyre::eyre!("{e}"))?
-    };
-    let json = serde_json::json!({
-        "address": meta.address.to_checksum(None), "symbol": meta.symbol, "decimals": meta.decimals,
-    });
-    Ok((balance, json))
-}
-
-/// Base units of the state's token (`v["token"]`), with its decimals and symbol.
-fn amount(state: &serde_json::Value, v: &serde_json::Value) -> String {
-    let t = &state["token"];
-    let meta = TokenMeta {
-        address: t["address"]
-            .as_str()
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_default(),
-        symbol: t["symbol"].as_str().unwrap_or("ETH").to_owned(),
-        decimals: t["decimals"]
-            .as_u64()
-            .and_then(|d| u8::try_from(d).ok())
-            .unwrap_or(18),
-    };
-    v.as_str()
-        .and_then(|s| s.parse::<U256>().ok())
-        .map(|units| meta.format(units))
-        .unwrap_or_default()
-}
-
-fn short(a: &str) -> String {
-    if a.len() > 12 {
-        format!("{}…{}", &a[..6], &a[a.len() - 4..])
-    } else {
-        a.to_owned()
+/// `daoctl state --indexed`: the same JSON tree as the live `daoctl state`, built from the index
+/// (brought to the head first). Wearers are the grants events record (not revoked, not pushed
+/// out of good standing); budgets show the usage of their current period (the latest an event
+/// named), from the shared ledger.
+async fn state_indexed(ctx: &Ctx, token: Address, db: &DbArgs) -> Result<()> {
+    let t = target(ctx, db).await?;
+    let ix = open_synced(ctx, &t, 0).await?;
+    let s = ix.state();
+    let d = &s.domain;
+    let root = ctx.cell("dao")?;
+    let safe = d.safes.get(&root).map(|l| l.safe).unwrap_or_default();
+    let mut order = Vec::new();
+    let mut stack = vec![root];
+    while let Some(id) = stack.pop() {
+        order.push(id);
+        let mut c: Vec<U256> = d.children_of(id).map(|c| c.id).collect();
+        c.sort();
+        c.reverse();
+        stack.extend(c);
     }
-}
-
-pub(crate) fn render(v: &serde_json::Value) -> String {
-    let mut s = format!(
-        "DAO {}  Safe {}  balance {}\n",
-        v["dao"].as_str().unwrap_or(""),
-        v["safe"].as_str().unwrap_or(""),
-        amount(v, &v["safe_balance"])
-    );
-    for c in v["cells"].as_array().into_iter().flatten() {
-        let pad = "   ".repeat(c["depth"].as_u64().unwrap_or(0) as usize);
-        s += &format!(
-            "{pad}■ {} [{}] {}  phase {}  scale {}\n",
-            c["name"].as_str().unwrap_or(""),
-            c["key"].as_str().unwrap_or(""),
-            c["id"].as_str().unwrap_or(""),
-            c["phase"].as_str().unwrap_or(""),
-            c["scale"].as_str().unwrap_or("")
+    let mut depth = BTreeMap::new();
+    let mut nodes = Vec::new();
+    for id in order {
+        let Some(cell) = d.cells.get(&id) else {
+            continue;
+        };
+        let dep = if cell.parent.is_zero() {
+            0
+        } else {
+            depth.get(&cell.parent).copied().unwrap_or(0) + 1
+        };
+        depth.insert(id, dep);
+        let wearers = |role: U256| -> Vec<Address> {
+            s.wearers_of(role)
+                .map(|w| w.wearer)
+                .filter(|w| !s.bad_standing.contains_key(&(role, *w)))
+                .collect()
+        };
+        let executor = d.executors.get(&id).map(|e| e.executor);
+        let admins = wearers(id);
+        let run_by = view::run_by(&admins, executor, safe);
+        let mut role_ids = vec![id];
+        role_ids.extend(
+            s.roles
+                .values()
+                .filter(|r| r.admin_id == id && r.role_id != id)
+                .map(|r| r.role_id),
         );
-        s += &format!("{pad}  {}\n", c["run_by"].as_str().unwrap_or(""));
-        for r in c["roles"].as_array().into_iter().flatten().skip(1) {
-            let w: Vec<String> = r["wearers"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|a| a.as_str())
-                .map(short)
-                .collect();
-            s += &format!(
-                "{pad}  role {:<7} {:<22} {}\n",
-                r["role"].as_str().unwrap_or(""),
-                r["name"].as_str().unwrap_or(""),
-                if w.is_empty() {
-                    "-".to_owned()
-                } else {
-                    w.join(" ")
-                }
-            );
-        }
-        let b = &c["budget"];
-        if b["active"].as_bool() == Some(true) || b["amount"].as_str() != Some("0") {
-            s += &format!(
-                "{pad}  budget ceiling {}  received {}  spent {}  handed down {}  reserved {}  available {}{}\n",
-                amount(v, &b["amount"]),
-                amount(v, &b["received"]),
-                amount(v, &b["spent"]),
-                amount(v, &b["sub_allocated"]),
-                amount(v, &b["reserved"]),
-                amount(v, &b["available"]),
-                if b["frozen"].as_bool() == Some(true) {
-                    "  FROZEN"
-                } else {
-                    ""
-                }
-            );
-        }
-        for d in c["state"].as_array().into_iter().flatten() {
-            s += &format!(
-                "{pad}  state {} v{}: {}\n",
-                d["key"].as_str().unwrap_or(""),
-                d["version"],
-                d["uri"].as_str().unwrap_or("")
-            );
-        }
-        for d in c["decisions"].as_array().into_iter().flatten() {
-            s += &format!(
-                "{pad}  decision #{}: {}\n",
-                d["index"],
-                d["uri"].as_str().unwrap_or("")
-            );
-        }
+        let roles: Vec<serde_json::Value> = role_ids
+            .iter()
+            .map(|r| {
+                let w: Vec<String> = wearers(*r).iter().map(|a| a.to_checksum(None)).collect();
+                json!({"role": RoleId(*r).to_string(), "name": ctx.role_name(*r), "wearers": w})
+            })
+            .collect();
+        let frozen = d.treasury_cells.get(&id).is_some_and(|c| c.frozen);
+        let budget = view::budget_json(d.budgets.get(&(id, token)).map(|b| &b.ledger), frozen);
+        let docs: Vec<serde_json::Value> = d
+            .state_docs_of(id)
+            .filter_map(|doc| {
+                let v = doc.current()?;
+                Some(json!({"key": state_key_name(doc.key), "version": v.version, "uri": v.uri}))
+            })
+            .collect();
+        let decisions: Vec<serde_json::Value> = d
+            .decisions
+            .range((id, 0)..=(id, u32::MAX))
+            .map(|(_, x)| json!({"index": x.index, "ref": x.reference, "uri": x.uri, "by": x.by.to_checksum(None)}))
+            .collect();
+        nodes.push(json!({
+            "key": ctx.cell_name(id), "id": RoleId(id).to_string(), "name": cell.name, "depth": dep,
+            "phase": super::cell::phase_name(cell.phase as u8), "scale": super::cell::scale_name(cell.scale as u8), "run_by": run_by,
+            "roles": roles, "budget": budget, "state": docs, "decisions": decisions,
+        }));
     }
-    s
+    // Balances are not events: the Safe's balance is the one live read.
+    let (balance, token) = view::safe_balance(ctx, token, safe).await?;
+    let v = json!({"dao": RoleId(root).to_string(), "safe": safe.to_checksum(None), "safe_balance": balance.to_string(), "token": token, "cells": nodes});
+    ctx.print(&v, || view::render(&v));
+    Ok(())
 }

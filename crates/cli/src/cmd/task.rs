@@ -66,7 +66,14 @@ pub(crate) enum Cmd {
     },
 }
 
-const STATUS: [&str; 6] = ["none", "open", "claimed", "submitted", "paid", "cancelled"];
+/// A task's status as `daoctl` prints it: `ITaskBoard.Status`'s variant name (from the
+/// interface's source, not a copy), lowercase.
+fn status_name(status: u8) -> String {
+    dao_bindings::interfaces::ITaskBoard::Status::try_from(status).map_or_else(
+        |_| "?".to_owned(),
+        |s| format!("{s:?}").to_ascii_lowercase(),
+    )
+}
 
 pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
     let ctx = Ctx::connect(global).await?;
@@ -145,7 +152,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                     let shown = ctx.fmt_amount(t.token, t.bounty).await?;
                     rows.push(json!({
                         "bounty_shown": shown,
-                        "task": i.to_string(), "cell": ctx.cell_name(t.cellId), "status": STATUS.get(status as usize).copied().unwrap_or("?"),
+                        "task": i.to_string(), "cell": ctx.cell_name(t.cellId), "status": status_name(status),
                         "bounty": t.bounty.to_string(), "token": t.token, "claimant": t.claimant.to_checksum(None),
                         "required_role": if t.requiredRole.is_zero() { serde_json::Value::Null } else { ctx.role_name(t.requiredRole).into() },
                     }));
@@ -177,7 +184,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             let shown = ctx.fmt_amount(t.token, t.bounty).await?;
             let v = json!({
                 "bounty_shown": shown,
-                "task": id.to_string(), "cell": ctx.cell_name(t.cellId), "status": STATUS.get(status as usize).copied().unwrap_or("?"),
+                "task": id.to_string(), "cell": ctx.cell_name(t.cellId), "status": status_name(status),
                 "bounty": t.bounty.to_string(), "token": t.token, "claimant": t.claimant.to_checksum(None), "deadline": t.deadline,
                 "required_role": ctx.role_name(t.requiredRole), "spec_hash": t.specHash, "deliverable_hash": t.deliverableHash,
             });

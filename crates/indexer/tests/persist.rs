@@ -1,0 +1,468 @@
+//! The typed domain in SQLite: opening an index loads the derived tables (equal to a fresh fold
+//! of the raw logs), and an index of another schema version has them rebuilt from its raw logs.
+
+use alloy::{
+    primitives::{Address, B256, U256},
+    sol_types::SolEvent,
+};
+use dao_bindings::interfaces::{
+    ICellGovernor, ICellRegistry,
+    ICellRegistry::{Phase, Scale},
+    IRoleStreams, ITaskBoard, ITreasury,
+};
+use dao_indexer::{
+    Contracts, RawLog, State, Store,
+    domain::{BountyStatus, TaskStatus},
+    store::SCHEMA_VERSION,
+};
+
+const REGISTRY: Address = Address::repeat_byte(0x11);
+const GOVERNOR: Address = Address::repeat_byte(0x22);
+const TREASURY: Address = Address::repeat_byte(0x33);
+const BOARD: Address = Address::repeat_byte(0x44);
+const STREAMS: Address = Address::repeat_byte(0x55);
+
+fn contracts() -> Contracts {
+    Contracts {
+        registry: Some(REGISTRY),
+        governor: Some(GOVERNOR),
+        treasury: Some(TREASURY),
+        task_board: Some(BOARD),
+        streams: Some(STREAMS),
+        ..Contracts::default()
+    }
+}
+
+fn log<E: SolEvent>(address: Address, block: u64, index: u64, ev: &E) -> RawLog {
+    let d = ev.encode_log_data();
+    RawLog {
+        block_number: block,
+        block_hash: B256::with_last_byte(block as u8),
+        tx_index: 0,
+        tx_hash: B256::repeat_byte(index as u8),
+        log_index: index,
+        address,
+        topics: d.topics().to_vec(),
+        data: d.data,
+    }
+}
+
+/// A small history touching every contract: a DAO with a child, a budget spent, sub-allocated
+/// and clawed back, a task paid from a bounty, a proposal voted and executed, a stream.
+fn history() -> Vec<RawLog> {
+    let dao = U256::from(1) << 224;
+    let child = U256::from(2) << 224;
+    let token = Address::ZERO;
+    let who = Address::repeat_byte(0xaa);
+    let u = U256::from;
+    let mut logs = Vec::new();
+    let mut i = 0;
+    let mut next = |block: u64| {
+        i += 1;
+        (block, i)
+    };
+    let (b, n) = next(1);
+    logs.push(log(
+        REGISTRY,
+        b,
+        n,
+        &ICellRegistry::CellCreated {
+            cellId: dao,
+            parentCellId: U256::ZERO,
+            daoId: dao,
+            memberRoleId: dao + u(1),
+            admin: who,
+            scale: Scale::Constituency,
+            phase: Phase::Formation,
+            name: "Riverside".into(),
+            creator: who,
+        },
+    ));
+    let (b, n) = next(1);
+    logs.push(log(
+        REGISTRY,
+        b,
+        n,
+        &ICellRegistry::CellCreated {
+            cellId: child,
+            parentCellId: dao,
+            daoId: dao,
+            memberRoleId: child + u(1),
+            admin: who,
+            scale: Scale::Collaboration,
+            phase: Phase::Conversation,
+            name: "Events".into(),
+            creator: who,
+        },
+    ));
+    let (b, n) = next(2);
+    logs.push(log(
+        REGISTRY,
+        b,
+        n,
+        &ICellRegistry::PhaseChanged {
+            cellId: child,
+            daoId: dao,
+            by: who,
+            from: Phase::Conversation,
+            to: Phase::Organization,
+        },
+    ));
+    for (cell, amount, funded) in [(dao, 1000u64, false), (child, 300, true)] {
+        let (b, n) = next(3);
+        logs.push(log(
+            TREASURY,
+            b,
+            n,
+            &ITreasury::BudgetSet {
+                cellId: cell,
+                token,
+                by: who,
+                amount: u(amount),
+                period: U256::ZERO,
+                start: U256::ZERO,
+                expiry: U256::ZERO,
+                funded,
+                periodIndex: U256::ZERO,
+            },
+        ));
+    }
+    let (b, n) = next(4);
+    logs.push(log(
+        TREASURY,
+        b,
+        n,
+        &ITreasury::SubAllocated {
+            parentCellId: dao,
+            token,
+            childCellId: child,
+            amount: u(200),
+            parentPeriodIndex: U256::ZERO,
+            childPeriodIndex: U256::ZERO,
+            by: who,
+        },
+    ));
+    let (b, n) = next(5);
+    logs.push(log(
+        TREASURY,
+        b,
+        n,
+        &ITreasury::Spent {
+            cellId: child,
+            token,
+            to: who,
+            amount: u(50),
+            periodIndex: U256::ZERO,
+            by: who,
+            memoURI: "ipfs://memo".into(),
+            r#ref: B256::ZERO,
+        },
+    ));
+    let (b, n) = next(6);
+    logs.push(log(
+        TREASURY,
+        b,
+        n,
+        &ITreasury::ClawedBack {
+            childCellId: child,
+            token,
+            parentCellId: dao,
+            amount: u(20),
+            returnedToParent: u(20),
+            childPeriodIndex: U256::ZERO,
+            parentPeriodIndex: U256::ZERO,
+            by: who,
+        },
+    ));
+    let task = u(1);
+    let (b, n) = next(7);
+    logs.push(log(
+        BOARD,
+        b,
+        n,
+        &ITaskBoard::TaskCreated {
+            taskId: task,
+            cellId: child,
+            token,
+            bounty: u(30),
+            requiredRole: U256::ZERO,
+            deadline: 0,
+            specURI: "ipfs://spec".into(),
+            specHash: B256::ZERO,
+            by: who,
+        },
+    ));
+    let (b, n) = next(7);
+    logs.push(log(
+        TREASURY,
+        b,
+        n,
+        &ITreasury::BountyReserved {
+            cellId: child,
+            token,
+            taskId: task,
+            amount: u(30),
+            periodIndex: U256::ZERO,
+        },
+    ));
+    let (b, n) = next(8);
+    logs.push(log(
+        BOARD,
+        b,
+        n,
+        &ITaskBoard::TaskClaimed {
+            taskId: task,
+            cellId: child,
+            claimant: who,
+        },
+    ));
+    let (b, n) = next(9);
+    logs.push(log(
+        BOARD,
+        b,
+        n,
+        &ITaskBoard::TaskApproved {
+            taskId: task,
+            cellId: child,
+            claimant: who,
+            token,
+            bounty: u(30),
+            by: who,
+        },
+    ));
+    let (b, n) = next(9);
+    logs.push(log(
+        TREASURY,
+        b,
+        n,
+        &ITreasury::BountyPaid {
+            cellId: child,
+            token,
+            to: who,
+            taskId: task,
+            amount: u(30),
+            periodIndex: U256::ZERO,
+        },
+    ));
+    let pid = u(77);
+    let (b, n) = next(10);
+    logs.push(log(
+        GOVERNOR,
+        b,
+        n,
+        &ICellGovernor::ProposalCreated {
+            proposalId: pid,
+            cellId: child,
+            proposer: who,
+            settingsId: 1,
+            actions: vec![ICellGovernor::Action {
+                target: REGISTRY,
+                value: U256::ZERO,
+                data: vec![0xde, 0xad, 0xbe, 0xef, 0].into(),
+            }],
+            uri: "ipfs://p".into(),
+            descriptionHash: B256::ZERO,
+            snapshot: 10,
+            voteEnd: 20,
+            electorateSupply: alloy::primitives::aliases::U24::from(3),
+        },
+    ));
+    let (b, n) = next(11);
+    logs.push(log(
+        GOVERNOR,
+        b,
+        n,
+        &ICellGovernor::VoteCast {
+            voter: who,
+            proposalId: pid,
+            support: 1,
+            weight: u(1),
+            reason: "yes".into(),
+        },
+    ));
+    let (b, n) = next(21);
+    logs.push(log(
+        GOVERNOR,
+        b,
+        n,
+        &ICellGovernor::ProposalExecuted {
+            proposalId: pid,
+            cellId: child,
+            recorded: true,
+        },
+    ));
+    let (b, n) = next(22);
+    logs.push(log(
+        STREAMS,
+        b,
+        n,
+        &IRoleStreams::StreamOpened {
+            streamId: u(1),
+            cellId: child,
+            roleId: child + u(1),
+            token,
+            amount: u(10),
+            period: u(86_400),
+            start: u(0),
+            end: U256::ZERO,
+            by: who,
+        },
+    ));
+    let (b, n) = next(23);
+    logs.push(log(
+        TREASURY,
+        b,
+        n,
+        &ITreasury::StreamPaid {
+            cellId: child,
+            token,
+            to: who,
+            streamId: u(1),
+            amount: u(5),
+            periodIndex: U256::ZERO,
+        },
+    ));
+    logs
+}
+
+fn commit(store: &mut Store, state: &mut State, logs: &[RawLog]) {
+    // One range per block, as the indexer commits them.
+    let mut i = 0;
+    while i < logs.len() {
+        let block = logs[i].block_number;
+        let j = logs[i..]
+            .iter()
+            .position(|l| l.block_number != block)
+            .map_or(logs.len(), |k| i + k);
+        state.apply_all(&logs[i..j]);
+        store
+            .commit_range(&logs[i..j], &[], (block, logs[i].block_hash), 0, state)
+            .expect("commit");
+        i = j;
+    }
+}
+
+#[test]
+fn typed_fold_follows_the_chain_names_and_one_ledger() {
+    let mut s = State::new(contracts());
+    s.apply_all(&history());
+    assert_eq!(s.undecoded, 0);
+    assert!(s.anomalies.is_empty(), "{:?}", s.anomalies);
+    let d = &s.domain;
+    let child = U256::from(2) << 224;
+    assert_eq!(d.cells[&child].phase, Phase::Organization);
+    assert_eq!(d.cells[&child].phase_history.len(), 2);
+    let task = &d.tasks[&U256::from(1)];
+    assert_eq!(task.status, TaskStatus::Paid, "the chain says Paid");
+    assert_eq!(d.bounties[&U256::from(1)].status, BountyStatus::Paid);
+    let l = &d.budgets[&(child, Address::ZERO)].ledger;
+    // received 200 - 20 clawed back; spent 50 + bounty 30 + stream 5.
+    assert_eq!(l.current().received, U256::from(180));
+    assert_eq!(l.current().spent, U256::from(85));
+    assert_eq!(l.reserved, U256::ZERO);
+    assert_eq!(l.available(U256::ZERO), U256::from(95));
+    let p = &d.proposals[&U256::from(77)];
+    assert_eq!(format!("{:?}", p.state), "Executed");
+    assert_eq!(p.tally.for_, U256::from(1));
+    assert_eq!(p.actions[0].selector, "0xdeadbeef");
+    assert_eq!(d.streams[&U256::from(1)].paid, U256::from(5));
+
+    // The JSON form: enums by name, U256 in decimal, addresses checksummed.
+    let v = serde_json::to_value(task).expect("json");
+    assert_eq!(v["status"], "Paid");
+    assert_eq!(v["bounty"], "30");
+    assert_eq!(v["claimant"], Address::repeat_byte(0xaa).to_checksum(None));
+}
+
+#[test]
+fn opening_loads_the_derived_tables_equal_to_a_fresh_fold() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("ix.db");
+    let logs = history();
+    let mut folded = State::new(contracts());
+    {
+        let mut store = Store::open(&db, 1, &contracts()).expect("open");
+        commit(&mut store, &mut folded, &logs);
+    }
+    let store = Store::open(&db, 1, &contracts()).expect("reopen");
+    assert_eq!(
+        store.schema_version().expect("version"),
+        Some(SCHEMA_VERSION)
+    );
+    let loaded = store.load_state(contracts()).expect("load");
+    assert_eq!(loaded.domain, folded.domain);
+    assert_eq!(loaded.applied, folded.applied);
+    assert_eq!(loaded.last, folded.last);
+    assert_eq!(loaded.domain.len(), folded.domain.len());
+    assert!(loaded.domain.len() > 10);
+}
+
+#[test]
+fn another_schema_version_rebuilds_the_derived_tables_from_raw_logs() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("ix.db");
+    let logs = history();
+    let mut folded = State::new(contracts());
+    let digest = {
+        let mut store = Store::open(&db, 1, &contracts()).expect("open");
+        commit(&mut store, &mut folded, &logs);
+        store.digest().expect("digest")
+    };
+    {
+        // What an older indexer left: other rows, another version.
+        let store = Store::open(&db, 1, &contracts()).expect("open");
+        let c = store.connection();
+        c.execute("DELETE FROM entities", []).expect("delete");
+        c.execute(
+            "INSERT INTO entities (kind, id, doc) VALUES ('cell', 'x', '{\"parentCellId\": 0}')",
+            [],
+        )
+        .expect("insert");
+        c.execute(
+            "UPDATE meta SET value = '1' WHERE key = 'schema_version'",
+            [],
+        )
+        .expect("version");
+        assert_ne!(store.digest().expect("digest"), digest);
+    }
+    let store = Store::open(&db, 1, &contracts()).expect("reopen");
+    assert_eq!(
+        store.schema_version().expect("version"),
+        Some(SCHEMA_VERSION)
+    );
+    assert_eq!(store.digest().expect("digest"), digest, "rebuilt as before");
+    let loaded = store.load_state(contracts()).expect("load");
+    assert_eq!(loaded.domain, folded.domain);
+}
+
+#[test]
+fn an_index_without_role_streams_is_indexed_again_from_the_start() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("ix.db");
+    let before = Contracts {
+        streams: None,
+        ..contracts()
+    };
+    {
+        let mut store = Store::open(&db, 1, &before).expect("open");
+        let mut s = State::new(before);
+        commit(&mut store, &mut s, &history());
+        assert!(s.undecoded > 0, "the streams' logs were not ours then");
+    }
+    let store = Store::open(&db, 1, &contracts()).expect("gains streams");
+    assert_eq!(store.checkpoint().expect("cp"), None);
+    assert_eq!(store.raw_log_count().expect("count"), 0);
+    assert!(
+        store
+            .load_state(contracts())
+            .expect("load")
+            .domain
+            .is_empty()
+    );
+    // Other contracts are still refused.
+    let other = Contracts {
+        registry: Some(Address::repeat_byte(0x99)),
+        ..contracts()
+    };
+    assert!(Store::open(&db, 1, &other).is_err());
+}
