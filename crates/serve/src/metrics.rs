@@ -7,14 +7,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use alloy::primitives::U256;
+use alloy::primitives::{Address, U256};
+use dao_indexer::{State, domain::BountyStatus};
 use serde::Serialize;
-use serde_json::Value;
 
-use crate::{
-    query::BadParam,
-    snapshot::{Record, Snapshot},
-};
+use crate::{query::BadParam, snapshot::Snapshot};
 
 /// How a proposal ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -496,124 +493,122 @@ impl Metrics {
     }
 }
 
-fn s(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        v => v.to_string(),
-    }
-}
-
-fn amt(v: &Value) -> U256 {
-    s(v).parse().unwrap_or_default()
-}
-
 impl History {
-    /// Reduces the snapshot's collections to a history.
-    pub fn from_collections(c: &BTreeMap<&'static str, Vec<Record>>) -> Self {
-        let list = |n: &str| c.get(n).map_or(&[][..], Vec::as_slice);
+    /// Reduces the indexer's typed state to a history.
+    pub fn from_state(s: &State) -> Self {
+        let d = &s.domain;
+        let id = |v: U256| v.to_string();
+        let depth = |mut c: U256| {
+            let mut n = 0u64;
+            while let Some(p) = d.parent_of(c) {
+                n += 1;
+                c = p;
+                if n > 64 {
+                    break;
+                }
+            }
+            n
+        };
         let mut h = Self::default();
-        for r in list("cells") {
-            let d = &r.doc;
-            let changes = d["phaseHistory"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter(|p| !p["from"].is_null())
-                        .map(|p| {
-                            (
-                                p["block"].as_u64().unwrap_or(0),
-                                p["from"].as_u64().unwrap_or(0) as u8,
-                                p["to"].as_u64().unwrap_or(0) as u8,
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+        for c in d.cells.values() {
             h.cells.push(CellInfo {
-                id: r.id.clone(),
-                parent: d["parent"].as_str().map(str::to_owned),
-                depth: d["depth"].as_u64().unwrap_or(0),
-                phase_changes: changes,
-                phase: d["phase"].as_u64().unwrap_or(0) as u8,
+                id: id(c.id),
+                parent: d.parent_of(c.id).map(id),
+                depth: depth(c.id),
+                phase_changes: c
+                    .phase_history
+                    .iter()
+                    .filter_map(|p| Some((p.at.block, p.from? as u8, p.to as u8)))
+                    .collect(),
+                phase: c.phase as u8,
             });
         }
-        for r in list("proposals") {
-            let d = &r.doc;
+        for p in d.proposals.values() {
             let end = [
-                ("executedAt", Outcome::Executed),
-                ("vetoedAt", Outcome::Vetoed),
-                ("canceledAt", Outcome::Canceled),
+                (p.executed, Outcome::Executed),
+                (p.vetoed, Outcome::Vetoed),
+                (p.canceled, Outcome::Canceled),
             ]
             .into_iter()
-            .find_map(|(k, o)| d[k]["block"].as_u64().map(|b| (b, o)));
+            .find_map(|(at, o)| at.map(|at| (at.block, o)));
             h.proposals.push(ProposalInfo {
-                cell: s(&d["cellId"]),
-                created: r.block,
+                cell: id(p.cell),
+                created: p.created.block,
                 end,
-                ballots: d["voters"].as_u64().unwrap_or(0),
-                electorate: d["electorateSupply"].as_u64().unwrap_or(0),
+                ballots: u64::from(p.voters),
+                electorate: u64::from(p.electorate_supply),
             });
         }
-        for r in list("decisions") {
-            h.decisions.push((s(&r.doc["cellId"]), r.block));
+        for x in d.decisions.values() {
+            h.decisions.push((id(x.cell), x.at.block));
         }
-        for r in list("allocations") {
-            let d = &r.doc;
-            let clawback = d["kind"] == "clawback";
+        let token = |t: Address| t.to_checksum(None);
+        for a in d.sub_allocations.values() {
             h.money.push(Money {
-                cell: s(&d["childCellId"]),
-                block: r.block,
-                token: s(&d["token"]),
-                flow: if clawback {
-                    Flow::ClawedBack
-                } else {
-                    Flow::Received
-                },
-                amount: amt(&d["amount"]),
+                cell: id(a.child),
+                block: a.at.block,
+                token: token(a.token),
+                flow: Flow::Received,
+                amount: a.amount,
             });
         }
-        for r in list("spends") {
+        for c in d.clawbacks.values() {
             h.money.push(Money {
-                cell: s(&r.doc["cellId"]),
-                block: r.block,
-                token: s(&r.doc["token"]),
+                cell: id(c.child),
+                block: c.at.block,
+                token: token(c.token),
+                flow: Flow::ClawedBack,
+                amount: c.amount,
+            });
+        }
+        for x in d.spends.values() {
+            h.money.push(Money {
+                cell: id(x.cell),
+                block: x.at.block,
+                token: token(x.token),
                 flow: Flow::Spent,
-                amount: amt(&r.doc["amount"]),
+                amount: x.amount,
             });
         }
-        for r in list("bounties") {
-            if r.doc["status"] == "Paid" {
+        for b in d.bounties.values() {
+            if b.status == BountyStatus::Paid {
                 h.money.push(Money {
-                    cell: s(&r.doc["cellId"]),
-                    block: r.doc["lastBlock"].as_u64().unwrap_or(r.block),
-                    token: s(&r.doc["token"]),
+                    cell: id(b.cell),
+                    block: b.last_event.block,
+                    token: token(b.token),
                     flow: Flow::BountyPaid,
-                    amount: amt(&r.doc["amount"]),
+                    amount: b.amount,
                 });
             }
         }
-        for r in list("budgets") {
-            if r.doc["funded"] != Value::Bool(true) {
-                h.caps.push((
-                    s(&r.doc["cellId"]),
-                    s(&r.doc["token"]),
-                    amt(&r.doc["amount"]),
-                ));
+        for b in d.budgets.values() {
+            if let Some(t) = b.ledger.terms.as_ref().filter(|t| !t.funded) {
+                h.caps.push((id(b.cell), token(b.token), t.amount));
             }
         }
-        for r in list("tasks") {
-            let status = r.doc["status"].as_str().unwrap_or("");
+        for t in d.tasks.values() {
+            let status = format!("{:?}", t.status);
             h.tasks.push(TaskInfo {
-                cell: s(&r.doc["cellId"]),
-                created: r.block,
-                approved: (status == "Approved")
-                    .then(|| r.doc["lastBlock"].as_u64().unwrap_or(r.block)),
+                cell: id(t.cell),
+                created: t.created.block,
+                approved: (status == "Paid").then_some(t.last_event.block),
                 cancelled: status == "Cancelled",
             });
         }
-        for r in list("wearers") {
-            h.grants.push((s(&r.doc["cell"]), r.block));
+        let cell_of = |mut role: U256| -> String {
+            for _ in 0..64 {
+                if d.cells.contains_key(&role) {
+                    return id(role);
+                }
+                match s.roles.get(&role) {
+                    Some(r) if r.admin_id != role => role = r.admin_id,
+                    _ => break,
+                }
+            }
+            String::new()
+        };
+        for w in s.wearers.values() {
+            h.grants.push((cell_of(w.role_id), w.since_block));
         }
         h
     }

@@ -81,8 +81,9 @@ pub const PHASES: [&str; 5] = [
 /// Scale names, in the contracts' enum order.
 pub const SCALES: [&str; 4] = ["collaboration", "coordination", "constituency", "network"];
 
-fn hex(v: U256) -> String {
-    format!("{v:#066x}")
+/// Ids are served as the typed JSON writes them: decimal strings.
+fn canonical(v: U256) -> String {
+    v.to_string()
 }
 
 fn str_of(v: &Value) -> String {
@@ -104,7 +105,7 @@ impl Snapshot {
     }
 
     pub fn find(&self, name: &str, id: &str) -> Option<&Record> {
-        let want = parse_id(id).map(hex);
+        let want = parse_id(id).map(canonical);
         self.list(name)
             .iter()
             .find(|r| r.id == id || want.as_deref() == Some(r.id.as_str()))
@@ -114,7 +115,7 @@ impl Snapshot {
     /// exactly one cell).
     pub fn resolve_cell(&self, given: &str) -> Result<String, BadParam> {
         let cells = self.list("cells");
-        if let Some(id) = parse_id(given).map(hex) {
+        if let Some(id) = parse_id(given).map(canonical) {
             if cells.iter().any(|c| c.id == id) {
                 return Ok(id);
             }
@@ -221,7 +222,7 @@ impl Snapshot {
         for name in COLLECTIONS {
             collections.entry(name).or_default();
         }
-        let history = crate::metrics::History::from_collections(&collections);
+        let history = crate::metrics::History::from_state(state);
         Self {
             chain_id,
             head: head.as_ref().map(|h| h.0),
@@ -259,14 +260,14 @@ impl Snapshot {
         for s in self.list("spends") {
             if same_token(&s.doc) {
                 *edges
-                    .entry((str_of(&s.doc["cellId"]), str_of(&s.doc["to"]), "spend"))
+                    .entry((str_of(&s.doc["cell"]), str_of(&s.doc["to"]), "spend"))
                     .or_default() += num(&s.doc["amount"]);
             }
         }
         for b in self.list("bounties") {
             if same_token(&b.doc) && b.doc["status"] == "Paid" {
                 *edges
-                    .entry((str_of(&b.doc["cellId"]), format!("task:{}", b.id), "bounty"))
+                    .entry((str_of(&b.doc["cell"]), format!("task:{}", b.id), "bounty"))
                     .or_default() += num(&b.doc["amount"]);
             }
         }
@@ -322,219 +323,253 @@ struct Builder {
     out: BTreeMap<&'static str, Vec<Record>>,
 }
 
+/// The entity's own JSON form (the indexer's typed `Serialize`), with the API's additions.
+fn doc_of(entity: &impl Serialize, extra: Value) -> Value {
+    let mut doc = serde_json::to_value(entity).unwrap_or(Value::Null);
+    if let (Value::Object(m), Value::Object(x)) = (&mut doc, extra) {
+        m.extend(x);
+    }
+    doc
+}
+
 impl Builder {
-    fn push(&mut self, name: &'static str, id: String, cells: Vec<String>, block: u64, doc: Value) {
+    fn push(&mut self, name: &'static str, id: String, cells: &[U256], block: u64, doc: Value) {
         self.out.entry(name).or_default().push(Record {
             id,
-            cells,
+            cells: cells.iter().map(U256::to_string).collect(),
             block,
             doc,
         });
     }
 
     fn fold(&mut self, s: &State) {
-        let e = &s.entities;
-        let doc_block = |d: &Value, k: &str| d[k]["block"].as_u64();
-        let proposal_cell: BTreeMap<&str, String> = e
-            .iter()
-            .filter(|((k, _), _)| *k == "proposal")
-            .map(|((_, id), d)| (id.as_str(), str_of(&d["cellId"])))
-            .collect();
-        let safes: BTreeMap<String, Address> = e
-            .iter()
-            .filter(|((k, _), _)| *k == "safe")
-            .filter_map(|((_, id), d)| Some((id.clone(), d["safe"].as_str()?.parse().ok()?)))
-            .collect();
-        let executors: BTreeMap<String, Address> = e
-            .iter()
-            .filter(|((k, _), _)| *k == "executor")
-            .filter_map(|((_, id), d)| Some((id.clone(), d["executor"].as_str()?.parse().ok()?)))
-            .collect();
+        let d = &s.domain;
         let wearers_of = |role: U256| -> Vec<Address> {
             s.wearers_of(role)
                 .map(|w| w.wearer)
                 .filter(|w| !s.bad_standing.contains_key(&(role, *w)))
                 .collect()
         };
-        // Depths: parents first.
-        let parent: BTreeMap<String, String> = e
-            .iter()
-            .filter(|((k, _), _)| *k == "cell")
-            .map(|((_, id), d)| (id.clone(), str_of(&d["parentCellId"])))
-            .collect();
-        let depth = |id: &str| {
-            let (mut d, mut at) = (0u64, id.to_owned());
-            while let Some(p) = parent.get(&at).filter(|p| parent.contains_key(*p)) {
-                d += 1;
-                at = p.clone();
-                if d > 64 {
+        let depth = |mut id: U256| {
+            let mut n = 0u64;
+            while let Some(p) = d.parent_of(id) {
+                n += 1;
+                id = p;
+                if n > 64 {
                     break;
                 }
             }
-            d
+            n
         };
-        for ((kind, id), d) in e {
-            let cell = str_of(&d["cellId"]);
-            let mut doc = d.clone();
-            if let Value::Object(m) = &mut doc {
-                m.insert("id".into(), Value::String(id.clone()));
-            }
-            let at = doc_block(d, "at")
-                .or_else(|| doc_block(d, "created"))
-                .or_else(|| d["lastBlock"].as_u64())
-                .unwrap_or(0);
-            match *kind {
-                "cell" => {
-                    let cid: U256 = id.parse().unwrap_or_default();
-                    let dao = str_of(&d["daoId"]);
-                    let admins = wearers_of(cid);
-                    let executor = executors.get(id);
-                    let safe = safes.get(&dao).copied();
-                    let (run_by, runner) = if executor.is_some_and(|x| admins.contains(x)) {
-                        (
-                            "vote",
-                            format!("executor {}", executor.copied().unwrap_or_default()),
-                        )
-                    } else if safe.is_some_and(|x| !x.is_zero() && admins.contains(&x)) {
-                        ("safe", format!("Safe {}", safe.unwrap_or_default()))
-                    } else {
-                        (
-                            "person",
-                            admins
-                                .iter()
-                                .map(Address::to_string)
-                                .collect::<Vec<_>>()
-                                .join(", "),
-                        )
-                    };
-                    let parent = str_of(&d["parentCellId"]);
-                    let phase = d["phase"].as_u64().and_then(|p| PHASES.get(p as usize));
-                    let scale = d["scale"].as_u64().and_then(|p| SCALES.get(p as usize));
-                    let extra = json!({
-                        "parent": if parse_id(&parent).unwrap_or_default().is_zero() { Value::Null } else { parent.clone().into() },
-                        "depth": depth(id), "phaseName": phase, "scaleName": scale,
-                        "runBy": run_by, "runner": runner, "admins": admins,
-                        "executor": executor,
-                    });
-                    if let (Value::Object(m), Value::Object(x)) = (&mut doc, extra) {
-                        m.extend(x);
-                    }
-                    let mut cells = vec![id.clone()];
-                    if !parse_id(&parent).unwrap_or_default().is_zero() {
-                        cells.push(parent.clone());
-                    }
-                    if parse_id(&parent).unwrap_or_default().is_zero() {
-                        let mut dao_doc = doc.clone();
-                        dao_doc["safe"] = json!(safe);
-                        self.push("daos", id.clone(), vec![id.clone()], at, dao_doc);
-                    }
-                    self.push("cells", id.clone(), cells, at, doc);
-                }
-                "proposal" => {
-                    let created = doc_block(d, "created").unwrap_or(at);
-                    let votes: Vec<&Value> = e
-                        .range(("vote", format!("{id}/"))..("vote", format!("{id}0")))
-                        .map(|(_, v)| v)
-                        .collect();
-                    let mut timeline = vec![
-                        json!({"event": "created", "block": created, "tx": d["created"]["tx"]}),
-                    ];
-                    let mut vblocks: Vec<(u64, &Value)> = votes
+        for c in d.cells.values() {
+            let admins = wearers_of(c.id);
+            let executor = d.executors.get(&c.id).map(|e| e.executor);
+            let safe = d.safes.get(&c.dao).map(|l| l.safe);
+            let (run_by, runner) = if executor.is_some_and(|x| admins.contains(&x)) {
+                ("vote", format!("executor {}", executor.unwrap_or_default()))
+            } else if safe.is_some_and(|x| !x.is_zero() && admins.contains(&x)) {
+                ("safe", format!("Safe {}", safe.unwrap_or_default()))
+            } else {
+                (
+                    "person",
+                    admins
                         .iter()
-                        .map(|v| (v["lastBlock"].as_u64().unwrap_or(0), *v))
-                        .collect();
-                    vblocks.sort_by_key(|(b, _)| *b);
-                    for (b, v) in vblocks {
-                        timeline.push(json!({"event": "vote", "block": b, "voter": v["voter"], "support": v["support"], "weight": v["weight"]}));
-                    }
-                    for st in ["executed", "vetoed", "canceled"] {
-                        let k = format!("{st}At");
-                        if let Some(b) = d[&k]["block"].as_u64() {
-                            timeline.push(json!({"event": st, "block": b, "tx": d[&k]["tx"], "by": d["stateBy"]}));
-                        }
-                    }
-                    doc["timeline"] = Value::Array(timeline);
-                    // Quorum under the cell's settings as they stand (members for role electorates).
-                    if let Some(st) = e.get(&("settings", cell.clone())) {
-                        let settings = &st["settings"];
-                        let bps = settings["quorumBps"].as_u64().unwrap_or(0);
-                        let supply = d["electorateSupply"].as_u64().unwrap_or(0);
-                        doc["settings"] = settings.clone();
-                        doc["quorum"] = json!((supply * bps).div_ceil(10_000));
-                    }
-                    doc["votes"] = Value::Array(votes.into_iter().cloned().collect());
-                    self.push("proposals", id.clone(), vec![cell], created, doc);
-                }
-                "vote" => {
-                    let pid = id.split('/').next().unwrap_or_default();
-                    let c = proposal_cell.get(pid).cloned().unwrap_or_default();
-                    self.push("votes", id.clone(), vec![c], at, doc);
-                }
-                "budget" => self.push("budgets", id.clone(), vec![cell], at, doc),
-                "suballocation" | "clawback" => {
-                    doc["kind"] = json!(if *kind == "clawback" {
-                        "clawback"
-                    } else {
-                        "allocation"
-                    });
-                    let cells = vec![str_of(&d["parentCellId"]), str_of(&d["childCellId"])];
-                    self.push("allocations", id.clone(), cells, at, doc);
-                }
-                "spend" => self.push("spends", id.clone(), vec![cell], at, doc),
-                "bounty" => self.push("bounties", id.clone(), vec![cell], at, doc),
-                "stream" => self.push("streams", id.clone(), vec![cell], at, doc),
-                "task" => {
-                    let created = doc_block(d, "created").unwrap_or(at);
-                    self.push("tasks", id.clone(), vec![cell], created, doc)
-                }
-                "decision" => self.push("decisions", id.clone(), vec![cell], at, doc),
-                "state_doc" => {
-                    let first = d["versions"][0]["block"].as_u64().unwrap_or(at);
-                    self.push("state-docs", id.clone(), vec![cell], first, doc)
-                }
-                "partnership" => {
-                    let cells = vec![cell, str_of(&d["counterpartyCellId"])];
-                    self.push("partnerships", id.clone(), cells, at, doc)
-                }
-                "safe" => self.push("safes", id.clone(), vec![id.clone()], at, doc),
-                _ => {}
+                        .map(Address::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+            };
+            let extra = json!({
+                "depth": depth(c.id), "run_by": run_by, "runner": runner, "admins": admins,
+                "executor": executor, "safe": safe,
+            });
+            let doc = doc_of(c, extra);
+            let mut cells = vec![c.id];
+            if c.is_dao() {
+                self.push(
+                    "daos",
+                    c.id.to_string(),
+                    &cells,
+                    c.created.block,
+                    doc.clone(),
+                );
+            } else {
+                cells.push(c.parent);
             }
+            self.push("cells", c.id.to_string(), &cells, c.created.block, doc);
         }
-        // Roles and wearers: the cell a role belongs to is the nearest cell id at or above it.
-        let cell_ids: BTreeSet<U256> = parent.keys().filter_map(|k| k.parse().ok()).collect();
-        let cell_of = |mut role: U256| -> String {
+        for p in d.proposals.values() {
+            let votes: Vec<&dao_indexer::domain::Vote> = d
+                .votes
+                .range((p.id, Address::ZERO)..=(p.id, Address::repeat_byte(0xff)))
+                .map(|(_, v)| v)
+                .collect();
+            let mut timeline = vec![
+                json!({"event": "created", "block": p.created.block, "tx": p.created.tx_hash}),
+            ];
+            let mut by_block = votes.clone();
+            by_block.sort_by_key(|v| v.at);
+            for v in by_block {
+                timeline.push(json!({"event": "vote", "block": v.at.block, "tx": v.at.tx_hash, "voter": v.voter, "support": format!("{:?}", v.support), "weight": v.weight.to_string()}));
+            }
+            for (event, at) in [
+                ("executed", p.executed),
+                ("vetoed", p.vetoed),
+                ("canceled", p.canceled),
+            ] {
+                if let Some(at) = at {
+                    timeline.push(json!({"event": event, "block": at.block, "tx": at.tx_hash, "by": p.ended_by}));
+                }
+            }
+            // Quorum under the cell's settings as they stand (members for role electorates).
+            let settings = d.settings.get(&p.cell);
+            let quorum = settings.map(|st| {
+                (u64::from(p.electorate_supply) * u64::from(st.quorum_bps)).div_ceil(10_000)
+            });
+            let extra = json!({
+                "votes": votes.iter().map(|v| serde_json::to_value(v).unwrap_or(Value::Null)).collect::<Vec<_>>(),
+                "timeline": timeline, "quorum": quorum, "settings": settings,
+            });
+            self.push(
+                "proposals",
+                p.id.to_string(),
+                &[p.cell],
+                p.created.block,
+                doc_of(p, extra),
+            );
+        }
+        for v in d.votes.values() {
+            let cell = d
+                .proposals
+                .get(&v.proposal)
+                .map(|p| p.cell)
+                .unwrap_or_default();
+            let id = format!("{}/{}", v.proposal, v.voter);
+            self.push("votes", id, &[cell], v.at.block, doc_of(v, json!({})));
+        }
+        for b in d.budgets.values() {
+            let id = format!("{}/{}", b.cell, b.token);
+            self.push(
+                "budgets",
+                id,
+                &[b.cell],
+                b.last_event.block,
+                doc_of(b, json!({})),
+            );
+        }
+        for ((block, log), a) in &d.sub_allocations {
+            let doc = doc_of(a, json!({"kind": "allocation"}));
+            self.push(
+                "allocations",
+                format!("{block}/{log}"),
+                &[a.parent, a.child],
+                *block,
+                doc,
+            );
+        }
+        for ((block, log), c) in &d.clawbacks {
+            let doc = doc_of(c, json!({"kind": "clawback"}));
+            self.push(
+                "allocations",
+                format!("{block}/{log}"),
+                &[c.parent, c.child],
+                *block,
+                doc,
+            );
+        }
+        for ((block, log), x) in &d.spends {
+            self.push(
+                "spends",
+                format!("{block}/{log}"),
+                &[x.cell],
+                *block,
+                doc_of(x, json!({})),
+            );
+        }
+        for b in d.bounties.values() {
+            self.push(
+                "bounties",
+                b.task.to_string(),
+                &[b.cell],
+                b.last_event.block,
+                doc_of(b, json!({})),
+            );
+        }
+        for t in d.tasks.values() {
+            self.push(
+                "tasks",
+                t.id.to_string(),
+                &[t.cell],
+                t.created.block,
+                doc_of(t, json!({})),
+            );
+        }
+        for x in d.streams.values() {
+            self.push(
+                "streams",
+                x.id.to_string(),
+                &[x.cell],
+                x.opened.block,
+                doc_of(x, json!({})),
+            );
+        }
+        for x in d.decisions.values() {
+            let id = format!("{}/{}", x.cell, x.index);
+            self.push("decisions", id, &[x.cell], x.at.block, doc_of(x, json!({})));
+        }
+        for x in d.state_docs.values() {
+            let first = x.versions.first().map_or(0, |v| v.at.block);
+            let id = format!("{}/{}", x.cell, x.key);
+            self.push("state-docs", id, &[x.cell], first, doc_of(x, json!({})));
+        }
+        for x in d.partnerships.values() {
+            let cells = [x.cell, x.counterparty_cell];
+            self.push(
+                "partnerships",
+                x.id.to_string(),
+                &cells,
+                x.proposed.block,
+                doc_of(x, json!({})),
+            );
+        }
+        for x in d.safes.values() {
+            self.push(
+                "safes",
+                x.dao.to_string(),
+                &[x.dao],
+                x.last_event.block,
+                doc_of(x, json!({})),
+            );
+        }
+        // Roles and wearers: the cell a role belongs to is the nearest cell at or above it.
+        let cell_of = |mut role: U256| -> U256 {
             for _ in 0..64 {
-                if cell_ids.contains(&role) {
-                    return hex(role);
+                if d.cells.contains_key(&role) {
+                    return role;
                 }
                 match s.roles.get(&role) {
                     Some(r) if r.admin_id != role => role = r.admin_id,
                     _ => break,
                 }
             }
-            String::new()
+            U256::ZERO
         };
         for r in s.roles.values() {
-            let wearers: Vec<Address> = wearers_of(r.role_id);
-            let mut doc = serde_json::to_value(r).unwrap_or_default();
-            doc["id"] = json!(hex(r.role_id));
-            doc["cell"] = json!(cell_of(r.role_id));
-            doc["wearers"] = json!(wearers);
+            let cell = cell_of(r.role_id);
+            let extra = json!({"id": r.role_id.to_string(), "hex_id": format!("{:#066x}", r.role_id), "cell": cell.to_string(), "wearers": wearers_of(r.role_id)});
             self.push(
                 "roles",
-                hex(r.role_id),
-                vec![cell_of(r.role_id)],
+                r.role_id.to_string(),
+                &[cell],
                 r.created.block,
-                doc,
+                doc_of(r, extra),
             );
         }
         for w in s.wearers.values() {
-            let mut doc = serde_json::to_value(w).unwrap_or_default();
-            let id = format!("{}/{}", hex(w.role_id), w.wearer);
-            doc["id"] = json!(id);
-            doc["cell"] = json!(cell_of(w.role_id));
-            doc["in_good_standing"] = json!(!s.bad_standing.contains_key(&(w.role_id, w.wearer)));
-            self.push("wearers", id, vec![cell_of(w.role_id)], w.since_block, doc);
+            let cell = cell_of(w.role_id);
+            let id = format!("{}/{}", w.role_id, w.wearer);
+            let extra = json!({"id": id, "cell": cell.to_string(), "in_good_standing": !s.bad_standing.contains_key(&(w.role_id, w.wearer))});
+            self.push("wearers", id, &[cell], w.since_block, doc_of(w, extra));
         }
     }
 }

@@ -12,7 +12,7 @@ use std::{net::SocketAddr, time::Duration};
 )]
 pub(crate) struct ServeArgs {
     #[command(flatten)]
-    db: super::index::DbArgs,
+    db: super::db::DbArgs,
     /// Address to listen on (port 0: any free port; the address is printed on stdout).
     #[arg(long, env = "DAOCTL_LISTEN", default_value = "127.0.0.1:8787")]
     listen: SocketAddr,
@@ -26,7 +26,7 @@ pub(crate) struct ServeArgs {
 
 pub(crate) async fn serve(args: ServeArgs, global: &Global) -> Result<()> {
     let ctx = Ctx::connect(global).await?;
-    let t = super::index::target(&ctx, &args.db).await?;
+    let t = super::db::target(&ctx, &args.db).await?;
     let mut cfg = IndexerConfig::new(t.contracts, t.start);
     cfg.confirmations = args.confirmations;
     cfg.progress = true;
@@ -68,7 +68,7 @@ pub(crate) async fn serve(args: ServeArgs, global: &Global) -> Result<()> {
 )]
 pub(crate) struct MetricsArgs {
     #[command(flatten)]
-    db: super::index::DbArgs,
+    db: super::db::DbArgs,
     /// A cell (design name or id): its metrics and those of the cells under it [default: the network].
     #[arg(long)]
     cell: Option<String>,
@@ -85,8 +85,8 @@ pub(crate) struct MetricsArgs {
 
 pub(crate) async fn metrics(args: MetricsArgs, global: &Global) -> Result<()> {
     let ctx = Ctx::connect(global).await?;
-    let t = super::index::target(&ctx, &args.db).await?;
-    let ix = super::index::open_synced(&ctx, &t, 0).await?;
+    let t = super::db::target(&ctx, &args.db).await?;
+    let ix = super::db::open_synced(&ctx, &t, 0).await?;
     let snap = dao_serve::snapshot_of(
         ix.state(),
         ix.store().chain_id(),

@@ -42,6 +42,7 @@ const blockLink = (b) => (b == null ? "" : `<a href="#/block/${esc(b)}" class="m
 const txLink = (tx, b) => (tx ? `<a href="#/block/${esc(b)}" class="mono" title="${esc(tx)}" data-tx="${esc(tx)}">${esc(short(tx))}</a>` : "");
 const pill = (t, cls = t) => `<span class="pill ${esc(cls)}">${esc(t)}</span>`;
 const SUPPORT = ["against", "for", "abstain"];
+const runPill = (c) => pill(c.run_by === "vote" ? "vote-run" : c.run_by === "safe" ? "Safe-run" : "person-run", c.run_by);
 
 async function loadNames() {
   const cells = await all("cells");
@@ -54,10 +55,9 @@ async function loadNames() {
 async function viewNetwork() {
   const [cells, status, activity] = await Promise.all([loadNames(), api("/api/status"), recentActivity()]);
   const kids = {};
-  for (const c of cells) (kids[c.parent ?? "root"] ||= []).push(c);
+  for (const c of cells) (kids[c.parent && c.parent !== "0" ? c.parent : "root"] ||= []).push(c);
   const node = (c) => `<li data-cell="${esc(c.id)}"><div class="cellrow">${cellLink(c.id)}
-      ${pill(c.phaseName)} <span class="muted">${esc(c.scaleName)}</span>
-      ${pill(c.runBy === "vote" ? "vote-run" : c.runBy === "safe" ? "Safe-run" : "person-run", c.runBy)}
+      ${pill(c.phase)} <span class="muted">${esc(c.scale)}</span> ${runPill(c)}
       <span class="muted mono" title="who runs it">${esc(short(c.runner))}</span></div>
       ${kids[c.id] ? `<ul class="tree">${kids[c.id].map(node).join("")}</ul>` : ""}</li>`;
   const a = status.audit || {};
@@ -79,11 +79,11 @@ async function viewNetwork() {
 async function recentActivity(query = "") {
   const take = async (name, f) => (await all(name, query)).map(f);
   const lists = await Promise.all([
-    take("spends", (s) => ({ block: s.at?.block, tx: s.at?.tx, what: `${cellLink(s.cellId)} spent ${eth(s.amount)} to <span class="mono">${esc(short(s.to))}</span>` })),
-    take("allocations", (s) => ({ block: s.at?.block, tx: s.at?.tx, what: `${cellLink(s.parentCellId)} ${s.kind === "clawback" ? "clawed back" : "allocated"} ${eth(s.amount)} ${s.kind === "clawback" ? "from" : "to"} ${cellLink(s.childCellId)}` })),
-    take("proposals", (p) => ({ block: p.created?.block, tx: p.created?.tx, what: `proposal <a href="#/proposal/${esc(p.id)}">${esc(short(p.id))}</a> in ${cellLink(p.cellId)} ${pill(p.state)}` })),
-    take("decisions", (d) => ({ block: d.at?.block, tx: d.at?.tx, what: `${cellLink(d.cellId)} recorded decision ${esc(short(d.ref) || d.index)}` })),
-    take("tasks", (t) => ({ block: t.created?.block, tx: t.created?.tx, what: `task ${esc(short(t.taskId))} in ${cellLink(t.cellId)} ${pill(t.status)}` })),
+    take("spends", (s) => ({ block: s.at?.block, tx: s.at?.tx_hash, what: `${cellLink(s.cell)} spent ${eth(s.amount)} to <span class="mono">${esc(short(s.to))}</span>` })),
+    take("allocations", (s) => ({ block: s.at?.block, tx: s.at?.tx_hash, what: `${cellLink(s.parent)} ${s.kind === "clawback" ? "clawed back" : "allocated"} ${eth(s.amount)} ${s.kind === "clawback" ? "from" : "to"} ${cellLink(s.child)}` })),
+    take("proposals", (p) => ({ block: p.created?.block, tx: p.created?.tx_hash, what: `proposal <a href="#/proposal/${esc(p.id)}">${esc(short(p.id))}</a> in ${cellLink(p.cell)} ${pill(p.state)}` })),
+    take("decisions", (d) => ({ block: d.at?.block, tx: d.at?.tx_hash, what: `${cellLink(d.cell)} recorded decision ${esc(d.index)} ${esc(d.uri)}` })),
+    take("tasks", (t) => ({ block: t.created?.block, tx: t.created?.tx_hash, what: `task ${esc(short(t.id))} in ${cellLink(t.cell)} ${pill(t.status)}` })),
   ]);
   return lists.flat().filter((e) => e.block != null).sort((a, b) => b.block - a.block).slice(0, query ? 1000 : 25);
 }
@@ -99,16 +99,16 @@ async function viewCell(id) {
   await loadNames();
   const p = await api(`/api/cells/${encodeURIComponent(id)}`);
   const c = p.cell;
-  const roles = p.roles.map((r) => `<tr><td class="mono">${esc(short(r.id))}</td><td>${esc(r.details)}</td><td>${r.wearers.map((w) => `<div class="mono">${esc(w)}</div>`).join("") || '<span class="muted">none</span>'}</td></tr>`).join("");
-  const docs = p.state_docs.map((d) => `<tr><td class="mono">${esc(short(d.key))}</td><td>v${esc(d.version)}</td><td>${(d.versions || []).map((v) => `<div>v${esc(v.version)} ${esc(v.uri)} ${blockLink(v.block)}</div>`).join("")}</td></tr>`).join("");
-  const decisions = p.decisions.map((d) => `<tr><td>${esc(d.index)}</td><td>${esc(d.ref)}</td><td>${esc(d.uri)}</td><td>${blockLink(d.at?.block)} ${txLink(d.at?.tx, d.at?.block)}</td></tr>`).join("");
-  const budgets = p.budgets.filter((b) => b.cellId === c.id).map((b) => `<tr><td class="mono">${esc(short(b.token))}</td><td>${eth(b.amount)}</td><td>${b.funded ? "funded" : "cap"}</td><td>${eth(b.spent)}</td><td>${eth(b.subAllocatedOut)}</td><td>${eth(b.bountiesPaid)}</td></tr>`).join("");
-  main.innerHTML = `<h1 data-cell-page="${esc(c.id)}">${esc(c.name)} ${pill(c.phaseName)} ${pill(c.runBy === "vote" ? "vote-run" : c.runBy === "safe" ? "Safe-run" : "person-run", c.runBy)}</h1>
-    <p class="muted">${esc(c.scaleName)} · id <span class="mono">${esc(c.id)}</span> · parent ${c.parent ? cellLink(c.parent) : "none (a DAO)"} · run by <span class="mono">${esc(c.runner)}</span></p>
+  const roles = p.roles.map((r) => `<tr><td class="mono">${esc(short(r.hex_id))}</td><td>${esc(r.details)}</td><td>${r.wearers.map((w) => `<div class="mono">${esc(w)}</div>`).join("") || '<span class="muted">none</span>'}</td></tr>`).join("");
+  const docs = p.state_docs.map((d) => `<tr><td class="mono">${esc(short(d.key))}</td><td>v${esc(d.versions.at(-1)?.version)}</td><td>${(d.versions || []).map((v) => `<div>v${esc(v.version)} ${esc(v.uri)} ${blockLink(v.at?.block)}</div>`).join("")}</td></tr>`).join("");
+  const decisions = p.decisions.map((d) => `<tr><td>${esc(d.index)}</td><td class="mono">${esc(short(d.reference))}</td><td>${esc(d.uri)}</td><td>${blockLink(d.at?.block)} ${txLink(d.at?.tx_hash, d.at?.block)}</td></tr>`).join("");
+  const budgets = p.budgets.filter((b) => b.cell === c.id).map((b) => `<tr><td class="mono">${esc(short(b.token))}</td><td>${eth(b.ledger?.terms?.amount)}</td><td>${b.ledger?.terms?.funded ? "funded" : "cap"}</td><td>${eth(b.ledger?.totals?.spent)}</td><td>${eth(b.ledger?.totals?.sub_allocated_out)}</td><td>${eth(b.ledger?.totals?.bounties_paid)}</td></tr>`).join("");
+  main.innerHTML = `<h1 data-cell-page="${esc(c.id)}">${esc(c.name)} ${pill(c.phase)} ${runPill(c)}</h1>
+    <p class="muted">${esc(c.scale)} · id <span class="mono">${esc(c.id)}</span> · parent ${c.parent && c.parent !== "0" ? cellLink(c.parent) : "none (a DAO)"} · run by <span class="mono">${esc(c.runner)}</span></p>
     <div class="grid">
       <div class="card"><h2>Roles and wearers</h2><table><tr><th>role</th><th>details</th><th>wearers</th></tr>${roles}</table></div>
-      <div class="card"><h2>Sub-cells</h2>${p.children.map((k) => `<div>${cellLink(k.id)} ${pill(k.phaseName)}</div>`).join("") || '<span class="muted">none</span>'}
-        <h2>Phase history</h2><ul class="timeline">${(c.phaseHistory || []).map((h) => `<li>${h.from == null ? "created" : "moved"} to ${esc(["conversation", "formation", "organization", "coordination", "dissolved"][h.to])} ${blockLink(h.block)}</li>`).join("")}</ul></div>
+      <div class="card"><h2>Sub-cells</h2>${p.children.map((k) => `<div>${cellLink(k.id)} ${pill(k.phase)}</div>`).join("") || '<span class="muted">none</span>'}
+        <h2>Phase history</h2><ul class="timeline">${(c.phase_history || []).map((h) => `<li>${h.from == null ? "created" : "moved"} to ${esc(h.to)} ${blockLink(h.at?.block)}</li>`).join("")}</ul></div>
     </div>
     <div class="card"><h2>Budgets</h2><table><tr><th>token</th><th>amount</th><th></th><th>spent</th><th>handed down</th><th>bounties paid</th></tr>${budgets || '<tr><td class="muted">none</td></tr>'}</table></div>
     <div class="card"><h2>State documents</h2><table><tr><th>key</th><th>current</th><th>versions</th></tr>${docs || '<tr><td class="muted">none</td></tr>'}</table></div>
@@ -127,7 +127,7 @@ function tallyBar(p) {
 function proposalTable(ps) {
   if (!ps.length) return '<span class="muted">none</span>';
   return `<table><tr><th>proposal</th><th>cell</th><th>state</th><th>tally</th><th>voters / electorate</th><th>created</th></tr>
-    ${ps.map((p) => `<tr><td><a href="#/proposal/${esc(p.id)}" class="mono">${esc(short(p.id))}</a><div class="muted">${esc(p.uri)}</div></td><td>${cellLink(p.cellId)}</td><td>${pill(p.state)}</td><td>${tallyBar(p)}</td><td>${esc(p.voters)} / ${esc(p.electorateSupply)}</td><td>${blockLink(p.created?.block)}</td></tr>`).join("")}</table>`;
+    ${ps.map((p) => `<tr><td><a href="#/proposal/${esc(p.id)}" class="mono">${esc(short(p.id))}</a><div class="muted">${esc(p.uri)}</div></td><td>${cellLink(p.cell)}</td><td>${pill(p.state)}</td><td>${tallyBar(p)}</td><td>${esc(p.voters)} / ${esc(p.electorate_supply)}</td><td>${blockLink(p.created?.block)}</td></tr>`).join("")}</table>`;
 }
 
 async function viewProposals() {
@@ -143,26 +143,26 @@ async function viewProposal(id) {
   const t = p.tally || {};
   main.innerHTML = `<h1>Proposal <span class="mono">${esc(short(p.id))}</span> ${pill(p.state)}</h1>
     <p>${esc(p.uri)}</p>
-    <p class="muted">in ${cellLink(p.cellId)} · proposed by <span class="mono">${esc(p.proposer)}</span> · voting ends at block ${esc(p.voteEnd)}</p>
+    <p class="muted">in ${cellLink(p.cell)} · proposed by <span class="mono">${esc(p.proposer)}</span> · voting ends at block ${esc(p.vote_end)}</p>
     <div class="grid">
       <div class="card" id="tally"><h2>Tally</h2>
         <table><tr><th>for</th><th>against</th><th>abstain</th><th>voters</th><th>electorate</th><th>quorum</th></tr>
-        <tr><td data-tally="for">${esc(t.for)}</td><td data-tally="against">${esc(t.against)}</td><td data-tally="abstain">${esc(t.abstain)}</td><td>${esc(p.voters)}</td><td>${esc(p.electorateSupply)}</td>
+        <tr><td data-tally="for">${esc(t.for)}</td><td data-tally="against">${esc(t.against)}</td><td data-tally="abstain">${esc(t.abstain)}</td><td>${esc(p.voters)}</td><td>${esc(p.electorate_supply)}</td>
         <td>${p.quorum == null ? "-" : `${esc(p.quorum)} ${Number(p.voters) >= Number(p.quorum) ? pill("reached", "ok") : pill("not reached", "Warning")}`}</td></tr></table>
         ${tallyBar(p)}</div>
-      <div class="card"><h2>Timeline</h2><ul class="timeline">${(p.timeline || []).map((e) => `<li><b>${esc(e.event)}</b> ${blockLink(e.block)} ${e.voter ? `<span class="mono">${esc(short(e.voter))}</span> ${esc(SUPPORT[e.support] ?? e.support)} (${esc(e.weight)})` : ""} ${txLink(e.tx, e.block)}</li>`).join("")}</ul></div>
+      <div class="card"><h2>Timeline</h2><ul class="timeline">${(p.timeline || []).map((e) => `<li><b>${esc(e.event)}</b> ${blockLink(e.block)} ${e.voter ? `<span class="mono">${esc(short(e.voter))}</span> ${esc(e.support)} (${esc(e.weight)})` : ""} ${txLink(e.tx, e.block)}</li>`).join("")}</ul></div>
     </div>
     <div class="card"><h2>Votes</h2><table><tr><th>voter</th><th>support</th><th>weight</th><th>reason</th><th>block</th></tr>
-      ${(p.votes || []).map((v) => `<tr><td class="mono">${esc(v.voter)}</td><td>${esc(SUPPORT[v.support] ?? v.support)}</td><td>${esc(v.weight)}</td><td>${esc(v.reason)}</td><td>${blockLink(v.lastBlock)}</td></tr>`).join("")}</table></div>
-    <div class="card"><h2>Actions</h2><table><tr><th>target</th><th>value</th><th>data</th></tr>
-      ${(p.actions || []).map((a) => `<tr><td class="mono">${esc(a.target)}</td><td>${eth(a.value)}</td><td class="mono">${esc(short(a.data))}</td></tr>`).join("")}</table></div>`;
+      ${(p.votes || []).map((v) => `<tr><td class="mono">${esc(v.voter)}</td><td>${esc(v.support)}</td><td>${esc(v.weight)}</td><td>${esc(v.reason)}</td><td>${blockLink(v.at?.block)} ${txLink(v.at?.tx_hash, v.at?.block)}</td></tr>`).join("")}</table></div>
+    <div class="card"><h2>Actions</h2><table><tr><th>target</th><th>value</th><th>call</th></tr>
+      ${(p.actions || []).map((a) => `<tr><td class="mono">${esc(a.target)}</td><td>${eth(a.value)}</td><td class="mono">${esc(a.selector)} (${esc(a.data_len)} bytes)</td></tr>`).join("")}</table></div>`;
 }
 
-const COLUMNS = ["Open", "Claimed", "Submitted", "Approved", "Cancelled"];
+const COLUMNS = ["Open", "Claimed", "Submitted", "Paid", "Cancelled"];
 function taskBoard(tasks) {
   return `<div class="board">${COLUMNS.map((col) => `<div class="col" data-column="${col}"><b>${col}</b>
-    ${tasks.filter((t) => t.status === col).map((t) => `<div class="task" data-task="${esc(t.taskId)}"><div class="mono">${esc(short(t.taskId))}</div>
-      <div>${cellLink(t.cellId)}</div><div class="muted">${esc(t.specURI || t.uri || "")}</div>
+    ${tasks.filter((t) => t.status === col).map((t) => `<div class="task" data-task="${esc(t.id)}"><div class="mono">task ${esc(short(t.id))}</div>
+      <div>${cellLink(t.cell)}</div><div class="muted">${esc(t.spec_uri)}</div>
       ${t.bounty ? `<div>bounty ${eth(t.bounty)}</div>` : ""}${t.claimant ? `<div class="mono muted">${esc(short(t.claimant))}</div>` : ""}</div>`).join("")}</div>`).join("")}</div>`;
 }
 
