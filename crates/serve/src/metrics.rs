@@ -787,6 +787,13 @@ mod tests {
         assert_eq!(eth.handed_down, "0");
         assert_eq!(eth.bounties_paid, "30");
         assert_eq!(eth.utilisation.value, Some(50.0 / 100.0));
+        // a alone: received 100, handed 50 down to a1 of which 20 came back.
+        let a: BTreeSet<String> = ["a".to_owned()].into();
+        let m = compute(&h, ALL, Some(&a));
+        assert_eq!(m.money[0].received, "100");
+        assert_eq!(m.money[0].handed_down, "30");
+        assert_eq!(m.money[0].utilisation.value, Some(50.0 / 100.0));
+        assert_eq!(m.money[0].to_tasks.value, Some(0.0));
         // a1 alone: received 50 - 20 clawed back, paid 30.
         let a1: BTreeSet<String> = ["a1".to_owned()].into();
         let m = compute(&h, ALL, Some(&a1));
