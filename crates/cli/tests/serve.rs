@@ -402,6 +402,21 @@ async fn serve_api_and_dashboard() {
         next = p["next_cursor"].as_str().map(str::to_owned);
     }
     assert_eq!(walked, *all["items"].as_array().expect("items"));
+    // Newest first: the same items reversed, cursors included.
+    let mut newest = Vec::new();
+    let mut next = Some(String::new());
+    while let Some(cursor) = next {
+        let q = if cursor.is_empty() {
+            "/api/roles?order=desc&limit=3".to_owned()
+        } else {
+            format!("/api/roles?order=desc&limit=3&cursor={cursor}")
+        };
+        let p = get_json(a, &q);
+        newest.extend(p["items"].as_array().expect("items").iter().cloned());
+        next = p["next_cursor"].as_str().map(str::to_owned);
+    }
+    newest.reverse();
+    assert_eq!(newest, walked);
     let third = get_json(a, "/api/roles?limit=1&offset=2");
     assert_eq!(third["items"][0], all["items"][2]);
     assert_eq!(third["total"], total);
@@ -435,6 +450,7 @@ async fn serve_api_and_dashboard() {
         ("/api/tasks?cell=nowhere", "cell"),
         ("/api/tasks?from_block=9&to_block=3", "to_block"),
         ("/api/tasks?colour=red", "colour"),
+        ("/api/tasks?order=sideways", "order"),
         ("/api/metrics?buckets=0", "buckets"),
         ("/api/metrics?cell=0x1234", "cell"),
         ("/api/flows?token=eth", "token"),

@@ -45,6 +45,8 @@ pub struct ListQuery {
     pub from_block: Option<u64>,
     pub to_block: Option<u64>,
     pub status: Option<String>,
+    /// Newest first (`order=desc`) instead of oldest first.
+    pub newest_first: bool,
 }
 
 /// The raw `key=value` pairs of a query string (the last value wins).
@@ -70,8 +72,9 @@ pub fn list_query(
     params: &BTreeMap<String, String>,
     extra: &[&str],
 ) -> Result<ListQuery, BadParam> {
-    const KNOWN: [&str; 7] = [
+    const KNOWN: [&str; 8] = [
         "limit",
+        "order",
         "offset",
         "cursor",
         "cell",
@@ -130,7 +133,18 @@ pub fn list_query(
     if cell.as_deref() == Some("") {
         return Err(BadParam::new("cell", "empty; give a cell id or name"));
     }
+    let newest_first = match params.get("order").map(String::as_str) {
+        None | Some("asc") => false,
+        Some("desc") => true,
+        Some(o) => {
+            return Err(BadParam::new(
+                "order",
+                format!("expected asc or desc, got {o:?}"),
+            ));
+        }
+    };
     Ok(ListQuery {
+        newest_first,
         limit,
         start,
         cell,
@@ -203,6 +217,7 @@ mod tests {
             ("from_block=9&to_block=2", "to_block"),
             ("cell=", "cell"),
             ("cel=events", "cel"),
+            ("order=new", "order"),
         ] {
             assert_eq!(q(s).expect_err(s).param, param, "{s}");
         }

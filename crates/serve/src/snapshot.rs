@@ -187,11 +187,23 @@ impl Snapshot {
                 })
             })
             .collect();
+        let mut matching = matching;
+        if q.newest_first {
+            matching.reverse();
+        }
+        let after = |r: &Record, block: u64, id: &str| {
+            let (key, cursor) = ((r.block, r.id.as_str()), (block, id));
+            if q.newest_first {
+                key < cursor
+            } else {
+                key > cursor
+            }
+        };
         let offset = match &q.start {
             Start::Offset(o) => *o,
             Start::After(block, id) => matching
                 .iter()
-                .position(|r| (r.block, r.id.as_str()) > (*block, id.as_str()))
+                .position(|r| after(r, *block, id))
                 .unwrap_or(matching.len()),
         };
         let items: Vec<&Record> = matching

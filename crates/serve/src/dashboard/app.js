@@ -76,8 +76,9 @@ async function viewNetwork() {
     </div>`;
 }
 
+// The newest events of each kind (or, with a block range, every event in it).
 async function recentActivity(query = "") {
-  const take = async (name, f) => (await all(name, query)).map(f);
+  const take = async (name, f) => (query ? await all(name, query) : (await api(`/api/${name}?order=desc&limit=25`)).items).map(f);
   const lists = await Promise.all([
     take("spends", (s) => ({ block: s.at?.block, tx: s.at?.tx_hash, what: `${cellLink(s.cell)} spent ${eth(s.amount)} to <span class="mono">${esc(short(s.to))}</span>` })),
     take("allocations", (s) => ({ block: s.at?.block, tx: s.at?.tx_hash, what: `${cellLink(s.parent)} ${s.kind === "clawback" ? "clawed back" : "allocated"} ${eth(s.amount)} ${s.kind === "clawback" ? "from" : "to"} ${cellLink(s.child)}` })),
@@ -132,9 +133,8 @@ function proposalTable(ps) {
 
 async function viewProposals() {
   await loadNames();
-  const ps = await all("proposals");
-  ps.reverse();
-  main.innerHTML = `<h1>Proposals</h1><div class="card">${proposalTable(ps)}</div>`;
+  const page = await api("/api/proposals?order=desc&limit=200");
+  main.innerHTML = `<h1>Proposals</h1><p class="muted">the newest ${page.items.length} of ${page.total}</p><div class="card">${proposalTable(page.items)}</div>`;
 }
 
 async function viewProposal(id) {
@@ -168,8 +168,8 @@ function taskBoard(tasks) {
 
 async function viewTasks() {
   await loadNames();
-  const tasks = await all("tasks");
-  main.innerHTML = `<h1>Task board</h1><div class="card">${taskBoard(tasks)}</div>`;
+  const page = await api("/api/tasks?order=desc&limit=500");
+  main.innerHTML = `<h1>Task board</h1><p class="muted">the newest ${page.items.length} of ${page.total} tasks</p><div class="card">${taskBoard(page.items)}</div>`;
 }
 
 // Sankey-style flow: columns by depth (Safe, then the tree levels, then where money left), node
