@@ -112,6 +112,7 @@ fn synthetic(records: u64) -> Snapshot {
     s.head = Some(CELLS + rest / 4);
     s.audit = Some(Ok(json!({"head": s.head, "findings": []})));
     s.metrics_input = h;
+    s.index();
     s
 }
 

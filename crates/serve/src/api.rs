@@ -315,16 +315,10 @@ fn cell_page(s: &Snapshot, id: &str) -> Option<Value> {
         .find("cells", id)
         .or_else(|| s.resolve_cell(id).ok().and_then(|id| s.find("cells", &id)))?;
     let cid = &cell.id;
-    let of = |name: &str| -> Vec<&Value> {
-        s.list(name)
-            .iter()
-            .filter(|r| r.cells.contains(cid))
-            .map(|r| &r.doc)
-            .collect()
-    };
+    let of = |name: &str| -> Vec<&Value> { s.of_cell(name, cid).map(|r| &r.doc).collect() };
+    // A child lists its parent among its cells.
     let children: Vec<&Value> = s
-        .list("cells")
-        .iter()
+        .of_cell("cells", cid)
         .filter(|c| c.doc["parent"].as_str() == Some(cid))
         .map(|c| &c.doc)
         .collect();

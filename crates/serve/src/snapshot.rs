@@ -68,6 +68,10 @@ pub struct Snapshot {
     /// The audit of this checkpoint (or why it could not run).
     pub audit: Option<Result<Value, String>>,
     pub metrics_input: crate::metrics::History,
+    /// Positions of each cell's records, per collection (see [`Snapshot::index`]).
+    pub by_cell: BTreeMap<String, BTreeMap<&'static str, Vec<usize>>>,
+    /// The tokens money moved in.
+    pub token_list: Vec<String>,
 }
 
 /// Phase names, in the contracts' enum order.
@@ -100,6 +104,47 @@ pub fn parse_id(s: &str) -> Option<U256> {
 }
 
 impl Snapshot {
+    /// Indexes the records by cell and lists the tokens, once per snapshot, so that a cell's page
+    /// and the `cell` filter read that cell's records only.
+    pub fn index(&mut self) {
+        let mut by_cell: BTreeMap<String, BTreeMap<&'static str, Vec<usize>>> = BTreeMap::new();
+        for (name, list) in &self.collections {
+            for (i, r) in list.iter().enumerate() {
+                for c in &r.cells {
+                    let v = by_cell
+                        .entry(c.clone())
+                        .or_default()
+                        .entry(name)
+                        .or_default();
+                    if v.last() != Some(&i) {
+                        v.push(i);
+                    }
+                }
+            }
+        }
+        self.by_cell = by_cell;
+        let mut t: BTreeSet<String> = BTreeSet::new();
+        for name in ["budgets", "spends", "allocations", "bounties"] {
+            for r in self.list(name) {
+                if let Some(s) = r.doc["token"].as_str() {
+                    t.insert(s.to_owned());
+                }
+            }
+        }
+        self.token_list = t.into_iter().collect();
+    }
+
+    /// The records of a collection that concern `cell`, in order.
+    pub fn of_cell<'a>(&'a self, name: &str, cell: &str) -> impl Iterator<Item = &'a Record> {
+        let list = self.list(name);
+        self.by_cell
+            .get(cell)
+            .and_then(|m| m.get(name))
+            .into_iter()
+            .flatten()
+            .filter_map(move |i| list.get(*i))
+    }
+
     pub fn list(&self, name: &str) -> &[Record] {
         self.collections.get(name).map_or(&[], Vec::as_slice)
     }
@@ -171,10 +216,11 @@ impl Snapshot {
             .as_deref()
             .map(|c| self.resolve_cell(c))
             .transpose()?;
-        let matching: Vec<&Record> = self
-            .list(name)
-            .iter()
-            .filter(|r| cell.as_ref().is_none_or(|c| r.cells.contains(c)))
+        let records: Box<dyn Iterator<Item = &Record>> = match &cell {
+            Some(c) => Box::new(self.of_cell(name, c)),
+            None => Box::new(self.list(name).iter()),
+        };
+        let matching: Vec<&Record> = records
             .filter(|r| q.from_block.is_none_or(|f| r.block >= f))
             .filter(|r| q.to_block.is_none_or(|t| r.block <= t))
             .filter(|r| {
@@ -235,7 +281,7 @@ impl Snapshot {
             collections.entry(name).or_default();
         }
         let history = crate::metrics::History::from_state(state);
-        Self {
+        let mut snapshot = Self {
             chain_id,
             head: head.as_ref().map(|h| h.0),
             head_hash: head.map(|h| h.1),
@@ -243,7 +289,10 @@ impl Snapshot {
             collections,
             audit: None,
             metrics_input: history,
-        }
+            ..Self::default()
+        };
+        snapshot.index();
+        snapshot
     }
 
     /// The money flow of one token: the Safe into each DAO's root cell, allocations down the tree
@@ -318,15 +367,7 @@ impl Snapshot {
 
     /// The tokens money moved in (for the flow picture's token choice).
     pub fn tokens(&self) -> Vec<String> {
-        let mut t: BTreeSet<String> = BTreeSet::new();
-        for name in ["budgets", "spends", "allocations", "bounties"] {
-            for r in self.list(name) {
-                if let Some(s) = r.doc["token"].as_str() {
-                    t.insert(s.to_owned());
-                }
-            }
-        }
-        t.into_iter().collect()
+        self.token_list.clone()
     }
 }
 
