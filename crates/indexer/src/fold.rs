@@ -587,6 +587,9 @@ impl State {
 
     pub(crate) fn apply_treasury(&mut self, at: EventRef, ev: TreasuryEvents) {
         match ev {
+            // A Safe consents (`SafeApproved`) before the DAO registers it (`registerSafe`
+            // requires the consent). Until then the link holds the last consenting Safe as a
+            // candidate; once registered, another Safe's consent does not change it.
             TreasuryEvents::SafeApproved(e) => {
                 let s = self
                     .domain
@@ -599,33 +602,24 @@ impl State {
                         approved: false,
                         last_event: at,
                     });
-                if s.safe != e.safe {
-                    // Consent of another Safe than the registered one: it becomes the candidate.
+                if s.registered_by.is_none() || s.safe == e.safe {
                     s.safe = e.safe;
-                    s.registered_by = None;
+                    s.approved = e.approved;
+                    s.last_event = at;
+                    self.mark(EntityKey::Safe(e.daoId));
                 }
-                s.approved = e.approved;
-                s.last_event = at;
-                self.mark(EntityKey::Safe(e.daoId));
             }
             TreasuryEvents::SafeRegistered(e) => {
-                let s = self
-                    .domain
-                    .safes
-                    .entry(e.daoId)
-                    .or_insert_with(|| SafeLink {
+                self.domain.safes.insert(
+                    e.daoId,
+                    SafeLink {
                         dao: e.daoId,
                         safe: e.safe,
-                        registered_by: None,
-                        approved: false,
+                        registered_by: Some(e.by),
+                        approved: true,
                         last_event: at,
-                    });
-                if s.safe != e.safe {
-                    s.approved = false;
-                }
-                s.safe = e.safe;
-                s.registered_by = Some(e.by);
-                s.last_event = at;
+                    },
+                );
                 self.mark(EntityKey::Safe(e.daoId));
             }
             TreasuryEvents::TreasurerRoleSet(e) => {

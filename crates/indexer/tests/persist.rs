@@ -308,6 +308,33 @@ fn history() -> Vec<RawLog> {
             by: who,
         },
     ));
+    for (safe, register) in [(0xa1u8, false), (0xa1, true), (0xb2, false)] {
+        let (b, n) = next(23);
+        let safe = Address::repeat_byte(safe);
+        if register {
+            logs.push(log(
+                TREASURY,
+                b,
+                n,
+                &ITreasury::SafeRegistered {
+                    daoId: dao,
+                    safe,
+                    by: who,
+                },
+            ));
+        } else {
+            logs.push(log(
+                TREASURY,
+                b,
+                n,
+                &ITreasury::SafeApproved {
+                    safe,
+                    daoId: dao,
+                    approved: true,
+                },
+            ));
+        }
+    }
     let (b, n) = next(23);
     logs.push(log(
         TREASURY,
@@ -366,6 +393,10 @@ fn typed_fold_follows_the_chain_names_and_one_ledger() {
     assert_eq!(p.tally.for_, U256::from(1));
     assert_eq!(p.actions[0].selector, "0xdeadbeef");
     assert_eq!(d.streams[&U256::from(1)].paid, U256::from(5));
+    // Another Safe's consent does not replace the registered Safe.
+    let link = &d.safes[&(U256::from(1) << 224)];
+    assert_eq!(link.safe, Address::repeat_byte(0xa1));
+    assert!(link.approved && link.registered_by.is_some());
 
     // The JSON form: enums by name, U256 in decimal, addresses checksummed.
     let v = serde_json::to_value(task).expect("json");
