@@ -25,13 +25,15 @@ export FOUNDRY_SOLC ?= $(NATIVE_SOLC)
 endif
 endif
 VENV := $(CURDIR)/.venv
+SERVE ?= 0
 
-.PHONY: help deps build test gate-selftest test-forge test-rust bindings bindings-check snapshot demo bench fmt fmt-check lint slither clean
+.PHONY: help deps browser-deps build test gate-selftest test-forge test-rust bindings bindings-check snapshot demo bench fmt fmt-check lint slither clean
 
 help:
 	@echo "make demo      deploy the example DAO on a local anvil chain and run its story through daoctl"
-	@echo "make test      install what is missing, then run every test (forge, bindings drift, cargo)"
-	@echo "make bench     indexer throughput benchmark"
+	@echo "               (make demo SERVE=1: then keep its dashboard open at http://127.0.0.1:8787/)"
+	@echo "make test      install what is missing, then run every test (forge, bindings drift, cargo, the dashboard in headless Chromium)"
+	@echo "make bench     indexer throughput, then API latency under 50 clients over 1,000,000 records"
 	@echo "make fmt       format Solidity and Rust"
 	@echo "make lint      forge fmt check, cargo fmt check, clippy -D warnings, slither"
 	@echo "make snapshot  rewrite the committed gas snapshots (snapshots/*.json)"
@@ -48,11 +50,23 @@ node_modules/.package-lock.json: package.json package-lock.json
 deps: node_modules/.package-lock.json
 	$(CARGO) fetch --locked
 
+# Debian's headless Chromium, for the dashboard's browser test (crates/cli/tests/serve.rs drives it
+# through playwright-core, which downloads no browser). Installed when missing: as root directly,
+# otherwise through sudo.
+CHROMIUM ?= /usr/bin/chromium
+browser-deps:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  echo "installing Debian's chromium for the dashboard's browser test"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq chromium; \
+	  else echo "error: $(CHROMIUM) is missing and there is no sudo: install Debian's chromium as root (apt-get install chromium), or set CHROMIUM=/path/to/chromium" >&2; exit 1; fi; \
+	fi
+
 build: deps
 	$(FORGE) build
 	$(CARGO) build --workspace --locked
 
-test: deps gate-selftest test-forge bindings-check test-rust
+test: deps browser-deps gate-selftest test-forge bindings-check test-rust
 
 # Proves the gate can fail: planted failures (a failing Solidity test, a compile error, a formatting
 # difference, a gas snapshot difference, a failing cargo test, a missing platform package) must each
@@ -67,8 +81,8 @@ test-forge: node_modules/.package-lock.json
 	$(FORGE) test --no-match-path 'contracts/test/gas/*'
 	FORGE=$(FORGE) script/check-gas.sh
 
-test-rust: deps
-	$(CARGO) test --workspace --locked
+test-rust: deps browser-deps
+	CHROMIUM=$(CHROMIUM) $(CARGO) test --workspace --locked
 
 # Bindings are built from artifacts committed in crates/bindings/artifacts so that cargo needs no forge.
 bindings: node_modules/.package-lock.json
@@ -83,17 +97,21 @@ snapshot: node_modules/.package-lock.json
 	FORGE_SNAPSHOT_CHECK=false $(FORGE) test --isolate --match-path 'contracts/test/gas/*'
 
 # The story of examples/riverside.toml on a local anvil (script/demo.sh starts and stops it).
+# SERVE=1 keeps the dashboard of the demo chain open at http://127.0.0.1:8787/ until Ctrl-C.
 demo: deps
 	$(FORGE) build
 	$(CARGO) build --workspace --locked
-	script/demo.sh
+	SERVE=$(SERVE) script/demo.sh
 
 # Indexer throughput: builds >= 100,000 Roles events on anvil (batchMintRoles) and prints events/s for
-# decode+apply in memory, with SQLite, end to end from anvil's RPC and the read-only audit of that index
-# (every log proven against a fresh fetch), plus peak memory.
-# BENCH_EVENTS=1000000 make bench for a bigger history.
+# decode+apply in memory, with SQLite, end to end from anvil's RPC, opening the index, and the read-only
+# audit of that index (every log proven against a fresh fetch), plus peak memory.
+# BENCH_EVENTS=1000000 make bench for a bigger history. Then the API (crates/serve/benches/api.rs): p50/p99
+# of the main routes under 50 concurrent clients and the dashboard's first load, over a synthetic
+# snapshot of BENCH_RECORDS (default 1,000,000) records.
 bench: deps
 	$(CARGO) bench -p dao-indexer --bench throughput --locked
+	$(CARGO) bench -p dao-serve --bench api --locked
 
 fmt: node_modules/.package-lock.json
 	$(FORGE) fmt

@@ -137,3 +137,12 @@ mine 12
 run proposal execute "$GOV" --dao riverside --dev-account 3
 run apply "$EDITED" --dev-account 0          # nothing left: the record now holds the edited design
 run plan "$EDITED" --dev-account 0
+
+say "10. The dashboard: the web face of the network (daoctl serve)"
+SERVE_ADDR="${SERVE_LISTEN:-127.0.0.1:8787}"
+if [[ "${SERVE:-0}" == 1 ]]; then
+  echo "dashboard: http://$SERVE_ADDR/ (API: http://$SERVE_ADDR/api; Ctrl-C stops it and the chain)" >&2
+  run serve --dao riverside --listen "$SERVE_ADDR"
+else
+  echo "dashboard: run 'make demo SERVE=1' and open http://$SERVE_ADDR/ (this run exits: nothing is served)" >&2
+fi

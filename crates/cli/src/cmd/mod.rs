@@ -15,6 +15,7 @@ pub(crate) mod plan;
 pub(crate) mod proposal;
 pub(crate) mod role;
 pub(crate) mod safe;
+pub(crate) mod serve;
 pub(crate) mod state;
 pub(crate) mod stream;
 pub(crate) mod task;
@@ -61,6 +62,10 @@ pub(crate) enum Command {
     Index(index::Args),
     /// Replay every budget, spend, sub-allocation, clawback and bounty and check them; non-zero exit on discrepancy.
     Audit(audit::Args),
+    /// Serve the HTTP API and the web dashboard over the index, kept at the head (read-only).
+    Serve(serve::ServeArgs),
+    /// The governance metrics from the index: decisions by level, participation, execution time, money, tasks, phases, turnover.
+    Metrics(serve::MetricsArgs),
 }
 
 pub(crate) async fn run(command: Command, global: &Global) -> Result<()> {
@@ -80,5 +85,7 @@ pub(crate) async fn run(command: Command, global: &Global) -> Result<()> {
         Command::State(a) => state::run(a, global).await,
         Command::Index(a) => index::run(a, global).await,
         Command::Audit(a) => audit::run(a, global).await,
+        Command::Serve(a) => serve::serve(a, global).await,
+        Command::Metrics(a) => serve::metrics(a, global).await,
     }
 }
