@@ -83,7 +83,7 @@ async function recentActivity(query = "") {
     take("spends", (s) => ({ block: s.at?.block, tx: s.at?.tx_hash, what: `${cellLink(s.cell)} spent ${eth(s.amount)} to <span class="mono">${esc(short(s.to))}</span>` })),
     take("allocations", (s) => ({ block: s.at?.block, tx: s.at?.tx_hash, what: `${cellLink(s.parent)} ${s.kind === "clawback" ? "clawed back" : "allocated"} ${eth(s.amount)} ${s.kind === "clawback" ? "from" : "to"} ${cellLink(s.child)}` })),
     take("proposals", (p) => ({ block: p.created?.block, tx: p.created?.tx_hash, what: `proposal <a href="#/proposal/${esc(p.id)}">${esc(short(p.id))}</a> in ${cellLink(p.cell)} ${pill(p.state)}` })),
-    take("decisions", (d) => ({ block: d.at?.block, tx: d.at?.tx_hash, what: `${cellLink(d.cell)} recorded decision ${esc(d.index)} ${esc(d.uri)}` })),
+    take("decisions", (d) => ({ block: d.at?.block, tx: d.at?.tx_hash, what: `${cellLink(d.cell)} decision ${esc(d.index)} (${d.executed ? "executed proposal" : "recorded"}) ${esc(d.uri)}` })),
     take("tasks", (t) => ({ block: t.created?.block, tx: t.created?.tx_hash, what: `task ${esc(short(t.id))} in ${cellLink(t.cell)} ${pill(t.status)}` })),
   ]);
   return lists.flat().filter((e) => e.block != null).sort((a, b) => b.block - a.block).slice(0, query ? 1000 : 25);
