@@ -278,6 +278,48 @@ struct Auditor<'a, P> {
     eth_paid: Vec<(B256, U256, U256)>,
     /// The cell the findings being made are about.
     current_cell: Option<U256>,
+    /// How each budgeted token's amounts read in findings.
+    units: TokenUnits,
+}
+
+/// Decimals and symbol of each token the findings name (ETH: 18, "ETH"), read from the tokens
+/// once per audit: a finding says "1.5 HUSD", not "1500000". A token that does not answer
+/// `decimals()`/`symbol()` is shown in base units with its address.
+#[derive(Debug, Default)]
+struct TokenUnits(HashMap<Address, (u8, String)>);
+
+impl TokenUnits {
+    async fn read<P: Provider>(provider: &P, tokens: impl IntoIterator<Item = Address>) -> Self {
+        let mut units = HashMap::from([(Address::ZERO, (18, "ETH".to_owned()))]);
+        for token in tokens {
+            if units.contains_key(&token) {
+                continue;
+            }
+            let t = crate::events::IERC20Metadata::new(token, provider);
+            if let (Ok(d), Ok(s)) = (t.decimals().call().await, t.symbol().call().await) {
+                units.insert(token, (d, s));
+            }
+        }
+        Self(units)
+    }
+
+    fn show(&self, token: Address, amount: U256) -> String {
+        match self.0.get(&token) {
+            Some((decimals, symbol)) => {
+                let text = alloy::primitives::utils::format_units(amount, *decimals)
+                    .unwrap_or_else(|_| amount.to_string());
+                let text = match text.split_once('.') {
+                    Some((whole, frac)) if frac.trim_end_matches('0').is_empty() => {
+                        whole.to_owned()
+                    }
+                    Some((whole, frac)) => format!("{whole}.{}", frac.trim_end_matches('0')),
+                    None => text,
+                };
+                format!("{text} {symbol}")
+            }
+            None => format!("{amount} base units of token {token}"),
+        }
+    }
 }
 
 fn hex_id(v: U256) -> String {
@@ -322,6 +364,17 @@ pub async fn audit<P: Provider>(
         tx_blocks: HashMap::new(),
         eth_paid: Vec::new(),
         current_cell: None,
+        units: TokenUnits::read(
+            provider,
+            logs.iter()
+                .filter(|l| Some(l.address) == contracts.treasury)
+                .filter_map(|l| TreasuryEvents::decode_raw_log(&l.topics, &l.data).ok())
+                .filter_map(|ev| match ev {
+                    TreasuryEvents::BudgetSet(e) => Some(e.token),
+                    _ => None,
+                }),
+        )
+        .await,
     };
     a.findings = evidence_findings;
     a.prescan(&logs);
@@ -558,6 +611,10 @@ impl<P: Provider> Auditor<'_, P> {
         };
         let (committed, cap) = (l.committed(p), l.cap(p));
         if committed > cap {
+            let (committed, cap) = (
+                self.units.show(token, committed),
+                self.units.show(token, cap),
+            );
             self.find(
                 Severity::Error,
                 "cap",
@@ -675,6 +732,10 @@ impl<P: Provider> Auditor<'_, P> {
                     let ceiling = child.terms.unwrap_or_default().amount;
                     let r = child.receive(e.childPeriodIndex, e.amount);
                     if r > ceiling {
+                        let (r, ceiling) = (
+                            self.units.show(e.token, r),
+                            self.units.show(e.token, ceiling),
+                        );
                         self.find(
                             Severity::Error,
                             "cap",
@@ -708,13 +769,12 @@ impl<P: Provider> Auditor<'_, P> {
                 }
                 let child = self.ledgers.entry((e.childCellId, e.token)).or_default();
                 if let Err(o) = child.claw_back(e.childPeriodIndex, e.amount) {
-                    self.find(
-                        Severity::Error,
-                        "cap",
-                        name,
-                        at,
-                        format!("clawed back {} > unspent {}", o.amount, o.available),
+                    let detail = format!(
+                        "clawed back {} > unspent {}",
+                        self.units.show(e.token, o.amount),
+                        self.units.show(e.token, o.available)
                     );
+                    self.find(Severity::Error, "cap", name, at, detail);
                 }
                 self.ledgers
                     .entry((e.parentCellId, e.token))
@@ -741,13 +801,12 @@ impl<P: Provider> Auditor<'_, P> {
                 self.check_frozen("BountyPaid", at, e.cellId);
                 let l = self.ledgers.entry((e.cellId, e.token)).or_default();
                 if let Err(o) = l.pay_bounty(e.periodIndex, e.amount) {
-                    self.find(
-                        Severity::Error,
-                        "cap",
-                        "BountyPaid",
-                        at,
-                        format!("{} > reserved {}", o.amount, o.available),
+                    let detail = format!(
+                        "{} > reserved {}",
+                        self.units.show(e.token, o.amount),
+                        self.units.show(e.token, o.available)
                     );
+                    self.find(Severity::Error, "cap", "BountyPaid", at, detail);
                 }
                 self.paid(log.tx_hash, e.cellId, e.token, e.to, e.amount);
             }
@@ -794,13 +853,12 @@ impl<P: Provider> Auditor<'_, P> {
             .or_default()
             .unreserve(amount)
         {
-            self.find(
-                Severity::Error,
-                "cap",
-                name,
-                at,
-                format!("{amount} > reserved {}", o.available),
+            let detail = format!(
+                "{} > reserved {}",
+                self.units.show(token, amount),
+                self.units.show(token, o.available)
             );
+            self.find(Severity::Error, "cap", name, at, detail);
         }
     }
 
@@ -843,6 +901,12 @@ impl<P: Provider> Auditor<'_, P> {
                 ("reserved", l.reserved, v.reserved),
             ] {
                 if ours != theirs {
+                    // Period, start and expiry are seconds; the others are amounts of the token.
+                    let (ours, theirs) = if matches!(field, "period" | "start" | "expiry") {
+                        (ours.to_string(), theirs.to_string())
+                    } else {
+                        (self.units.show(token, ours), self.units.show(token, theirs))
+                    };
                     diffs.push(format!("{field}: replay {ours}, chain {theirs}"));
                 }
             }
@@ -1053,7 +1117,7 @@ impl<P: Provider> Auditor<'_, P> {
                                 "unexplained-outflow",
                                 "ExecutionSuccess",
                                 at,
-                                format!("{value} wei left Safe {safe} to {to} by an owners' transaction{how}, outside the treasury module"),
+                                format!("{} left Safe {safe} to {to} by an owners' transaction{how}, outside the treasury module", self.units.show(Address::ZERO, value)),
                             );
                         }
                     }
@@ -1094,7 +1158,7 @@ impl<P: Provider> Auditor<'_, P> {
                         "unexplained-outflow",
                         "Transfer",
                         EventRef::of(&raw),
-                        format!("{} of token {token} left Safe {safe} to {} with no treasury payment in the transaction", t.value, t.to),
+                        format!("{} (token {token}) left Safe {safe} to {} with no treasury payment in the transaction", self.units.show(token, t.value), t.to),
                     );
                 }
             }
@@ -1121,9 +1185,10 @@ impl<P: Provider> Auditor<'_, P> {
                 blocks: Some(blocks),
                 cell: Some(hex_id(dao)),
                 detail: format!(
-                    "Safe {safe} holds {} wei, recorded movements leave {expected}: {} wei cannot be explained; {when}",
-                    line.eth_balance,
-                    expected - line.eth_balance
+                    "Safe {safe} holds {}, recorded movements leave {}: {} cannot be explained; {when}",
+                    self.units.show(Address::ZERO, line.eth_balance),
+                    self.units.show(Address::ZERO, expected),
+                    self.units.show(Address::ZERO, expected - line.eth_balance)
                 ),
             });
         }
@@ -1152,4 +1217,31 @@ fn multisend(calldata: &[u8]) -> Option<Vec<(Address, U256)>> {
         out.push((to, value));
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_show_amounts_in_the_tokens_units() {
+        let husd = Address::repeat_byte(0x11);
+        let units = TokenUnits(HashMap::from([
+            (Address::ZERO, (18, "ETH".to_owned())),
+            (husd, (6, "HUSD".to_owned())),
+        ]));
+        assert_eq!(units.show(husd, U256::from(1_500_000u64)), "1.5 HUSD");
+        assert_eq!(units.show(husd, U256::from(3_000_000u64)), "3 HUSD");
+        assert_eq!(units.show(husd, U256::ZERO), "0 HUSD");
+        assert_eq!(units.show(husd, U256::from(1u64)), "0.000001 HUSD");
+        assert_eq!(
+            units.show(Address::ZERO, U256::from(2_000_000_000_000_000_000u128)),
+            "2 ETH"
+        );
+        let unknown = Address::repeat_byte(0x22);
+        assert_eq!(
+            units.show(unknown, U256::from(7u64)),
+            format!("7 base units of token {unknown}")
+        );
+    }
 }

@@ -11,4 +11,11 @@ alloy::sol! {
     interface IERC20Events {
         event Transfer(address indexed from, address indexed to, uint256 value);
     }
+
+    /// An ERC-20's units, to print the audit's amounts the way its holders read them.
+    #[sol(rpc)]
+    interface IERC20Metadata {
+        function decimals() external view returns (uint8);
+        function symbol() external view returns (string);
+    }
 }

@@ -202,7 +202,7 @@ async fn indexed_state_matches_live_reads_and_the_audit_flags_money_leaving_the_
         .unwrap_or_else(|| panic!("no unexplained outflow in\n{}", r.render()));
     assert_eq!(f.event, "ExecutionSuccess");
     assert_eq!(f.at.map(|a| a.block), Some(exec_block), "names the event");
-    assert!(f.detail.contains("3000000000000000000"), "{}", f.detail);
+    assert!(f.detail.contains("3 ETH left Safe"), "{}", f.detail);
     let text = r.render();
     assert!(
         text.contains("ERROR [unexplained-outflow] ExecutionSuccess at block"),

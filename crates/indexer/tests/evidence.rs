@@ -505,11 +505,7 @@ async fn relayed_owner_transactions_are_explained_and_fail_the_audit() {
     let f = with_rule(&r, "unexplained-outflow");
     assert_eq!(f.len(), 1, "{}", r.render());
     assert_eq!(f[0].at.map(|a| a.block), Some(block));
-    assert!(
-        f[0].detail.contains("2000000000000000000 wei"),
-        "{}",
-        f[0].detail
-    );
+    assert!(f[0].detail.contains("2 ETH"), "{}", f[0].detail);
     // The deploy tool's Safe is a SafeL2: the call and who sent it come from its own event.
     assert!(
         f[0].detail.contains(&format!(
@@ -606,8 +602,7 @@ async fn relayed_owner_transactions_are_explained_and_fail_the_audit() {
         r.render()
     );
     assert!(
-        f[0].detail
-            .contains("5000000000000000000 wei cannot be explained"),
+        f[0].detail.contains("5 ETH cannot be explained"),
         "{}",
         f[0].detail
     );
@@ -673,7 +668,7 @@ async fn a_relayed_owner_transaction_of_a_plain_safe_is_read_from_the_trace() {
     assert_eq!(f[0].at.map(|a| a.block), Some(block));
     assert!(
         f[0].detail.contains(&format!(
-            "2000000000000000000 wei left Safe {} to {} by an owners' transaction (relayed through {relayer}; call read from the trace)",
+            "2 ETH left Safe {} to {} by an owners' transaction (relayed through {relayer}; call read from the trace)",
             net.safe,
             Address::repeat_byte(0x66)
         )),

@@ -160,7 +160,7 @@ fn render(
             "\nno discrepancy: every movement is authorised, within its budget, and the chain agrees."
         );
     } else {
-        let _ = writeln!(o, "\nfindings by cell and rule (amounts in base units):");
+        let _ = writeln!(o, "\nfindings by cell and rule:");
         for (id, rule, findings) in verify::by_cell_and_rule(&r.findings) {
             let whose =
                 id.map_or_else(|| "the index".to_owned(), |id| format!("cell {}", cell(id)));
