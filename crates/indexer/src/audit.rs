@@ -156,8 +156,27 @@ impl AuditReport {
         !self.findings.iter().any(|f| f.severity == Severity::Error)
     }
 
-    /// The report for people.
+    /// The report for people, amounts in base units (ETH in wei) and cells by their short id.
     pub fn render(&self) -> String {
+        let token = |t: Address| {
+            if t.is_zero() {
+                "ETH".to_owned()
+            } else {
+                t.to_string()
+            }
+        };
+        self.render_with(&token, &|_, v| v.to_string(), &short)
+    }
+
+    /// The report for people, with the caller's words for a token (`token`), an amount of it
+    /// (`amount`, without the token) and a cell (`cell`, given its 0x id): `daoctl audit` passes
+    /// symbols, decimals and the record's cell names.
+    pub fn render_with(
+        &self,
+        token: &dyn Fn(Address) -> String,
+        amount: &dyn Fn(Address, U256) -> String,
+        cell: &dyn Fn(&str) -> String,
+    ) -> String {
         use std::fmt::Write as _;
         let mut o = String::new();
         let c = &self.checked;
@@ -179,20 +198,17 @@ impl AuditReport {
         let _ = writeln!(o, "{}", self.index.render());
         let _ = writeln!(o, "\nbudgets (current period, re-derived):");
         for b in &self.budgets {
-            let token = if b.token.is_zero() {
-                "ETH".to_owned()
-            } else {
-                b.token.to_string()
-            };
+            let show = |v: U256| amount(b.token, v);
             let _ = writeln!(
                 o,
-                "  cell {} {token}: amount {} spent {} sub-allocated {} received {} reserved {} [{}]",
-                short(&b.cell),
-                b.amount,
-                b.spent,
-                b.sub_allocated,
-                b.received,
-                b.reserved,
+                "  cell {} {}: amount {} spent {} sub-allocated {} received {} reserved {} [{}]",
+                cell(&b.cell),
+                token(b.token),
+                show(b.amount),
+                show(b.spent),
+                show(b.sub_allocated),
+                show(b.received),
+                show(b.reserved),
                 if b.matches_head {
                     "matches chain"
                 } else {
@@ -201,16 +217,17 @@ impl AuditReport {
             );
         }
         let _ = writeln!(o, "\nsafes:");
+        let eth = |v: U256| amount(Address::ZERO, v);
         for s in &self.safes {
             let _ = writeln!(
                 o,
                 "  {} (dao {}): ETH balance {} = in {} - module {} - unexplained {}",
                 s.safe,
-                short(&s.dao),
-                s.eth_balance,
-                s.eth_in,
-                s.eth_out_by_module,
-                s.eth_out_unexplained
+                cell(&s.dao),
+                eth(s.eth_balance),
+                eth(s.eth_in),
+                eth(s.eth_out_by_module),
+                eth(s.eth_out_unexplained)
             );
         }
         if self.findings.is_empty() {
@@ -220,9 +237,9 @@ impl AuditReport {
             );
         } else {
             let _ = writeln!(o, "\nfindings, by cell and rule:");
-            for (cell, rule, findings) in crate::verify::by_cell_and_rule(&self.findings) {
+            for (id, rule, findings) in crate::verify::by_cell_and_rule(&self.findings) {
                 let whose =
-                    cell.map_or_else(|| "the index".to_owned(), |c| format!("cell {}", short(c)));
+                    id.map_or_else(|| "the index".to_owned(), |id| format!("cell {}", cell(id)));
                 let _ = writeln!(o, "  {whose}, {rule} ({}):", findings.len());
                 for f in findings {
                     let at = f.at.map_or_else(String::new, |a| format!(" at {a}"));

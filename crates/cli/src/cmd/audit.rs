@@ -13,7 +13,7 @@ use dao_indexer::{
     identity, verify,
 };
 use eyre::{Result, WrapErr, bail};
-use std::{collections::BTreeMap, fmt::Write as _};
+use std::collections::BTreeMap;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -97,83 +97,21 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
     Ok(())
 }
 
-/// The report for people: `dao_indexer`'s lines with amounts in tokens and cells by name.
+/// The report for people: `dao_indexer`'s, with amounts in each token's decimals and symbol and
+/// cells by their record key.
 fn render(
     ctx: &Ctx,
     r: &AuditReport,
     metas: &BTreeMap<alloy::primitives::Address, TokenMeta>,
 ) -> String {
-    let mut o = String::new();
-    let c = &r.checked;
-    let _ = writeln!(
-        o,
-        "audit of chain {} from block {} to {}",
-        r.chain_id, r.from_block, r.head
-    );
-    let _ = writeln!(
-        o,
-        "replayed: {} budget settings, {} spends, {} sub-allocations, {} clawbacks, {} bounty movements, {} Safe owner transactions",
-        c.budgets_set, c.spends, c.sub_allocations, c.clawbacks, c.bounties, c.safe_transactions
-    );
-    let _ = writeln!(o, "{}", r.index.render());
-    let _ = writeln!(o, "\nbudgets (current period, re-derived):");
-    let cell = |id: &str| match id.parse::<U256>() {
-        Ok(id) => ctx.cell_name(id),
-        Err(_) => id.to_owned(),
-    };
-    for b in &r.budgets {
-        let m = &metas[&b.token];
-        let _ = writeln!(
-            o,
-            "  cell {} {}: amount {} spent {} sub-allocated {} received {} reserved {} [{}]",
-            cell(&b.cell),
-            m.symbol,
-            m.format(b.amount),
-            m.format(b.spent),
-            m.format(b.sub_allocated),
-            m.format(b.received),
-            m.format(b.reserved),
-            if b.matches_head {
-                "matches chain"
-            } else {
-                "DIFFERS FROM CHAIN"
-            }
-        );
-    }
     let eth = TokenMeta::eth();
-    let _ = writeln!(o, "\nsafes:");
-    for s in &r.safes {
-        let _ = writeln!(
-            o,
-            "  {} (dao {}): ETH balance {} = in {} - module {} - unexplained {}",
-            s.safe,
-            cell(&s.dao),
-            eth.format(s.eth_balance),
-            eth.format(s.eth_in),
-            eth.format(s.eth_out_by_module),
-            eth.format(s.eth_out_unexplained)
-        );
-    }
-    if r.findings.is_empty() {
-        let _ = writeln!(
-            o,
-            "\nno discrepancy: every movement is authorised, within its budget, and the chain agrees."
-        );
-    } else {
-        let _ = writeln!(o, "\nfindings by cell and rule:");
-        for (id, rule, findings) in verify::by_cell_and_rule(&r.findings) {
-            let whose =
-                id.map_or_else(|| "the index".to_owned(), |id| format!("cell {}", cell(id)));
-            let _ = writeln!(o, "  {whose}, {rule} ({}):", findings.len());
-            for f in findings {
-                let at = f.at.map_or_else(String::new, |a| format!(" at {a}"));
-                let sev = match f.severity {
-                    Severity::Error => "ERROR",
-                    Severity::Warning => "warning",
-                };
-                let _ = writeln!(o, "    {sev} [{}] {}{at}: {}", f.rule, f.event, f.detail);
-            }
-        }
-    }
-    o
+    let meta = |t: alloy::primitives::Address| metas.get(&t).unwrap_or(&eth);
+    r.render_with(
+        &|t| meta(t).symbol.clone(),
+        &|t, v| meta(t).format(v),
+        &|id| match id.parse::<U256>() {
+            Ok(id) => ctx.cell_name(id),
+            Err(_) => id.to_owned(),
+        },
+    )
 }
