@@ -130,6 +130,21 @@ pub struct Decision {
     pub at: EventRef,
 }
 
+/// A role grant that ended: the wearer's right from `began_block` to `ended_block` (what role
+/// turnover counts; the grants still held are the `wearers` table).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndedGrant {
+    #[serde(with = "json::u256")]
+    pub role: U256,
+    #[serde(with = "json::addr")]
+    pub wearer: Address,
+    pub began_block: u64,
+    pub ended_block: u64,
+    /// `revoked`, `renounced` or `transferred`.
+    pub how: String,
+    pub at: EventRef,
+}
+
 /// A partnership between a cell and another cell or an account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Partnership {
@@ -237,6 +252,10 @@ pub struct Proposal {
     pub voters: u32,
     pub created: EventRef,
     pub executed: Option<EventRef>,
+    /// The quorum of the settings the proposal was created under (`settings_id`), in basis points
+    /// of `electorate_supply`; `None` when those settings were not seen.
+    #[serde(default)]
+    pub quorum_bps: Option<u16>,
     pub vetoed: Option<EventRef>,
     pub canceled: Option<EventRef>,
     /// Who canceled or vetoed it.
@@ -538,6 +557,8 @@ pub struct Domain {
     pub bounties: BTreeMap<U256, Bounty>,
     pub tasks: BTreeMap<U256, Task>,
     pub streams: BTreeMap<U256, Stream>,
+    /// Grants that ended (revoked, renounced, transferred away), by the event that ended them.
+    pub ended_grants: BTreeMap<(u64, u64), EndedGrant>,
 }
 
 impl Domain {
@@ -595,6 +616,7 @@ impl Domain {
             + self.bounties.len()
             + self.tasks.len()
             + self.streams.len()
+            + self.ended_grants.len()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -37,6 +37,7 @@ pub enum EntityKey {
     Bounty(U256),
     Task(U256),
     Stream(U256),
+    EndedGrant(u64, u64),
 }
 
 /// The kinds, as stored in the `entities` table's `kind` column.
@@ -58,6 +59,7 @@ pub const KINDS: &[&str] = &[
     "bounty",
     "task",
     "stream",
+    "ended_grant",
 ];
 
 impl EntityKey {
@@ -80,6 +82,7 @@ impl EntityKey {
             Self::Bounty(_) => "bounty",
             Self::Task(_) => "task",
             Self::Stream(_) => "stream",
+            Self::EndedGrant(..) => "ended_grant",
         }
     }
 
@@ -102,7 +105,10 @@ impl EntityKey {
             Self::Decision(c, i) => format!("{}/{i:010}", w(c)),
             Self::Vote(p, v) => format!("{}/{}", w(p), v.to_checksum(None)),
             Self::Budget(c, t) => format!("{}/{}", w(c), t.to_checksum(None)),
-            Self::Spend(b, l) | Self::SubAllocation(b, l) | Self::Clawback(b, l) => {
+            Self::Spend(b, l)
+            | Self::SubAllocation(b, l)
+            | Self::Clawback(b, l)
+            | Self::EndedGrant(b, l) => {
                 format!("{b:020}/{l:010}")
             }
         }
@@ -133,6 +139,7 @@ impl Domain {
             EntityKey::Bounty(k) => j(self.bounties.get(k)),
             EntityKey::Task(k) => j(self.tasks.get(k)),
             EntityKey::Stream(k) => j(self.streams.get(k)),
+            EntityKey::EndedGrant(b, l) => j(self.ended_grants.get(&(*b, *l))),
         }
     }
 
@@ -176,6 +183,11 @@ impl Domain {
         v.extend(self.bounties.keys().map(|k| EntityKey::Bounty(*k)));
         v.extend(self.tasks.keys().map(|k| EntityKey::Task(*k)));
         v.extend(self.streams.keys().map(|k| EntityKey::Stream(*k)));
+        v.extend(
+            self.ended_grants
+                .keys()
+                .map(|(b, l)| EntityKey::EndedGrant(*b, *l)),
+        );
         v
     }
 
@@ -251,6 +263,10 @@ impl Domain {
                 let v: Stream = serde_json::from_str(doc)?;
                 self.streams.insert(v.id, v);
             }
+            "ended_grant" => {
+                let v: EndedGrant = serde_json::from_str(doc)?;
+                self.ended_grants.insert((v.at.block, v.at.log_index), v);
+            }
             other => return Err(serde_json::Error::custom(format!("unknown kind {other}"))),
         }
         Ok(())
@@ -258,7 +274,7 @@ impl Domain {
 }
 
 impl State {
-    fn mark(&mut self, key: EntityKey) {
+    pub(crate) fn mark(&mut self, key: EntityKey) {
         self.dirty.entities.insert(key);
     }
 
@@ -485,6 +501,12 @@ impl State {
                         data_len: a.data.len(),
                     })
                     .collect();
+                // The cell's settings in force now are those the proposal is created under.
+                let quorum_bps = d
+                    .settings
+                    .get(&e.cellId)
+                    .filter(|st| st.settings_id == e.settingsId)
+                    .map(|st| st.quorum_bps);
                 d.proposals.insert(
                     e.proposalId,
                     Proposal {
@@ -503,6 +525,7 @@ impl State {
                         voters: 0,
                         created: at,
                         executed: None,
+                        quorum_bps,
                         vetoed: None,
                         canceled: None,
                         ended_by: None,

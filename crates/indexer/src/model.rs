@@ -290,13 +290,15 @@ impl State {
                 }
             }
             IRolesEvents::RoleRevoked(e) => {
-                self.remove_wearer(at, "RoleRevoked", e.roleId, e.wearer)
+                let how = if e.renounced { "renounced" } else { "revoked" };
+                self.remove_wearer(at, "RoleRevoked", e.roleId, e.wearer, how)
             }
             IRolesEvents::RoleTransferred(e) => {
                 let key = (e.roleId, e.from);
                 match self.wearers.remove(&key) {
                     Some(mut w) => {
                         self.dirty.wearers.insert(key);
+                        self.end_grant(at, &w, "transferred");
                         w.wearer = e.to;
                         w.since_block = at.block;
                         w.last_event = at;
@@ -392,8 +394,33 @@ impl State {
         }
     }
 
-    fn remove_wearer(&mut self, at: EventRef, event: &str, role_id: U256, wearer: Address) {
-        if self.wearers.remove(&(role_id, wearer)).is_some() {
+    /// Keeps the grant that just ended (for role turnover; the `wearers` table holds only the
+    /// grants still held).
+    fn end_grant(&mut self, at: EventRef, w: &Wearer, how: &str) {
+        self.domain.ended_grants.insert(
+            (at.block, at.log_index),
+            crate::domain::EndedGrant {
+                role: w.role_id,
+                wearer: w.wearer,
+                began_block: w.since_block,
+                ended_block: at.block,
+                how: how.to_owned(),
+                at,
+            },
+        );
+        self.mark(crate::fold::EntityKey::EndedGrant(at.block, at.log_index));
+    }
+
+    fn remove_wearer(
+        &mut self,
+        at: EventRef,
+        event: &str,
+        role_id: U256,
+        wearer: Address,
+        how: &str,
+    ) {
+        if let Some(w) = self.wearers.remove(&(role_id, wearer)) {
+            self.end_grant(at, &w, how);
             self.dirty.wearers.insert((role_id, wearer));
             self.touch_role(at, event, role_id, |r| {
                 r.supply = r.supply.saturating_sub(1)

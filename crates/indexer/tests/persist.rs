@@ -8,7 +8,7 @@ use alloy::{
 use dao_bindings::interfaces::{
     ICellGovernor, ICellRegistry,
     ICellRegistry::{Phase, Scale},
-    IRoleStreams, ITaskBoard, ITreasury,
+    IRoleStreams, IRoles, ITaskBoard, ITreasury,
 };
 use dao_indexer::{
     Contracts, RawLog, State, Store,
@@ -21,6 +21,7 @@ const GOVERNOR: Address = Address::repeat_byte(0x22);
 const TREASURY: Address = Address::repeat_byte(0x33);
 const BOARD: Address = Address::repeat_byte(0x44);
 const STREAMS: Address = Address::repeat_byte(0x55);
+const ROLES: Address = Address::repeat_byte(0x66);
 
 fn contracts() -> Contracts {
     Contracts {
@@ -29,12 +30,15 @@ fn contracts() -> Contracts {
         treasury: Some(TREASURY),
         task_board: Some(BOARD),
         streams: Some(STREAMS),
-        ..Contracts::default()
+        roles: Some(ROLES),
     }
 }
 
 fn log<E: SolEvent>(address: Address, block: u64, index: u64, ev: &E) -> RawLog {
-    let d = ev.encode_log_data();
+    log_data(address, block, index, ev.encode_log_data())
+}
+
+fn log_data(address: Address, block: u64, index: u64, d: alloy::primitives::LogData) -> RawLog {
     RawLog {
         block_number: block,
         block_hash: B256::with_last_byte(block as u8),
@@ -250,6 +254,28 @@ fn history() -> Vec<RawLog> {
         GOVERNOR,
         b,
         n,
+        &ICellGovernor::SettingsChanged {
+            cellId: child,
+            settingsId: 1,
+            by: who,
+            settings: ICellGovernor::Settings {
+                electorate: ICellGovernor::Electorate::Role,
+                counting: ICellGovernor::Counting::Majority,
+                thresholdBps: 0,
+                quorumBps: 5000,
+                votingDelay: alloy::primitives::aliases::U24::from(1),
+                votingPeriod: alloy::primitives::aliases::U24::from(5),
+                executionDelay: alloy::primitives::aliases::U24::from(5),
+                token: Address::ZERO,
+                proposalThreshold: 0,
+            },
+        },
+    ));
+    let (b, n) = next(10);
+    logs.push(log(
+        GOVERNOR,
+        b,
+        n,
         &ICellGovernor::ProposalCreated {
             proposalId: pid,
             cellId: child,
@@ -348,7 +374,65 @@ fn history() -> Vec<RawLog> {
             periodIndex: U256::ZERO,
         },
     ));
+    // A member renounces; another's grant is transferred to a third account.
+    let member = dao + u(1);
+    let (a, b2, c) = (
+        Address::repeat_byte(0xb1),
+        Address::repeat_byte(0xb2),
+        Address::repeat_byte(0xb3),
+    );
+    for (block, ev) in [
+        (
+            29,
+            IRoles::RoleCreated {
+                roleId: member,
+                adminId: dao,
+                details: "member".into(),
+                maxSupply: 10,
+                eligibility: Address::ZERO,
+                toggle: Address::ZERO,
+                mutable_: true,
+                claimable: false,
+                imageURI: String::new(),
+            }
+            .encode_log_data(),
+        ),
+        (30, log_minted(member, a)),
+        (31, log_minted(member, b2)),
+        (
+            35,
+            IRoles::RoleRevoked {
+                roleId: member,
+                wearer: a,
+                by: a,
+                renounced: true,
+            }
+            .encode_log_data(),
+        ),
+        (
+            36,
+            IRoles::RoleTransferred {
+                roleId: member,
+                from: b2,
+                to: c,
+            }
+            .encode_log_data(),
+        ),
+    ] {
+        let (b, n) = next(block);
+        logs.push(log_data(ROLES, b, n, ev));
+    }
     logs
+}
+
+fn log_minted(role: U256, wearer: Address) -> alloy::primitives::LogData {
+    IRoles::RoleMinted {
+        roleId: role,
+        wearer,
+        by: wearer,
+        expiry: 0,
+    }
+    .encode_log_data()
 }
 
 fn commit(store: &mut Store, state: &mut State, logs: &[RawLog]) {
@@ -391,6 +475,24 @@ fn typed_fold_follows_the_chain_names_and_one_ledger() {
     assert_eq!(format!("{:?}", p.state), "Executed");
     assert_eq!(p.tally.for_, U256::from(1));
     assert_eq!(p.actions[0].selector, "0xdeadbeef");
+    assert_eq!(
+        p.quorum_bps,
+        Some(5000),
+        "the settings it was created under"
+    );
+    // Ended grants are kept, with when they began and how they ended.
+    let ended: Vec<_> = d.ended_grants.values().collect();
+    assert_eq!(ended.len(), 2, "{ended:?}");
+    assert_eq!(
+        (ended[0].wearer, ended[0].began_block, ended[0].ended_block),
+        (Address::repeat_byte(0xb1), 30, 35)
+    );
+    assert_eq!(ended[0].how, "renounced");
+    assert_eq!(
+        (ended[1].wearer, ended[1].began_block, ended[1].ended_block),
+        (Address::repeat_byte(0xb2), 31, 36)
+    );
+    assert_eq!(ended[1].how, "transferred");
     // The execution is the cell's decision record, numbered after those recorded before it.
     let executed = d
         .decisions

@@ -84,6 +84,8 @@ pub struct History {
     pub tasks: Vec<TaskInfo>,
     /// Role grants still held: (cell, block the grant began).
     pub grants: Vec<(String, u64)>,
+    /// Role grants that ended (revoked, renounced, transferred): (cell, began, ended).
+    pub ended_grants: Vec<(String, u64, u64)>,
 }
 
 /// An inclusive range of blocks.
@@ -162,7 +164,7 @@ pub struct Metrics {
     pub phase_back: u64,
     /// Cells by current phase name.
     pub cells_by_phase: BTreeMap<String, u64>,
-    /// Role grants begun in the window over grants held now.
+    /// Role grants begun plus grants ended in the window, over grants held at the window's end.
     pub role_turnover: Ratio,
 }
 
@@ -310,8 +312,28 @@ pub fn compute(h: &History, w: Window, scope: Option<&BTreeSet<String>>) -> Metr
             .unwrap_or("unknown");
         *cells_by_phase.entry(name.to_owned()).or_insert(0) += 1;
     }
-    let grants: Vec<&(String, u64)> = h.grants.iter().filter(|(c, _)| inside(c)).collect();
-    let new_grants = grants.iter().filter(|(_, b)| w.contains(*b)).count() as u64;
+    // Grants held at the window's end: those still held that began by then, and those that
+    // ended later but had begun by then.
+    let held: Vec<u64> = h
+        .grants
+        .iter()
+        .filter(|(c, _)| inside(c))
+        .map(|(_, began)| *began)
+        .collect();
+    let ended_grants: Vec<(u64, u64)> = h
+        .ended_grants
+        .iter()
+        .filter(|(c, _, _)| inside(c))
+        .map(|(_, began, ended)| (*began, *ended))
+        .collect();
+    let held_at_end = held.iter().filter(|b| **b <= w.to_block).count()
+        + ended_grants
+            .iter()
+            .filter(|(b, e)| *b <= w.to_block && *e > w.to_block)
+            .count();
+    let changes = held.iter().filter(|b| w.contains(**b)).count()
+        + ended_grants.iter().filter(|(b, _)| w.contains(*b)).count()
+        + ended_grants.iter().filter(|(_, e)| w.contains(*e)).count();
 
     Metrics {
         window: w,
@@ -335,7 +357,7 @@ pub fn compute(h: &History, w: Window, scope: Option<&BTreeSet<String>>) -> Metr
         phase_forward,
         phase_back,
         cells_by_phase,
-        role_turnover: ratio_u(new_grants, grants.len() as u64),
+        role_turnover: ratio_u(changes as u64, held_at_end as u64),
     }
 }
 
@@ -610,6 +632,10 @@ impl History {
         for w in s.wearers.values() {
             h.grants.push((cell_of(w.role_id), w.since_block));
         }
+        for g in d.ended_grants.values() {
+            h.ended_grants
+                .push((cell_of(g.role), g.began_block, g.ended_block));
+        }
         h
     }
 }
@@ -721,6 +747,7 @@ mod tests {
                 ("a".into(), 50),
                 ("a1".into(), 55),
             ],
+            ended_grants: vec![("a".into(), 10, 40), ("b".into(), 20, 60)],
         }
     }
 
@@ -769,7 +796,12 @@ mod tests {
         // a: 1 -> 2 forward; b: 2 -> 1 back; a1's dissolution is neither.
         assert_eq!((m.phase_forward, m.phase_back), (1, 1));
         assert_eq!(m.cells_by_phase.get("dissolved"), Some(&1));
-        assert_eq!(m.role_turnover.value, Some(1.0));
+        // 6 grants began (4 still held, 2 ended) and 2 ended; 4 are held at block 100.
+        assert_eq!(
+            (m.role_turnover.numerator, m.role_turnover.denominator),
+            ("8".to_owned(), "4".to_owned())
+        );
+        assert_eq!(m.role_turnover.value, Some(2.0));
     }
 
     #[test]
@@ -817,7 +849,9 @@ mod tests {
         assert_eq!(m.proposals_created, 2);
         assert_eq!(m.proposals_executed, 1);
         assert_eq!(m.vetoes, 0, "vetoed at 35");
-        assert_eq!(m.role_turnover.value, Some(2.0 / 4.0));
+        // Begun by 32: two still held (at 1) and the two that ended later (10, 20): 4 changes, and
+        // all 4 are held at block 32.
+        assert_eq!(m.role_turnover.value, Some(1.0));
         let m = compute(
             &h,
             Window {

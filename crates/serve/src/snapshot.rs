@@ -474,11 +474,13 @@ impl Builder {
                     timeline.push(json!({"event": event, "block": at.block, "tx": at.tx_hash, "by": p.ended_by}));
                 }
             }
-            // Quorum under the cell's settings as they stand (members for role electorates).
+            // Quorum under the settings the proposal was created under (members for role
+            // electorates); the cell's current settings only when those were not seen.
             let settings = d.settings.get(&p.cell);
-            let quorum = settings.map(|st| {
-                (u64::from(p.electorate_supply) * u64::from(st.quorum_bps)).div_ceil(10_000)
-            });
+            let quorum = p
+                .quorum_bps
+                .or_else(|| settings.map(|st| st.quorum_bps))
+                .map(|bps| (u64::from(p.electorate_supply) * u64::from(bps)).div_ceil(10_000));
             let extra = json!({
                 "votes": votes.iter().map(|v| serde_json::to_value(v).unwrap_or(Value::Null)).collect::<Vec<_>>(),
                 "timeline": timeline, "quorum": quorum, "settings": settings,

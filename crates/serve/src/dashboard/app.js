@@ -274,7 +274,7 @@ async function viewMetrics() {
       ${barChart("Proposals created", r.series, (s) => s.proposals_created)}
       ${barChart("Tasks approved", r.series, (s) => s.tasks_approved)}
       ${barChart("Budget utilisation", r.series, (s) => s.money[0]?.utilisation.value, (v) => `${(v * 100).toFixed(1)}%`)}
-      ${barChart("Role grants begun", r.series, (s) => Number(s.role_turnover.numerator))}
+      ${barChart("Role grants begun or ended", r.series, (s) => Number(s.role_turnover.numerator))}
     </div>`;
   document.getElementById("scope").onchange = (e) => { location.hash = e.target.value ? `#/metrics?cell=${e.target.value}` : "#/metrics"; };
 }
