@@ -339,12 +339,56 @@ fn cell_page(s: &Snapshot, id: &str) -> Option<Value> {
 
 fn metrics(s: &Snapshot, params: &BTreeMap<String, String>) -> Result<Value, BadParam> {
     only(params, &["cell", "from_block", "to_block", "buckets"])?;
+    let (from_block, to_block) = (number(params, "from_block")?, number(params, "to_block")?);
+    let buckets = number(params, "buckets")?.unwrap_or(1);
+    let key = format!(
+        "{:?}/{from_block:?}/{to_block:?}/{buckets}",
+        params.get("cell")
+    );
+    // Held while computing, so that concurrent first requests compute a report once.
+    let mut cache = s
+        .metrics_cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(v) = cache.get(&key) {
+        return Ok(v.clone());
+    }
     let report = crate::metrics::report(
         s,
         params.get("cell").map(String::as_str),
-        number(params, "from_block")?,
-        number(params, "to_block")?,
-        number(params, "buckets")?.unwrap_or(1),
+        from_block,
+        to_block,
+        buckets,
     )?;
-    serde_json::to_value(report).map_err(|e| BadParam::new("cell", e.to_string()))
+    let v = serde_json::to_value(report).map_err(|e| BadParam::new("cell", e.to_string()))?;
+    cache.insert(key, v.clone());
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_metrics_report_is_computed_once_per_snapshot_and_query() {
+        let s = Snapshot::default();
+        let q = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let first = metrics(&s, &q(&[("buckets", "3")])).expect("report");
+        let again = metrics(&s, &q(&[("buckets", "3")])).expect("report");
+        assert_eq!(first, again);
+        metrics(&s, &q(&[])).expect("report");
+        assert_eq!(
+            s.metrics_cache.lock().expect("lock").len(),
+            2,
+            "one entry per query"
+        );
+        // A refused query is not cached.
+        assert!(metrics(&s, &q(&[("buckets", "0")])).is_err());
+        assert_eq!(s.metrics_cache.lock().expect("lock").len(), 2);
+    }
 }

@@ -72,6 +72,9 @@ pub struct Snapshot {
     pub by_cell: BTreeMap<String, BTreeMap<&'static str, Vec<usize>>>,
     /// The tokens money moved in.
     pub token_list: Vec<String>,
+    /// Metrics reports already computed on this snapshot, by query: a report is a pass over the
+    /// whole history, and every open dashboard asks the same ones until the next block.
+    pub metrics_cache: std::sync::Mutex<BTreeMap<String, Value>>,
 }
 
 /// Phase names, in the contracts' enum order.
