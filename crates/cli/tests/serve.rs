@@ -221,12 +221,16 @@ fn serve(net: &Net) -> Server {
 
 /// GET over plain HTTP/1.1: (status, body).
 fn get(addr: &str, path: &str) -> (u16, String) {
+    request(addr, "GET", path)
+}
+
+fn request(addr: &str, method: &str, path: &str) -> (u16, String) {
     let mut s = TcpStream::connect(addr).expect("connects");
     s.set_read_timeout(Some(Duration::from_secs(30)))
         .expect("timeout");
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     )
     .expect("writes");
     let mut raw = String::new();
@@ -468,6 +472,12 @@ async fn serve_api_and_dashboard() {
     }
     assert_eq!(get(a, "/api/nope").0, 404);
     assert_eq!(get(a, "/api/proposals/0x1234").0, 404);
+    // Read-only: any other method is refused, and names the one that works.
+    for method in ["POST", "PUT", "DELETE"] {
+        let (status, body) = request(a, method, "/api/cells");
+        assert_eq!(status, 405, "{method}: {body}");
+        assert!(body.contains("GET"), "{method}: {body}");
+    }
 
     // Money flow: what left the Safe equals what its root cell handed down, spent and paid.
     let flows = get_json(a, "/api/flows");
@@ -479,6 +489,11 @@ async fn serve_api_and_dashboard() {
     assert_eq!(m["metrics"]["proposals_executed"], 1);
     assert_eq!(m["metrics"]["tasks_approved"], 1);
     assert_eq!(m["series"].as_array().expect("series").len(), 4);
+    assert_eq!(
+        get_json(a, "/api/metrics?buckets=4"),
+        m,
+        "the same report again (from the snapshot's cache)"
+    );
     let cli: Value =
         serde_json::from_str(&net.ok(&["metrics", "--cell", "events", "--json"])).expect("json");
     assert_eq!(cli["metrics"]["decisions"], 1);
