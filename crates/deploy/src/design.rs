@@ -276,14 +276,24 @@ pub struct BudgetSpec {
     pub allocate: Option<Amount>,
 }
 
+/// A design-file enum that mirrors one of the contracts' (`$sol`, from the interfaces' `sol!`
+/// types): its values come from the contracts' enum, and converting from it is an exhaustive match,
+/// so a variant the contracts add does not compile until it is named here. Only the lower-case
+/// words people write in design files and flags are this file's own.
 macro_rules! named_enum {
-    ($name:ident { $($variant:ident = $text:literal => $value:literal),* $(,)? }) => {
+    ($name:ident mirrors $sol:ty { $($variant:ident = $text:literal),* $(,)? }) => {
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum $name { $($variant),* }
         impl $name {
             pub const NAMES: &'static [&'static str] = &[$($text),*];
-            pub fn as_u8(self) -> u8 { match self { $(Self::$variant => $value),* } }
-            pub fn from_u8(v: u8) -> Option<Self> { match v { $($value => Some(Self::$variant),)* _ => None } }
+            /// The contracts' value.
+            pub fn as_u8(self) -> u8 { self.to_sol() as u8 }
+            pub fn from_u8(v: u8) -> Option<Self> { <$sol>::try_from(v).ok().and_then(Self::from_sol) }
+            pub fn to_sol(self) -> $sol { match self { $(Self::$variant => <$sol>::$variant),* } }
+            /// `None` only for the decoder's out-of-range marker.
+            pub fn from_sol(v: $sol) -> Option<Self> {
+                match v { $(<$sol>::$variant => Some(Self::$variant),)* <$sol>::__Invalid => None }
+            }
             pub fn name(self) -> &'static str { match self { $(Self::$variant => $text),* } }
         }
         impl FromStr for $name {
@@ -307,19 +317,19 @@ macro_rules! named_enum {
     };
 }
 
-named_enum!(Phase {
-    Conversation = "conversation" => 0,
-    Formation = "formation" => 1,
-    Organization = "organization" => 2,
-    Coordination = "coordination" => 3,
-    Dissolved = "dissolved" => 4,
+named_enum!(Phase mirrors dao_bindings::interfaces::ICellRegistry::Phase {
+    Conversation = "conversation",
+    Formation = "formation",
+    Organization = "organization",
+    Coordination = "coordination",
+    Dissolved = "dissolved",
 });
 
-named_enum!(Scale {
-    Collaboration = "collaboration" => 0,
-    Coordination = "coordination" => 1,
-    Constituency = "constituency" => 2,
-    Network = "network" => 3,
+named_enum!(Scale mirrors dao_bindings::interfaces::ICellRegistry::Scale {
+    Collaboration = "collaboration",
+    Coordination = "coordination",
+    Constituency = "constituency",
+    Network = "network",
 });
 
 impl Phase {
@@ -1499,5 +1509,27 @@ members = ["anvil:1"]
             format_amount(U256::from(10u64).pow(U256::from(18u64))),
             "1 ETH"
         );
+    }
+
+    #[test]
+    fn phases_and_scales_are_the_contracts_enums_named_in_lower_case() {
+        use dao_bindings::interfaces::ICellRegistry;
+        for name in Phase::NAMES {
+            let p: Phase = name.parse().expect("a phase");
+            assert_eq!(Phase::from_u8(p.as_u8()), Some(p));
+            assert_eq!(Phase::from_sol(p.to_sol()), Some(p));
+            assert_eq!(format!("{:?}", p.to_sol()).to_lowercase(), *name);
+        }
+        for name in Scale::NAMES {
+            let s: Scale = name.parse().expect("a scale");
+            assert_eq!(Scale::from_u8(s.as_u8()), Some(s));
+            assert_eq!(format!("{:?}", s.to_sol()).to_lowercase(), *name);
+        }
+        assert_eq!(
+            Phase::Dissolved.as_u8(),
+            ICellRegistry::Phase::Dissolved as u8
+        );
+        assert_eq!(Phase::from_u8(Phase::NAMES.len() as u8), None);
+        assert_eq!(Scale::from_u8(Scale::NAMES.len() as u8), None);
     }
 }

@@ -306,11 +306,12 @@ pub fn compute(h: &History, w: Window, scope: Option<&BTreeSet<String>>) -> Metr
                 }
             }
         }
-        let name = crate::snapshot::PHASES
-            .get(c.phase as usize)
-            .copied()
-            .unwrap_or("unknown");
-        *cells_by_phase.entry(name.to_owned()).or_insert(0) += 1;
+        // The contracts' own names (the interface's enum), in lower case.
+        let name = dao_indexer::domain::Phase::try_from(c.phase).map_or_else(
+            |_| "unknown".to_owned(),
+            |p| format!("{p:?}").to_lowercase(),
+        );
+        *cells_by_phase.entry(name).or_insert(0) += 1;
     }
     // Grants held at the window's end: those still held that began by then, and those that
     // ended later but had begun by then.

@@ -77,17 +77,6 @@ pub struct Snapshot {
     pub metrics_cache: std::sync::Mutex<BTreeMap<String, Value>>,
 }
 
-/// Phase names, in the contracts' enum order.
-pub const PHASES: [&str; 5] = [
-    "conversation",
-    "formation",
-    "organization",
-    "coordination",
-    "dissolved",
-];
-/// Scale names, in the contracts' enum order.
-pub const SCALES: [&str; 4] = ["collaboration", "coordination", "constituency", "network"];
-
 /// Ids are served as the typed JSON writes them: decimal strings.
 fn canonical(v: U256) -> String {
     v.to_string()
