@@ -30,7 +30,7 @@
 //! - `delegatecall`, `other-module`: a Safe ran a DELEGATECALL, or enabled/used another module.
 //! - `balance`: a Safe holds less ETH than its recorded inflows minus explained outflows.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::ledger::{BudgetTerms, Ledger};
 
@@ -381,20 +381,11 @@ pub async fn audit<P: Provider>(
         tx_blocks: HashMap::new(),
         eth_paid: Vec::new(),
         current_cell: None,
-        units: TokenUnits::read(
-            provider,
-            logs.iter()
-                .filter(|l| Some(l.address) == contracts.treasury)
-                .filter_map(|l| TreasuryEvents::decode_raw_log(&l.topics, &l.data).ok())
-                .filter_map(|ev| match ev {
-                    TreasuryEvents::BudgetSet(e) => Some(e.token),
-                    _ => None,
-                }),
-        )
-        .await,
+        units: TokenUnits::default(),
     };
     a.findings = evidence_findings;
-    a.prescan(&logs);
+    let budgeted = a.prescan(&logs);
+    a.units = TokenUnits::read(provider, budgeted).await;
     for log in &logs {
         if Some(log.address) == contracts.treasury
             && let Ok(ev) = TreasuryEvents::decode_raw_log(&log.topics, &log.data)
@@ -432,8 +423,11 @@ impl<P: Provider> Auditor<'_, P> {
         RpcSource::new(self.provider.root().clone())
     }
 
-    fn prescan(&mut self, logs: &[RawLog]) {
+    /// The first pass: what later events are judged against (executions and task actions per
+    /// transaction, executors), and the tokens budgets are set in (returned, for their units).
+    fn prescan(&mut self, logs: &[RawLog]) -> BTreeSet<Address> {
         use dao_bindings::{CellGovernor::CellGovernorEvents, TaskBoard::TaskBoardEvents};
+        let mut budgeted = BTreeSet::new();
         for log in logs {
             self.tx_blocks.insert(log.tx_hash, log.block_number);
             if Some(log.address) == self.contracts.governor {
@@ -459,8 +453,14 @@ impl<P: Provider> Auditor<'_, P> {
                         .or_default()
                         .insert(U256::from_be_bytes(t.0));
                 }
+            } else if Some(log.address) == self.contracts.treasury
+                && log.topics.first() == Some(&ITreasury::BudgetSet::SIGNATURE_HASH)
+                && let Ok(e) = ITreasury::BudgetSet::decode_raw_log(&log.topics, &log.data)
+            {
+                budgeted.insert(e.token);
             }
         }
+        budgeted
     }
 
     fn find(
