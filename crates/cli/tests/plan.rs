@@ -707,6 +707,35 @@ async fn apply_creates_vote_run_cells_and_compares_roles_budgets_allocations_and
     let id = streams[0]["stream"].as_str().expect("stream id").to_owned();
     assert_eq!(streams[0]["amount"], (2u128 * 10u128.pow(18)).to_string());
     assert_ne!(streams[0]["end"], 0);
+    // Another end: compared with the design counted from the stream's start, set exactly, and
+    // then the design matches.
+    let v3b = net.write(
+        "v3b.toml",
+        &edit(
+            &text,
+            stream,
+            "[[cells.streams]]\nrole = \"member\"\namount = \"2 ether\"\nperiod = \"30d\"\nends_in = \"60d\"\n\n",
+        ),
+    );
+    let plan = net.json(&["plan", &v3b, "--dev-account", "1"]);
+    assert_eq!(
+        ids(&plan),
+        vec!["stream.operations.member.ETH.end"],
+        "{plan:#}"
+    );
+    let applied = net.json(&["apply", &v3b, "--dev-account", "1"]);
+    assert_eq!(applied["complete"], true, "{applied:#}");
+    let shown = net.json(&["stream", "show", &id]);
+    assert_eq!(
+        shown["end"]
+            .as_u64()
+            .zip(shown["start"].as_u64())
+            .map(|(e, s)| e - s),
+        Some(60 * 86_400),
+        "{shown:#}"
+    );
+    let plan = net.json(&["plan", &v3b, "--dev-account", "1"]);
+    assert!(ids(&plan).is_empty(), "{plan:#}");
     net.ok(&["stream", "set-rate", &id, "3ether", "--dev-account", "1"]);
     net.ok(&["stream", "set-end", &id, "--never", "--dev-account", "1"]);
     let shown = net.json(&["stream", "show", &id]);

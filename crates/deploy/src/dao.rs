@@ -710,7 +710,11 @@ impl Context<'_> {
                     start: U256::ZERO,
                     // From the latest block: the stream opens in a later one, so it ends a little
                     // after `ends_in` from its opening, never before.
-                    end: U256::from(st.ends_in.map(|e| now + 60 + e.0).unwrap_or(0)),
+                    end: U256::from(
+                        st.ends_in
+                            .map(|e| now + crate::design::STREAM_OPENING_MARGIN + e.0)
+                            .unwrap_or(0),
+                    ),
                 };
                 tx(self.contract("RoleStreams")?, call.abi_encode())
             }

@@ -133,6 +133,12 @@ pub struct StreamSpec {
     pub ends_in: Option<Duration>,
 }
 
+/// Seconds an opening adds to a stream's `ends_in`: the end is computed from the latest block and
+/// the stream starts in a later one, so a stream opened by deploy or apply ends between `ends_in`
+/// and `ends_in` + this margin after its start, never before. Plan reads an end in that window as
+/// the design's.
+pub const STREAM_OPENING_MARGIN: u64 = 60;
+
 impl StreamSpec {
     fn streams_before(&self, all: &[StreamSpec], i: usize, own: &str) -> bool {
         all[..i]

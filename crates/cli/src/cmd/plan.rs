@@ -11,17 +11,19 @@ use alloy::{
     primitives::{Address, B256, Bytes, U256, Uint},
     providers::{DynProvider, Provider},
     rpc::types::TransactionRequest,
-    sol_types::SolCall,
+    sol_types::{SolCall, SolEvent},
 };
 use dao_bindings::{ICellGovernor, ICellRegistry, IRoleStreams, IRoles, ITreasury, RoleId};
 use dao_deploy::{
     Design, Record,
     design::{
-        Account, BudgetSpec, GovernorSpec, Phase, RoleSpec, Scale, StateDoc, StreamSpec, Token,
+        Account, BudgetSpec, GovernorSpec, Phase, RoleSpec,
+        STREAM_OPENING_MARGIN as OPENING_MARGIN, Scale, StateDoc, StreamSpec, Token,
         restriction_bit, state_key,
     },
     record::{CellRecord, StepRecord},
 };
+use dao_indexer::LogQuery;
 use eyre::{Result, WrapErr, bail, eyre};
 use serde::Serialize;
 use std::{
@@ -449,22 +451,37 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
         .header
         .timestamp;
     let candidates = Candidates::read(ctx, record).await?;
-    // Live streams (not closed, not ended), by paying cell.
+    // Live streams (not closed, not ended) of this DAO's cells, by paying cell. The shared
+    // RoleStreams holds every DAO's streams: only the ids opened by these cells are read (one
+    // bounded scan of `StreamOpened` by cell id), so the cost follows this DAO, not the chain.
     let streams_addr = match record.address("RoleStreams") {
         Some(a) => a,
         None => treasury.streams().call().await?,
     };
     let mut live_streams: BTreeMap<U256, Vec<(U256, IRoleStreams::StreamView)>> = BTreeMap::new();
-    if !streams_addr.is_zero() {
+    let cell_ids: BTreeSet<U256> = record.cells.values().map(|c| c.id).collect();
+    if !streams_addr.is_zero() && !cell_ids.is_empty() {
         let rs = IRoleStreams::new(streams_addr, &ctx.provider);
-        let count = rs.streamCount().call().await?;
-        let mut i = U256::from(1u64);
-        while i <= count {
-            let v = rs.getStream(i).call().await?;
+        let query = LogQuery::new([streams_addr])
+            .topic(0, [IRoleStreams::StreamOpened::SIGNATURE_HASH])
+            .topic(2, cell_ids.iter().map(|id| B256::from(*id)));
+        let mut opened = BTreeSet::new();
+        for log in ctx.logs(&query).await? {
+            let event =
+                IRoleStreams::StreamOpened::decode_raw_log(log.topics.iter().copied(), &log.data)
+                    .wrap_err_with(|| {
+                    format!(
+                        "StreamOpened in block {} ({:?}) does not decode",
+                        log.block_number, log.tx_hash
+                    )
+                })?;
+            opened.insert(event.streamId);
+        }
+        for sid in opened {
+            let v = rs.getStream(sid).call().await?;
             if !v.closed && (v.end.is_zero() || v.end > U256::from(now)) {
-                live_streams.entry(v.cellId).or_default().push((i, v));
+                live_streams.entry(v.cellId).or_default().push((sid, v));
             }
-            i += U256::from(1u64);
         }
     }
 
@@ -1245,7 +1262,7 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
                     amount,
                     period,
                     start: U256::ZERO,
-                    end: U256::from(st.ends_in.map(|e| now + 60 + e.0).unwrap_or(0)),
+                    end: U256::from(st.ends_in.map(|e| now + OPENING_MARGIN + e.0).unwrap_or(0)),
                 };
                 push!(
                     format!("{sid}.open"),
@@ -1308,29 +1325,60 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
                     .abi_encode(),
                 );
             }
-            // The end is compared as "ends" or "open-ended" (`ends_in` counts from the opening).
-            let want_end = match (st.ends_in, live.end.is_zero()) {
-                (None, false) => Some(U256::ZERO),
-                (Some(e), true) => Some(U256::from(now + 60 + e.0)),
-                _ => None,
+            // The end is compared with the design's `ends_in` counted from the stream's start.
+            // An opening sets its end to `ends_in` after the latest block plus the minute it
+            // leaves for mining (deploy and apply alike), so an end up to that minute later is
+            // the design's; a change sets it exactly.
+            let live_ends_in = (!live.end.is_zero()).then(|| live.end.saturating_sub(live.start));
+            let want_end = match (st.ends_in, live_ends_in) {
+                (None, None) => None,
+                (None, Some(_)) => Some(U256::ZERO),
+                (Some(e), Some(got))
+                    if got >= U256::from(e.0) && got <= U256::from(e.0 + OPENING_MARGIN) =>
+                {
+                    None
+                }
+                (Some(e), _) => Some(live.start + U256::from(e.0)),
             };
             if let Some(end) = want_end {
+                let describe = |t: U256| {
+                    if t.is_zero() {
+                        "never".to_owned()
+                    } else {
+                        format!("{t} (start + {}s)", t.saturating_sub(live.start))
+                    }
+                };
+                if !end.is_zero() && end <= U256::from(now + OPENING_MARGIN) {
+                    // The designed end has passed (or passes before the change could be
+                    // mined): the stream is closed now; what accrued stays owed.
+                    push!(
+                        format!("{sid}.close"),
+                        Op::Remove,
+                        key,
+                        format!(
+                            "stream {sid_live} of `{key}` for `{}`: close (its designed end {} has passed)",
+                            st.role,
+                            describe(end)
+                        ),
+                        streams_addr,
+                        IRoleStreams::closeCall {
+                            streamId: *sid_live
+                        }
+                        .abi_encode(),
+                    );
+                    if let Some(d) = drafts.last_mut() {
+                        d.destructive = true;
+                    }
+                    continue;
+                }
                 push!(
                     format!("{sid}.end"),
                     Op::Change,
                     key,
                     format!(
                         "end of stream {sid_live} of `{key}`: {} → {}",
-                        if live.end.is_zero() {
-                            "never".to_owned()
-                        } else {
-                            live.end.to_string()
-                        },
-                        if end.is_zero() {
-                            "never".to_owned()
-                        } else {
-                            end.to_string()
-                        }
+                        describe(live.end),
+                        describe(end)
                     ),
                     streams_addr,
                     IRoleStreams::setEndCall {
