@@ -3,7 +3,9 @@
 //! the helpers every client needs: role-id paths and custom-error decoding.
 //!
 //! Each contract `Name` is a module `Name` with `Name::new(address, provider)`, `Name::deploy`,
-//! call builders, events and errors, and `Name::BYTECODE` / `Name::DEPLOYED_BYTECODE`.
+//! call builders, events and errors, and `Name::BYTECODE` / `Name::DEPLOYED_BYTECODE`. Each
+//! interface `IName` (`ITreasury`, `IRoles`, ...) comes from its Solidity source instead
+//! (`interfaces`): the same calls, with enums (`Phase`, `ProposalState`, ...) and struct names kept.
 
 #![allow(unreachable_pub)]
 

@@ -418,8 +418,8 @@ impl Context<'_> {
                 let call = ICellRegistry::createDaoCall {
                     governance: self.from,
                     name: dao.name.clone(),
-                    scale: dao.scale.as_u8(),
-                    phase: dao.phase.as_u8(),
+                    scale: dao.scale.to_sol(),
+                    phase: dao.phase.to_sol(),
                     members,
                 };
                 tx(registry, call.abi_encode())
@@ -534,8 +534,8 @@ impl Context<'_> {
                 let call = ICellRegistry::createCellCall {
                     parentCellId: parent,
                     name: spec.name.clone(),
-                    scale: spec.scale.as_u8(),
-                    phase: spec.phase.as_u8(),
+                    scale: spec.scale.to_sol(),
+                    phase: spec.phase.to_sol(),
                     admin: self.from,
                     members: spec.members.iter().map(|a| a.0).collect(),
                 };
@@ -665,8 +665,8 @@ impl Context<'_> {
                     .as_ref()
                     .expect("vote-run");
                 let settings = ICellGovernor::Settings {
-                    electorate: u8::from(g.electorate == "token"),
-                    counting: g.counting.as_u8(),
+                    electorate: g.electorate_sol(),
+                    counting: g.counting.to_sol(),
                     thresholdBps: g.threshold_bps,
                     quorumBps: g.quorum_bps,
                     votingDelay: alloy::primitives::Uint::<24, 1>::from(g.voting_delay),

@@ -236,33 +236,24 @@ pub struct GovernorSpec {
     pub proposal_threshold: Amount,
 }
 
+impl GovernorSpec {
+    /// The contracts' electorate this spec names (`token`, else the member role's wearers).
+    pub fn electorate_sol(&self) -> dao_bindings::interfaces::ICellGovernor::Electorate {
+        use dao_bindings::interfaces::ICellGovernor::Electorate;
+        if self.electorate == "token" {
+            Electorate::Token
+        } else {
+            Electorate::Role
+        }
+    }
+}
+
 fn members() -> String {
     "members".to_owned()
 }
 
 fn one() -> u32 {
     1
-}
-
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum Counting {
-    #[default]
-    Majority,
-    Supermajority,
-    Consent,
-    Quadratic,
-}
-
-impl Counting {
-    pub fn as_u8(self) -> u8 {
-        match self {
-            Self::Majority => 0,
-            Self::Supermajority => 1,
-            Self::Consent => 2,
-            Self::Quadratic => 3,
-        }
-    }
 }
 
 /// A budget of a cell in one token, set by the parent's authority.
@@ -330,6 +321,21 @@ named_enum!(Phase mirrors dao_bindings::interfaces::ICellRegistry::Phase {
     Coordination = "coordination",
     Dissolved = "dissolved",
 });
+
+named_enum!(Counting mirrors dao_bindings::interfaces::ICellGovernor::Counting {
+    Majority = "majority",
+    Supermajority = "supermajority",
+    Consent = "consent",
+    Quadratic = "quadratic",
+});
+
+// named_enum! declares the enum, so the default cannot be a `#[default]` attribute.
+#[allow(clippy::derivable_impls)]
+impl Default for Counting {
+    fn default() -> Self {
+        Self::Majority
+    }
+}
 
 named_enum!(Scale mirrors dao_bindings::interfaces::ICellRegistry::Scale {
     Collaboration = "collaboration",

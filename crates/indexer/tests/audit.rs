@@ -101,7 +101,7 @@ async fn indexed_state_matches_live_reads_and_the_audit_flags_money_leaving_the_
             "{key} dao"
         );
         assert_eq!(
-            c.phase as u8,
+            c.phase,
             registry.phaseOf(cell.id).call().await.expect("call"),
             "{key} phase"
         );

@@ -113,12 +113,12 @@ pub(crate) enum PartnershipCmd {
     },
 }
 
-pub(crate) fn phase_name(p: u8) -> &'static str {
-    Phase::from_u8(p).map(|p| p.name()).unwrap_or("unknown")
+pub(crate) fn phase_name(p: ICellRegistry::Phase) -> &'static str {
+    Phase::from_sol(p).map(|p| p.name()).unwrap_or("unknown")
 }
 
-pub(crate) fn scale_name(s: u8) -> &'static str {
-    Scale::from_u8(s).map(|s| s.name()).unwrap_or("unknown")
+pub(crate) fn scale_name(s: ICellRegistry::Scale) -> &'static str {
+    Scale::from_sol(s).map(|s| s.name()).unwrap_or("unknown")
 }
 
 /// Every cell under `root` (inclusive), parents first.
@@ -251,8 +251,8 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             let call = ICellRegistry::createCellCall {
                 parentCellId: parent,
                 name: name.clone(),
-                scale: scale.as_u8(),
-                phase: phase.as_u8(),
+                scale: scale.to_sol(),
+                phase: phase.to_sol(),
                 admin,
                 members,
             };
@@ -278,7 +278,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             let id = ctx.cell(&cell)?;
             let call = ICellRegistry::setPhaseCall {
                 cellId: id,
-                phase: phase.as_u8(),
+                phase: phase.to_sol(),
             };
             ctx.call(
                 &format!("set phase of {cell} to {phase}"),

@@ -13,11 +13,12 @@ use alloy::{
     rpc::types::TransactionRequest,
     sol_types::{SolCall, SolEvent},
 };
+use dao_bindings::interfaces::ICellGovernor::ProposalState;
 use dao_bindings::{ICellGovernor, ICellRegistry, IRoleStreams, IRoles, ITreasury, RoleId};
 use dao_deploy::{
     Design, Record,
     design::{
-        Account, BudgetSpec, GovernorSpec, Phase, RoleSpec,
+        Account, BudgetSpec, Counting, GovernorSpec, Phase, RoleSpec,
         STREAM_OPENING_MARGIN as OPENING_MARGIN, Scale, StateDoc, StreamSpec, Token,
         restriction_bit, state_key,
     },
@@ -536,8 +537,8 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
             let call = ICellRegistry::createCellCall {
                 parentCellId: parent.id,
                 name: c.name.to_owned(),
-                scale: c.scale.as_u8(),
-                phase: c.phase.as_u8(),
+                scale: c.scale.to_sol(),
+                phase: c.phase.to_sol(),
                 admin,
                 members: c.members.iter().map(|a| a.0).collect(),
             };
@@ -627,10 +628,10 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
                 )),
             }
         }
-        if view.phase != c.phase.as_u8() {
+        if view.phase != c.phase.to_sol() {
             let call = ICellRegistry::setPhaseCall {
                 cellId: id,
-                phase: c.phase.as_u8(),
+                phase: c.phase.to_sol(),
             };
             let dissolve = c.phase == Phase::Dissolved;
             push!(
@@ -649,10 +650,10 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
                 d.destructive = true;
             }
         }
-        if view.scale != c.scale.as_u8() {
+        if view.scale != c.scale.to_sol() {
             let call = ICellRegistry::setScaleCall {
                 cellId: id,
-                scale: c.scale.as_u8(),
+                scale: c.scale.to_sol(),
             };
             push!(
                 format!("cell.{key}.scale"),
@@ -1416,8 +1417,8 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
             let executor = governor.executorOf(id).call().await?;
             let configured = governor.settingsIdOf(id).call().await? != 0;
             let want = ICellGovernor::Settings {
-                electorate: u8::from(g.electorate == "token"),
-                counting: g.counting.as_u8(),
+                electorate: g.electorate_sol(),
+                counting: g.counting.to_sol(),
                 thresholdBps: g.threshold_bps,
                 quorumBps: g.quorum_bps,
                 votingDelay: u24(g.voting_delay),
@@ -1467,14 +1468,16 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
                 // Token electorates: the token and the proposal threshold in its decimals.
                 let mut voting = BTreeMap::new();
                 for s in live.iter().chain(std::iter::once(&want)) {
-                    if s.electorate == 1 && !voting.contains_key(&s.token) {
+                    if s.electorate == ICellGovernor::Electorate::Token
+                        && !voting.contains_key(&s.token)
+                    {
                         voting.insert(s.token, ctx.token(s.token).await?);
                     }
                 }
                 let describe = |s: &ICellGovernor::Settings| {
                     let token = voting
                         .get(&s.token)
-                        .filter(|_| s.electorate == 1)
+                        .filter(|_| s.electorate == ICellGovernor::Electorate::Token)
                         .map(|m| {
                             format!(
                                 " token {} proposal threshold {}",
@@ -1485,9 +1488,7 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
                         .unwrap_or_default();
                     format!(
                         "counting {} threshold {}bps quorum {}bps delay {} period {} execution delay {}{token}",
-                        ["majority", "supermajority", "consent", "quadratic"]
-                            .get(usize::from(s.counting))
-                            .unwrap_or(&"unknown"),
+                        Counting::from_sol(s.counting).map_or("unknown", Counting::name),
                         s.thresholdBps,
                         s.quorumBps,
                         s.votingDelay,
@@ -1574,12 +1575,12 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
             continue;
         }
         let view = registry.getCell(rec.id).call().await?;
-        if view.phase == Phase::Dissolved.as_u8() {
+        if view.phase == Phase::Dissolved.to_sol() {
             continue;
         }
         let call = ICellRegistry::setPhaseCall {
             cellId: rec.id,
-            phase: Phase::Dissolved.as_u8(),
+            phase: Phase::Dissolved.to_sol(),
         };
         push!(
             format!("cell.{key}.dissolve"),
@@ -1719,7 +1720,7 @@ pub(crate) async fn plan(args: PlanArgs, global: &Global) -> Result<()> {
 
 /// A proposal's state: 0 pending, 1 active, 2 canceled, 3 defeated, 4 succeeded, 5 executable,
 /// 6 vetoed, 7 executed.
-async fn governor_state(ctx: &Ctx, id: U256) -> Result<u8> {
+async fn governor_state(ctx: &Ctx, id: U256) -> Result<ICellGovernor::ProposalState> {
     let governor = ICellGovernor::new(ctx.contract("CellGovernor")?, &ctx.provider);
     Ok(governor.state(id).call().await?)
 }
@@ -1978,9 +1979,13 @@ pub(crate) async fn apply(args: ApplyArgs, global: &Global) -> Result<()> {
                 if let Some(id) = record.steps.get(&step_id(c)).and_then(|s| s.queued.clone())
                     && let Ok(pid) = id.parse::<U256>()
                     && let Ok(state) = governor_state(&ctx, pid).await
-                    && state <= 5
-                    && state != 2
-                    && state != 3
+                    && matches!(
+                        state,
+                        ProposalState::Pending
+                            | ProposalState::Active
+                            | ProposalState::Succeeded
+                            | ProposalState::Executable
+                    )
                 {
                     queued = Some(id);
                     break;

@@ -32,9 +32,8 @@ alloy::sol! {
 
 /// A `BallotSkipped` status by its name in `ICellGovernor.BallotStatus` (from the interface's
 /// source, not a copy).
-fn ballot_status(status: u8) -> String {
-    dao_bindings::interfaces::ICellGovernor::BallotStatus::try_from(status)
-        .map_or_else(|_| "Unknown".to_owned(), |s| format!("{s:?}"))
+fn ballot_status(status: dao_bindings::interfaces::ICellGovernor::BallotStatus) -> String {
+    format!("{status:?}")
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -45,12 +44,14 @@ pub(crate) enum Support {
 }
 
 impl Support {
+    /// The governor's `uint8 support`: the interfaces' `VoteType` value.
     fn as_u8(self) -> u8 {
-        match self {
-            Self::Against => 0,
-            Self::For => 1,
-            Self::Abstain => 2,
-        }
+        use dao_bindings::interfaces::ICellGovernor::VoteType;
+        (match self {
+            Self::Against => VoteType::Against,
+            Self::For => VoteType::For,
+            Self::Abstain => VoteType::Abstain,
+        }) as u8
     }
 }
 
@@ -420,8 +421,8 @@ async fn build_actions(
         let call = ICellRegistry::createCellCall {
             parentCellId: cell,
             name: name.to_owned(),
-            scale: 0,
-            phase: Phase::Formation.as_u8(),
+            scale: ICellRegistry::Scale::Collaboration,
+            phase: Phase::Formation.to_sol(),
             admin,
             members: vec![],
         };
@@ -454,7 +455,7 @@ async fn build_actions(
         let phase: Phase = phase.parse().map_err(|e| eyre!("--set-phase: {e}"))?;
         let call = ICellRegistry::setPhaseCall {
             cellId: ctx.cell(c)?,
-            phase: phase.as_u8(),
+            phase: phase.to_sol(),
         };
         out.push(act(registry, call.abi_encode()));
     }
@@ -595,8 +596,7 @@ async fn vote_weight<P: alloy::providers::Provider>(
     id: U256,
 ) -> Result<impl Fn(U256) -> String + use<P>> {
     let p = gov.proposal(id).call().await?;
-    // Electorate::Token = 1 (ICellGovernor.sol).
-    let meta = if p.electorate == 1 {
+    let meta = if p.electorate == ICellGovernor::Electorate::Token {
         Some(ctx.token(p.token).await?)
     } else {
         None

@@ -227,7 +227,7 @@ async fn state_indexed(ctx: &Ctx, token: Address, db: &DbArgs) -> Result<()> {
             .collect();
         nodes.push(json!({
             "key": ctx.cell_name(id), "id": RoleId(id).to_string(), "name": cell.name, "depth": dep,
-            "phase": super::cell::phase_name(cell.phase as u8), "scale": super::cell::scale_name(cell.scale as u8), "run_by": run_by,
+            "phase": super::cell::phase_name(cell.phase), "scale": super::cell::scale_name(cell.scale), "run_by": run_by,
             "roles": roles, "budget": budget, "state": docs, "decisions": decisions,
         }));
     }

@@ -68,11 +68,8 @@ pub(crate) enum Cmd {
 
 /// A task's status as `daoctl` prints it: `ITaskBoard.Status`'s variant name (from the
 /// interface's source, not a copy), lowercase.
-fn status_name(status: u8) -> String {
-    dao_bindings::interfaces::ITaskBoard::Status::try_from(status).map_or_else(
-        |_| "?".to_owned(),
-        |s| format!("{s:?}").to_ascii_lowercase(),
-    )
+fn status_name(status: dao_bindings::interfaces::ITaskBoard::Status) -> String {
+    format!("{status:?}").to_ascii_lowercase()
 }
 
 pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
