@@ -521,6 +521,23 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
         };
     }
 
+    // Closing a stream is destructive (it ends accrual; what accrued stays owed).
+    macro_rules! close_stream {
+        ($id:expr, $cell:expr, $desc:expr, $stream:expr $(,)?) => {{
+            push!(
+                $id,
+                Op::Remove,
+                $cell,
+                $desc,
+                streams_addr,
+                IRoleStreams::closeCall { streamId: $stream }.abi_encode(),
+            );
+            if let Some(d) = drafts.last_mut() {
+                d.destructive = true;
+            }
+        }};
+    }
+
     let designed = cells_of(design);
     for c in &designed {
         let key = c.key;
@@ -1287,23 +1304,15 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
             if live.period != period {
                 // A period cannot change: the stream is closed (what accrued stays owed) and a
                 // new one opens in the next round.
-                push!(
+                close_stream!(
                     format!("{sid}.close"),
-                    Op::Remove,
                     key,
                     format!(
                         "stream {sid_live} of `{key}` for `{}`: close (its period {}s → {}s needs a new stream, opened next)",
                         st.role, live.period, st.period.0
                     ),
-                    streams_addr,
-                    IRoleStreams::closeCall {
-                        streamId: *sid_live
-                    }
-                    .abi_encode(),
+                    *sid_live,
                 );
-                if let Some(d) = drafts.last_mut() {
-                    d.destructive = true;
-                }
                 continue;
             }
             if live.amount != amount {
@@ -1352,24 +1361,16 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
                 if !end.is_zero() && end <= U256::from(now + OPENING_MARGIN) {
                     // The designed end has passed (or passes before the change could be
                     // mined): the stream is closed now; what accrued stays owed.
-                    push!(
+                    close_stream!(
                         format!("{sid}.close"),
-                        Op::Remove,
                         key,
                         format!(
                             "stream {sid_live} of `{key}` for `{}`: close (its designed end {} has passed)",
                             st.role,
                             describe(end)
                         ),
-                        streams_addr,
-                        IRoleStreams::closeCall {
-                            streamId: *sid_live
-                        }
-                        .abi_encode(),
+                        *sid_live,
                     );
-                    if let Some(d) = drafts.last_mut() {
-                        d.destructive = true;
-                    }
                     continue;
                 }
                 push!(
@@ -1392,9 +1393,8 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
         }
         for (sid_live, live) in unmatched {
             let meta = ctx.token(live.token).await?;
-            push!(
+            close_stream!(
                 format!("stream.{key}.{sid_live}.close"),
-                Op::Remove,
                 key,
                 format!(
                     "stream {sid_live} of `{key}` ({} per {}s to `{}`): close (not in the design; what accrued stays owed)",
@@ -1402,15 +1402,8 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
                     live.period,
                     ctx.role_name(live.roleId)
                 ),
-                streams_addr,
-                IRoleStreams::closeCall {
-                    streamId: *sid_live
-                }
-                .abi_encode(),
+                *sid_live,
             );
-            if let Some(d) = drafts.last_mut() {
-                d.destructive = true;
-            }
         }
 
         if let Some(g) = c.governor {
