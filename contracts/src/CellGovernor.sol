@@ -73,6 +73,11 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
     /// @dev Level 1 of a role id: the member role is child 1 of the cell's admin role.
     uint256 private constant MEMBER_ROLE_BIT = uint256(1) << 208;
 
+    /// @dev secp256k1n / 2: a larger `s` is the malleable twin of a valid signature (as OpenZeppelin's ECDSA).
+    uint256 private constant HALF_CURVE_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
+    /// @dev IERC1271.isValidSignature.selector, left-aligned as the wallet returns it.
+    bytes32 private constant ERC1271_MAGIC = 0x1626ba7e00000000000000000000000000000000000000000000000000000000;
+
     uint8 private constant STATUS_LIVE = 0;
     uint8 private constant STATUS_CANCELED = 1;
     uint8 private constant STATUS_VETOED = 2;
@@ -103,6 +108,22 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
         uint32 snapshot;
         uint24 votingPeriod;
         uint8 flags;
+    }
+
+    /// @dev One ballot of a `castVotesPacked` input while it is checked: its fields, and where its reason and
+    /// signature are in calldata. One per call, reused for every ballot (no memory grows per ballot).
+    struct PackedBallot {
+        address voter;
+        uint256 support;
+        uint256 nonce;
+        uint256 deadline;
+        uint256 reasonOffset;
+        uint256 reasonLength;
+        uint256 signatureOffset;
+        uint256 signatureLength;
+        uint256 start; // calldata offset of `packed` (MalformedPackedBallots counts from it)
+        uint256 end; // calldata offset just past `packed`
+        bytes32 domain; // the EIP-712 domain separator, read once per call
     }
 
     struct Tally {
@@ -355,6 +376,252 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
                 emit BallotSkipped(b.voter, b.proposalId, status);
             }
         }
+    }
+
+    /// @inheritdoc ICellGovernor
+    /// @dev The ballots are read from calldata in place (see the layout in the interface). Per run the
+    /// proposal is read and checked once, and its tally written once: during a run every external call is a
+    /// STATICCALL (the voting token, Roles, an ERC-1271 wallet), so nothing can change the proposal or its
+    /// tally between the run's ballots. The has-voted slot of each ballot is written as it is counted, so a
+    /// ballot repeated in the run or in a later run is skipped AlreadyVoted, as in castVotesBySig.
+    function castVotesPacked(bytes calldata packed) external returns (uint256 counted) {
+        PackedBallot memory b;
+        b.domain = _domainSeparatorV4();
+        uint256[4] memory delta;
+        uint256 at;
+        assembly ("memory-safe") {
+            at := packed.offset
+            mstore(add(b, 0x100), at)
+            mstore(add(b, 0x120), add(at, packed.length))
+        }
+        while (at < b.end) {
+            uint256 countedInRun;
+            (at, countedInRun) = _castRun(b, at, delta);
+            unchecked {
+                counted += countedInRun;
+            }
+        }
+    }
+
+    /// @dev One run: `proposalId count ballot{count}` from `at`. Returns where the next run starts.
+    function _castRun(PackedBallot memory b, uint256 at, uint256[4] memory delta)
+        private
+        returns (uint256 next, uint256 counted)
+    {
+        uint256 proposalId;
+        uint256 count;
+        unchecked {
+            if (at + 34 > b.end) revert MalformedPackedBallots(at - b.start);
+            assembly ("memory-safe") {
+                proposalId := calldataload(at)
+                count := shr(240, calldataload(add(at, 0x20)))
+            }
+            if (count == 0) revert MalformedPackedBallots(at + 32 - b.start);
+            next = at + 34;
+        }
+        ProposalCore memory p = _proposals[proposalId];
+        bool active = _isActive(p);
+        mapping(address voter => uint256) storage ballotsOf = _ballots[proposalId];
+        for (uint256 i; i < count; ++i) {
+            next = _readPackedBallot(b, next);
+            BallotStatus status = _castPackedBallot(b, proposalId, p, active, ballotsOf, delta);
+            if (status == BallotStatus.Counted) {
+                unchecked {
+                    ++counted;
+                }
+            } else {
+                emit BallotSkipped(b.voter, proposalId, status);
+            }
+        }
+        if (counted != 0) _addTally(proposalId, delta);
+    }
+
+    /// @dev Parses one packed ballot at `at` into `b`; returns where the next one starts. Offsets and lengths
+    /// are below 2^64 (calldata) and 2^16 (length fields): the sums cannot overflow.
+    function _readPackedBallot(PackedBallot memory b, uint256 at) private pure returns (uint256) {
+        uint256 end = b.end;
+        uint256 head;
+        unchecked {
+            if (at + 22 > end) revert MalformedPackedBallots(at - b.start);
+            assembly ("memory-safe") {
+                head := calldataload(at)
+            }
+            b.voter = address(uint160(head >> 96));
+            b.support = uint8(head >> 88);
+            (b.nonce, at) = _readUint(b, at + 22, uint8(head >> 80));
+            if (at + 1 > end) revert MalformedPackedBallots(at - b.start);
+            assembly ("memory-safe") {
+                head := calldataload(at)
+            }
+            (b.deadline, at) = _readUint(b, at + 1, head >> 248);
+            (b.reasonOffset, b.reasonLength, at) = _readBytes(b, at);
+            (b.signatureOffset, b.signatureLength, at) = _readBytes(b, at);
+        }
+        return at;
+    }
+
+    /// @dev A big-endian unsigned integer of `length` (0..32) bytes at `at`.
+    function _readUint(PackedBallot memory b, uint256 at, uint256 length)
+        private
+        pure
+        returns (uint256 value, uint256 next)
+    {
+        unchecked {
+            if (length > 32) revert MalformedPackedBallots(at - 1 - b.start);
+            next = at + length;
+            if (next > b.end) revert MalformedPackedBallots(at - b.start);
+            if (length != 0) {
+                assembly ("memory-safe") {
+                    value := shr(sub(256, shl(3, length)), calldataload(at))
+                }
+            }
+        }
+    }
+
+    /// @dev `length:2 bytes:length` at `at`: where the bytes are, how many, and where the next field starts.
+    function _readBytes(PackedBallot memory b, uint256 at)
+        private
+        pure
+        returns (uint256 offset, uint256 length, uint256 next)
+    {
+        unchecked {
+            if (at + 2 > b.end) revert MalformedPackedBallots(at - b.start);
+            assembly ("memory-safe") {
+                length := shr(240, calldataload(at))
+            }
+            offset = at + 2;
+            next = offset + length;
+            if (next > b.end) revert MalformedPackedBallots(at - b.start);
+        }
+    }
+
+    /// @dev The checks of `_castBallot`, in the same order, on a packed ballot; counts it into `delta`.
+    function _castPackedBallot(
+        PackedBallot memory b,
+        uint256 proposalId,
+        ProposalCore memory p,
+        bool active,
+        mapping(address voter => uint256) storage ballotsOf,
+        uint256[4] memory delta
+    ) private returns (BallotStatus) {
+        // forge-lint: disable-next-line(block-timestamp) a signature deadline is wall-clock time
+        if (block.timestamp > b.deadline) return BallotStatus.Expired;
+        uint256 support = b.support;
+        if (support > uint8(VoteType.Abstain)) return BallotStatus.InvalidVoteType;
+        if (!active) return BallotStatus.NotActive;
+        address voter = b.voter;
+        uint256 slot = ballotsOf[voter];
+        if (slot & 1 != 0) return BallotStatus.AlreadyVoted;
+        if (slot >> 1 != b.nonce) return BallotStatus.StaleNonce;
+        if (!_isValidPackedSignature(voter, _packedDigest(b, proposalId), b)) {
+            return BallotStatus.InvalidSignature;
+        }
+        (bool eligible, uint256 weight) = _tryWeightOf(voter, p);
+        if (!eligible) return BallotStatus.NotEligible;
+        ballotsOf[voter] = slot | 1;
+        // VoteType order is the tally's slot order: Against 0, For 1, Abstain 2; delta[3] = participation.
+        if (Counting(p.flags >> COUNTING_SHIFT) == Counting.Quadratic) {
+            delta[support] += Math.sqrt(weight);
+            delta[3] += weight;
+        } else {
+            delta[support] += weight;
+        }
+        _emitPackedVoteCast(b, proposalId, weight);
+        return BallotStatus.Counted;
+    }
+
+    /// @dev The EIP-712 digest of the KeyedBallot, built in scratch memory past the free pointer.
+    function _packedDigest(PackedBallot memory b, uint256 proposalId) private pure returns (bytes32 digest) {
+        bytes32 typehash = KEYED_BALLOT_TYPEHASH;
+        bytes32 domain = b.domain;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            let reasonLength := mload(add(b, 0xa0))
+            calldatacopy(ptr, mload(add(b, 0x80)), reasonLength)
+            let reasonHash := keccak256(ptr, reasonLength)
+            mstore(ptr, typehash)
+            mstore(add(ptr, 0x20), proposalId)
+            mstore(add(ptr, 0x40), mload(add(b, 0x20)))
+            mstore(add(ptr, 0x60), mload(b))
+            mstore(add(ptr, 0x80), mload(add(b, 0x40)))
+            mstore(add(ptr, 0xa0), mload(add(b, 0x60)))
+            mstore(add(ptr, 0xc0), reasonHash)
+            let structHash := keccak256(ptr, 0xe0)
+            mstore(ptr, shl(240, 0x1901))
+            mstore(add(ptr, 0x02), domain)
+            mstore(add(ptr, 0x22), structHash)
+            digest := keccak256(ptr, 0x42)
+        }
+    }
+
+    /// @dev `_isValidSignature` on a signature in place in calldata: ECDSA (65 bytes, low s, v 27 or 28,
+    /// through the ecrecover precompile) first, then ERC-1271 for a voter with code, capped at ERC1271_GAS
+    /// with at most one word of return data copied.
+    function _isValidPackedSignature(address voter, bytes32 digest, PackedBallot memory b)
+        private
+        view
+        returns (bool valid)
+    {
+        uint256 offset = b.signatureOffset;
+        uint256 length = b.signatureLength;
+        assembly ("memory-safe") {
+            if eq(length, 65) {
+                let s := calldataload(add(offset, 0x20))
+                let v := byte(0, calldataload(add(offset, 0x40)))
+                if and(iszero(gt(s, HALF_CURVE_ORDER)), or(eq(v, 27), eq(v, 28))) {
+                    let ptr := mload(0x40)
+                    mstore(ptr, digest)
+                    mstore(add(ptr, 0x20), v)
+                    mstore(add(ptr, 0x40), calldataload(offset))
+                    mstore(add(ptr, 0x60), s)
+                    mstore(0, 0)
+                    // The precompile returns nothing for a signature that recovers no key: mload(0) stays 0.
+                    let ok := staticcall(gas(), 1, ptr, 0x80, 0, 0x20)
+                    let recovered := mload(0)
+                    valid := and(ok, and(eq(recovered, voter), iszero(iszero(recovered))))
+                }
+            }
+        }
+        if (valid || voter.code.length == 0) return valid;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, ERC1271_MAGIC)
+            mstore(add(ptr, 0x04), digest)
+            mstore(add(ptr, 0x24), 0x40)
+            mstore(add(ptr, 0x44), length)
+            calldatacopy(add(ptr, 0x64), offset, length)
+            mstore(add(add(ptr, 0x64), length), 0)
+            mstore(0, 0)
+            let ok := staticcall(ERC1271_GAS, voter, ptr, add(0x64, and(add(length, 31), not(31))), 0, 0x20)
+            if lt(returndatasize(), 0x20) { ok := 0 }
+            valid := and(ok, eq(mload(0), ERC1271_MAGIC))
+        }
+    }
+
+    /// @dev VoteCast(voter, proposalId, support, weight, reason) with the reason copied from calldata.
+    function _emitPackedVoteCast(PackedBallot memory b, uint256 proposalId, uint256 weight) private {
+        bytes32 topic = VoteCast.selector;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            let reasonLength := mload(add(b, 0xa0))
+            mstore(ptr, mload(add(b, 0x20)))
+            mstore(add(ptr, 0x20), weight)
+            mstore(add(ptr, 0x40), 0x60)
+            mstore(add(ptr, 0x60), reasonLength)
+            calldatacopy(add(ptr, 0x80), mload(add(b, 0x80)), reasonLength)
+            mstore(add(add(ptr, 0x80), reasonLength), 0)
+            log3(ptr, add(0x80, and(add(reasonLength, 31), not(31))), topic, mload(b), proposalId)
+        }
+    }
+
+    /// @dev Adds a run's counted weight to the proposal's tally (checked, as `_count`) and clears `delta`.
+    function _addTally(uint256 proposalId, uint256[4] memory delta) private {
+        Tally storage t = _tallies[proposalId];
+        if (delta[0] != 0) t.againstVotes += delta[0];
+        if (delta[1] != 0) t.forVotes += delta[1];
+        if (delta[2] != 0) t.abstainVotes += delta[2];
+        if (delta[3] != 0) t.participation += delta[3];
+        (delta[0], delta[1], delta[2], delta[3]) = (0, 0, 0, 0);
     }
 
     /// @inheritdoc ICellGovernor
