@@ -78,6 +78,9 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
     /// @dev IERC1271.isValidSignature.selector, left-aligned as the wallet returns it.
     bytes32 private constant ERC1271_MAGIC = 0x1626ba7e00000000000000000000000000000000000000000000000000000000;
 
+    /// @dev VoteCast.selector as a literal, for assembly (a test checks that they are equal).
+    bytes32 internal constant VOTE_CAST_TOPIC = 0xb8e138887d0aa13bab447e82de9d5c1777041ecd21ca36ba824ff1e6c07ddda4;
+
     uint8 private constant STATUS_LIVE = 0;
     uint8 private constant STATUS_CANCELED = 1;
     uint8 private constant STATUS_VETOED = 2;
@@ -436,62 +439,48 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
         if (counted != 0) _addTally(proposalId, delta);
     }
 
-    /// @dev Parses one packed ballot at `at` into `b`; returns where the next one starts. Offsets and lengths
-    /// are below 2^64 (calldata) and 2^16 (length fields): the sums cannot overflow.
-    function _readPackedBallot(PackedBallot memory b, uint256 at) private pure returns (uint256) {
-        uint256 end = b.end;
-        uint256 head;
-        unchecked {
-            if (at + 22 > end) revert MalformedPackedBallots(at - b.start);
-            assembly ("memory-safe") {
-                head := calldataload(at)
+    /// @dev Parses one packed ballot at `at` into `b` (the field order of PackedBallot is the layout of
+    /// its memory words used here); returns where the next one starts. Offsets are below 2^64 (calldata)
+    /// and lengths below 2^16: no sum overflows. A nonce or deadline of 0 bytes reads as 0 (a shift by 256).
+    function _readPackedBallot(PackedBallot memory b, uint256 at) private pure returns (uint256 next) {
+        bytes4 malformed = MalformedPackedBallots.selector;
+        assembly ("memory-safe") {
+            function fail(selector, offset) {
+                mstore(0, selector)
+                mstore(4, offset)
+                revert(0, 0x24)
             }
-            b.voter = address(uint160(head >> 96));
-            b.support = uint8(head >> 88);
-            (b.nonce, at) = _readUint(b, at + 22, uint8(head >> 80));
-            if (at + 1 > end) revert MalformedPackedBallots(at - b.start);
-            assembly ("memory-safe") {
-                head := calldataload(at)
-            }
-            (b.deadline, at) = _readUint(b, at + 1, head >> 248);
-            (b.reasonOffset, b.reasonLength, at) = _readBytes(b, at);
-            (b.signatureOffset, b.signatureLength, at) = _readBytes(b, at);
-        }
-        return at;
-    }
-
-    /// @dev A big-endian unsigned integer of `length` (0..32) bytes at `at`.
-    function _readUint(PackedBallot memory b, uint256 at, uint256 length)
-        private
-        pure
-        returns (uint256 value, uint256 next)
-    {
-        unchecked {
-            if (length > 32) revert MalformedPackedBallots(at - 1 - b.start);
-            next = at + length;
-            if (next > b.end) revert MalformedPackedBallots(at - b.start);
-            if (length != 0) {
-                assembly ("memory-safe") {
-                    value := shr(sub(256, shl(3, length)), calldataload(at))
-                }
-            }
-        }
-    }
-
-    /// @dev `length:2 bytes:length` at `at`: where the bytes are, how many, and where the next field starts.
-    function _readBytes(PackedBallot memory b, uint256 at)
-        private
-        pure
-        returns (uint256 offset, uint256 length, uint256 next)
-    {
-        unchecked {
-            if (at + 2 > b.end) revert MalformedPackedBallots(at - b.start);
-            assembly ("memory-safe") {
+            let start := mload(add(b, 0x100))
+            let end := mload(add(b, 0x120))
+            // voter:20 support:1 nonceLen:1
+            if gt(add(at, 22), end) { fail(malformed, sub(at, start)) }
+            let head := calldataload(at)
+            mstore(b, shr(96, head))
+            mstore(add(b, 0x20), and(shr(88, head), 0xff))
+            let length := and(shr(80, head), 0xff)
+            at := add(at, 22)
+            if gt(length, 32) { fail(malformed, sub(sub(at, 1), start)) }
+            if gt(add(at, length), end) { fail(malformed, sub(at, start)) }
+            mstore(add(b, 0x40), shr(sub(256, shl(3, length)), calldataload(at)))
+            at := add(at, length)
+            // deadlineLen:1 deadline
+            if gt(add(at, 1), end) { fail(malformed, sub(at, start)) }
+            length := byte(0, calldataload(at))
+            at := add(at, 1)
+            if gt(length, 32) { fail(malformed, sub(sub(at, 1), start)) }
+            if gt(add(at, length), end) { fail(malformed, sub(at, start)) }
+            mstore(add(b, 0x60), shr(sub(256, shl(3, length)), calldataload(at)))
+            at := add(at, length)
+            // reasonLen:2 reason, then sigLen:2 signature
+            for { let field := add(b, 0x80) } lt(field, add(b, 0x100)) { field := add(field, 0x40) } {
+                if gt(add(at, 2), end) { fail(malformed, sub(at, start)) }
                 length := shr(240, calldataload(at))
+                if gt(add(add(at, 2), length), end) { fail(malformed, sub(at, start)) }
+                mstore(field, add(at, 2))
+                mstore(add(field, 0x20), length)
+                at := add(add(at, 2), length)
             }
-            offset = at + 2;
-            next = offset + length;
-            if (next > b.end) revert MalformedPackedBallots(at - b.start);
+            next := at
         }
     }
 
@@ -510,66 +499,104 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
         if (support > uint8(VoteType.Abstain)) return BallotStatus.InvalidVoteType;
         if (!active) return BallotStatus.NotActive;
         address voter = b.voter;
-        uint256 slot = ballotsOf[voter];
+        uint256 ballotSlot;
+        uint256 slot;
+        assembly ("memory-safe") {
+            // ballotsOf[voter], its storage slot computed once for the read and the write
+            mstore(0, voter)
+            mstore(0x20, ballotsOf.slot)
+            ballotSlot := keccak256(0, 0x40)
+            slot := sload(ballotSlot)
+        }
         if (slot & 1 != 0) return BallotStatus.AlreadyVoted;
         if (slot >> 1 != b.nonce) return BallotStatus.StaleNonce;
-        if (!_isValidPackedSignature(voter, _packedDigest(b, proposalId), b)) {
-            return BallotStatus.InvalidSignature;
+        {
+            (bytes32 digest, bool signed) = _packedDigestAndRecover(b, proposalId);
+            if (!signed && !_isValidErc1271(voter, digest, b)) return BallotStatus.InvalidSignature;
         }
-        (bool eligible, uint256 weight) = _tryWeightOf(voter, p);
-        if (!eligible) return BallotStatus.NotEligible;
-        ballotsOf[voter] = slot | 1;
+        uint256 weight;
+        if (p.flags & TOKEN_FLAG != 0) {
+            weight = _pastVotes(address(p.source), voter, p.snapshot);
+        } else {
+            bool eligible;
+            (eligible, weight) = _tryWeightOf(voter, p);
+            if (!eligible) return BallotStatus.NotEligible;
+        }
+        assembly ("memory-safe") {
+            sstore(ballotSlot, or(slot, 1))
+        }
         // VoteType order is the tally's slot order: Against 0, For 1, Abstain 2; delta[3] = participation.
-        if (Counting(p.flags >> COUNTING_SHIFT) == Counting.Quadratic) {
+        if (p.flags >> COUNTING_SHIFT == uint8(Counting.Quadratic)) {
             delta[support] += Math.sqrt(weight);
             delta[3] += weight;
         } else {
             delta[support] += weight;
         }
-        _emitPackedVoteCast(b, proposalId, weight);
+        assembly ("memory-safe") {
+            // VoteCast(voter, proposalId, support, weight, reason), the reason copied from calldata
+            let ptr := mload(0x40)
+            let reasonLength := mload(add(b, 0xa0))
+            mstore(ptr, support)
+            mstore(add(ptr, 0x20), weight)
+            mstore(add(ptr, 0x40), 0x60)
+            mstore(add(ptr, 0x60), reasonLength)
+            calldatacopy(add(ptr, 0x80), mload(add(b, 0x80)), reasonLength)
+            mstore(add(add(ptr, 0x80), reasonLength), 0)
+            log3(ptr, add(0x80, and(add(reasonLength, 31), not(31))), VOTE_CAST_TOPIC, voter, proposalId)
+        }
         return BallotStatus.Counted;
     }
 
-    /// @dev The EIP-712 digest of the KeyedBallot, built in scratch memory past the free pointer.
-    function _packedDigest(PackedBallot memory b, uint256 proposalId) private pure returns (bytes32 digest) {
+    /// @dev `IVotes(token).getPastVotes(voter, snapshot)` without the ABI coder's memory and checks; as the
+    /// high-level call, a reverting token (or one returning less than a word) reverts with its data.
+    function _pastVotes(address token, address voter, uint256 snapshot) private view returns (uint256 weight) {
+        bytes4 selector = IVotes.getPastVotes.selector;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), voter)
+            mstore(add(ptr, 0x24), snapshot)
+            let ok := staticcall(gas(), token, ptr, 0x44, 0, 0x20)
+            if iszero(and(ok, gt(returndatasize(), 0x1f))) {
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+            weight := mload(0)
+        }
+    }
+
+    /// @dev The EIP-712 digest of the KeyedBallot (built in scratch memory past the free pointer) and whether
+    /// it carries the voter's ECDSA signature: 65 bytes, low s, v 27 or 28, through the ecrecover precompile
+    /// (as OpenZeppelin's ECDSA.tryRecover, the malleable twin of a signature is refused).
+    function _packedDigestAndRecover(PackedBallot memory b, uint256 proposalId)
+        private
+        view
+        returns (bytes32 digest, bool signed)
+    {
         bytes32 typehash = KEYED_BALLOT_TYPEHASH;
-        bytes32 domain = b.domain;
         assembly ("memory-safe") {
             let ptr := mload(0x40)
             let reasonLength := mload(add(b, 0xa0))
             calldatacopy(ptr, mload(add(b, 0x80)), reasonLength)
             let reasonHash := keccak256(ptr, reasonLength)
+            let voter := mload(b)
             mstore(ptr, typehash)
             mstore(add(ptr, 0x20), proposalId)
             mstore(add(ptr, 0x40), mload(add(b, 0x20)))
-            mstore(add(ptr, 0x60), mload(b))
+            mstore(add(ptr, 0x60), voter)
             mstore(add(ptr, 0x80), mload(add(b, 0x40)))
             mstore(add(ptr, 0xa0), mload(add(b, 0x60)))
             mstore(add(ptr, 0xc0), reasonHash)
             let structHash := keccak256(ptr, 0xe0)
             mstore(ptr, shl(240, 0x1901))
-            mstore(add(ptr, 0x02), domain)
+            mstore(add(ptr, 0x02), mload(add(b, 0x140)))
             mstore(add(ptr, 0x22), structHash)
             digest := keccak256(ptr, 0x42)
-        }
-    }
-
-    /// @dev `_isValidSignature` on a signature in place in calldata: ECDSA (65 bytes, low s, v 27 or 28,
-    /// through the ecrecover precompile) first, then ERC-1271 for a voter with code, capped at ERC1271_GAS
-    /// with at most one word of return data copied.
-    function _isValidPackedSignature(address voter, bytes32 digest, PackedBallot memory b)
-        private
-        view
-        returns (bool valid)
-    {
-        uint256 offset = b.signatureOffset;
-        uint256 length = b.signatureLength;
-        assembly ("memory-safe") {
-            if eq(length, 65) {
+            let offset := mload(add(b, 0xc0))
+            if eq(mload(add(b, 0xe0)), 65) {
                 let s := calldataload(add(offset, 0x20))
                 let v := byte(0, calldataload(add(offset, 0x40)))
                 if and(iszero(gt(s, HALF_CURVE_ORDER)), or(eq(v, 27), eq(v, 28))) {
-                    let ptr := mload(0x40)
                     mstore(ptr, digest)
                     mstore(add(ptr, 0x20), v)
                     mstore(add(ptr, 0x40), calldataload(offset))
@@ -578,11 +605,18 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
                     // The precompile returns nothing for a signature that recovers no key: mload(0) stays 0.
                     let ok := staticcall(gas(), 1, ptr, 0x80, 0, 0x20)
                     let recovered := mload(0)
-                    valid := and(ok, and(eq(recovered, voter), iszero(iszero(recovered))))
+                    signed := and(ok, and(eq(recovered, voter), iszero(iszero(recovered))))
                 }
             }
         }
-        if (valid || voter.code.length == 0) return valid;
+    }
+
+    /// @dev The ERC-1271 half of `_isValidSignature` on a signature in place in calldata: only a voter with
+    /// code, capped at ERC1271_GAS, with at most one word of return data copied.
+    function _isValidErc1271(address voter, bytes32 digest, PackedBallot memory b) private view returns (bool valid) {
+        if (voter.code.length == 0) return false;
+        uint256 offset = b.signatureOffset;
+        uint256 length = b.signatureLength;
         assembly ("memory-safe") {
             let ptr := mload(0x40)
             mstore(ptr, ERC1271_MAGIC)
@@ -595,22 +629,6 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
             let ok := staticcall(ERC1271_GAS, voter, ptr, add(0x64, and(add(length, 31), not(31))), 0, 0x20)
             if lt(returndatasize(), 0x20) { ok := 0 }
             valid := and(ok, eq(mload(0), ERC1271_MAGIC))
-        }
-    }
-
-    /// @dev VoteCast(voter, proposalId, support, weight, reason) with the reason copied from calldata.
-    function _emitPackedVoteCast(PackedBallot memory b, uint256 proposalId, uint256 weight) private {
-        bytes32 topic = VoteCast.selector;
-        assembly ("memory-safe") {
-            let ptr := mload(0x40)
-            let reasonLength := mload(add(b, 0xa0))
-            mstore(ptr, mload(add(b, 0x20)))
-            mstore(add(ptr, 0x20), weight)
-            mstore(add(ptr, 0x40), 0x60)
-            mstore(add(ptr, 0x60), reasonLength)
-            calldatacopy(add(ptr, 0x80), mload(add(b, 0x80)), reasonLength)
-            mstore(add(add(ptr, 0x80), reasonLength), 0)
-            log3(ptr, add(0x80, and(add(reasonLength, 31), not(31))), topic, mload(b), proposalId)
         }
     }
 

@@ -10,6 +10,7 @@ import {
     CompatibilityFallbackHandler
 } from "@safe-global/safe-contracts/contracts/handler/CompatibilityFallbackHandler.sol";
 import {SafeProxyFactory} from "@safe-global/safe-contracts/contracts/proxies/SafeProxyFactory.sol";
+import {Vm} from "forge-std/Vm.sol";
 
 /// @notice An ERC-1271 "wallet" that burns all the gas it is given.
 contract GasBurningWallet {
@@ -471,6 +472,21 @@ contract CellGovernorPackedBallotsTest is CellGovernorBallotsTest {
         assertEq(against, 0);
         assertEq(for_, 2);
         assertEq(abstain, 1);
+    }
+
+    /// @notice The packed path emits VoteCast from assembly under a literal topic: it is VoteCast's.
+    function test_castVotesPacked_voteCastTopicIsTheEvents() public {
+        vm.recordLogs();
+        assertEq(_submit(_batch(_ballot(0, id1, 2, "abstaining, reason kept"))), 1);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        assertEq(logs.length, 1);
+        assertEq(logs[0].topics[0], ICellGovernor.VoteCast.selector);
+        assertEq(logs[0].topics[1], bytes32(uint256(uint160(_signer(0)))));
+        assertEq(logs[0].topics[2], bytes32(id1));
+        (uint8 support, uint256 weight, string memory reason) = abi.decode(logs[0].data, (uint8, uint256, string));
+        assertEq(support, 2);
+        assertEq(weight, 1);
+        assertEq(reason, "abstaining, reason kept");
     }
 
     function test_castVotesPacked_empty_countsNothing() public {
