@@ -276,13 +276,11 @@ fn minimal_be(value: U256) -> Vec<u8> {
     bytes[first..].to_vec()
 }
 
-/// The packed form `castVotesPacked` reads (layout in ICellGovernor.castVotesPacked): ballots
-/// grouped by proposal, in order within a proposal, so each proposal's run is read and its tally
-/// written once; runs of at most 65535 ballots.
+/// The packed form `castVotesPacked` reads (layout in ICellGovernor.castVotesPacked), in the order
+/// given (the contract counts and reports them in that order): consecutive ballots on one proposal
+/// share a run, whose proposal is read and tally written once; runs of at most 65535 ballots.
 fn pack_ballots(ballots: &[ICellGovernor::SignedBallot]) -> Result<Vec<u8>, PackError> {
-    let mut order: Vec<usize> = (0..ballots.len()).collect();
-    // Stable: a voter's ballots on one proposal keep their order (the first valid one counts).
-    order.sort_by_key(|&i| ballots[i].proposalId);
+    let order: Vec<usize> = (0..ballots.len()).collect();
     let mut out = Vec::with_capacity(ballots.len() * 120);
     for group in order.chunk_by(|&a, &b| ballots[a].proposalId == ballots[b].proposalId) {
         for run in group.chunks(usize::from(u16::MAX)) {
@@ -1192,22 +1190,26 @@ mod pack_tests {
     }
 
     #[test]
-    fn groups_ballots_by_proposal_keeping_their_order() {
+    fn consecutive_ballots_on_one_proposal_share_a_run_in_the_order_given() {
         let ballots = [
             ballot(2, 0xA1, ""),
-            ballot(1, 0xB1, ""),
             ballot(2, 0xA2, ""),
+            ballot(1, 0xB1, ""),
+            ballot(2, 0xA3, ""),
         ];
         let packed = pack_ballots(&ballots).unwrap();
         let one = pack_ballots(&ballots[..1]).unwrap().len() - 34;
-        assert_eq!(packed.len(), 2 * 34 + 3 * one);
-        // Run of proposal 1 (one ballot), then proposal 2 with A1 before A2.
-        assert_eq!(&packed[32..34], &[0, 1]);
-        assert_eq!(packed[34], 0xB1);
-        let second = 34 + one;
-        assert_eq!(&packed[second + 32..second + 34], &[0, 2]);
-        assert_eq!(packed[second + 34], 0xA1);
-        assert_eq!(packed[second + 34 + one], 0xA2);
+        assert_eq!(packed.len(), 3 * 34 + 4 * one);
+        // Runs: proposal 2 (A1, A2), proposal 1 (B1), proposal 2 again (A3).
+        assert_eq!(&packed[32..34], &[0, 2]);
+        assert_eq!((packed[34], packed[34 + one]), (0xA1, 0xA2));
+        let second = 34 + 2 * one;
+        assert_eq!(packed[second + 31], 1);
+        assert_eq!(&packed[second + 32..second + 34], &[0, 1]);
+        assert_eq!(packed[second + 34], 0xB1);
+        let third = second + 34 + one;
+        assert_eq!(packed[third + 31], 2);
+        assert_eq!(packed[third + 34], 0xA3);
     }
 
     #[test]
