@@ -323,7 +323,8 @@ contract GovernorOZDecisionGasTest is Test {
 /// one batch of 50 (per-ballot share of the whole transaction) and a whole decision (propose, two batches
 /// of 50, execute). Targets (issue 16), checked here against the OpenZeppelin figures measured in the
 /// same run (GovernorOZGasTest.castVoteBySig, GovernorOZDecisionGasTest.decision100):
-/// per ballot <= 0.4 x 114,739 (met); decision <= 0.4 x OpenZeppelin's (missed: 0.446x, guarded at 0.447x).
+/// per ballot <= 0.4 x 114,739 (met); decision <= 0.4 x OpenZeppelin's (castVotesBySig: 0.446x, guarded at
+/// 0.447x; castVotesPacked, below: 0.4026x token-run, 0.396x role-run, guarded at 0.403x).
 contract CellGovernorBallotsGasTest is Test {
     uint256 internal constant VOTERS = 100;
     uint256 internal constant FIRST_KEY = 0x10000;

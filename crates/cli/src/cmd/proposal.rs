@@ -1176,7 +1176,7 @@ mod pack_tests {
 
     #[test]
     fn packs_one_ballot_in_the_contracts_layout() {
-        let packed = pack_ballots(&[ballot(7, 0x11, "ok")]).unwrap();
+        let packed = pack_ballots(&[ballot(7, 0x11, "ok")]).expect("packs");
         let mut expected = U256::from(7).to_be_bytes::<32>().to_vec();
         expected.extend_from_slice(&[0, 1]); // one ballot in the run
         expected.extend_from_slice(&[0x11; 20]); // voter
@@ -1197,8 +1197,8 @@ mod pack_tests {
             ballot(1, 0xB1, ""),
             ballot(2, 0xA3, ""),
         ];
-        let packed = pack_ballots(&ballots).unwrap();
-        let one = pack_ballots(&ballots[..1]).unwrap().len() - 34;
+        let packed = pack_ballots(&ballots).expect("packs");
+        let one = pack_ballots(&ballots[..1]).expect("packs").len() - 34;
         assert_eq!(packed.len(), 3 * 34 + 4 * one);
         // Runs: proposal 2 (A1, A2), proposal 1 (B1), proposal 2 again (A3).
         assert_eq!(&packed[32..34], &[0, 2]);
@@ -1215,7 +1215,8 @@ mod pack_tests {
     #[test]
     fn refuses_a_reason_longer_than_the_length_field() {
         let long = "x".repeat(70_000);
-        let err = pack_ballots(&[ballot(1, 1, ""), ballot(1, 2, &long)]).unwrap_err();
+        let err = pack_ballots(&[ballot(1, 1, ""), ballot(1, 2, &long)])
+            .expect_err("a reason over 65535 bytes");
         assert_eq!(
             err,
             PackError::TooLong {
