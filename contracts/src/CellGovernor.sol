@@ -73,6 +73,14 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
     /// @dev Level 1 of a role id: the member role is child 1 of the cell's admin role.
     uint256 private constant MEMBER_ROLE_BIT = uint256(1) << 208;
 
+    /// @dev secp256k1n / 2: a larger `s` is the malleable twin of a valid signature (as OpenZeppelin's ECDSA).
+    uint256 private constant HALF_CURVE_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
+    /// @dev IERC1271.isValidSignature.selector, left-aligned as the wallet returns it.
+    bytes32 private constant ERC1271_MAGIC = 0x1626ba7e00000000000000000000000000000000000000000000000000000000;
+
+    /// @dev VoteCast.selector as a literal, for assembly (a test checks that they are equal).
+    bytes32 internal constant VOTE_CAST_TOPIC = 0xb8e138887d0aa13bab447e82de9d5c1777041ecd21ca36ba824ff1e6c07ddda4;
+
     uint8 private constant STATUS_LIVE = 0;
     uint8 private constant STATUS_CANCELED = 1;
     uint8 private constant STATUS_VETOED = 2;
@@ -103,6 +111,22 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
         uint32 snapshot;
         uint24 votingPeriod;
         uint8 flags;
+    }
+
+    /// @dev One ballot of a `castVotesPacked` input while it is checked: its fields, and where its reason and
+    /// signature are in calldata. One per call, reused for every ballot (no memory grows per ballot).
+    struct PackedBallot {
+        address voter;
+        uint256 support;
+        uint256 nonce;
+        uint256 deadline;
+        uint256 reasonOffset;
+        uint256 reasonLength;
+        uint256 signatureOffset;
+        uint256 signatureLength;
+        uint256 start; // calldata offset of `packed` (MalformedPackedBallots counts from it)
+        uint256 end; // calldata offset just past `packed`
+        bytes32 domain; // the EIP-712 domain separator, read once per call
     }
 
     struct Tally {
@@ -355,6 +379,267 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
                 emit BallotSkipped(b.voter, b.proposalId, status);
             }
         }
+    }
+
+    /// @inheritdoc ICellGovernor
+    /// @dev The ballots are read from calldata in place (see the layout in the interface). Per run the
+    /// proposal is read and checked once, and its tally written once: during a run every external call is a
+    /// STATICCALL (the voting token, Roles, an ERC-1271 wallet), so nothing can change the proposal or its
+    /// tally between the run's ballots. The has-voted slot of each ballot is written as it is counted, so a
+    /// ballot repeated in the run or in a later run is skipped AlreadyVoted, as in castVotesBySig.
+    function castVotesPacked(bytes calldata packed) external returns (uint256 counted) {
+        PackedBallot memory b;
+        b.domain = _domainSeparatorV4();
+        uint256[4] memory delta;
+        uint256 at;
+        assembly ("memory-safe") {
+            at := packed.offset
+            mstore(add(b, 0x100), at)
+            mstore(add(b, 0x120), add(at, packed.length))
+        }
+        while (at < b.end) {
+            uint256 countedInRun;
+            (at, countedInRun) = _castRun(b, at, delta);
+            unchecked {
+                counted += countedInRun;
+            }
+        }
+    }
+
+    /// @dev One run: `proposalId count ballot{count}` from `at`. Returns where the next run starts.
+    function _castRun(PackedBallot memory b, uint256 at, uint256[4] memory delta)
+        private
+        returns (uint256 next, uint256 counted)
+    {
+        uint256 proposalId;
+        uint256 count;
+        unchecked {
+            if (at + 34 > b.end) revert MalformedPackedBallots(at - b.start);
+            assembly ("memory-safe") {
+                proposalId := calldataload(at)
+                count := shr(240, calldataload(add(at, 0x20)))
+            }
+            if (count == 0) revert MalformedPackedBallots(at + 32 - b.start);
+            next = at + 34;
+        }
+        ProposalCore memory p = _proposals[proposalId];
+        bool active = _isActive(p);
+        mapping(address voter => uint256) storage ballotsOf = _ballots[proposalId];
+        for (uint256 i; i < count; ++i) {
+            next = _readPackedBallot(b, next);
+            BallotStatus status = _castPackedBallot(b, proposalId, p, active, ballotsOf, delta);
+            if (status == BallotStatus.Counted) {
+                unchecked {
+                    ++counted;
+                }
+            } else {
+                emit BallotSkipped(b.voter, proposalId, status);
+            }
+        }
+        if (counted != 0) _addTally(proposalId, delta);
+    }
+
+    /// @dev Parses one packed ballot at `at` into `b` (the field order of PackedBallot is the layout of
+    /// its memory words used here); returns where the next one starts. Offsets are below 2^64 (calldata)
+    /// and lengths below 2^16: no sum overflows. A nonce or deadline of 0 bytes reads as 0 (a shift by 256).
+    function _readPackedBallot(PackedBallot memory b, uint256 at) private pure returns (uint256 next) {
+        bytes4 malformed = MalformedPackedBallots.selector;
+        assembly ("memory-safe") {
+            function fail(selector, offset) {
+                mstore(0, selector)
+                mstore(4, offset)
+                revert(0, 0x24)
+            }
+            let start := mload(add(b, 0x100))
+            let end := mload(add(b, 0x120))
+            // voter:20 support:1 nonceLen:1
+            if gt(add(at, 22), end) { fail(malformed, sub(at, start)) }
+            let head := calldataload(at)
+            mstore(b, shr(96, head))
+            mstore(add(b, 0x20), and(shr(88, head), 0xff))
+            let length := and(shr(80, head), 0xff)
+            at := add(at, 22)
+            if gt(length, 32) { fail(malformed, sub(sub(at, 1), start)) }
+            if gt(add(at, length), end) { fail(malformed, sub(at, start)) }
+            mstore(add(b, 0x40), shr(sub(256, shl(3, length)), calldataload(at)))
+            at := add(at, length)
+            // deadlineLen:1 deadline
+            if gt(add(at, 1), end) { fail(malformed, sub(at, start)) }
+            length := byte(0, calldataload(at))
+            at := add(at, 1)
+            if gt(length, 32) { fail(malformed, sub(sub(at, 1), start)) }
+            if gt(add(at, length), end) { fail(malformed, sub(at, start)) }
+            mstore(add(b, 0x60), shr(sub(256, shl(3, length)), calldataload(at)))
+            at := add(at, length)
+            // reasonLen:2 reason, then sigLen:2 signature
+            for { let field := add(b, 0x80) } lt(field, add(b, 0x100)) { field := add(field, 0x40) } {
+                if gt(add(at, 2), end) { fail(malformed, sub(at, start)) }
+                length := shr(240, calldataload(at))
+                if gt(add(add(at, 2), length), end) { fail(malformed, sub(at, start)) }
+                mstore(field, add(at, 2))
+                mstore(add(field, 0x20), length)
+                at := add(add(at, 2), length)
+            }
+            next := at
+        }
+    }
+
+    /// @dev The checks of `_castBallot`, in the same order, on a packed ballot; counts it into `delta`.
+    function _castPackedBallot(
+        PackedBallot memory b,
+        uint256 proposalId,
+        ProposalCore memory p,
+        bool active,
+        mapping(address voter => uint256) storage ballotsOf,
+        uint256[4] memory delta
+    ) private returns (BallotStatus) {
+        // forge-lint: disable-next-line(block-timestamp) a signature deadline is wall-clock time
+        if (block.timestamp > b.deadline) return BallotStatus.Expired;
+        uint256 support = b.support;
+        if (support > uint8(VoteType.Abstain)) return BallotStatus.InvalidVoteType;
+        if (!active) return BallotStatus.NotActive;
+        address voter = b.voter;
+        uint256 ballotSlot;
+        uint256 slot;
+        assembly ("memory-safe") {
+            // ballotsOf[voter], its storage slot computed once for the read and the write
+            mstore(0, voter)
+            mstore(0x20, ballotsOf.slot)
+            ballotSlot := keccak256(0, 0x40)
+            slot := sload(ballotSlot)
+        }
+        if (slot & 1 != 0) return BallotStatus.AlreadyVoted;
+        if (slot >> 1 != b.nonce) return BallotStatus.StaleNonce;
+        {
+            (bytes32 digest, bool signed) = _packedDigestAndRecover(b, proposalId);
+            if (!signed && !_isValidErc1271(voter, digest, b)) return BallotStatus.InvalidSignature;
+        }
+        uint256 weight;
+        if (p.flags & TOKEN_FLAG != 0) {
+            weight = _pastVotes(address(p.source), voter, p.snapshot);
+        } else {
+            bool eligible;
+            (eligible, weight) = _tryWeightOf(voter, p);
+            if (!eligible) return BallotStatus.NotEligible;
+        }
+        assembly ("memory-safe") {
+            sstore(ballotSlot, or(slot, 1))
+        }
+        // VoteType order is the tally's slot order: Against 0, For 1, Abstain 2; delta[3] = participation.
+        if (p.flags >> COUNTING_SHIFT == uint8(Counting.Quadratic)) {
+            delta[support] += Math.sqrt(weight);
+            delta[3] += weight;
+        } else {
+            delta[support] += weight;
+        }
+        assembly ("memory-safe") {
+            // VoteCast(voter, proposalId, support, weight, reason), the reason copied from calldata
+            let ptr := mload(0x40)
+            let reasonLength := mload(add(b, 0xa0))
+            mstore(ptr, support)
+            mstore(add(ptr, 0x20), weight)
+            mstore(add(ptr, 0x40), 0x60)
+            mstore(add(ptr, 0x60), reasonLength)
+            calldatacopy(add(ptr, 0x80), mload(add(b, 0x80)), reasonLength)
+            mstore(add(add(ptr, 0x80), reasonLength), 0)
+            log3(ptr, add(0x80, and(add(reasonLength, 31), not(31))), VOTE_CAST_TOPIC, voter, proposalId)
+        }
+        return BallotStatus.Counted;
+    }
+
+    /// @dev `IVotes(token).getPastVotes(voter, snapshot)` without the ABI coder's memory and checks; as the
+    /// high-level call, a reverting token (or one returning less than a word) reverts with its data.
+    function _pastVotes(address token, address voter, uint256 snapshot) private view returns (uint256 weight) {
+        bytes4 selector = IVotes.getPastVotes.selector;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), voter)
+            mstore(add(ptr, 0x24), snapshot)
+            let ok := staticcall(gas(), token, ptr, 0x44, 0, 0x20)
+            if iszero(and(ok, gt(returndatasize(), 0x1f))) {
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+            weight := mload(0)
+        }
+    }
+
+    /// @dev The EIP-712 digest of the KeyedBallot (built in scratch memory past the free pointer) and whether
+    /// it carries the voter's ECDSA signature: 65 bytes, low s, v 27 or 28, through the ecrecover precompile
+    /// (as OpenZeppelin's ECDSA.tryRecover, the malleable twin of a signature is refused).
+    function _packedDigestAndRecover(PackedBallot memory b, uint256 proposalId)
+        private
+        view
+        returns (bytes32 digest, bool signed)
+    {
+        bytes32 typehash = KEYED_BALLOT_TYPEHASH;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            let reasonLength := mload(add(b, 0xa0))
+            calldatacopy(ptr, mload(add(b, 0x80)), reasonLength)
+            let reasonHash := keccak256(ptr, reasonLength)
+            let voter := mload(b)
+            mstore(ptr, typehash)
+            mstore(add(ptr, 0x20), proposalId)
+            mstore(add(ptr, 0x40), mload(add(b, 0x20)))
+            mstore(add(ptr, 0x60), voter)
+            mstore(add(ptr, 0x80), mload(add(b, 0x40)))
+            mstore(add(ptr, 0xa0), mload(add(b, 0x60)))
+            mstore(add(ptr, 0xc0), reasonHash)
+            let structHash := keccak256(ptr, 0xe0)
+            mstore(ptr, shl(240, 0x1901))
+            mstore(add(ptr, 0x02), mload(add(b, 0x140)))
+            mstore(add(ptr, 0x22), structHash)
+            digest := keccak256(ptr, 0x42)
+            let offset := mload(add(b, 0xc0))
+            if eq(mload(add(b, 0xe0)), 65) {
+                let s := calldataload(add(offset, 0x20))
+                let v := byte(0, calldataload(add(offset, 0x40)))
+                if and(iszero(gt(s, HALF_CURVE_ORDER)), or(eq(v, 27), eq(v, 28))) {
+                    mstore(ptr, digest)
+                    mstore(add(ptr, 0x20), v)
+                    mstore(add(ptr, 0x40), calldataload(offset))
+                    mstore(add(ptr, 0x60), s)
+                    mstore(0, 0)
+                    // The precompile returns nothing for a signature that recovers no key: mload(0) stays 0.
+                    let ok := staticcall(gas(), 1, ptr, 0x80, 0, 0x20)
+                    let recovered := mload(0)
+                    signed := and(ok, and(eq(recovered, voter), iszero(iszero(recovered))))
+                }
+            }
+        }
+    }
+
+    /// @dev The ERC-1271 half of `_isValidSignature` on a signature in place in calldata: only a voter with
+    /// code, capped at ERC1271_GAS, with at most one word of return data copied.
+    function _isValidErc1271(address voter, bytes32 digest, PackedBallot memory b) private view returns (bool valid) {
+        if (voter.code.length == 0) return false;
+        uint256 offset = b.signatureOffset;
+        uint256 length = b.signatureLength;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, ERC1271_MAGIC)
+            mstore(add(ptr, 0x04), digest)
+            mstore(add(ptr, 0x24), 0x40)
+            mstore(add(ptr, 0x44), length)
+            calldatacopy(add(ptr, 0x64), offset, length)
+            mstore(add(add(ptr, 0x64), length), 0)
+            mstore(0, 0)
+            let ok := staticcall(ERC1271_GAS, voter, ptr, add(0x64, and(add(length, 31), not(31))), 0, 0x20)
+            if lt(returndatasize(), 0x20) { ok := 0 }
+            valid := and(ok, eq(mload(0), ERC1271_MAGIC))
+        }
+    }
+
+    /// @dev Adds a run's counted weight to the proposal's tally (checked, as `_count`) and clears `delta`.
+    function _addTally(uint256 proposalId, uint256[4] memory delta) private {
+        Tally storage t = _tallies[proposalId];
+        if (delta[0] != 0) t.againstVotes += delta[0];
+        if (delta[1] != 0) t.forVotes += delta[1];
+        if (delta[2] != 0) t.abstainVotes += delta[2];
+        if (delta[3] != 0) t.participation += delta[3];
+        (delta[0], delta[1], delta[2], delta[3]) = (0, 0, 0, 0);
     }
 
     /// @inheritdoc ICellGovernor

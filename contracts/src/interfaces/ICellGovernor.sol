@@ -158,6 +158,10 @@ interface ICellGovernor {
     error NotParentAdmin(address account, uint256 proposalId);
     /// @notice Never expected: configure deploys a cell's executor before any proposal can exist.
     error ExecutorNotDeployed(address executor);
+    /// @notice `castVotesPacked`: the packed input does not follow the layout at byte `offset` of `packed`
+    /// (a field runs past the end, a run holds no ballot, or a nonce or deadline is longer than 32 bytes).
+    /// The relayer's encoding is wrong, not a voter's ballot: re-encode (see castVotesPacked's layout).
+    error MalformedPackedBallots(uint256 offset);
 
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
@@ -246,6 +250,23 @@ interface ICellGovernor {
     /// ERC-1271 checks run with at most ERC1271_GAS gas each, so a wallet cannot eat the batch's gas.
     /// @return counted how many ballots were counted
     function castVotesBySig(SignedBallot[] calldata ballots) external returns (uint256 counted);
+
+    /// @notice `castVotesBySig` with the ballots packed (about half the calldata, no ABI decoding): the
+    /// same signed EIP-712 KeyedBallot (a ballot signed for one counts through the other), the same keyed
+    /// nonces, checks, events and skip-with-BallotSkipped rule. Layout (big-endian, no padding):
+    ///
+    ///   packed = run*                       (empty: nothing counted)
+    ///   run    = proposalId:32 count:2 ballot{count}          count >= 1
+    ///   ballot = voter:20 support:1 nonceLen:1 nonce:nonceLen deadlineLen:1 deadline:deadlineLen
+    ///            reasonLen:2 reason:reasonLen sigLen:2 signature:sigLen
+    ///
+    /// `nonce` and `deadline` are unsigned big-endian integers of 0..32 bytes (0 bytes = 0), `reason` is
+    /// the signed reason's UTF-8 bytes, `signature` 65 bytes (r, s, v) of ECDSA or anything the voter's
+    /// ERC-1271 wallet accepts. Consecutive ballots on one proposal share a run; the run's tally is
+    /// written once. Input that breaks the layout reverts `MalformedPackedBallots(offset)` before any
+    /// effect is kept: it is the relayer's encoding, not a voter's ballot, so a voter cannot cause it.
+    /// @return counted how many ballots were counted
+    function castVotesPacked(bytes calldata packed) external returns (uint256 counted);
 
     /// @notice Cancels the caller's pending signed ballots on `proposalId` (keyed nonces): the ballot
     /// nonce of (proposalId, caller) moves on, so ballots signed over the old one are skipped. The caller

@@ -7,6 +7,7 @@ import {ICellGovernor} from "../../src/interfaces/ICellGovernor.sol";
 import {ICellRegistry} from "../../src/interfaces/ICellRegistry.sol";
 import {IRoles} from "../../src/interfaces/IRoles.sol";
 import {GovernorGasTarget, GovernorOZ, GovernorTestToken} from "../utils/GovernorOZ.sol";
+import {PackedBallots} from "../utils/PackedBallots.sol";
 import {IGovernor} from "@openzeppelin/contracts/governance/IGovernor.sol";
 import {Test} from "forge-std/Test.sol";
 
@@ -322,7 +323,8 @@ contract GovernorOZDecisionGasTest is Test {
 /// one batch of 50 (per-ballot share of the whole transaction) and a whole decision (propose, two batches
 /// of 50, execute). Targets (issue 16), checked here against the OpenZeppelin figures measured in the
 /// same run (GovernorOZGasTest.castVoteBySig, GovernorOZDecisionGasTest.decision100):
-/// per ballot <= 0.4 x 114,739 (met); decision <= 0.4 x OpenZeppelin's (missed: 0.446x, guarded at 0.447x).
+/// per ballot <= 0.4 x 114,739 (met); decision <= 0.4 x OpenZeppelin's (castVotesBySig: 0.446x, guarded at
+/// 0.447x; castVotesPacked, below: 0.4026x token-run, 0.396x role-run, guarded at 0.403x).
 contract CellGovernorBallotsGasTest is Test {
     uint256 internal constant VOTERS = 100;
     uint256 internal constant FIRST_KEY = 0x10000;
@@ -467,6 +469,62 @@ contract CellGovernorBallotsGasTest is Test {
         vm.snapshotValue("decision100_vsOZ_bps", total * 10_000 / OZ_DECISION100);
         // Target 0.4x is missed (see docs/ARCHITECTURE.md, gas of a decision): guard the 0.446x reached.
         assertLe(total * 10_000, OZ_DECISION100 * 4470, "decision above 0.447x OpenZeppelin");
+    }
+
+    // The same decision with the ballots packed (castVotesPacked, the same signatures).
+
+    function test_gas_castVotesPacked_batch50() public {
+        vm.prank(alice);
+        uint256 proposalId = governor.propose(dao, actions, URI, DESCRIPTION_HASH);
+        vm.roll(block.number + 2);
+        bytes memory packed = PackedBallots.encode(_ballots(proposalId, 0, 50));
+        vm.prank(relayer);
+        assertEq(governor.castVotesPacked(packed), 50);
+        uint256 gasUsed = vm.snapshotGasLastCall("castVotesPacked_batch50");
+        vm.snapshotValue("castVotesPacked_perBallot", gasUsed / 50);
+    }
+
+    /// @notice The marginal packed ballot and its calldata share, as castVotesBySig's breakdown.
+    function test_gas_castVotesPacked_breakdown() public {
+        vm.prank(alice);
+        uint256 proposalId = governor.propose(dao, actions, URI, DESCRIPTION_HASH);
+        vm.roll(block.number + 2);
+        bytes memory one = PackedBallots.encode(_ballots(proposalId, 0, 1));
+        vm.prank(relayer);
+        governor.castVotesPacked(one);
+        uint256 gas1 = vm.snapshotGasLastCall("castVotesPacked_batch1");
+        bytes memory fifty = PackedBallots.encode(_ballots(proposalId, 1, 50));
+        vm.prank(relayer);
+        governor.castVotesPacked(fifty);
+        uint256 gas50 = vm.snapshotGasLastCall("castVotesPacked_batch50_afterFirst");
+        vm.snapshotValue("castVotesPacked_marginalBallot", (gas50 - gas1) / 49);
+        vm.snapshotValue(
+            "castVotesPacked_calldataPerBallot", _calldataGas(abi.encodeCall(governor.castVotesPacked, (fifty))) / 50
+        );
+    }
+
+    /// @notice Target (issue 16): a whole decision (propose, two packed batches of 50, execute) <= 0.4x
+    /// OpenZeppelin's (GovernorOZDecisionGasTest.decision100).
+    function test_gas_decisionPacked100() public {
+        vm.prank(alice);
+        uint256 proposalId = governor.propose(dao, actions, URI, DESCRIPTION_HASH);
+        uint256 total = vm.lastCallGas().gasTotalUsed;
+        vm.roll(block.number + 2);
+        for (uint256 from; from < VOTERS; from += 50) {
+            bytes memory packed = PackedBallots.encode(_ballots(proposalId, from, 50));
+            vm.prank(relayer);
+            governor.castVotesPacked(packed);
+            total += vm.lastCallGas().gasTotalUsed;
+        }
+        vm.roll(block.number + 51);
+        governor.execute(dao, alice, actions, URI, DESCRIPTION_HASH);
+        total += vm.lastCallGas().gasTotalUsed;
+        vm.snapshotValue("decisionPacked100", total);
+        assertEq(target.value(), 2);
+        vm.snapshotValue("decisionPacked100_vsOZ_bps", total * 10_000 / OZ_DECISION100);
+        // Target 0.4x: met role-run (0.396x), missed token-run by 0.3% (0.4026x; where the gas goes: the
+        // closing note of issue 16). Guard what is reached.
+        assertLe(total * 10_000, OZ_DECISION100 * 4030, "decision above 0.403x OpenZeppelin");
     }
 }
 

@@ -8,11 +8,12 @@ import {ICellRegistry} from "../../src/interfaces/ICellRegistry.sol";
 import {IRoles} from "../../src/interfaces/IRoles.sol";
 import {GovernorHitCounter} from "../utils/CellGovernorMocks.sol";
 import {GovernorTestToken} from "../utils/GovernorOZ.sol";
+import {PackedBallots} from "../utils/PackedBallots.sol";
 import {Test} from "forge-std/Test.sol";
 
 /// @notice Drives proposals in a token-voted DAO (run by `community`, which cancels and vetoes) and a
 /// member-voted child cell run by vote: proposing, voting, moving tokens, rolling blocks, executing,
-/// cancelling, vetoing and relaying batches of signed ballots (castVotesBySig). Inputs are bounded to existing proposals and voters that have not voted yet,
+/// cancelling, vetoing and relaying batches of signed ballots (castVotesBySig, and castVotesPacked). Inputs are bounded to existing proposals and voters that have not voted yet,
 /// and blocks are rolled into the right window, so nearly every call does something; the invariants run
 /// with fail-on-revert, so a handler call that reverts (a refused vote, a refused proposal) fails them.
 contract CellGovernorHandler is Test {
@@ -48,6 +49,9 @@ contract CellGovernorHandler is Test {
     uint256 public ghostStaleSkipped;
     uint256 public ghostForgedSkipped;
     uint256 public ghostReplaysSkipped;
+    /// @dev castVotesPacked: ballots counted from packed batches; truncated packed batches refused whole.
+    uint256 public ghostPackedCounted;
+    uint256 public ghostMalformedRefused;
 
     constructor(
         CellGovernor governor_,
@@ -156,6 +160,22 @@ contract CellGovernorHandler is Test {
     /// the others are skipped with their reasons, in order; every third time the valid ballot is replayed
     /// in a later batch too, which counts nothing.
     function castBallots(uint256 proposalSeed, uint256 actorSeed, uint8 support) external {
+        _castBallots(proposalSeed, actorSeed, support, false);
+    }
+
+    /// @dev The same batch relayed packed (castVotesPacked); every other time the batch is first sent cut
+    /// short by one byte, which reverts MalformedPackedBallots and keeps nothing (the voter has not voted).
+    function castBallotsPacked(uint256 proposalSeed, uint256 actorSeed, uint8 support) external {
+        _castBallots(proposalSeed, actorSeed, support, true);
+    }
+
+    function _relay(ICellGovernor.SignedBallot[] memory batch, bool packed) internal returns (uint256) {
+        vm.prank(relayer);
+        if (!packed) return governor.castVotesBySig(batch);
+        return governor.castVotesPacked(PackedBallots.encode(batch));
+    }
+
+    function _castBallots(uint256 proposalSeed, uint256 actorSeed, uint8 support, bool packed) internal {
         (bool found, uint256 id, address voter) = _pickBallot(proposalSeed, actorSeed);
         if (!found) {
             id = propose(proposalSeed, actorSeed);
@@ -179,6 +199,19 @@ contract CellGovernorHandler is Test {
         batch[2] = _ballot(id, voter, support, nonce + 1, keyOf[voter]);
         batch[3] = batch[2];
 
+        if (packed && ghostPackedCounted % 2 == 0) {
+            bytes memory whole = PackedBallots.encode(batch);
+            bytes memory cut = new bytes(whole.length - 1);
+            for (uint256 k; k < cut.length; ++k) {
+                cut[k] = whole[k];
+            }
+            // The last ballot's signature runs past the end: its length field is 67 bytes from the end.
+            vm.expectRevert(abi.encodeWithSelector(ICellGovernor.MalformedPackedBallots.selector, whole.length - 67));
+            vm.prank(relayer);
+            governor.castVotesPacked(cut);
+            assertFalse(governor.hasVoted(id, voter), "a refused packed batch kept a vote");
+            ++ghostMalformedRefused;
+        }
         vm.expectEmit(address(governor));
         emit ICellGovernor.BallotSkipped(voter, id, ICellGovernor.BallotStatus.StaleNonce);
         vm.expectEmit(address(governor));
@@ -187,9 +220,9 @@ contract CellGovernorHandler is Test {
         emit ICellGovernor.VoteCast(voter, id, support, expected, "relayed");
         vm.expectEmit(address(governor));
         emit ICellGovernor.BallotSkipped(voter, id, ICellGovernor.BallotStatus.AlreadyVoted);
-        vm.prank(relayer);
-        assertEq(governor.castVotesBySig(batch), 1, "exactly the valid ballot counts");
+        assertEq(_relay(batch, packed), 1, "exactly the valid ballot counts");
         assertTrue(governor.hasVoted(id, voter));
+        if (packed) ++ghostPackedCounted;
         g.weights[support] += expected;
         ++ghostVotes;
         ++ghostBallotsCounted;
@@ -199,9 +232,9 @@ contract CellGovernorHandler is Test {
 
         if (ghostBallotsCounted % 3 == 1) {
             ICellGovernor.SignedBallot[] memory replay = new ICellGovernor.SignedBallot[](1);
-            replay[0] = batch[1];
-            vm.prank(relayer);
-            assertEq(governor.castVotesBySig(replay), 0, "replayed in a later batch");
+            replay[0] = batch[2];
+            // Across the two forms too: a ballot counted through one is a replay through the other.
+            assertEq(_relay(replay, !packed), 0, "replayed in a later batch");
             ++ghostReplaysSkipped;
         }
     }
@@ -342,7 +375,7 @@ contract CellGovernorInvariantTest is Test {
 
         handler = new CellGovernorHandler(governor, token, counter, dao, ops, community, actors, keys);
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](8);
+        bytes4[] memory selectors = new bytes4[](9);
         selectors[0] = CellGovernorHandler.propose.selector;
         selectors[1] = CellGovernorHandler.vote.selector;
         selectors[2] = CellGovernorHandler.moveTokens.selector;
@@ -351,6 +384,7 @@ contract CellGovernorInvariantTest is Test {
         selectors[5] = CellGovernorHandler.cancel.selector;
         selectors[6] = CellGovernorHandler.veto.selector;
         selectors[7] = CellGovernorHandler.castBallots.selector;
+        selectors[8] = CellGovernorHandler.castBallotsPacked.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
@@ -397,5 +431,7 @@ contract CellGovernorInvariantTest is Test {
         assertGt(handler.ghostStaleSkipped(), 0, "no canceled ballot was skipped");
         assertGt(handler.ghostForgedSkipped(), 0, "no forged ballot was skipped");
         assertGt(handler.ghostReplaysSkipped(), 0, "no replayed ballot was skipped");
+        assertGt(handler.ghostPackedCounted(), 0, "no packed ballot was counted");
+        assertGt(handler.ghostMalformedRefused(), 0, "no malformed packed batch was refused");
     }
 }

@@ -4,11 +4,13 @@ pragma solidity 0.8.30;
 import {ICellGovernor} from "../../src/interfaces/ICellGovernor.sol";
 import {ICellRegistry} from "../../src/interfaces/ICellRegistry.sol";
 import {CellGovernorFixture} from "../utils/CellGovernorFixture.sol";
+import {PackedBallots} from "../utils/PackedBallots.sol";
 import {Safe} from "@safe-global/safe-contracts/contracts/Safe.sol";
 import {
     CompatibilityFallbackHandler
 } from "@safe-global/safe-contracts/contracts/handler/CompatibilityFallbackHandler.sol";
 import {SafeProxyFactory} from "@safe-global/safe-contracts/contracts/proxies/SafeProxyFactory.sol";
+import {Vm} from "forge-std/Vm.sol";
 
 /// @notice An ERC-1271 "wallet" that burns all the gas it is given.
 contract GasBurningWallet {
@@ -108,9 +110,15 @@ contract CellGovernorBallotsTest is CellGovernorFixture {
         (bs[0], bs[1]) = (a, b);
     }
 
-    function _submit(ICellGovernor.SignedBallot[] memory bs) internal returns (uint256) {
+    /// @dev Relays a batch; CellGovernorPackedBallotsTest relays the same ballots packed.
+    function _submit(ICellGovernor.SignedBallot[] memory bs) internal virtual returns (uint256) {
         vm.prank(relayer);
         return governor.castVotesBySig(bs);
+    }
+
+    function _submitWithGas(ICellGovernor.SignedBallot[] memory bs, uint256 gas) internal virtual returns (uint256) {
+        vm.prank(relayer);
+        return governor.castVotesBySig{gas: gas}(bs);
     }
 
     function _expectSkip(address voter, uint256 id, ICellGovernor.BallotStatus status) internal {
@@ -371,9 +379,7 @@ contract CellGovernorBallotsTest is CellGovernorFixture {
         bs[0] = ICellGovernor.SignedBallot(id, address(wallet), 1, 0, deadline, "", hex"00");
         bs[1] = _ballot(0, id, 1, "");
         _expectSkip(address(wallet), id, ICellGovernor.BallotStatus.InvalidSignature);
-        vm.prank(relayer);
-        uint256 counted = governor.castVotesBySig{gas: 1_000_000}(bs);
-        assertEq(counted, 1);
+        assertEq(_submitWithGas(bs, 1_000_000), 1);
     }
 
     function test_castVotesBySig_emptyBatch() public {
@@ -408,5 +414,152 @@ contract CellGovernorBallotsTest is CellGovernorFixture {
             assertEq(governor.hasVoted(bs[i].proposalId, bs[i].voter), (invalidMask >> i) & 1 == 0);
         }
         assertEq(_submit(bs), 0);
+    }
+}
+
+/// @notice Every batch test above again through `castVotesPacked` (the same signed ballots, packed), plus
+/// the packed form's own: malformed input reverts naming the offset and keeps nothing; random and mutated
+/// bytes never count a vote that was not signed (fuzz).
+contract CellGovernorPackedBallotsTest is CellGovernorBallotsTest {
+    function _submit(ICellGovernor.SignedBallot[] memory bs) internal override returns (uint256) {
+        vm.prank(relayer);
+        return governor.castVotesPacked(PackedBallots.encode(bs));
+    }
+
+    function _submitWithGas(ICellGovernor.SignedBallot[] memory bs, uint256 gas) internal override returns (uint256) {
+        vm.prank(relayer);
+        return governor.castVotesPacked{gas: gas}(PackedBallots.encode(bs));
+    }
+
+    function _expectMalformed(bytes memory packed, uint256 offset) internal {
+        vm.expectRevert(abi.encodeWithSelector(ICellGovernor.MalformedPackedBallots.selector, offset));
+        vm.prank(relayer);
+        governor.castVotesPacked(packed);
+    }
+
+    /// @dev Bytes [from, to) of `data`.
+    function _slice(bytes memory data, uint256 from, uint256 to) internal pure returns (bytes memory out) {
+        out = new bytes(to - from);
+        for (uint256 k; k < out.length; ++k) {
+            out[k] = data[from + k];
+        }
+    }
+
+    function test_castVotesPacked_sameSignatureAsCastVotesBySig() public {
+        ICellGovernor.SignedBallot memory a = _ballot(0, id1, 1, "yes");
+        ICellGovernor.SignedBallot memory b = _ballot(1, id1, 0, "no");
+        vm.prank(relayer);
+        assertEq(governor.castVotesBySig(_batch(a)), 1);
+        // The ballot counted through castVotesBySig is a replay for the packed form, and the other way.
+        _expectSkip(a.voter, id1, ICellGovernor.BallotStatus.AlreadyVoted);
+        assertEq(_submit(_batch(a, b)), 1);
+        _expectSkip(b.voter, id1, ICellGovernor.BallotStatus.AlreadyVoted);
+        vm.prank(relayer);
+        assertEq(governor.castVotesBySig(_batch(b)), 0);
+    }
+
+    function test_castVotesPacked_runsOfOneProposal_oneRunPerChange() public {
+        ICellGovernor.SignedBallot[] memory bs = new ICellGovernor.SignedBallot[](4);
+        bs[0] = _ballot(0, id1, 1, "");
+        bs[1] = _ballot(1, id1, 1, "");
+        bs[2] = _ballot(0, id2, 0, "");
+        bs[3] = _ballot(2, id1, 2, "");
+        bytes memory packed = PackedBallots.encode(bs);
+        // Three runs: id1 (2 ballots), id2 (1), id1 (1); a later run on id1 adds to the same tally.
+        assertEq(uint16(bytes2(_slice(packed, 32, 34))), 2);
+        assertEq(_submit(bs), 4);
+        (uint256 against, uint256 for_, uint256 abstain) = _votes(id1);
+        assertEq(against, 0);
+        assertEq(for_, 2);
+        assertEq(abstain, 1);
+    }
+
+    /// @notice The packed path emits VoteCast from assembly under a literal topic: it is VoteCast's.
+    function test_castVotesPacked_voteCastTopicIsTheEvents() public {
+        vm.recordLogs();
+        assertEq(_submit(_batch(_ballot(0, id1, 2, "abstaining, reason kept"))), 1);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        assertEq(logs.length, 1);
+        assertEq(logs[0].topics[0], ICellGovernor.VoteCast.selector);
+        assertEq(logs[0].topics[1], bytes32(uint256(uint160(_signer(0)))));
+        assertEq(logs[0].topics[2], bytes32(id1));
+        (uint8 support, uint256 weight, string memory reason) = abi.decode(logs[0].data, (uint8, uint256, string));
+        assertEq(support, 2);
+        assertEq(weight, 1);
+        assertEq(reason, "abstaining, reason kept");
+    }
+
+    function test_castVotesPacked_empty_countsNothing() public {
+        vm.prank(relayer);
+        assertEq(governor.castVotesPacked(""), 0);
+    }
+
+    /// @notice Each way the layout can break names the offset of the field that does not fit.
+    function test_castVotesPacked_malformed_revertsNamingOffset() public {
+        bytes memory ballot = PackedBallots.encodeBallot(_ballot(0, id1, 1, "why"));
+        bytes memory run = abi.encodePacked(id1, uint16(1), ballot);
+        // Header: shorter than proposal id + count; a run of zero ballots.
+        _expectMalformed(_slice(run, 0, 33), 0);
+        _expectMalformed(abi.encodePacked(id1, uint16(0)), 32);
+        // The run announces two ballots, holds one: the second starts at the end.
+        _expectMalformed(abi.encodePacked(id1, uint16(2), ballot), 34 + ballot.length);
+        // Cut inside the voter, inside the signature.
+        _expectMalformed(_slice(run, 0, 34 + 10), 34);
+        uint256 sigLengthAt = 34 + ballot.length - 67;
+        _expectMalformed(_slice(run, 0, run.length - 1), sigLengthAt);
+        // A nonce longer than 32 bytes.
+        bytes memory longNonce = abi.encodePacked(id1, uint16(1), _signer(0), uint8(1), uint8(33), new bytes(40));
+        _expectMalformed(longNonce, 34 + 21);
+        // A deadline cut short: length 4, 2 bytes left.
+        _expectMalformed(abi.encodePacked(id1, uint16(1), _signer(0), uint8(1), uint8(0), uint8(4), uint16(7)), 34 + 23);
+        // A valid run followed by one stray byte: nothing of the valid run is kept.
+        _expectMalformed(abi.encodePacked(run, uint8(1)), run.length);
+        assertFalse(governor.hasVoted(id1, _signer(0)));
+        assertEq(_submit(_batch(_ballot(0, id1, 1, "why"))), 1);
+    }
+
+    /// @notice Random bytes after a real proposal's run header: malformed (reverts) or nothing counted.
+    function testFuzz_castVotesPacked_randomBytes_neverCount(uint16 count, bytes memory noise) public {
+        bytes memory packed = abi.encodePacked(id1, count, noise);
+        vm.prank(relayer);
+        (bool ok, bytes memory ret) = address(governor).call(abi.encodeCall(governor.castVotesPacked, (packed)));
+        if (ok) {
+            assertEq(abi.decode(ret, (uint256)), 0);
+        } else {
+            assertEq(bytes4(ret), ICellGovernor.MalformedPackedBallots.selector);
+        }
+        (uint256 against, uint256 for_, uint256 abstain) = _votes(id1);
+        assertEq(against + for_ + abstain, 0);
+    }
+
+    /// @notice One byte of a valid packed batch changed anywhere: a ballot counts only as it was signed
+    /// (its voter, proposal and support), never as the changed bytes say.
+    function testFuzz_castVotesPacked_mutatedByte_countsOnlyWhatWasSigned(uint256 at, uint8 flip) public {
+        vm.assume(flip != 0);
+        ICellGovernor.SignedBallot[] memory bs = new ICellGovernor.SignedBallot[](3);
+        bs[0] = _ballot(0, id1, 1, "a reason");
+        bs[1] = _ballot(1, id1, 0, "");
+        bs[2] = _ballot(2, id2, 2, "x");
+        bytes memory packed = PackedBallots.encode(bs);
+        at = bound(at, 0, packed.length - 1);
+        packed[at] = bytes1(uint8(packed[at]) ^ flip);
+        vm.prank(relayer);
+        (bool ok, bytes memory ret) = address(governor).call(abi.encodeCall(governor.castVotesPacked, (packed)));
+        if (!ok) assertEq(bytes4(ret), ICellGovernor.MalformedPackedBallots.selector);
+        uint256[3][2] memory expected;
+        uint256 counted;
+        for (uint256 k; k < bs.length; ++k) {
+            if (governor.hasVoted(bs[k].proposalId, bs[k].voter)) {
+                expected[bs[k].proposalId == id1 ? 0 : 1][bs[k].support] += 1;
+                ++counted;
+            }
+        }
+        if (ok) assertEq(abi.decode(ret, (uint256)), counted);
+        for (uint256 side; side < 2; ++side) {
+            (uint256 against, uint256 for_, uint256 abstain) = _votes(side == 0 ? id1 : id2);
+            assertEq(against, expected[side][0], "against");
+            assertEq(for_, expected[side][1], "for");
+            assertEq(abstain, expected[side][2], "abstain");
+        }
     }
 }

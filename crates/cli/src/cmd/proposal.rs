@@ -155,7 +155,8 @@ pub(crate) enum Cmd {
     /// Submit a signed ballot (anyone may pay the gas).
     #[command(after_help = "Example:\n  daoctl proposal submit-vote ballot.json --dev-account 0")]
     SubmitVote { ballot: PathBuf },
-    /// Submit many signed ballots in one transaction (`castVotesBySig`; anyone may pay the gas).
+    /// Submit many signed ballots in one transaction (`castVotesPacked`, the ballots packed; anyone
+    /// may pay the gas).
     /// A ballot that would not count (already used, canceled, expired, ...) is skipped by the
     /// contract and reported; nothing is sent when none would count.
     #[command(
@@ -256,22 +257,81 @@ fn read_ballots(
         .collect()
 }
 
-/// Simulates the batch (nothing is sent when no ballot would count), sends it and reports which
-/// ballots counted and which the contract skipped, and why.
+/// Why a set of ballots cannot be packed for `castVotesPacked`.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+enum PackError {
+    #[error(
+        "ballot {index}: its {field} is {len} bytes, more than the 65535 the packed form holds"
+    )]
+    TooLong {
+        index: usize,
+        field: &'static str,
+        len: usize,
+    },
+}
+
+/// The big-endian bytes of `value` without leading zeros (none for 0).
+fn minimal_be(value: U256) -> Vec<u8> {
+    let bytes = value.to_be_bytes::<32>();
+    let first = bytes.iter().position(|b| *b != 0).unwrap_or(32);
+    bytes[first..].to_vec()
+}
+
+/// The packed form `castVotesPacked` reads (layout in ICellGovernor.castVotesPacked), in the order
+/// given (the contract counts and reports them in that order): consecutive ballots on one proposal
+/// share a run, whose proposal is read and tally written once; runs of at most 65535 ballots.
+fn pack_ballots(ballots: &[ICellGovernor::SignedBallot]) -> Result<Vec<u8>, PackError> {
+    let order: Vec<usize> = (0..ballots.len()).collect();
+    let mut out = Vec::with_capacity(ballots.len() * 120);
+    for group in order.chunk_by(|&a, &b| ballots[a].proposalId == ballots[b].proposalId) {
+        for run in group.chunks(usize::from(u16::MAX)) {
+            out.extend_from_slice(&ballots[run[0]].proposalId.to_be_bytes::<32>());
+            out.extend_from_slice(&(run.len() as u16).to_be_bytes());
+            for &i in run {
+                let b = &ballots[i];
+                out.extend_from_slice(b.voter.as_slice());
+                out.push(b.support);
+                for value in [b.nonce, b.deadline] {
+                    let bytes = minimal_be(value);
+                    out.push(bytes.len() as u8);
+                    out.extend_from_slice(&bytes);
+                }
+                for (field, bytes) in [
+                    ("reason", b.reason.as_bytes()),
+                    ("signature", &b.signature[..]),
+                ] {
+                    let len = u16::try_from(bytes.len()).map_err(|_| PackError::TooLong {
+                        index: i,
+                        field,
+                        len: bytes.len(),
+                    })?;
+                    out.extend_from_slice(&len.to_be_bytes());
+                    out.extend_from_slice(bytes);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Simulates the batch (nothing is sent when no ballot would count), sends it packed
+/// (`castVotesPacked`) and reports which ballots counted and which the contract skipped, and why.
 async fn submit_ballots(
     ctx: &Ctx,
     governor: Address,
     ballots: Vec<ICellGovernor::SignedBallot>,
 ) -> Result<()> {
     let n = ballots.len();
-    let call = ICellGovernor::castVotesBySigCall { ballots };
+    let call = ICellGovernor::castVotesPackedCall {
+        packed: pack_ballots(&ballots)?.into(),
+    };
     let data = call.abi_encode();
     let tx = alloy::rpc::types::TransactionRequest::default()
         .from(ctx.from()?)
         .to(governor)
         .input(data.clone().into());
     let out = ctx.provider.call(tx).await?;
-    let counted = ICellGovernor::castVotesBySigCall::abi_decode_returns(&out)?;
+    let counted = ICellGovernor::castVotesPackedCall::abi_decode_returns(&out)?;
     if counted.is_zero() {
         bail!("none of the {n} ballots would count (already used, canceled, expired or invalid)");
     }
@@ -1096,4 +1156,76 @@ pub(crate) async fn timing_hint(ctx: &Ctx, data: &[u8]) -> Option<String> {
         }
     };
     Some(format!("{next}: retry then, or pass --wait ({timeline})"))
+}
+
+#[cfg(test)]
+mod pack_tests {
+    use super::*;
+
+    fn ballot(proposal: u64, voter: u8, reason: &str) -> ICellGovernor::SignedBallot {
+        ICellGovernor::SignedBallot {
+            proposalId: U256::from(proposal),
+            voter: Address::repeat_byte(voter),
+            support: 1,
+            nonce: U256::ZERO,
+            deadline: U256::from(0x0102_0304u64),
+            reason: reason.to_owned(),
+            signature: vec![0xAB; 65].into(),
+        }
+    }
+
+    #[test]
+    fn packs_one_ballot_in_the_contracts_layout() {
+        let packed = pack_ballots(&[ballot(7, 0x11, "ok")]).expect("packs");
+        let mut expected = U256::from(7).to_be_bytes::<32>().to_vec();
+        expected.extend_from_slice(&[0, 1]); // one ballot in the run
+        expected.extend_from_slice(&[0x11; 20]); // voter
+        expected.push(1); // support
+        expected.push(0); // nonce 0: no bytes
+        expected.extend_from_slice(&[4, 1, 2, 3, 4]); // deadline in 4 bytes
+        expected.extend_from_slice(&[0, 2, b'o', b'k']); // reason
+        expected.extend_from_slice(&[0, 65]);
+        expected.extend_from_slice(&[0xAB; 65]);
+        assert_eq!(packed, expected);
+    }
+
+    #[test]
+    fn consecutive_ballots_on_one_proposal_share_a_run_in_the_order_given() {
+        let ballots = [
+            ballot(2, 0xA1, ""),
+            ballot(2, 0xA2, ""),
+            ballot(1, 0xB1, ""),
+            ballot(2, 0xA3, ""),
+        ];
+        let packed = pack_ballots(&ballots).expect("packs");
+        let one = pack_ballots(&ballots[..1]).expect("packs").len() - 34;
+        assert_eq!(packed.len(), 3 * 34 + 4 * one);
+        // Runs: proposal 2 (A1, A2), proposal 1 (B1), proposal 2 again (A3).
+        assert_eq!(&packed[32..34], &[0, 2]);
+        assert_eq!((packed[34], packed[34 + one]), (0xA1, 0xA2));
+        let second = 34 + 2 * one;
+        assert_eq!(packed[second + 31], 1);
+        assert_eq!(&packed[second + 32..second + 34], &[0, 1]);
+        assert_eq!(packed[second + 34], 0xB1);
+        let third = second + 34 + one;
+        assert_eq!(packed[third + 31], 2);
+        assert_eq!(packed[third + 34], 0xA3);
+    }
+
+    #[test]
+    fn refuses_a_reason_longer_than_the_length_field() {
+        let long = "x".repeat(70_000);
+        let err = pack_ballots(&[ballot(1, 1, ""), ballot(1, 2, &long)])
+            .expect_err("a reason over 65535 bytes");
+        assert_eq!(
+            err,
+            PackError::TooLong {
+                index: 1,
+                field: "reason",
+                len: 70_000
+            }
+        );
+        assert_eq!(minimal_be(U256::ZERO), Vec::<u8>::new());
+        assert_eq!(minimal_be(U256::from(256)), vec![1, 0]);
+    }
 }
