@@ -418,7 +418,7 @@ pub async fn audit<P: Provider>(
         }
         a.state.apply(log);
     }
-    let answers = chain_answers(provider, &contracts, &network.queries()).await;
+    let answers = chain_answers(provider, &contracts, &network.queries(), head).await;
     let (network_findings, network_counts) = network.finish(&answers);
     a.findings.extend(network_findings);
     let budgets = a.head_views().await?;
@@ -1257,12 +1257,14 @@ async fn block_times<P: Provider>(
         .await
 }
 
-/// The chain's answers to the network rules' questions, [`READS_IN_FLIGHT`] reads at a time. A read
-/// that fails leaves its answer out: the rule reports the check as not made (a warning).
+/// The chain's answers to the network rules' questions, [`READS_IN_FLIGHT`] reads at a time; the
+/// tallies as of `head`, the audited checkpoint (a read-only index may lag the chain). A read that
+/// fails leaves its answer out: the rule reports the check as not made (a warning).
 async fn chain_answers<P: Provider>(
     provider: &P,
     contracts: &Contracts,
     q: &crate::network::ChainQueries,
+    head: u64,
 ) -> crate::network::ChainAnswers {
     use crate::{events::IVotes, network::Tally};
     use futures::StreamExt;
@@ -1298,6 +1300,7 @@ async fn chain_answers<P: Provider>(
             .map(|id| async move {
                 let t = dao_bindings::CellGovernor::new(governor, provider)
                     .proposalVotes(id)
+                    .block(head.into())
                     .call()
                     .await
                     .ok()?;

@@ -36,14 +36,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use alloy::{
     primitives::{Address, B256, U256},
-    sol_types::SolEventInterface,
+    sol_types::{SolEvent, SolEventInterface},
 };
 use dao_bindings::{
-    Roles::RolesEvents,
+    Roles::{self, RolesEvents},
     interfaces::{
         ICellGovernor::{Counting, Electorate, ICellGovernorEvents},
         ICellRegistry::{ICellRegistryEvents, Phase},
-        IRoleStreams::IRoleStreamsEvents,
+        IRoleStreams::{self, IRoleStreamsEvents},
         ITreasury::ITreasuryEvents,
     },
 };
@@ -255,6 +255,7 @@ impl NetworkAudit {
         let mut streamed = HashSet::new();
         for log in logs {
             if Some(log.address) == contracts.streams
+                && log.topics.first() == Some(&IRoleStreams::StreamOpened::SIGNATURE_HASH)
                 && let Ok(IRoleStreamsEvents::StreamOpened(e)) =
                     IRoleStreamsEvents::decode_raw_log(&log.topics, &log.data)
             {
@@ -266,14 +267,17 @@ impl NetworkAudit {
             if Some(log.address) == contracts.streams {
                 blocks.insert(log.block_number);
             } else if Some(log.address) == contracts.roles {
+                // By topic, not decoding: this pass sees every log of the index.
+                let grant_event = log.topics.first().is_some_and(|t| {
+                    [
+                        Roles::RoleMinted::SIGNATURE_HASH,
+                        Roles::RoleRevoked::SIGNATURE_HASH,
+                        Roles::RoleTransferred::SIGNATURE_HASH,
+                        Roles::RoleRenewed::SIGNATURE_HASH,
+                    ]
+                    .contains(t)
+                });
                 let role = log.topics.get(1).map(|t| U256::from_be_bytes(t.0));
-                let grant_event = matches!(
-                    RolesEvents::decode_raw_log(&log.topics, &log.data),
-                    Ok(RolesEvents::RoleMinted(_)
-                        | RolesEvents::RoleRevoked(_)
-                        | RolesEvents::RoleTransferred(_)
-                        | RolesEvents::RoleRenewed(_))
-                );
                 if grant_event && role.is_some_and(|r| streamed.contains(&r)) {
                     blocks.insert(log.block_number);
                 }
