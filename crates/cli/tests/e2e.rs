@@ -538,7 +538,7 @@ async fn proposals_vote_sign_execute_veto_cancel() {
 
     // The whole history (direct and signed votes, an execution, a veto, a cancel) judges clean
     // under the network rules: no false positive, and the votes and the execution were judged.
-    let audit = net.json(&["audit", "--json"]);
+    let audit = net.json(&["audit"]);
     let findings = audit["findings"].as_array().expect("findings");
     assert!(
         findings.iter().all(|f| f["severity"] != "error"),
@@ -1066,7 +1066,7 @@ async fn streams_open_claim_close() {
     assert_eq!(shown["closed"], true);
 
     // The audit re-derives the payment from the grant times, the rate and the window: clean.
-    let audit = net.json(&["audit", "--json"]);
+    let audit = net.json(&["audit"]);
     let findings = audit["findings"].as_array().expect("findings");
     assert!(
         findings.iter().all(|f| f["severity"] != "error"),
