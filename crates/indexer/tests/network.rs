@@ -818,3 +818,80 @@ fn forfeited_seconds_and_the_carried_remainder_are_re_derived() {
     claim(&mut h, 50, M2, 0, 100, 0, 0);
     only(&h.judge(&tally(7, 2, 0, 0)), "stream.payment", 1, 50);
 }
+
+#[test]
+fn a_vote_outside_its_window_or_twice_is_named() {
+    // Voting is open in blocks 12..=16 (after the snapshot 11, up to the vote end 16).
+    for block in [11, 17] {
+        let mut h = History::dao(Counting::Majority);
+        h.propose(7, 1, 2);
+        h.at(block).vote(7, M1, 1, 1);
+        let f = h.judge(&tally(7, 1, 0, 0));
+        only(&f, "vote.window", 1, block);
+        assert!(
+            f[0].detail.contains("outside the voting window"),
+            "{}",
+            f[0].detail
+        );
+    }
+    let mut h = History::dao(Counting::Majority);
+    h.propose(7, 1, 2);
+    h.at(12).vote(7, M1, 1, 1);
+    h.at(16).vote(7, M1, 1, 1);
+    only(&h.judge(&tally(7, 2, 0, 0)), "vote.window", 1, 16);
+    // A vote on a proposal never created.
+    let mut h = History::dao(Counting::Majority);
+    h.at(12).vote(9, M1, 1, 1);
+    let f = h.judge(&ChainAnswers::default());
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].rule, "vote.window");
+}
+
+#[test]
+fn a_term_ends_accrual_and_a_renewal_after_it_starts_a_new_interval() {
+    // M3 granted at block 31 with a term ending at block 36's time: a claim at block 40 is owed
+    // 5 blocks (60 s at 10/s = 600), not 9.
+    let mut h = streamed();
+    h.at(31).push(
+        ROLES,
+        IRoles::RoleMinted {
+            roleId: member(),
+            wearer: M3,
+            by: ADMIN,
+            expiry: time_of(36),
+        },
+    );
+    claim(&mut h, 40, M3, 600, 0, 600, 0);
+    let f = h.judge(&tally(7, 2, 0, 0));
+    assert!(f.is_empty(), "{f:#?}");
+    // Renewed at block 38 (after the term, open-ended now): [31, 36] is archived and a new
+    // interval starts at 38; a claim at 40 is owed 600 + 24 s at 10/s = 840.
+    let mut h = streamed();
+    h.at(31).push(
+        ROLES,
+        IRoles::RoleMinted {
+            roleId: member(),
+            wearer: M3,
+            by: ADMIN,
+            expiry: time_of(36),
+        },
+    );
+    h.at(38).push(
+        ROLES,
+        IRoles::RoleRenewed {
+            roleId: member(),
+            wearer: M3,
+            expiry: 0,
+        },
+    );
+    claim(&mut h, 40, M3, 840, 0, 840, 0);
+    let f = h.judge(&tally(7, 2, 0, 0));
+    assert!(f.is_empty(), "{f:#?}");
+    // Paying the lapsed time between the term and the renewal is caught.
+    let mut h2 = streamed();
+    h2.logs
+        .extend_from_slice(&h.logs[streamed().logs.len()..h.logs.len() - 2]);
+    h2.block = 38;
+    claim(&mut h2, 40, M3, 1080, 0, 1080, 0);
+    only(&h2.judge(&tally(7, 2, 0, 0)), "stream.payment", 1, 40);
+}
