@@ -204,22 +204,20 @@ fn topic_is(log: &serde_json::Value, i: usize, who: Address) -> bool {
         .is_some_and(|t| t.ends_with(&format!("{who:x}").trim_start_matches("0x").to_lowercase()))
 }
 
-/// `daoctl audit --json` on a fresh index, both read through a node that rewrites its logs with
-/// `rewrite`: the index is the (lying) node's, so only the network rules can catch the forgery.
+/// `daoctl audit --json`, then `daoctl audit`, on a fresh index, all read through a node that
+/// rewrites its logs with `rewrite`: the index is the (lying) node's, so only the network rules
+/// can catch the forgery. Returns the exit status, the JSON report and the human one.
 fn audit_through(
     url: &str,
     deployments: &Path,
     db: &Path,
     rewrite: impl Fn(&mut serde_json::Value) + Send + Sync + 'static,
-) -> (bool, serde_json::Value) {
+) -> (bool, serde_json::Value, String) {
     let proxy =
         dao_testkit::Proxy::start(dao_testkit::ProxyConfig::hosted(url).rewriting_logs(rewrite))
             .expect("proxy");
-    let out = daoctl(
-        proxy.url(),
-        deployments,
-        &["audit", "--json", "--db", &db.display().to_string()],
-    );
+    let db = db.display().to_string();
+    let out = daoctl(proxy.url(), deployments, &["audit", "--json", "--db", &db]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "json ({e}):\n{}{}",
@@ -227,7 +225,13 @@ fn audit_through(
             String::from_utf8_lossy(&out.stderr)
         )
     });
-    (out.status.success(), v)
+    let text = daoctl(proxy.url(), deployments, &["audit", "--db", &db]);
+    assert_eq!(text.status.success(), out.status.success());
+    (
+        out.status.success(),
+        v,
+        String::from_utf8_lossy(&text.stdout).into_owned(),
+    )
 }
 
 /// A rewrite of the node's logs, planting one forgery.
@@ -345,7 +349,9 @@ async fn forged_votes_grants_executions_and_stream_payments_fail_the_audit_by_ru
     );
 
     // The true history: clean, and every kind of act was judged.
-    let (clean, v) = audit_through(&url, d, &dir.path().join("clean.db"), |_| {});
+    let (clean, v, text) = audit_through(&url, d, &dir.path().join("clean.db"), |_| {});
+    assert!(text.contains("judged: "), "{text}");
+    assert!(text.contains("no discrepancy"), "{text}");
     assert!(clean, "{:#}", v["findings"]);
     assert_eq!(v["network"]["votes"], 2, "{}", v["network"]);
     assert_eq!(v["network"]["executions"], 1, "{}", v["network"]);
@@ -403,7 +409,16 @@ async fn forged_votes_grants_executions_and_stream_payments_fail_the_audit_by_ru
         ),
     ];
     for (name, rewrite, rules) in cases {
-        let (clean, v) = audit_through(&url, d, &dir.path().join(format!("{name}.db")), rewrite);
+        let (clean, v, text) =
+            audit_through(&url, d, &dir.path().join(format!("{name}.db")), rewrite);
+        // The human report groups by cell and rule, each line naming the event.
+        for rule in rules {
+            assert!(
+                text.contains(&format!("ERROR [{rule}] ")) && text.contains(&format!(", {rule} (")),
+                "{name}: {text}"
+            );
+        }
+        assert!(text.contains(" at block "), "{name}: {text}");
         assert!(!clean, "{name}: a forgery must fail the audit");
         let found = error_rules(&v);
         assert!(!found.is_empty(), "{name}");

@@ -7,7 +7,8 @@
 //!   its ancestors; a top role by its own wearer), the creation of a tree (its top role's first
 //!   mint, in the transaction that created it), or a claim of a claimable role by its wearer; a
 //!   revoke by an admin or the role's eligibility module, a renounce by the wearer; a transfer by
-//!   an admin (the ERC-1155 `TransferSingle` names the operator).
+//!   an admin (the ERC-1155 `TransferSingle` names the operator); a tree created under a role
+//!   (`createLinkedTree`) by a wearer or an admin of that role.
 //! - `cell.phase-authority`: a phase change by the cell's own admin (one step forward or
 //!   dissolution, unless restricted), otherwise by the authority above it (the parent's admin; a
 //!   DAO root's own admin).
@@ -213,6 +214,10 @@ pub struct NetworkAudit {
     links: HashMap<u32, U256>,
     /// Top roles created in a transaction: their first mint creates the tree.
     fresh_trees: HashSet<(B256, U256)>,
+    /// Who created a tree in a transaction (its top role's first mint): a `TreeLinked` of it in
+    /// the same transaction is `createLinkedTree`, which needs a wearer or an admin of the role
+    /// the new tree hangs from.
+    created_by: HashMap<(B256, u32), Address>,
     /// A `RoleTransferred` waiting for its `TransferSingle` (the operator).
     pending_transfer: Option<(U256, Address, Address, EventRef, Option<u64>)>,
     cells: HashMap<U256, Cell>,
@@ -235,6 +240,7 @@ impl NetworkAudit {
             roles: HashMap::new(),
             links: HashMap::new(),
             fresh_trees: HashSet::new(),
+            created_by: HashMap::new(),
             pending_transfer: None,
             cells: HashMap::new(),
             settings: HashMap::new(),
@@ -458,6 +464,24 @@ impl NetworkAudit {
                 self.roles.entry(e.roleId).or_default().eligibility = e.eligibility;
             }
             RolesEvents::TreeLinked(e) => {
+                if let Some(by) = self.created_by.remove(&(at.tx_hash, e.treeId))
+                    && !e.adminRole.is_zero()
+                    && !self.wears(by, e.adminRole, time)
+                    && !self.is_admin(by, e.adminRole, time)
+                {
+                    self.find(
+                        ROLE_GRANT,
+                        "TreeLinked",
+                        at,
+                        cell_of(e.adminRole),
+                        format!(
+                            "{by} created tree {} under role {} but neither wore nor administered that role at block {}",
+                            e.treeId,
+                            short(e.adminRole),
+                            at.block
+                        ),
+                    );
+                }
                 if e.adminRole.is_zero() {
                     self.links.remove(&e.treeId);
                 } else {
@@ -468,6 +492,9 @@ impl NetworkAudit {
                 self.counts.role_grants += 1;
                 let role = e.roleId;
                 let new_tree = self.fresh_trees.remove(&(at.tx_hash, role));
+                if new_tree {
+                    self.created_by.insert((at.tx_hash, tree_of(role)), e.by);
+                }
                 let claim = e.by == e.wearer
                     && e.expiry == 0
                     && self.roles.get(&role).is_some_and(|r| r.claimable);

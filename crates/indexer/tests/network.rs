@@ -409,6 +409,45 @@ fn grants_through_a_tree_link_and_claims_are_authorised() {
         .mint(child_member, STRANGER, STRANGER);
     let f = h.judge(&tally(7, 2, 0, 0));
     assert!(f.is_empty(), "{f:#?}");
+
+    // A tree created under the member role by someone who neither wears nor administers it.
+    let mut h = clean();
+    h.at(21)
+        .push(
+            ROLES,
+            IRoles::RoleCreated {
+                roleId: child,
+                adminId: U256::ZERO,
+                details: "child".into(),
+                maxSupply: 1,
+                eligibility: Address::ZERO,
+                toggle: Address::ZERO,
+                mutable_: false,
+                claimable: false,
+                imageURI: String::new(),
+            },
+        )
+        .push_in(
+            ROLES,
+            &IRoles::RoleMinted {
+                roleId: child,
+                wearer: M3,
+                by: STRANGER,
+                expiry: 0,
+            },
+            true,
+        )
+        .push_in(
+            ROLES,
+            &IRoles::TreeLinked {
+                treeId: 2,
+                adminRole: member(),
+            },
+            true,
+        );
+    let f = h.judge(&tally(7, 2, 0, 0));
+    only(&f, "role.grant-authority", 1, 21);
+    assert_eq!(f[0].event, "TreeLinked");
 }
 
 #[test]
