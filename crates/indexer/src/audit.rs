@@ -246,8 +246,18 @@ impl AuditReport {
         } else {
             let _ = writeln!(o, "\nfindings, by cell and rule:");
             for (id, rule, findings) in crate::verify::by_cell_and_rule(&self.findings) {
-                let whose =
-                    id.map_or_else(|| "the index".to_owned(), |id| format!("cell {}", cell(id)));
+                // A finding with no cell is the index's, or an act naming no known cell (a vote
+                // on a proposal never created).
+                let whose = id.map_or_else(
+                    || {
+                        if rule.starts_with("index.") {
+                            "the index".to_owned()
+                        } else {
+                            "no known cell".to_owned()
+                        }
+                    },
+                    |id| format!("cell {}", cell(id)),
+                );
                 let _ = writeln!(o, "  {whose}, {rule} ({}):", findings.len());
                 for f in findings {
                     let at = f.at.map_or_else(String::new, |a| format!(" at {a}"));
