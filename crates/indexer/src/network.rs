@@ -18,6 +18,8 @@
 //! - `vote.window`: a vote on a known, live proposal, inside its voting window, once per voter.
 //! - `vote.electorate`: role-run: the voter wore the member role since before the snapshot block.
 //! - `vote.weight`: role-run: weight 1; token-run: the token's `getPastVotes(voter, snapshot)`.
+//! - `proposal.proposer`: role-run: the proposer wears the member role; token-run: its votes at
+//!   the block before reach the proposal threshold.
 //! - `proposal.tally`: the sum of the votes equals the governor's `proposalVotes` at the head.
 //! - `proposal.veto`: vetoes and cancellations by who may make them, in their window.
 //! - `proposal.execution`: an execution of a live proposal after its voting and execution delay
@@ -66,6 +68,7 @@ pub const VOTE_WEIGHT: &str = "vote.weight";
 pub const TALLY: &str = "proposal.tally";
 pub const VETO: &str = "proposal.veto";
 pub const EXECUTION: &str = "proposal.execution";
+pub const PROPOSER: &str = "proposal.proposer";
 
 const TREE_SHIFT: usize = 224;
 const LEVEL_BITS: usize = 16;
@@ -142,6 +145,7 @@ struct Settings {
     quorum_bps: u16,
     execution_delay: u64,
     token: Address,
+    proposal_threshold: U256,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,6 +229,9 @@ pub struct NetworkAudit {
     proposals: BTreeMap<U256, Proposal>,
     /// Token votes to compare with the chain: (token, voter, snapshot, weight, vote, cell).
     token_votes: Vec<(Address, Address, u64, U256, EventRef, U256)>,
+    /// Token-run proposers to compare with the threshold: (token, proposer, block before the
+    /// proposal, threshold, proposal, cell).
+    token_proposers: Vec<(Address, Address, u64, U256, EventRef, U256)>,
     executions: Vec<(U256, EventRef)>,
     streams: StreamAudit,
     last_tx: Option<B256>,
@@ -246,6 +253,7 @@ impl NetworkAudit {
             settings: HashMap::new(),
             proposals: BTreeMap::new(),
             token_votes: Vec::new(),
+            token_proposers: Vec::new(),
             executions: Vec::new(),
             streams: StreamAudit::default(),
             last_tx: None,
@@ -699,10 +707,48 @@ impl NetworkAudit {
                         quorum_bps: s.quorumBps,
                         execution_delay: s.executionDelay.to::<u64>(),
                         token: s.token,
+                        proposal_threshold: U256::from(s.proposalThreshold),
                     },
                 );
             }
             ICellGovernorEvents::ProposalCreated(e) => {
+                let settings = self.settings.get(&e.settingsId).copied();
+                match settings {
+                    Some(s) if matches!(s.electorate, Electorate::Token) => {
+                        if !s.proposal_threshold.is_zero() {
+                            self.token_proposers.push((
+                                s.token,
+                                e.proposer,
+                                at.block.saturating_sub(1),
+                                s.proposal_threshold,
+                                at,
+                                e.cellId,
+                            ));
+                        }
+                    }
+                    _ => {
+                        let member = self
+                            .cells
+                            .get(&e.cellId)
+                            .map_or(e.cellId | (U256::from(1) << MEMBER_ROLE_BIT), |c| {
+                                c.member_role
+                            });
+                        if !self.wears(e.proposer, member, time) {
+                            self.find(
+                                PROPOSER,
+                                "ProposalCreated",
+                                at,
+                                Some(e.cellId),
+                                format!(
+                                    "{} proposed but did not wear the cell's member role {} at block {}",
+                                    e.proposer,
+                                    short(member),
+                                    at.block
+                                ),
+                            );
+                        }
+                    }
+                }
                 self.proposals.insert(
                     e.proposalId,
                     Proposal {
@@ -950,7 +996,7 @@ impl NetworkAudit {
     /// What the rules still need from the chain.
     pub fn queries(&self) -> ChainQueries {
         let mut q = ChainQueries::default();
-        for (token, voter, snapshot, ..) in &self.token_votes {
+        for (token, voter, snapshot, ..) in self.token_votes.iter().chain(&self.token_proposers) {
             q.past_votes.insert((*token, *voter, *snapshot));
         }
         for (id, _) in &self.executions {
@@ -1010,6 +1056,29 @@ impl NetworkAudit {
                     at,
                     cell,
                     &format!("getPastVotes({voter}, {snapshot}) on {token}"),
+                ),
+            }
+        }
+        for (token, proposer, block, threshold, at, cell) in
+            std::mem::take(&mut self.token_proposers)
+        {
+            match answers.past_votes.get(&(token, proposer, block)) {
+                Some(v) if *v >= threshold => {}
+                Some(v) => self.find(
+                    PROPOSER,
+                    "ProposalCreated",
+                    at,
+                    Some(cell),
+                    format!(
+                        "{proposer} proposed with {v} votes of {token} at block {block}, below the proposal threshold {threshold}"
+                    ),
+                ),
+                None => self.unanswered(
+                    PROPOSER,
+                    "ProposalCreated",
+                    at,
+                    cell,
+                    &format!("getPastVotes({proposer}, {block}) on {token}"),
                 ),
             }
         }

@@ -934,3 +934,62 @@ fn a_term_ends_accrual_and_a_renewal_after_it_starts_a_new_interval() {
     claim(&mut h2, 40, M3, 1080, 0, 1080, 0);
     only(&h2.judge(&tally(7, 2, 0, 0)), "stream.payment", 1, 40);
 }
+
+#[test]
+fn a_proposal_by_a_non_member_or_below_the_threshold_is_named() {
+    let mut h = History::dao(Counting::Majority);
+    h.at(10).push(
+        GOVERNOR,
+        ICellGovernor::ProposalCreated {
+            proposalId: U256::from(7),
+            cellId: dao(),
+            proposer: STRANGER,
+            settingsId: 1,
+            actions: vec![],
+            uri: String::new(),
+            descriptionHash: B256::ZERO,
+            snapshot: 11,
+            voteEnd: 16,
+            electorateSupply: U24::from(2),
+        },
+    );
+    only(
+        &h.judge(&ChainAnswers::default()),
+        "proposal.proposer",
+        1,
+        10,
+    );
+
+    // Token-run, threshold 50: the proposer's votes at the block before the proposal.
+    let token_run = |threshold: u128| {
+        let mut h = History::dao(Counting::Majority);
+        h.push(
+            GOVERNOR,
+            ICellGovernor::SettingsChanged {
+                cellId: dao(),
+                settingsId: 2,
+                by: ADMIN,
+                settings: ICellGovernor::Settings {
+                    electorate: Electorate::Token,
+                    counting: Counting::Majority,
+                    thresholdBps: 0,
+                    quorumBps: 0,
+                    votingDelay: U24::from(1),
+                    votingPeriod: U24::from(5),
+                    executionDelay: U24::from(3),
+                    token: TOKEN,
+                    proposalThreshold: threshold,
+                },
+            },
+        );
+        h.propose(8, 2, 0);
+        h
+    };
+    let mut answers = ChainAnswers::default();
+    answers.past_votes.insert((TOKEN, M1, 9), U256::from(49));
+    only(&token_run(50).judge(&answers), "proposal.proposer", 1, 10);
+    answers.past_votes.insert((TOKEN, M1, 9), U256::from(50));
+    assert!(token_run(50).judge(&answers).is_empty());
+    // No threshold: anyone proposes, nothing is read.
+    assert!(token_run(0).judge(&ChainAnswers::default()).is_empty());
+}
