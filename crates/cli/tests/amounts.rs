@@ -453,4 +453,22 @@ async fn token_vote_tallies_and_quorums_print_in_the_voting_tokens_decimals() {
     let shown: serde_json::Value =
         serde_json::from_str(&net.ok(&["proposal", "show", &id, "--json"])).expect("json");
     assert_eq!(shown["votes"]["for"], "1500500000");
+
+    // Executed after its delay; the audit reads each weight from the token at the snapshot and
+    // its supply for the quorum: clean.
+    let _: serde_json::Value = pr
+        .raw_request("anvil_mine".into(), (alloy::primitives::U64::from(8u64),))
+        .await
+        .expect("anvil_mine");
+    net.ok(&["proposal", "execute", &id, "--dev-account", "1"]);
+    let audit: serde_json::Value =
+        serde_json::from_str(&net.ok(&["audit", "--json"])).expect("json");
+    let findings = audit["findings"].as_array().expect("findings");
+    assert!(
+        findings.iter().all(|f| f["severity"] != "error"),
+        "{findings:#?}"
+    );
+    assert!(findings.is_empty(), "every read answered: {findings:#?}");
+    assert_eq!(audit["network"]["votes"], 2, "{}", audit["network"]);
+    assert_eq!(audit["network"]["executions"], 1, "{}", audit["network"]);
 }

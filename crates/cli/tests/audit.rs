@@ -181,3 +181,264 @@ async fn audit_proves_the_index_repairs_it_reads_read_only_files_and_refuses_for
     let out = ok(&url, d, &["audit", "--db", &db_arg]);
     assert!(out.contains("no discrepancy"), "{out}");
 }
+
+/// The 32-byte word `i` of a log's data (hex, no 0x).
+fn word(log: &serde_json::Value, i: usize) -> alloy::primitives::U256 {
+    let data = log["data"].as_str().expect("data");
+    alloy::primitives::U256::from_str_radix(&data[2 + 64 * i..2 + 64 * (i + 1)], 16).expect("word")
+}
+
+fn set_word(log: &mut serde_json::Value, i: usize, v: alloy::primitives::U256) {
+    let mut data = log["data"].as_str().expect("data").to_owned();
+    data.replace_range(2 + 64 * i..2 + 64 * (i + 1), &format!("{v:064x}"));
+    log["data"] = data.into();
+}
+
+fn is_event<E: alloy::sol_types::SolEvent>(log: &serde_json::Value) -> bool {
+    log["topics"][0].as_str() == Some(&E::SIGNATURE_HASH.to_string())
+}
+
+fn topic_is(log: &serde_json::Value, i: usize, who: Address) -> bool {
+    log["topics"][i]
+        .as_str()
+        .is_some_and(|t| t.ends_with(&format!("{who:x}").trim_start_matches("0x").to_lowercase()))
+}
+
+/// `daoctl audit --json`, then `daoctl audit`, on a fresh index, all read through a node that
+/// rewrites its logs with `rewrite`: the index is the (lying) node's, so only the network rules
+/// can catch the forgery. Returns the exit status, the JSON report and the human one.
+fn audit_through(
+    url: &str,
+    deployments: &Path,
+    db: &Path,
+    rewrite: impl Fn(&mut serde_json::Value) + Send + Sync + 'static,
+) -> (bool, serde_json::Value, String) {
+    let proxy =
+        dao_testkit::Proxy::start(dao_testkit::ProxyConfig::hosted(url).rewriting_logs(rewrite))
+            .expect("proxy");
+    let db = db.display().to_string();
+    let out = daoctl(proxy.url(), deployments, &["audit", "--json", "--db", &db]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "json ({e}):\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let text = daoctl(proxy.url(), deployments, &["audit", "--db", &db]);
+    assert_eq!(text.status.success(), out.status.success());
+    (
+        out.status.success(),
+        v,
+        String::from_utf8_lossy(&text.stdout).into_owned(),
+    )
+}
+
+/// A rewrite of the node's logs, planting one forgery.
+type Rewrite = Box<dyn Fn(&mut serde_json::Value) + Send + Sync>;
+
+/// The error findings' rules.
+fn error_rules(v: &serde_json::Value) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(|f| f["rule"].as_str().expect("rule").to_owned())
+        .collect()
+}
+
+/// Planted in the logs a node answers with (what correct contracts never log): a vote with a
+/// forged weight, a grant by a non-admin, an execution before its delay, a stream payment larger
+/// than accrued. Each fails `daoctl audit` naming its rule and event; the true history (a vote,
+/// an execution, a stream claim) audits clean.
+#[tokio::test]
+async fn forged_votes_grants_executions_and_stream_payments_fail_the_audit_by_rule() {
+    use alloy::{
+        primitives::{U64, U256},
+        providers::{Provider, ProviderBuilder},
+    };
+    use dao_bindings::interfaces::{ICellGovernor, IRoleStreams, IRoles};
+    let anvil = Anvil::new().path(root().join("script/bin/anvil")).spawn();
+    let url = anvil.endpoint();
+    let deployments = tempfile::tempdir().expect("tmp");
+    let d = deployments.path();
+    let dir = tempfile::tempdir().expect("tmp");
+    deploy(&url, d);
+    let p = ProviderBuilder::new().connect_http(anvil.endpoint_url());
+    let mine = |n: u64| {
+        let p = p.clone();
+        async move {
+            let _: serde_json::Value = p
+                .raw_request("anvil_mine".into(), (U64::from(n),))
+                .await
+                .expect("anvil_mine");
+        }
+    };
+    // A proposal of the community cell (members: accounts 3, 4, 5): two votes, executed.
+    let id = ok(
+        &url,
+        d,
+        &[
+            "proposal",
+            "create",
+            "--cell",
+            "community",
+            "--description",
+            "fund events",
+            "--set-budget",
+            "events=2ether",
+            "--dev-account",
+            "3",
+        ],
+    );
+    let id = id.trim();
+    mine(2).await;
+    ok(
+        &url,
+        d,
+        &["proposal", "vote", id, "for", "--dev-account", "3"],
+    );
+    ok(
+        &url,
+        d,
+        &["proposal", "vote", id, "for", "--dev-account", "4"],
+    );
+    mine(12).await;
+    ok(&url, d, &["proposal", "execute", id, "--dev-account", "3"]);
+    // A stream of engineering's member role (account 2), claimed a day later.
+    let opened = ok(
+        &url,
+        d,
+        &[
+            "stream",
+            "open",
+            "--cell",
+            "engineering",
+            "--role",
+            "engineering.member",
+            "--amount",
+            "7ether",
+            "--period-days",
+            "7",
+            "--dev-account",
+            "2",
+            "--json",
+        ],
+    );
+    let stream: serde_json::Value = serde_json::from_str(&opened).expect("json");
+    let stream = stream["stream"].as_str().expect("stream id").to_owned();
+    let _: serde_json::Value = p
+        .raw_request("evm_increaseTime".into(), (U64::from(86_400u64),))
+        .await
+        .expect("evm_increaseTime");
+    mine(1).await;
+    let wearer = anvil.addresses()[2];
+    ok(
+        &url,
+        d,
+        &[
+            "stream",
+            "claim",
+            &stream,
+            "--wearer",
+            &wearer.to_string(),
+            "--dev-account",
+            "7",
+        ],
+    );
+
+    // The true history: clean, and every kind of act was judged.
+    let (clean, v, text) = audit_through(&url, d, &dir.path().join("clean.db"), |_| {});
+    assert!(text.contains("judged: "), "{text}");
+    assert!(text.contains("no discrepancy"), "{text}");
+    assert!(clean, "{:#}", v["findings"]);
+    assert_eq!(v["network"]["votes"], 2, "{}", v["network"]);
+    assert_eq!(v["network"]["executions"], 1, "{}", v["network"]);
+    assert_eq!(v["network"]["stream_claims"], 1, "{}", v["network"]);
+    assert!(
+        v["network"]["role_grants"].as_u64() > Some(5),
+        "{}",
+        v["network"]
+    );
+
+    let voter = anvil.addresses()[4];
+    let stranger = Address::repeat_byte(0xee);
+    let cases: Vec<(&str, Rewrite, &[&str])> = vec![
+        (
+            "vote",
+            Box::new(move |log| {
+                if is_event::<ICellGovernor::VoteCast>(log) && topic_is(log, 1, voter) {
+                    set_word(log, 1, U256::from(5));
+                }
+            }),
+            &["vote.weight", "proposal.tally"],
+        ),
+        (
+            "grant",
+            Box::new(move |log| {
+                if is_event::<IRoles::RoleMinted>(log) && topic_is(log, 2, voter) {
+                    log["topics"][3] = format!(
+                        "0x{:0>64}",
+                        format!("{stranger:x}").trim_start_matches("0x")
+                    )
+                    .into();
+                }
+            }),
+            &["role.grant-authority"],
+        ),
+        (
+            "execution",
+            Box::new(|log| {
+                if is_event::<ICellGovernor::ProposalCreated>(log) {
+                    let end = word(log, 5);
+                    set_word(log, 5, end + U256::from(1000));
+                }
+            }),
+            &["proposal.execution"],
+        ),
+        (
+            "stream",
+            Box::new(|log| {
+                if is_event::<IRoleStreams::Claimed>(log) {
+                    let paid = word(log, 2);
+                    set_word(log, 2, paid + U256::from(1));
+                }
+            }),
+            &["stream.payment"],
+        ),
+    ];
+    for (name, rewrite, rules) in cases {
+        let (clean, v, text) =
+            audit_through(&url, d, &dir.path().join(format!("{name}.db")), rewrite);
+        // The human report groups by cell and rule, each line naming the event.
+        for rule in rules {
+            assert!(
+                text.contains(&format!("ERROR [{rule}] ")) && text.contains(&format!(", {rule} (")),
+                "{name}: {text}"
+            );
+        }
+        assert!(text.contains(" at block "), "{name}: {text}");
+        assert!(!clean, "{name}: a forgery must fail the audit");
+        let found = error_rules(&v);
+        assert!(!found.is_empty(), "{name}");
+        for rule in rules {
+            assert!(
+                found.iter().any(|r| r == rule),
+                "{name}: {rule} not in {found:?}"
+            );
+        }
+        assert!(
+            found.iter().all(|r| rules.contains(&r.as_str())),
+            "{name}: only {rules:?}, got {found:?}"
+        );
+        for f in v["findings"].as_array().expect("findings") {
+            if f["severity"] == "error" {
+                assert!(
+                    f["at"]["block"].as_u64().is_some(),
+                    "{name}: names its event: {f}"
+                );
+            }
+        }
+    }
+}

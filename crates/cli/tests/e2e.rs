@@ -535,6 +535,17 @@ async fn proposals_vote_sign_execute_veto_cancel() {
         .filter_map(|p| p["state"].as_str())
         .collect();
     assert_eq!(states, ["executed", "vetoed", "canceled"]);
+
+    // The whole history (direct and signed votes, an execution, a veto, a cancel) judges clean
+    // under the network rules: no false positive, and the votes and the execution were judged.
+    let audit = net.json(&["audit"]);
+    let findings = audit["findings"].as_array().expect("findings");
+    assert!(
+        findings.iter().all(|f| f["severity"] != "error"),
+        "{findings:#?}"
+    );
+    assert_eq!(audit["network"]["votes"], 4, "{}", audit["network"]);
+    assert_eq!(audit["network"]["executions"], 1, "{}", audit["network"]);
 }
 
 /// Batched signed ballots: members sign keyed ballots (with reasons) on two proposals, in any order;
@@ -1053,4 +1064,13 @@ async fn streams_open_claim_close() {
     net.ok(&["stream", "close", &id, "--dev-account", "2"]);
     let shown = net.json(&["stream", "show", &id]);
     assert_eq!(shown["closed"], true);
+
+    // The audit re-derives the payment from the grant times, the rate and the window: clean.
+    let audit = net.json(&["audit"]);
+    let findings = audit["findings"].as_array().expect("findings");
+    assert!(
+        findings.iter().all(|f| f["severity"] != "error"),
+        "{findings:#?}"
+    );
+    assert_eq!(audit["network"]["stream_claims"], 1, "{}", audit["network"]);
 }

@@ -146,6 +146,8 @@ pub struct AuditReport {
     /// The stored logs compared with the chain's, and the tables with their fold.
     pub index: crate::verify::IndexCheck,
     pub checked: Counts,
+    /// What the network rules judged (roles, cells, votes, executions, stream settlements).
+    pub network: crate::network::NetworkCounts,
     pub budgets: Vec<BudgetLine>,
     pub safes: Vec<SafeLine>,
     pub findings: Vec<Finding>,
@@ -195,6 +197,12 @@ impl AuditReport {
             c.bounties,
             c.safe_transactions
         );
+        let n = &self.network;
+        let _ = writeln!(
+            o,
+            "judged: {} role grants, {} phase changes, state documents and decisions, {} votes, {} executions, {} stream settlements",
+            n.role_grants, n.cell_acts, n.votes, n.executions, n.stream_claims
+        );
         let _ = writeln!(o, "{}", self.index.render());
         let _ = writeln!(o, "\nbudgets (current period, re-derived):");
         for b in &self.budgets {
@@ -233,13 +241,23 @@ impl AuditReport {
         if self.findings.is_empty() {
             let _ = writeln!(
                 o,
-                "\nno discrepancy: every movement is authorised, within its budget, and the chain agrees."
+                "\nno discrepancy: every movement and every act of the network is authorised, within its budget and rules, and the chain agrees."
             );
         } else {
             let _ = writeln!(o, "\nfindings, by cell and rule:");
             for (id, rule, findings) in crate::verify::by_cell_and_rule(&self.findings) {
-                let whose =
-                    id.map_or_else(|| "the index".to_owned(), |id| format!("cell {}", cell(id)));
+                // A finding with no cell is the index's, or an act naming no known cell (a vote
+                // on a proposal never created).
+                let whose = id.map_or_else(
+                    || {
+                        if rule.starts_with("index.") {
+                            "the index".to_owned()
+                        } else {
+                            "no known cell".to_owned()
+                        }
+                    },
+                    |id| format!("cell {}", cell(id)),
+                );
                 let _ = writeln!(o, "  {whose}, {rule} ({}):", findings.len());
                 for f in findings {
                     let at = f.at.map_or_else(String::new, |a| format!(" at {a}"));
@@ -386,7 +404,14 @@ pub async fn audit<P: Provider>(
     a.findings = evidence_findings;
     let budgeted = a.prescan(&logs);
     a.units = TokenUnits::read(provider, budgeted).await;
+    // The network rules (roles, cells, votes, executions, stream payments) judge the same logs in
+    // the same order; accrual is in unix seconds, so the blocks they need are timed first.
+    let mut network = crate::network::NetworkAudit::new(contracts);
+    let timed = crate::network::NetworkAudit::blocks_needing_time(&contracts, &logs);
+    a.timestamps
+        .extend(block_times(provider, timed.iter().copied()).await?);
     for log in &logs {
+        network.apply(log, a.timestamps.get(&log.block_number).copied());
         if Some(log.address) == contracts.treasury
             && let Ok(ev) = TreasuryEvents::decode_raw_log(&log.topics, &log.data)
         {
@@ -403,6 +428,9 @@ pub async fn audit<P: Provider>(
         }
         a.state.apply(log);
     }
+    let answers = chain_answers(provider, &contracts, &network.queries(), head).await;
+    let (network_findings, network_counts) = network.finish(&answers);
+    a.findings.extend(network_findings);
     let budgets = a.head_views().await?;
     let safes = a.safes(from_block, head).await?;
     Ok(AuditReport {
@@ -411,6 +439,7 @@ pub async fn audit<P: Provider>(
         head,
         index,
         checked: a.counts,
+        network: network_counts,
         budgets,
         safes,
         findings: a.findings,
@@ -1215,6 +1244,98 @@ impl<P: Provider> Auditor<'_, P> {
 
 /// The inner calls (to, value) of a `multiSend(bytes)` payload: packed
 /// (operation u8, to 20 bytes, value u256, data length u256, data). `None` if malformed.
+/// How many reads the audit keeps in flight at once (headers, token votes, tallies).
+const READS_IN_FLIGHT: usize = 16;
+
+/// The timestamps of `blocks`, read as headers, [`READS_IN_FLIGHT`] at a time.
+async fn block_times<P: Provider>(
+    provider: &P,
+    blocks: impl IntoIterator<Item = u64>,
+) -> Result<HashMap<u64, u64>, AuditError> {
+    use futures::{StreamExt, TryStreamExt};
+    futures::stream::iter(blocks)
+        .map(|n| async move {
+            let b = provider
+                .get_block_by_number(n.into())
+                .await
+                .map_err(rpc)?
+                .ok_or_else(|| AuditError::Rpc(format!("block {n} not found")))?;
+            Ok::<_, AuditError>((n, b.header.timestamp))
+        })
+        .buffer_unordered(READS_IN_FLIGHT)
+        .try_collect()
+        .await
+}
+
+/// The chain's answers to the network rules' questions, [`READS_IN_FLIGHT`] reads at a time; the
+/// tallies as of `head`, the audited checkpoint (a read-only index may lag the chain). A read that
+/// fails leaves its answer out: the rule reports the check as not made (a warning).
+async fn chain_answers<P: Provider>(
+    provider: &P,
+    contracts: &Contracts,
+    q: &crate::network::ChainQueries,
+    head: u64,
+) -> crate::network::ChainAnswers {
+    use crate::{events::IVotes, network::Tally};
+    use futures::StreamExt;
+    let past_votes = futures::stream::iter(q.past_votes.iter().copied())
+        .map(|(token, voter, block)| async move {
+            let v = IVotes::new(token, provider)
+                .getPastVotes(voter, U256::from(block))
+                .call()
+                .await
+                .ok()?;
+            Some(((token, voter, block), v))
+        })
+        .buffer_unordered(READS_IN_FLIGHT)
+        .filter_map(|x| async move { x })
+        .collect()
+        .await;
+    let past_supply = futures::stream::iter(q.past_supply.iter().copied())
+        .map(|(token, block)| async move {
+            let v = IVotes::new(token, provider)
+                .getPastTotalSupply(U256::from(block))
+                .call()
+                .await
+                .ok()?;
+            Some(((token, block), v))
+        })
+        .buffer_unordered(READS_IN_FLIGHT)
+        .filter_map(|x| async move { x })
+        .collect()
+        .await;
+    let mut tallies = HashMap::new();
+    if let Some(governor) = contracts.governor {
+        tallies = futures::stream::iter(q.tallies.iter().copied())
+            .map(|id| async move {
+                let t = dao_bindings::CellGovernor::new(governor, provider)
+                    .proposalVotes(id)
+                    .block(head.into())
+                    .call()
+                    .await
+                    .ok()?;
+                Some((
+                    id,
+                    Tally {
+                        against: t.againstVotes,
+                        for_: t.forVotes,
+                        abstain: t.abstainVotes,
+                        participation: t.participation,
+                    },
+                ))
+            })
+            .buffer_unordered(READS_IN_FLIGHT)
+            .filter_map(|x| async move { x })
+            .collect()
+            .await;
+    }
+    crate::network::ChainAnswers {
+        past_votes,
+        past_supply,
+        tallies,
+    }
+}
+
 fn multisend(calldata: &[u8]) -> Option<Vec<(Address, U256)>> {
     use alloy::sol_types::SolValue;
     let packed = <alloy::primitives::Bytes as SolValue>::abi_decode(calldata.get(4..)?).ok()?;

@@ -18,4 +18,11 @@ alloy::sol! {
         function decimals() external view returns (uint8);
         function symbol() external view returns (string);
     }
+
+    /// OpenZeppelin's IVotes checkpoints: a token electorate's weights and size at a snapshot.
+    #[sol(rpc)]
+    interface IVotes {
+        function getPastVotes(address account, uint256 timepoint) external view returns (uint256);
+        function getPastTotalSupply(uint256 timepoint) external view returns (uint256);
+    }
 }

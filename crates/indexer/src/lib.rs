@@ -60,9 +60,11 @@ pub mod indexer;
 pub mod json;
 pub mod ledger;
 pub mod model;
+pub mod network;
 pub mod owners;
 pub mod source;
 pub mod store;
+pub mod streams_audit;
 pub mod verify;
 
 pub use audit::{AuditReport, Finding, audit};

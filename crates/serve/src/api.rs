@@ -69,7 +69,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ),
     (
         "/api/audit",
-        "the treasury audit of the indexed head: findings linked to block and transaction",
+        "the audit of the indexed head (treasury, Safes and the network's acts): findings linked to block and transaction",
     ),
     (
         "/api/metrics",

@@ -12,7 +12,10 @@
 //!   429 and 503, JSON-RPC -32603 "internal error", -32000 "header not found", -32005 "project
 //!   ID request rate exceeded" and dropped connections (the request is read, then the socket is
 //!   closed without an answer);
-//! - counts the calls per method, the refusals and the injected faults ([`ProxyStats`]).
+//! - counts the calls per method, the refusals and the injected faults ([`ProxyStats`]);
+//! - optionally rewrites the logs `eth_getLogs` answers ([`ProxyConfig::rewrite_logs`]): a node
+//!   that lies, to plant in the logs what correct contracts can never log (a forged vote, a grant
+//!   by a non-admin) and check that the audit names it.
 //!
 //! The proxy runs on its own thread and runtime, so a test may block on a child process
 //! (`daoctl`) while the proxy serves it.
@@ -58,6 +61,19 @@ pub struct ProxyConfig {
     /// Seeds the choice of faulty calls and of fault kinds: the same seed and the same sequence
     /// of calls give the same faults.
     pub seed: u64,
+    /// Applied to every log of every `eth_getLogs` answer (the JSON log object, as the node sent
+    /// it) before it is returned.
+    pub rewrite_logs: Option<LogRewrite>,
+}
+
+/// A rewrite of the logs the proxy answers with (see [`ProxyConfig::rewrite_logs`]).
+#[derive(Clone)]
+pub struct LogRewrite(pub Arc<dyn Fn(&mut Value) + Send + Sync>);
+
+impl std::fmt::Debug for LogRewrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LogRewrite(..)")
+    }
 }
 
 impl ProxyConfig {
@@ -69,7 +85,14 @@ impl ProxyConfig {
             max_results: 10_000,
             fault_rate: 0.0,
             seed: 11,
+            rewrite_logs: None,
         }
+    }
+
+    /// Every `eth_getLogs` answer passes each of its logs through `rewrite`.
+    pub fn rewriting_logs(mut self, rewrite: impl Fn(&mut Value) + Send + Sync + 'static) -> Self {
+        self.rewrite_logs = Some(LogRewrite(Arc::new(rewrite)));
+        self
     }
 
     pub fn with_faults(mut self, rate: f64, seed: u64) -> Self {
@@ -382,10 +405,11 @@ impl Shared {
                         .replace("{max}", &self.cfg.max_blocks.to_string());
                     return rpc_error(&id, code, &text);
                 }
-                let response = match self.forward(body).await {
+                let mut response = match self.forward(body).await {
                     Ok(r) => r,
                     Err(reply) => return reply,
                 };
+                self.rewrite(&mut response);
                 let results = serde_json::from_slice::<Value>(&response)
                     .ok()
                     .and_then(|v| v["result"].as_array().map(Vec::len))
@@ -411,8 +435,24 @@ impl Shared {
             }
         }
         match self.forward(body).await {
-            Ok(body) => Reply::Http { status: 200, body },
+            Ok(mut body) => {
+                if request["method"] == "eth_getLogs" {
+                    self.rewrite(&mut body);
+                }
+                Reply::Http { status: 200, body }
+            }
             Err(reply) => reply,
+        }
+    }
+
+    /// Passes each log of an `eth_getLogs` answer through the configured rewrite, if any.
+    fn rewrite(&self, response: &mut Vec<u8>) {
+        if let Some(LogRewrite(rewrite)) = &self.cfg.rewrite_logs
+            && let Ok(mut answer) = serde_json::from_slice::<Value>(response)
+            && let Some(logs) = answer["result"].as_array_mut()
+        {
+            logs.iter_mut().for_each(|log| rewrite(log));
+            *response = answer.to_string().into_bytes();
         }
     }
 
