@@ -4,6 +4,7 @@
 mod authority;
 mod cmd;
 mod ctx;
+mod view;
 mod write;
 
 use clap::Parser;
