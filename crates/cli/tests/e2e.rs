@@ -1057,8 +1057,8 @@ async fn streams_open_claim_close() {
 
 /// Every read command prints the same bytes from the index (the default) and from the chain
 /// (`--live`), as text and as `--json`, over a DAO with an executed and an open proposal, a
-/// recorded decision, a state document, a claimed role, a budget handed down, a submitted task
-/// and a stream. `--indexed` (the default, kept for scripts) prints the same.
+/// recorded decision, a state document, a claimed role, a budget handed down, a submitted task,
+/// a stream and a partnership. `--indexed` (the default, kept for scripts) prints the same.
 #[tokio::test]
 async fn every_read_is_the_same_live_and_indexed() {
     let net = Net::riverside();
@@ -1166,6 +1166,29 @@ async fn every_read_is_the_same_live_and_indexed() {
         .as_str()
         .expect("stream id")
         .to_owned();
+    let partnership = net.json(&[
+        "cell",
+        "partnership",
+        "propose",
+        "events",
+        "--with-cell",
+        "engineering",
+        "--terms-uri",
+        "ipfs://terms",
+        "--dev-account",
+        "4",
+    ])["partnership"]
+        .as_str()
+        .expect("partnership id")
+        .to_owned();
+    net.ok(&[
+        "cell",
+        "partnership",
+        "accept",
+        &partnership,
+        "--dev-account",
+        "2",
+    ]);
     let wearer = net.addr(2);
 
     let reads: Vec<(Vec<&str>, &str)> = vec![
@@ -1178,6 +1201,10 @@ async fn every_read_is_the_same_live_and_indexed() {
         (vec!["proposal", "show", &open], "still voting"),
         (vec!["cell", "list"], "engineering"),
         (vec!["cell", "show", "events"], "ipfs://charter-v2"),
+        (
+            vec!["cell", "partnership", "show", &partnership],
+            "active  ipfs://terms",
+        ),
         (vec!["task", "list"], "submitted"),
         (vec!["task", "list", "--cell", "events"], "TASK"),
         (vec!["task", "show", &task], "submitted"),
@@ -1208,6 +1235,11 @@ async fn every_read_is_the_same_live_and_indexed() {
         serde_json::from_str::<Value>(&indexed).expect("valid JSON");
         let alias = net.ok(&[args.as_slice(), &["--json", "--indexed"]].concat());
         assert_eq!(alias, indexed, "daoctl {args:?} --indexed is the default");
+    }
+    // A partnership that does not exist is an error naming it, from either source.
+    for source in [&[][..], &["--live"]] {
+        let err = net.fails(&[&["cell", "partnership", "show", "99"], source].concat());
+        assert!(err.contains("partnership 99: PartnershipNotFound"), "{err}");
     }
     // The index was created by the first read, where the deployment's indexes live.
     assert!(net.dir.path().join("31337/riverside.index.db").is_file());

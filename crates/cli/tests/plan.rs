@@ -667,8 +667,8 @@ async fn apply_creates_vote_run_cells_and_compares_roles_budgets_allocations_and
             contributor["toggle"].as_str()
         ),
         (
-            Some(net.addr(9).to_string().to_lowercase().as_str()),
-            Some(net.addr(8).to_string().to_lowercase().as_str())
+            Some(net.addr(9).to_checksum(None).as_str()),
+            Some(net.addr(8).to_checksum(None).as_str())
         ),
         "{contributor:#}"
     );

@@ -1,7 +1,7 @@
 //! `daoctl cell ...`
 use crate::{
     ctx::{Ctx, Global},
-    view::{CellDoc, CellList, CellRow, CellShow, ReadArgs, Source, indexed},
+    view::{CellDoc, CellList, CellRow, CellShow, PartnershipShow, ReadArgs, Source, indexed},
 };
 use alloy::{
     primitives::{Address, B256, U256, keccak256},
@@ -120,11 +120,21 @@ pub(crate) enum PartnershipCmd {
     },
     Show {
         id: U256,
+        #[command(flatten)]
+        read: ReadArgs,
     },
 }
 
 pub(crate) fn phase_name(p: u8) -> &'static str {
     Phase::from_u8(p).map(|p| p.name()).unwrap_or("unknown")
+}
+
+/// A partnership's status by its name in `ICellRegistry.PartnershipStatus`, lowercase.
+pub(crate) fn partnership_status(status: u8) -> &'static str {
+    ["none", "proposed", "active", "ended"]
+        .get(status as usize)
+        .copied()
+        .unwrap_or("?")
 }
 
 pub(crate) fn scale_name(s: u8) -> &'static str {
@@ -418,26 +428,28 @@ async fn partnership(ctx: &Ctx, registry: Address, cmd: PartnershipCmd) -> Resul
             )
             .await?;
         }
-        PartnershipCmd::Show { id } => {
-            let p = reg.getPartnership(id).call().await?;
-            let status = ["none", "proposed", "active", "ended"]
-                .get(p.status as usize)
-                .copied()
-                .unwrap_or("?");
-            let v = json!({
-                "id": id.to_string(), "cell": RoleId(p.cellId).to_string(),
-                "counterparty_cell": if p.counterpartyCellId.is_zero() { serde_json::Value::Null } else { RoleId(p.counterpartyCellId).to_string().into() },
-                "counterparty_account": p.counterpartyAccount, "status": status, "terms_uri": p.termsURI,
-            });
-            ctx.print(&v, || {
-                format!(
-                    "partnership {id}: {} -> {} {}  {status}  {}\n",
-                    RoleId(p.cellId),
-                    RoleId(p.counterpartyCellId),
-                    p.counterpartyAccount,
-                    p.termsURI
-                )
-            });
+        PartnershipCmd::Show { id, read } => {
+            let view = match read.open(ctx).await? {
+                Source::Live => {
+                    let p = reg.getPartnership(id).call().await.map_err(|e| {
+                        eyre!(
+                            "partnership {id}: {}",
+                            dao_bindings::describe_contract_error(&e)
+                        )
+                    })?;
+                    PartnershipShow {
+                        id,
+                        cell: RoleId(p.cellId).to_string(),
+                        counterparty_cell: (!p.counterpartyCellId.is_zero())
+                            .then(|| RoleId(p.counterpartyCellId).to_string()),
+                        counterparty_account: p.counterpartyAccount,
+                        status: partnership_status(p.status).to_owned(),
+                        terms_uri: p.termsURI,
+                    }
+                }
+                Source::Indexed { ix, .. } => indexed::partnership(ix.state(), id)?,
+            };
+            ctx.show(&view);
         }
     }
     Ok(())

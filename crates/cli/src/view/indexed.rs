@@ -4,12 +4,13 @@
 //! (a balance, the governor's time-dependent proposal state, what a wearer may claim now) is a
 //! point read the caller makes for both sources.
 use super::{
-    BudgetRow, BudgetView, CellDoc, CellList, CellRow, CellShow, DecisionView, RoleList, RoleView,
-    RoleWearers, StateCell, StateDocView, StreamList, StreamView, TaskRow, TaskShow,
+    BudgetRow, BudgetView, CellDoc, CellList, CellRow, CellShow, DecisionView, PartnershipShow,
+    RoleList, RoleView, RoleWearers, StateCell, StateDocView, StreamList, StreamView, TaskRow,
+    TaskShow,
 };
 use crate::{
     cmd::{
-        cell::{phase_name, scale_name},
+        cell::{partnership_status, phase_name, scale_name},
         task::status_name,
     },
     ctx::Ctx,
@@ -274,6 +275,24 @@ pub(crate) fn cell_show(ctx: &Ctx, s: &State, id: U256) -> Result<CellShow> {
                 author: v.author,
             })
             .collect(),
+    })
+}
+
+/// A partnership as `getPartnership` returns it.
+pub(crate) fn partnership(s: &State, id: U256) -> Result<PartnershipShow> {
+    let p = s
+        .domain
+        .partnerships
+        .get(&id)
+        .ok_or_else(|| eyre!("partnership {id}: PartnershipNotFound(partnership {id})"))?;
+    Ok(PartnershipShow {
+        id,
+        cell: RoleId(p.cell).to_string(),
+        counterparty_cell: (!p.counterparty_cell.is_zero())
+            .then(|| RoleId(p.counterparty_cell).to_string()),
+        counterparty_account: p.counterparty_account,
+        status: partnership_status(p.status as u8).to_owned(),
+        terms_uri: p.terms_uri.clone(),
     })
 }
 

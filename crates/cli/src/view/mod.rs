@@ -558,6 +558,38 @@ impl fmt::Display for CellShow {
     }
 }
 
+/// `daoctl cell partnership show ID`.
+#[derive(Debug, Serialize)]
+pub(crate) struct PartnershipShow {
+    #[serde(with = "ser::u256")]
+    pub id: U256,
+    pub cell: String,
+    /// None for a partnership with an outside account.
+    pub counterparty_cell: Option<String>,
+    #[serde(with = "ser::addr")]
+    pub counterparty_account: Address,
+    /// `proposed`, `active` or `ended`.
+    pub status: String,
+    pub terms_uri: String,
+}
+
+impl fmt::Display for PartnershipShow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "partnership {}: {} -> {} {}  {}  {}",
+            self.id,
+            self.cell,
+            self.counterparty_cell
+                .clone()
+                .unwrap_or_else(|| dao_bindings::RoleId(U256::ZERO).to_string()),
+            self.counterparty_account.to_checksum(None),
+            self.status,
+            self.terms_uri
+        )
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tasks.
 
