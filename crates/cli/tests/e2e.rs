@@ -1236,10 +1236,23 @@ async fn every_read_is_the_same_live_and_indexed() {
         let alias = net.ok(&[args.as_slice(), &["--json", "--indexed"]].concat());
         assert_eq!(alias, indexed, "daoctl {args:?} --indexed is the default");
     }
-    // A partnership that does not exist is an error naming it, from either source.
-    for source in [&[][..], &["--live"]] {
-        let err = net.fails(&[&["cell", "partnership", "show", "99"], source].concat());
-        assert!(err.contains("partnership 99: PartnershipNotFound"), "{err}");
+    // What does not exist is an error naming it, the same from either source.
+    for (args, expect) in [
+        (
+            &["cell", "partnership", "show", "99"][..],
+            "partnership 99: PartnershipNotFound",
+        ),
+        (&["task", "show", "99"], "no task 99 on the task board"),
+        (&["stream", "show", "99"], "stream 99: StreamNotFound"),
+        (
+            &["proposal", "show", "0x99"],
+            "no proposal 0x99 on this governor",
+        ),
+    ] {
+        for source in [&[][..], &["--live"]] {
+            let err = net.fails(&[args, source].concat());
+            assert!(err.contains(expect), "daoctl {args:?} {source:?}: {err}");
+        }
     }
     // The index was created by the first read, where the deployment's indexes live.
     assert!(net.dir.path().join("31337/riverside.index.db").is_file());

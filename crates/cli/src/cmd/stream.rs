@@ -168,7 +168,12 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
         }
         Cmd::Show { id, wearer, read } => {
             let stream = match read.open(&ctx).await? {
-                Source::Live => view_of(&ctx, id, &rs.getStream(id).call().await?).await?,
+                Source::Live => {
+                    let s = rs.getStream(id).call().await.map_err(|e| {
+                        eyre!("stream {id}: {}", dao_bindings::describe_contract_error(&e))
+                    })?;
+                    view_of(&ctx, id, &s).await?
+                }
                 Source::Indexed { ix, .. } => indexed::stream(&ctx, ix.state(), id).await?,
             };
             // What a wearer may claim moves with time: a live read for both sources.

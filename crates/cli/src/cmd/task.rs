@@ -184,6 +184,9 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 Source::Live => {
                     let t = tb.getTask(id).call().await?;
                     let status = tb.statusOf(id).call().await?;
+                    if status == 0 {
+                        eyre::bail!("no task {id} on the task board");
+                    }
                     TaskShow {
                         task: id,
                         cell: ctx.cell_name(t.cellId),

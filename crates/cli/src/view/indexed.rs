@@ -330,7 +330,7 @@ pub(crate) async fn task_show(ctx: &Ctx, s: &State, id: U256, now: u64) -> Resul
         .domain
         .tasks
         .get(&id)
-        .ok_or_else(|| eyre!("no task {id} in the index"))?;
+        .ok_or_else(|| eyre!("no task {id} on the task board"))?;
     Ok(TaskShow {
         task: t.id,
         cell: ctx.cell_name(t.cell),
@@ -355,7 +355,7 @@ pub(crate) async fn stream(ctx: &Ctx, s: &State, id: U256) -> Result<StreamView>
         .domain
         .streams
         .get(&id)
-        .ok_or_else(|| eyre!("no stream {id} in the index"))?;
+        .ok_or_else(|| eyre!("stream {id}: StreamNotFound(stream {id})"))?;
     Ok(StreamView {
         stream: st.id,
         cell: ctx.cell_name(st.cell),
