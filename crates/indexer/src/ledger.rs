@@ -118,6 +118,15 @@ impl Ledger {
         }
         self.current_period = period_index;
         self.terms = Some(terms);
+        // As `Treasury.setBudget`: a lowered ceiling trims what a funded budget holds, and an
+        // unfunded one holds nothing.
+        if let Some(u) = self.periods.get_mut(&period_index) {
+            u.received = if terms.funded {
+                u.received.min(terms.amount)
+            } else {
+                U256::ZERO
+            };
+        }
     }
 
     /// `Spent`: a spend in period `p`.
@@ -265,6 +274,37 @@ mod tests {
 
     fn u(n: u64) -> U256 {
         U256::from(n)
+    }
+
+    #[test]
+    fn new_terms_trim_what_a_funded_budget_received() {
+        let funded = |amount: u64| BudgetTerms {
+            amount: u(amount),
+            funded: true,
+            ..BudgetTerms::default()
+        };
+        let mut l = Ledger::default();
+        l.set_terms(funded(100), u(0));
+        l.receive(u(0), u(80));
+        l.set_terms(funded(50), u(0));
+        assert_eq!(l.current().received, u(50), "lowered below what it held");
+        l.set_terms(funded(200), u(0));
+        assert_eq!(l.current().received, u(50), "raising does not give back");
+        l.set_terms(funded(0), u(0));
+        assert_eq!((l.current().received, l.available(u(0))), (u(0), u(0)));
+        l.receive(u(0), u(5));
+        l.set_terms(
+            BudgetTerms {
+                funded: false,
+                ..funded(10)
+            },
+            u(0),
+        );
+        assert_eq!(
+            l.current().received,
+            u(0),
+            "an unfunded budget holds nothing"
+        );
     }
 
     #[test]

@@ -127,9 +127,9 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                     }
                     (t.safeOf(dao).call().await?, rows)
                 }
-                Source::Indexed { ix, .. } => (
+                Source::Indexed { ix, now } => (
                     indexed::safe(ix.state(), dao),
-                    indexed::budget_rows(&ctx, ix.state(), &cells, token),
+                    indexed::budget_rows(&ctx, ix.state(), &cells, token, *now),
                 ),
             };
             // Balances are not events: a live read for both sources.

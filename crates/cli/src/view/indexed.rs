@@ -42,8 +42,12 @@ pub(crate) fn cells(s: &State, root: U256) -> Vec<(U256, usize)> {
     out
 }
 
-/// Who wears `role` now: granted, not revoked, not expired at `now`, in good standing.
+/// Who wears `role` now (`Roles.isWearerOfHat`): the role is active, and the grant is not
+/// revoked, not expired at `now`, in good standing.
 pub(crate) fn wearers(s: &State, role: U256, now: u64) -> Vec<Address> {
+    if s.roles.get(&role).is_some_and(|r| !r.active) {
+        return Vec::new();
+    }
     s.wearers_of(role)
         .filter(|w| w.expiry == 0 || w.expiry > now)
         .map(|w| w.wearer)
@@ -63,32 +67,49 @@ pub(crate) fn roles_of_cell(s: &State, cell: U256) -> Vec<U256> {
     ids
 }
 
-/// A cell's budget from the shared ledger: the fields of `Treasury.getBudget` in its current
-/// period (the latest an event named); zeros and inactive without a budget.
-pub(crate) fn budget(s: &State, cell: U256, token: Address) -> BudgetView {
+/// A cell's budget from the shared ledger as `Treasury.getBudget` computes it at `now`: the
+/// usage of the last period an event named, which a later period starts from zero (a funded
+/// budget keeps only its reservations as received); zeros without a budget.
+pub(crate) fn budget(s: &State, cell: U256, token: Address, now: u64) -> BudgetView {
     let d = &s.domain;
     let frozen = d.treasury_cells.get(&cell).is_some_and(|c| c.frozen);
     let ledger: Option<&Ledger> = d.budgets.get(&(cell, token)).map(|b| &b.ledger);
-    let Some(l) = ledger.filter(|l| l.terms.is_some()) else {
+    let Some((l, t)) = ledger
+        .and_then(|l| Some((l, l.terms?)))
+        .filter(|(_, t)| !t.period.is_zero())
+    else {
         return BudgetView {
             frozen,
             ..BudgetView::default()
         };
     };
-    let terms = l.terms.unwrap_or_default();
-    let p = l.current_period;
-    let u = l.usage_in(p);
+    let now = U256::from(now);
+    let u = l.usage_in(l.current_period);
+    let reserved = l.reserved;
+    let (mut spent, mut sub_allocated) = (u.spent, u.sub_allocated);
+    let mut received = if t.funded { u.received } else { U256::ZERO };
+    if now >= t.start && (now - t.start) / t.period != l.current_period {
+        spent = U256::ZERO;
+        sub_allocated = U256::ZERO;
+        received = if t.funded { reserved } else { U256::ZERO };
+    }
+    let active = now >= t.start && (t.expiry.is_zero() || now < t.expiry);
+    let cap = if t.funded { received } else { t.amount };
     BudgetView {
-        amount: terms.amount,
-        period: terms.period,
-        active: true,
-        funded: terms.funded,
-        received: u.received,
-        spent: u.spent,
-        sub_allocated: u.sub_allocated,
-        reserved: l.reserved,
-        available: l.available(p),
-        cap: l.cap(p),
+        amount: t.amount,
+        period: t.period,
+        active,
+        funded: t.funded,
+        received,
+        spent,
+        sub_allocated,
+        reserved,
+        available: if active {
+            cap.saturating_sub(spent + sub_allocated + reserved)
+        } else {
+            U256::ZERO
+        },
+        cap,
         frozen,
     }
 }
@@ -160,7 +181,7 @@ pub(crate) fn state_cells(
             scale: scale_name(cell.scale as u8).to_owned(),
             run_by,
             roles,
-            budget: budget(s, id, token),
+            budget: budget(s, id, token, now),
             state: state.into_iter().map(|(_, v)| v).collect(),
             decisions,
         });
@@ -169,13 +190,19 @@ pub(crate) fn state_cells(
 }
 
 /// The budget rows of `daoctl treasury status` for `cells`.
-pub(crate) fn budget_rows(ctx: &Ctx, s: &State, cells: &[U256], token: Address) -> Vec<BudgetRow> {
+pub(crate) fn budget_rows(
+    ctx: &Ctx,
+    s: &State,
+    cells: &[U256],
+    token: Address,
+    now: u64,
+) -> Vec<BudgetRow> {
     cells
         .iter()
         .map(|c| BudgetRow {
             cell: ctx.cell_name(*c),
             id: RoleId(*c).to_string(),
-            budget: budget(s, *c, token),
+            budget: budget(s, *c, token, now),
         })
         .collect()
 }
