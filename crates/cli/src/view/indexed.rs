@@ -19,7 +19,7 @@ use alloy::primitives::{Address, U256};
 use dao_bindings::RoleId;
 use dao_deploy::design::state_key_name;
 use dao_indexer::{
-    Ledger, State,
+    State,
     domain::{Proposal, TaskStatus},
 };
 use eyre::{Result, eyre};
@@ -67,49 +67,32 @@ pub(crate) fn roles_of_cell(s: &State, cell: U256) -> Vec<U256> {
     ids
 }
 
-/// A cell's budget from the shared ledger as `Treasury.getBudget` computes it at `now`: the
-/// usage of the last period an event named, which a later period starts from zero (a funded
-/// budget keeps only its reservations as received); zeros without a budget.
+/// A cell's budget from the shared ledger as `Treasury.getBudget` computes it at `now`
+/// (`Ledger::at`); zeros without a budget.
 pub(crate) fn budget(s: &State, cell: U256, token: Address, now: u64) -> BudgetView {
     let d = &s.domain;
     let frozen = d.treasury_cells.get(&cell).is_some_and(|c| c.frozen);
-    let ledger: Option<&Ledger> = d.budgets.get(&(cell, token)).map(|b| &b.ledger);
-    let Some((l, t)) = ledger
-        .and_then(|l| Some((l, l.terms?)))
-        .filter(|(_, t)| !t.period.is_zero())
+    let Some(b) = d
+        .budgets
+        .get(&(cell, token))
+        .and_then(|b| b.ledger.at(U256::from(now)))
     else {
         return BudgetView {
             frozen,
             ..BudgetView::default()
         };
     };
-    let now = U256::from(now);
-    let u = l.usage_in(l.current_period);
-    let reserved = l.reserved;
-    let (mut spent, mut sub_allocated) = (u.spent, u.sub_allocated);
-    let mut received = if t.funded { u.received } else { U256::ZERO };
-    if now >= t.start && (now - t.start) / t.period != l.current_period {
-        spent = U256::ZERO;
-        sub_allocated = U256::ZERO;
-        received = if t.funded { reserved } else { U256::ZERO };
-    }
-    let active = now >= t.start && (t.expiry.is_zero() || now < t.expiry);
-    let cap = if t.funded { received } else { t.amount };
     BudgetView {
-        amount: t.amount,
-        period: t.period,
-        active,
-        funded: t.funded,
-        received,
-        spent,
-        sub_allocated,
-        reserved,
-        available: if active {
-            cap.saturating_sub(spent + sub_allocated + reserved)
-        } else {
-            U256::ZERO
-        },
-        cap,
+        amount: b.terms.amount,
+        period: b.terms.period,
+        active: b.active,
+        funded: b.terms.funded,
+        received: b.usage.received,
+        spent: b.usage.spent,
+        sub_allocated: b.usage.sub_allocated,
+        reserved: b.reserved,
+        available: b.available,
+        cap: b.cap,
         frozen,
     }
 }
