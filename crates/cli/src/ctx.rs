@@ -270,6 +270,16 @@ impl Ctx {
     pub(crate) async fn logs(&self, query: &LogQuery) -> Result<Vec<RawLog>> {
         let from = self.first_block()?;
         let head = self.provider.get_block_number().await?;
+        self.logs_between(query, from, head).await
+    }
+
+    /// Every log `query` selects in blocks `from..=head`, through the adaptive fetcher.
+    pub(crate) async fn logs_between(
+        &self,
+        query: &LogQuery,
+        from: u64,
+        head: u64,
+    ) -> Result<Vec<RawLog>> {
         let mut fetcher = AdaptiveFetcher::new(RangePolicy::default());
         let logs = fetcher
             .scan(&RpcSource::new(self.provider.clone()), query, from, head)

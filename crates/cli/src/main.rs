@@ -4,6 +4,7 @@
 mod authority;
 mod cmd;
 mod ctx;
+mod view;
 mod write;
 
 use clap::Parser;
@@ -18,7 +19,7 @@ use eyre::Result;
   daoctl devnet                                   # anvil with the core contracts, prints accounts
   daoctl deploy examples/riverside.toml --dry-run # the plan and its gas
   daoctl deploy examples/riverside.toml --dev-account 0
-  daoctl state                                    # the live tree of cells, roles, budgets
+  daoctl state                                    # the tree (from the index; --live: the chain)
   daoctl role claim events.contributor --dev-account 6
   daoctl proposal create --cell community --set-budget events=2ether --description 'Fund events'
   daoctl proposal vote 0x1234.. for --dev-account 3

@@ -285,10 +285,10 @@ async fn six_decimal_token_from_design_to_spend_to_audit() {
     // The index and the audit agree with the chain.
     net.ok(&["index"]);
     let live: serde_json::Value =
-        serde_json::from_str(&net.ok(&["state", "--token", &token, "--json"])).expect("json");
-    let indexed: serde_json::Value =
-        serde_json::from_str(&net.ok(&["state", "--token", &token, "--indexed", "--json"]))
+        serde_json::from_str(&net.ok(&["state", "--token", &token, "--live", "--json"]))
             .expect("json");
+    let indexed: serde_json::Value =
+        serde_json::from_str(&net.ok(&["state", "--token", &token, "--json"])).expect("json");
     assert_eq!(live, indexed);
     let out = net.ok(&["audit"]);
     assert!(out.contains("no discrepancy"), "{out}");

@@ -1074,3 +1074,206 @@ async fn streams_open_claim_close() {
     );
     assert_eq!(audit["network"]["stream_claims"], 1, "{}", audit["network"]);
 }
+
+/// Every read command prints the same bytes from the index (the default) and from the chain
+/// (`--live`), as text and as `--json`, over a DAO with an executed and an open proposal, a
+/// recorded decision, a state document, a claimed role, a budget handed down, a submitted task,
+/// a stream and a partnership. `--indexed` (the default, kept for scripts) prints the same.
+#[tokio::test]
+async fn every_read_is_the_same_live_and_indexed() {
+    let net = Net::riverside();
+    let executed = net.ok(&[
+        "proposal",
+        "create",
+        "--cell",
+        "community",
+        "--description",
+        "fund events",
+        "--set-budget",
+        "events=2ether",
+        "--allocate",
+        "events=1ether",
+        "--dev-account",
+        "3",
+    ]);
+    net.mine(2).await;
+    net.ok(&["proposal", "vote", &executed, "for", "--dev-account", "3"]);
+    net.ok(&[
+        "proposal",
+        "vote",
+        &executed,
+        "against",
+        "--dev-account",
+        "4",
+    ]);
+    net.ok(&["proposal", "vote", &executed, "for", "--dev-account", "5"]);
+    net.mine(8).await;
+    net.ok(&["proposal", "execute", &executed, "--dev-account", "3"]);
+    let open = net.ok(&[
+        "proposal",
+        "create",
+        "--cell",
+        "community",
+        "--description",
+        "still voting",
+        "--spend",
+        &format!("{}=1ether", net.addr(6)),
+        "--dev-account",
+        "3",
+    ]);
+    net.ok(&["role", "claim", "events.contributor", "--dev-account", "6"]);
+    net.ok(&[
+        "cell",
+        "decision",
+        "record",
+        "events",
+        "--ref",
+        "meetup",
+        "--uri",
+        "ipfs://minutes",
+        "--dev-account",
+        "4",
+    ]);
+    net.ok(&[
+        "cell",
+        "state",
+        "set",
+        "events",
+        "charter",
+        "ipfs://charter-v2",
+        "--dev-account",
+        "4",
+    ]);
+    net.ok(&[
+        "treasury",
+        "allocate",
+        "operations",
+        "engineering",
+        "1ether",
+        "--dev-account",
+        "2",
+    ]);
+    let task = net.ok(&[
+        "task",
+        "create",
+        "--cell",
+        "engineering",
+        "--spec-uri",
+        "ipfs://spec",
+        "--bounty",
+        "0.2ether",
+        "--deadline-days",
+        "3",
+        "--dev-account",
+        "2",
+    ]);
+    net.ok(&["task", "claim", &task, "--dev-account", "6"]);
+    net.ok(&["task", "submit", &task, "ipfs://done", "--dev-account", "6"]);
+    let stream = net.json(&[
+        "stream",
+        "open",
+        "--cell",
+        "engineering",
+        "--role",
+        "engineering.member",
+        "--amount",
+        "7ether",
+        "--period-days",
+        "7",
+        "--dev-account",
+        "2",
+    ])["stream"]
+        .as_str()
+        .expect("stream id")
+        .to_owned();
+    let partnership = net.json(&[
+        "cell",
+        "partnership",
+        "propose",
+        "events",
+        "--with-cell",
+        "engineering",
+        "--terms-uri",
+        "ipfs://terms",
+        "--dev-account",
+        "4",
+    ])["partnership"]
+        .as_str()
+        .expect("partnership id")
+        .to_owned();
+    net.ok(&[
+        "cell",
+        "partnership",
+        "accept",
+        &partnership,
+        "--dev-account",
+        "2",
+    ]);
+    let wearer = net.addr(2);
+
+    let reads: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["state"], "decision #1: fund events"),
+        (vec!["role", "list", "events"], "events.contributor"),
+        (vec!["role", "show", "events.contributor"], "supply 1/"),
+        (vec!["proposal", "list"], "still voting"),
+        (vec!["proposal", "list", "--cell", "community"], "executed"),
+        (vec!["proposal", "show", &executed], "against 1"),
+        (vec!["proposal", "show", &open], "still voting"),
+        (vec!["cell", "list"], "engineering"),
+        (vec!["cell", "show", "events"], "ipfs://charter-v2"),
+        (
+            vec!["cell", "partnership", "show", &partnership],
+            "active  ipfs://terms",
+        ),
+        (vec!["task", "list"], "submitted"),
+        (vec!["task", "list", "--cell", "events"], "TASK"),
+        (vec!["task", "show", &task], "submitted"),
+        (vec!["stream", "list"], "engineering.member"),
+        (vec!["stream", "list", "--cell", "engineering"], "7 ETH"),
+        (vec!["stream", "show", &stream], "7 ETH per 7 days"),
+        (
+            vec!["stream", "show", &stream, "--wearer", &wearer],
+            "may claim",
+        ),
+        (vec!["treasury", "status"], "HANDED DOWN"),
+        (
+            vec!["treasury", "status", "--cell", "engineering"],
+            "0.2 ETH",
+        ),
+    ];
+    for (args, expect) in &reads {
+        let indexed = net.ok(args);
+        let live = net.ok(&[args.as_slice(), &["--live"]].concat());
+        assert_eq!(indexed, live, "daoctl {args:?}: indexed = live");
+        assert!(
+            indexed.contains(expect),
+            "daoctl {args:?} shows `{expect}`:\n{indexed}"
+        );
+        let indexed = net.ok(&[args.as_slice(), &["--json"]].concat());
+        let live = net.ok(&[args.as_slice(), &["--json", "--live"]].concat());
+        assert_eq!(indexed, live, "daoctl {args:?} --json: indexed = live");
+        serde_json::from_str::<Value>(&indexed).expect("valid JSON");
+        let alias = net.ok(&[args.as_slice(), &["--json", "--indexed"]].concat());
+        assert_eq!(alias, indexed, "daoctl {args:?} --indexed is the default");
+    }
+    // What does not exist is an error naming it, the same from either source.
+    for (args, expect) in [
+        (
+            &["cell", "partnership", "show", "99"][..],
+            "partnership 99: PartnershipNotFound",
+        ),
+        (&["task", "show", "99"], "no task 99 on the task board"),
+        (&["stream", "show", "99"], "stream 99: StreamNotFound"),
+        (
+            &["proposal", "show", "0x99"],
+            "no proposal 0x99 on this governor",
+        ),
+    ] {
+        for source in [&[][..], &["--live"]] {
+            let err = net.fails(&[args, source].concat());
+            assert!(err.contains(expect), "daoctl {args:?} {source:?}: {err}");
+        }
+    }
+    // The index was created by the first read, where the deployment's indexes live.
+    assert!(net.dir.path().join("31337/riverside.index.db").is_file());
+}

@@ -1,10 +1,11 @@
 //! daoctl behind a hosted-like provider (issue 11): `dao_testkit::Proxy` in front of anvil caps
 //! `eth_getLogs` at 1,000 blocks and 10,000 results and injects HTTP 429/503, JSON-RPC -32603,
 //! -32000 "header not found", -32005 rate limits and dropped connections. Two DAOs share the core
-//! contracts, with a long empty history between them. Every read command, `index` from an empty
-//! database, an up-to-date `index`, `index --follow` from an empty database and `audit` must print through the proxy exactly what they
-//! print against anvil directly, and the number of `eth_getLogs` calls must follow the block
-//! span divided by the range cap, not the chain's events.
+//! contracts, with a long empty history between them. Every read command (from the chain with
+//! `--live` and from the index, its default), `index` from an empty database, an up-to-date
+//! `index`, `index --follow` from an empty database and `audit` must print through the proxy
+//! exactly what they print against anvil directly, and the number of `eth_getLogs` calls must
+//! follow the block span divided by the range cap, not the chain's events.
 //!
 //! The default run uses a 6,000-block history (anvil mines a few hundred blocks per second on a
 //! loaded machine); `hosted_provider_200k_blocks` is the same scenario over 200,000 blocks:
@@ -183,7 +184,10 @@ async fn scenario(history: u64) {
     assert!(span > history, "span {span}");
     let minimal_span = head - net.first_block("minimal") + 1;
 
-    // 1. Every read through a faulty, capped proxy prints what it prints directly.
+    // 1. Every read through a faulty, capped proxy prints what it prints directly, from the
+    // chain (`--live`: bounded scans) and from the index (the default: each source's own index,
+    // built from empty by the first read of each DAO, then caught up by every later read), and
+    // the index prints what the chain does.
     let faulty = Proxy::start(ProxyConfig::hosted(net.anvil.endpoint()).with_faults(0.04, 7))
         .expect("proxy");
     let reads: Vec<Vec<&str>> = vec![
@@ -196,25 +200,53 @@ async fn scenario(history: u64) {
         with(&["proposal", "list"]),
         with(&["proposal", "list", "--cell", "community", "--json"]),
         with(&["proposal", "show", &proposal]),
+        with(&["proposal", "show", &proposal, "--json"]),
         with(&["cell", "list"]),
         with(&["cell", "show", "events", "--json"]),
         with(&["task", "list"]),
+        with(&["task", "show", "1", "--json"]),
+        with(&["stream", "list", "--json"]),
+        with(&["treasury", "status"]),
         vec!["state", "--dao", "minimal", "--json"],
         vec!["role", "list", "dao", "--dao", "minimal"],
         vec!["proposal", "list", "--dao", "minimal"],
+        vec!["task", "list", "--dao", "minimal"],
     ];
+    let reads_db = |source: &str, args: &[&str]| {
+        let dao = if args.contains(&"minimal") {
+            "minimal"
+        } else {
+            "riverside"
+        };
+        net.dir
+            .path()
+            .join(format!("reads-{source}-{dao}.db"))
+            .display()
+            .to_string()
+    };
     for args in &reads {
-        let direct = net.direct(args);
-        let proxied = net.ok(faulty.url(), args);
-        assert_eq!(direct, proxied, "daoctl {args:?}");
+        let live = [args.as_slice(), &["--live"]].concat();
+        let direct = net.direct(&live);
+        assert_eq!(direct, net.ok(faulty.url(), &live), "daoctl {live:?}");
+        let (direct_db, proxied_db) = (reads_db("direct", args), reads_db("proxied", args));
+        assert_eq!(
+            net.direct(&with_db(args, &direct_db)),
+            direct,
+            "daoctl {args:?}: indexed = live"
+        );
+        assert_eq!(
+            net.ok(faulty.url(), &with_db(args, &proxied_db)),
+            direct,
+            "daoctl {args:?}: indexed through the proxy = live"
+        );
     }
     // Each DAO reads only its own proposals from the shared governor.
     assert!(
-        net.direct(&with(&["proposal", "list"]))
+        net.direct(&with(&["proposal", "list", "--live"]))
             .contains("fund events")
     );
     assert!(
-        net.direct(&["proposal", "list", "--dao", "minimal"])
+        net.direct(&["proposal", "list", "--dao", "minimal", "--live"])
             .contains("no proposals")
     );
 
@@ -312,20 +344,44 @@ async fn scenario(history: u64) {
         counting.stats().calls("eth_getLogs")
     };
     assert_follows_span(
-        "role show",
-        count(&with(&["role", "show", "events.contributor"])),
+        "role show --live",
+        count(&with(&["role", "show", "events.contributor", "--live"])),
         1,
         span,
     );
-    // `state`: one scan for recorded decisions, one for executed proposals (and one more for their
-    // contents when there are any), one for every role's wearers.
-    assert_follows_span("state riverside", count(&with(&["state"])), 3, span);
+    // `state --live`: one scan for recorded decisions, one for executed proposals (and one more
+    // for their contents when there are any), one for every role's wearers.
     assert_follows_span(
-        "state minimal",
-        count(&["state", "--dao", "minimal"]),
+        "state riverside --live",
+        count(&with(&["state", "--live"])),
+        3,
+        span,
+    );
+    assert_follows_span(
+        "state minimal --live",
+        count(&["state", "--dao", "minimal", "--live"]),
         3,
         minimal_span,
     );
+    // A read from the index: from an empty database, the indexer's one pass over the span; from
+    // an up-to-date one (no block since its checkpoint), no scan at all.
+    let read_db = db("read.db");
+    assert_follows_span(
+        "state (index from empty)",
+        count(&with_db(&with(&["state"]), &read_db)),
+        1,
+        span,
+    );
+    for args in [
+        with(&["state"]),
+        with(&["role", "show", "events.contributor"]),
+        with(&["proposal", "list"]),
+        with(&["task", "list"]),
+    ] {
+        let calls = count(&with_db(&args, &read_db));
+        eprintln!("{args:?} (index up to date): {calls} eth_getLogs calls");
+        assert_eq!(calls, 0, "{args:?}: an up-to-date index scans nothing");
+    }
     // `index` from an empty database: the indexer's one pass over the span.
     assert_follows_span(
         "index",
@@ -338,9 +394,12 @@ async fn scenario(history: u64) {
     let mut fine = ProxyConfig::hosted(net.anvil.endpoint());
     fine.max_blocks = CAP / 10;
     let fine = Proxy::start(fine).expect("proxy");
-    net.ok(fine.url(), &with(&["role", "show", "events.contributor"]));
+    net.ok(
+        fine.url(),
+        &with(&["role", "show", "events.contributor", "--live"]),
+    );
     assert_follows_span_under(
-        "role show, cap / 10",
+        "role show --live, cap / 10",
         fine.stats().calls("eth_getLogs"),
         1,
         span,

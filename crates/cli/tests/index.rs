@@ -1,6 +1,7 @@
-//! `daoctl index`, `daoctl state --indexed` and `daoctl audit` against a fresh anvil with the
-//! example DAO deployed: the indexed tree equals the live one, a clean treasury audits clean, and
-//! money leaving the Safe outside the module fails the audit, naming the event.
+//! `daoctl index`, `daoctl state` (from the index, and `--live`) and `daoctl audit` against a
+//! fresh anvil with the example DAO deployed: the indexed tree equals the live one, a clean
+//! treasury audits clean, and money leaving the Safe outside the module fails the audit, naming
+//! the event.
 use alloy::{
     network::{EthereumWallet, TransactionBuilder},
     node_bindings::{Anvil, AnvilInstance},
@@ -77,11 +78,11 @@ async fn index_state_indexed_and_audit() {
 
     // The same tree, live and from the index.
     let live: serde_json::Value =
-        serde_json::from_str(&net.ok(&["state", "--json"])).expect("json");
+        serde_json::from_str(&net.ok(&["state", "--live", "--json"])).expect("json");
     let indexed: serde_json::Value =
-        serde_json::from_str(&net.ok(&["state", "--indexed", "--json"])).expect("json");
+        serde_json::from_str(&net.ok(&["state", "--json"])).expect("json");
     assert_eq!(live, indexed);
-    assert_eq!(net.ok(&["state"]), net.ok(&["state", "--indexed"]));
+    assert_eq!(net.ok(&["state", "--live"]), net.ok(&["state"]));
 
     let out = net.ok(&["audit"]);
     assert!(out.contains("no discrepancy"), "{out}");

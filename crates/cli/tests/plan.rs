@@ -659,6 +659,23 @@ async fn apply_creates_vote_run_cells_and_compares_roles_budgets_allocations_and
     );
     let treasurer = net.json(&["role", "show", "operations.treasurer"]);
     assert_eq!(treasurer["active"], false);
+    // An inactive role has no wearers, from the index as from the chain.
+    assert_eq!(treasurer["wearers"], serde_json::json!([]), "{treasurer:#}");
+    assert_eq!(
+        net.json(&["role", "show", "operations.treasurer", "--live"]),
+        treasurer
+    );
+    assert_eq!(
+        net.ok(&["state", "--live"]),
+        net.ok(&["state"]),
+        "the tree from the index = live"
+    );
+    // An ended budget: the index trims what it received, as the Treasury does.
+    assert_eq!(
+        net.ok(&["treasury", "status", "--json", "--live"]),
+        net.ok(&["treasury", "status", "--json"]),
+        "the budgets from the index = live"
+    );
     let contributor = net.json(&["role", "show", "events.contributor"]);
     assert_eq!(contributor["mutable"], false);
     assert_eq!(
@@ -667,8 +684,8 @@ async fn apply_creates_vote_run_cells_and_compares_roles_budgets_allocations_and
             contributor["toggle"].as_str()
         ),
         (
-            Some(net.addr(9).to_string().to_lowercase().as_str()),
-            Some(net.addr(8).to_string().to_lowercase().as_str())
+            Some(net.addr(9).to_checksum(None).as_str()),
+            Some(net.addr(8).to_checksum(None).as_str())
         ),
         "{contributor:#}"
     );

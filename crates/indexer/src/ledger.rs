@@ -81,6 +81,20 @@ pub struct Ledger {
     pub totals: LedgerTotals,
 }
 
+/// A budget as `Treasury.getBudget` returns it at a given time (see [`Ledger::at`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BudgetAt {
+    pub terms: BudgetTerms,
+    /// Within its start and expiry.
+    pub active: bool,
+    pub period_index: U256,
+    pub usage: PeriodUsage,
+    pub reserved: U256,
+    pub cap: U256,
+    /// `cap - committed` while active, else 0.
+    pub available: U256,
+}
+
 /// A usage the ledger refused because it exceeds what was there (the treasury would have
 /// reverted: the audit reports it, the fold clamps at zero).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +132,15 @@ impl Ledger {
         }
         self.current_period = period_index;
         self.terms = Some(terms);
+        // As `Treasury.setBudget`: a lowered ceiling trims what a funded budget holds, and an
+        // unfunded one holds nothing.
+        if let Some(u) = self.periods.get_mut(&period_index) {
+            u.received = if terms.funded {
+                u.received.min(terms.amount)
+            } else {
+                U256::ZERO
+            };
+        }
     }
 
     /// `Spent`: a spend in period `p`.
@@ -202,6 +225,53 @@ impl Ledger {
         self.totals.streamed += amount;
     }
 
+    /// The budget as `Treasury.getBudget` computes it at unix time `now`: the usage of the last
+    /// period an event named, which a later period starts from zero (a funded budget then holds
+    /// only its reservations as received); `None` without terms (or with a zero period, which
+    /// the Treasury reads as no budget).
+    pub fn at(&self, now: U256) -> Option<BudgetAt> {
+        let terms = self.terms.filter(|t| !t.period.is_zero())?;
+        let mut usage = self.usage_in(self.current_period);
+        if !terms.funded {
+            usage.received = U256::ZERO;
+        }
+        let mut period_index = self.current_period;
+        if now >= terms.start {
+            let index = (now - terms.start) / terms.period;
+            if index != period_index {
+                period_index = index;
+                usage = PeriodUsage {
+                    received: if terms.funded {
+                        self.reserved
+                    } else {
+                        U256::ZERO
+                    },
+                    ..PeriodUsage::default()
+                };
+            }
+        }
+        let active = now >= terms.start && (terms.expiry.is_zero() || now < terms.expiry);
+        let cap = if terms.funded {
+            usage.received
+        } else {
+            terms.amount
+        };
+        let committed = usage.spent + usage.sub_allocated + self.reserved;
+        Some(BudgetAt {
+            terms,
+            active,
+            period_index,
+            usage,
+            reserved: self.reserved,
+            cap,
+            available: if active {
+                cap.saturating_sub(committed)
+            } else {
+                U256::ZERO
+            },
+        })
+    }
+
     /// What period `p` may use in all: the amount, or for a funded budget what it received (at
     /// most the amount).
     pub fn cap(&self, p: U256) -> U256 {
@@ -265,6 +335,73 @@ mod tests {
 
     fn u(n: u64) -> U256 {
         U256::from(n)
+    }
+
+    #[test]
+    fn at_a_time_rolls_periods_and_ends_at_expiry() {
+        let mut l = Ledger::default();
+        assert_eq!(l.at(u(0)), None);
+        l.set_terms(
+            BudgetTerms {
+                amount: u(100),
+                period: u(10),
+                start: u(1_000),
+                expiry: u(1_030),
+                funded: true,
+            },
+            u(0),
+        );
+        l.receive(u(0), u(60));
+        l.spend(u(0), u(20));
+        l.reserve(u(0), u(5));
+        let before = l.at(u(999)).expect("terms");
+        assert!(!before.active, "not started");
+        assert_eq!(before.available, u(0));
+        let now = l.at(u(1_009)).expect("terms");
+        assert!(now.active);
+        assert_eq!(
+            (now.usage.received, now.cap, now.available),
+            (u(60), u(60), u(35))
+        );
+        // The next period starts from zero; a funded budget keeps its reservations as received.
+        let next = l.at(u(1_010)).expect("terms");
+        assert_eq!(next.period_index, u(1));
+        assert_eq!(
+            (next.usage.spent, next.usage.received, next.available),
+            (u(0), u(5), u(0))
+        );
+        assert!(!l.at(u(1_030)).expect("terms").active, "expired");
+    }
+
+    #[test]
+    fn new_terms_trim_what_a_funded_budget_received() {
+        let funded = |amount: u64| BudgetTerms {
+            amount: u(amount),
+            funded: true,
+            ..BudgetTerms::default()
+        };
+        let mut l = Ledger::default();
+        l.set_terms(funded(100), u(0));
+        l.receive(u(0), u(80));
+        l.set_terms(funded(50), u(0));
+        assert_eq!(l.current().received, u(50), "lowered below what it held");
+        l.set_terms(funded(200), u(0));
+        assert_eq!(l.current().received, u(50), "raising does not give back");
+        l.set_terms(funded(0), u(0));
+        assert_eq!((l.current().received, l.available(u(0))), (u(0), u(0)));
+        l.receive(u(0), u(5));
+        l.set_terms(
+            BudgetTerms {
+                funded: false,
+                ..funded(10)
+            },
+            u(0),
+        );
+        assert_eq!(
+            l.current().received,
+            u(0),
+            "an unfunded budget holds nothing"
+        );
     }
 
     #[test]

@@ -116,7 +116,8 @@ CREATE TABLE IF NOT EXISTS entities (
 /// opened (raw logs, block hashes and the checkpoint are kept).
 ///
 /// 2: typed domain (crate::domain) in `entities`; fold counters and anomalies in `meta.fold`.
-pub const SCHEMA_VERSION: u32 = 3;
+/// 4: a `BudgetSet` trims what a funded budget received to its new amount (as the Treasury does).
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The fold's counters and anomalies, kept in `meta` under `fold` so that opening an index
 /// loads them instead of re-folding.

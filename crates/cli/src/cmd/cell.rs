@@ -1,5 +1,8 @@
 //! `daoctl cell ...`
-use crate::ctx::{Ctx, Global};
+use crate::{
+    ctx::{Ctx, Global},
+    view::{CellDoc, CellList, CellRow, CellShow, PartnershipShow, ReadArgs, Source, indexed},
+};
 use alloy::{
     primitives::{Address, B256, U256, keccak256},
     sol_types::SolCall,
@@ -14,10 +17,17 @@ use serde_json::json;
 pub(crate) enum Cmd {
     /// Every cell of the DAO, parents before children.
     #[command(after_help = "Example:\n  daoctl cell list --json")]
-    List,
+    List {
+        #[command(flatten)]
+        read: ReadArgs,
+    },
     /// A cell: ids, phase, scale, children, state documents, decisions.
     #[command(after_help = "Example:\n  daoctl cell show events")]
-    Show { cell: String },
+    Show {
+        cell: String,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
     /// Create a child cell (authority over the parent).
     #[command(
         after_help = "Example:\n  daoctl cell create --parent operations --name Research --admin 0xabc.. --member 0xabc.."
@@ -110,11 +120,18 @@ pub(crate) enum PartnershipCmd {
     },
     Show {
         id: U256,
+        #[command(flatten)]
+        read: ReadArgs,
     },
 }
 
 pub(crate) fn phase_name(p: ICellRegistry::Phase) -> &'static str {
     Phase::from_sol(p).map(|p| p.name()).unwrap_or("unknown")
+}
+
+/// A partnership's status by its name in `ICellRegistry.PartnershipStatus`, lowercase.
+pub(crate) fn partnership_status(status: ICellRegistry::PartnershipStatus) -> String {
+    format!("{status:?}").to_ascii_lowercase()
 }
 
 pub(crate) fn scale_name(s: ICellRegistry::Scale) -> &'static str {
@@ -159,81 +176,93 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
     let registry = ctx.contract("CellRegistry")?;
     let reg = ICellRegistry::new(registry, &ctx.provider);
     match cmd {
-        Cmd::List => {
+        Cmd::List { read } => {
             let root = ctx.cell("dao")?;
-            let cells = walk(&ctx, registry, root).await?;
-            let rows: Vec<serde_json::Value> = cells
-                .iter()
-                .map(|c| {
-                    json!({
-                        "key": ctx.cell_key(c.id, &c.name), "id": RoleId(c.id).to_string(), "name": c.name,
-                        "parent": if c.parent.is_zero() { serde_json::Value::Null } else { RoleId(c.parent).to_string().into() },
-                        "phase": phase_name(c.phase), "scale": scale_name(c.scale), "children": c.childCount,
-                        "decisions": c.decisionCount,
-                    })
-                })
-                .collect();
-            ctx.print(&json!(rows), || {
-                let mut s = format!(
-                    "{:<14} {:<8} {:<18} {:<8} {:<14} {:<14}\n",
-                    "KEY", "ID", "NAME", "PARENT", "PHASE", "SCALE"
-                );
-                for r in &rows {
-                    s += &format!(
-                        "{:<14} {:<8} {:<18} {:<8} {:<14} {:<14}\n",
-                        r["key"].as_str().unwrap_or(""),
-                        r["id"].as_str().unwrap_or(""),
-                        r["name"].as_str().unwrap_or(""),
-                        r["parent"].as_str().unwrap_or("-"),
-                        r["phase"].as_str().unwrap_or(""),
-                        r["scale"].as_str().unwrap_or("")
-                    );
-                }
-                s
-            });
-        }
-        Cmd::Show { cell } => {
-            let id = match ctx.cell(&cell) {
-                Ok(id) => id,
-                // Not in the record (created by a proposal or a Safe batch): by name on chain.
-                Err(e) => {
-                    let root = ctx.cell("dao")?;
+            let view = match read.open(&ctx).await? {
+                Source::Live => CellList(
                     walk(&ctx, registry, root)
                         .await?
-                        .into_iter()
-                        .find(|c| c.name == cell || crate::cmd::plan::key_of(&c.name) == cell)
-                        .map(|c| c.id)
-                        .ok_or(e)?
+                        .iter()
+                        .map(|c| CellRow {
+                            key: ctx.cell_key(c.id, &c.name),
+                            id: RoleId(c.id).to_string(),
+                            name: c.name.clone(),
+                            parent: (!c.parent.is_zero()).then(|| RoleId(c.parent).to_string()),
+                            phase: phase_name(c.phase).to_owned(),
+                            scale: scale_name(c.scale).to_owned(),
+                            children: c.childCount,
+                            decisions: c.decisionCount,
+                        })
+                        .collect(),
+                ),
+                Source::Indexed { ix, .. } => indexed::cell_list(&ctx, ix.state(), root)?,
+            };
+            ctx.show(&view);
+        }
+        Cmd::Show { cell, read } => {
+            let source = read.open(&ctx).await?;
+            let id = match ctx.cell(&cell) {
+                Ok(id) => id,
+                // Not in the record (created by a proposal or a Safe batch): by name.
+                Err(e) => {
+                    let root = ctx.cell("dao")?;
+                    let found = match &source {
+                        Source::Live => walk(&ctx, registry, root)
+                            .await?
+                            .into_iter()
+                            .find(|c| c.name == cell || crate::cmd::plan::key_of(&c.name) == cell)
+                            .map(|c| c.id),
+                        Source::Indexed { ix, .. } => {
+                            let d = &ix.state().domain;
+                            indexed::cells(ix.state(), root)
+                                .into_iter()
+                                .map(|(id, _)| id)
+                                .find(|id| {
+                                    d.cells.get(id).is_some_and(|c| {
+                                        c.name == cell || crate::cmd::plan::key_of(&c.name) == cell
+                                    })
+                                })
+                        }
+                    };
+                    found.ok_or(e)?
                 }
             };
-            let c = reg.getCell(id).call().await?;
-            let children = reg.childrenOf(id).call().await?;
-            let keys = reg.stateKeys(id).call().await?;
-            let mut docs = Vec::new();
-            for k in keys {
-                let d = reg.stateOf(id, k).call().await?;
-                docs.push(json!({"key": state_key_name(k), "uri": d.uri, "hash": d.contentHash, "version": d.version, "author": d.author}));
-            }
-            let v = json!({
-                "key": ctx.cell_key(id, &c.name), "id": RoleId(id).to_string(), "name": c.name,
-                "parent": RoleId(c.parent).to_string(), "dao": RoleId(c.dao).to_string(),
-                "member_role": RoleId(c.memberRole).to_string(), "phase": phase_name(c.phase),
-                "scale": scale_name(c.scale), "restrictions": c.restrictions,
-                "children": children.iter().map(|c| RoleId(*c).to_string()).collect::<Vec<_>>(),
-                "decisions": c.decisionCount, "state": docs,
-            });
-            ctx.print(&v, || {
-                let mut s = format!(
-                    "cell {} ({})  id {}  parent {}  dao {}\nphase {}  scale {}  member role {}  restrictions {:#x}\nchildren: {}\ndecisions: {}\n",
-                    v["key"].as_str().unwrap_or(""), c.name, v["id"].as_str().unwrap_or(""), v["parent"].as_str().unwrap_or(""),
-                    v["dao"].as_str().unwrap_or(""), phase_name(c.phase), scale_name(c.scale), v["member_role"].as_str().unwrap_or(""),
-                    c.restrictions, v["children"], c.decisionCount
-                );
-                for d in v["state"].as_array().into_iter().flatten() {
-                    s += &format!("state {} v{}: {} (by {})\n", d["key"].as_str().unwrap_or(""), d["version"], d["uri"].as_str().unwrap_or(""), d["author"].as_str().unwrap_or(""));
+            let view = match &source {
+                Source::Live => {
+                    let c = reg.getCell(id).call().await?;
+                    let mut children = reg.childrenOf(id).call().await?;
+                    children.sort();
+                    let mut keys = reg.stateKeys(id).call().await?;
+                    keys.sort();
+                    let mut docs = Vec::new();
+                    for k in keys {
+                        let d = reg.stateOf(id, k).call().await?;
+                        docs.push(CellDoc {
+                            key: state_key_name(k),
+                            uri: d.uri,
+                            hash: d.contentHash,
+                            version: d.version,
+                            author: d.author,
+                        });
+                    }
+                    CellShow {
+                        key: ctx.cell_key(id, &c.name),
+                        id: RoleId(id).to_string(),
+                        name: c.name,
+                        parent: RoleId(c.parent).to_string(),
+                        dao: RoleId(c.dao).to_string(),
+                        member_role: RoleId(c.memberRole).to_string(),
+                        phase: phase_name(c.phase).to_owned(),
+                        scale: scale_name(c.scale).to_owned(),
+                        restrictions: c.restrictions,
+                        children: children.iter().map(|c| RoleId(*c).to_string()).collect(),
+                        decisions: c.decisionCount,
+                        state: docs,
+                    }
                 }
-                s
-            });
+                Source::Indexed { ix, .. } => indexed::cell_show(&ctx, ix.state(), id)?,
+            };
+            ctx.show(&view);
         }
         Cmd::Create {
             parent,
@@ -396,26 +425,28 @@ async fn partnership(ctx: &Ctx, registry: Address, cmd: PartnershipCmd) -> Resul
             )
             .await?;
         }
-        PartnershipCmd::Show { id } => {
-            let p = reg.getPartnership(id).call().await?;
-            let status = ["none", "proposed", "active", "ended"]
-                .get(p.status as usize)
-                .copied()
-                .unwrap_or("?");
-            let v = json!({
-                "id": id.to_string(), "cell": RoleId(p.cellId).to_string(),
-                "counterparty_cell": if p.counterpartyCellId.is_zero() { serde_json::Value::Null } else { RoleId(p.counterpartyCellId).to_string().into() },
-                "counterparty_account": p.counterpartyAccount, "status": status, "terms_uri": p.termsURI,
-            });
-            ctx.print(&v, || {
-                format!(
-                    "partnership {id}: {} -> {} {}  {status}  {}\n",
-                    RoleId(p.cellId),
-                    RoleId(p.counterpartyCellId),
-                    p.counterpartyAccount,
-                    p.termsURI
-                )
-            });
+        PartnershipCmd::Show { id, read } => {
+            let view = match read.open(ctx).await? {
+                Source::Live => {
+                    let p = reg.getPartnership(id).call().await.map_err(|e| {
+                        eyre!(
+                            "partnership {id}: {}",
+                            dao_bindings::describe_contract_error(&e)
+                        )
+                    })?;
+                    PartnershipShow {
+                        id,
+                        cell: RoleId(p.cellId).to_string(),
+                        counterparty_cell: (!p.counterpartyCellId.is_zero())
+                            .then(|| RoleId(p.counterpartyCellId).to_string()),
+                        counterparty_account: p.counterpartyAccount,
+                        status: partnership_status(p.status),
+                        terms_uri: p.termsURI,
+                    }
+                }
+                Source::Indexed { ix, .. } => indexed::partnership(ix.state(), id)?,
+            };
+            ctx.show(&view);
         }
     }
     Ok(())

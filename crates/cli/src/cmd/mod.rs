@@ -20,7 +20,6 @@ pub(crate) mod state;
 pub(crate) mod stream;
 pub(crate) mod task;
 pub(crate) mod treasury;
-pub(crate) mod view;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
@@ -56,7 +55,7 @@ pub(crate) enum Command {
     /// Role payment streams: open, list, show, claim, close.
     #[command(subcommand)]
     Stream(stream::Cmd),
-    /// The network tree read live: cells, phases, roles and wearers, budgets, decisions.
+    /// The network tree: cells, phases, roles and wearers, budgets, decisions (from the index; --live from the chain).
     State(state::Args),
     /// Index the deployment's events into SQLite (resumable, reorg-safe); --follow keeps polling.
     Index(index::Args),

@@ -1,5 +1,8 @@
 //! `daoctl proposal ...`: proposals of vote-run cells through the CellGovernor.
-use crate::ctx::{Ctx, Global, decode, parse_token};
+use crate::{
+    ctx::{Ctx, Global, decode, parse_token},
+    view::{ProposalList, ProposalRow, ProposalShow, Quorum, ReadArgs, Source, Votes, indexed},
+};
 use alloy::{
     dyn_abi::{DynSolType, JsonAbiExt},
     json_abi::Function,
@@ -112,13 +115,19 @@ pub(crate) enum Cmd {
         #[command(flatten)]
         actions: ActionArgs,
     },
-    /// Proposals of a cell (or of every vote-run cell in the record).
+    /// Proposals of a cell (or of every cell of the DAO), in chain order.
     List {
         #[arg(long)]
         cell: Option<String>,
+        #[command(flatten)]
+        read: ReadArgs,
     },
     /// One proposal: actions, state, votes, timepoints.
-    Show { id: U256 },
+    Show {
+        id: U256,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
     /// Vote now.
     #[command(
         after_help = "Example:\n  daoctl proposal vote 0x12ab.. for --reason 'good use of funds' --dev-account 3"
@@ -581,12 +590,25 @@ async fn build_actions(
     Ok(out)
 }
 
-/// The ProposalCreated event of `id` (actions, uri and description hash live there).
+/// The ProposalCreated event of `id` (actions, uri and description hash live there), from a
+/// bounded scan of the deployment's blocks.
 async fn created(ctx: &Ctx, governor: Address, id: U256) -> Result<ICellGovernor::ProposalCreated> {
+    let head = ctx.provider.get_block_number().await?;
+    created_in(ctx, governor, id, ctx.first_block()?, head).await
+}
+
+/// The ProposalCreated event of `id` in blocks `from..=to`.
+async fn created_in(
+    ctx: &Ctx,
+    governor: Address,
+    id: U256,
+    from: u64,
+    to: u64,
+) -> Result<ICellGovernor::ProposalCreated> {
     let query = LogQuery::new([governor])
         .topic(0, [ICellGovernor::ProposalCreated::SIGNATURE_HASH])
         .topic(1, [B256::from(id)]);
-    let logs = ctx.logs(&query).await?;
+    let logs = ctx.logs_between(&query, from, to).await?;
     logs.first()
         .and_then(decode::<ICellGovernor::ProposalCreated>)
         .ok_or_else(|| eyre!("no proposal {id:#x} on this governor"))
@@ -701,61 +723,92 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 || format!("{:#x}\n", log.proposalId),
             );
         }
-        Cmd::List { cell } => {
+        Cmd::List { cell, read } => {
             // The proposals of one cell, or of every cell of this DAO (not of the other DAOs
             // that share the governor).
-            let cells: Vec<U256> = match &cell {
-                Some(c) => vec![ctx.cell(c)?],
-                None => {
-                    let registry = ctx.contract("CellRegistry")?;
-                    super::cell::walk(&ctx, registry, ctx.cell("dao")?)
-                        .await?
-                        .iter()
-                        .map(|c| c.id)
+            let source = read.open(&ctx).await?;
+            let cells = source.cells(&ctx, cell.as_deref()).await?;
+            // (id, cell, proposer, uri, tally from the index)
+            type Found = (U256, U256, Address, String, Option<(U256, U256, U256)>);
+            let found: Vec<Found> = match &source {
+                Source::Live => {
+                    let query = LogQuery::new([governor])
+                        .topic(0, [ICellGovernor::ProposalCreated::SIGNATURE_HASH])
+                        .topic(2, cells.iter().map(|c| B256::from(*c)));
+                    let mut out = Vec::new();
+                    for log in &ctx.logs(&query).await? {
+                        let p = decode::<ICellGovernor::ProposalCreated>(log).ok_or_else(|| {
+                            eyre!("undecodable ProposalCreated at block {}", log.block_number)
+                        })?;
+                        out.push((p.proposalId, p.cellId, p.proposer, p.uri, None));
+                    }
+                    out
+                }
+                Source::Indexed { ix, .. } => {
+                    let s = ix.state();
+                    indexed::proposals(s, &cells)
+                        .into_iter()
+                        .map(|p| {
+                            (
+                                p.id,
+                                p.cell,
+                                p.proposer,
+                                p.uri.clone(),
+                                Some(indexed::tally(p)),
+                            )
+                        })
                         .collect()
                 }
             };
-            let query = LogQuery::new([governor])
-                .topic(0, [ICellGovernor::ProposalCreated::SIGNATURE_HASH])
-                .topic(2, cells.into_iter().map(B256::from));
-            let logs = ctx.logs(&query).await?;
             let mut rows = Vec::new();
-            for log in &logs {
-                let p = decode::<ICellGovernor::ProposalCreated>(log).ok_or_else(|| {
-                    eyre!("undecodable ProposalCreated at block {}", log.block_number)
-                })?;
-                let state = gov.state(p.proposalId).call().await?;
-                let votes = gov.proposalVotes(p.proposalId).call().await?;
-                let weight = vote_weight(&ctx, &gov, p.proposalId).await?;
-                rows.push(json!({
-                    "for_shown": weight(votes.forVotes), "against_shown": weight(votes.againstVotes), "abstain_shown": weight(votes.abstainVotes),
-                    "proposal": format!("{:#x}", p.proposalId), "cell": ctx.cell_name(p.cellId), "proposer": p.proposer,
-                    "description": p.uri, "state": STATES.get(state as usize).copied().unwrap_or("?"),
-                    "for": votes.forVotes.to_string(), "against": votes.againstVotes.to_string(), "abstain": votes.abstainVotes.to_string(),
-                }));
+            for (id, cell, proposer, uri, tally) in found {
+                // The state moves with blocks (a vote ends, a delay passes), not only with
+                // events: a point read for both sources.
+                let state = gov.state(id).call().await?;
+                let (for_, against, abstain) = match tally {
+                    Some(t) => t,
+                    None => {
+                        let v = gov.proposalVotes(id).call().await?;
+                        (v.forVotes, v.againstVotes, v.abstainVotes)
+                    }
+                };
+                let weight = vote_weight(&ctx, &gov, id).await?;
+                rows.push(ProposalRow {
+                    proposal: format!("{id:#x}"),
+                    cell: ctx.cell_name(cell),
+                    proposer,
+                    description: uri,
+                    state: STATES
+                        .get(state as usize)
+                        .copied()
+                        .unwrap_or("?")
+                        .to_owned(),
+                    for_shown: weight(for_),
+                    against_shown: weight(against),
+                    abstain_shown: weight(abstain),
+                    for_,
+                    against,
+                    abstain,
+                });
             }
-            ctx.print(&json!(rows), || {
-                let mut s = String::new();
-                for r in &rows {
-                    s += &format!(
-                        "{}  {:<10} {:<10} for {} against {} abstain {}  {}\n",
-                        r["proposal"].as_str().unwrap_or(""),
-                        r["cell"].as_str().unwrap_or(""),
-                        r["state"].as_str().unwrap_or(""),
-                        r["for_shown"].as_str().unwrap_or(""),
-                        r["against_shown"].as_str().unwrap_or(""),
-                        r["abstain_shown"].as_str().unwrap_or(""),
-                        r["description"].as_str().unwrap_or("")
-                    );
-                }
-                if rows.is_empty() {
-                    s += "no proposals\n";
-                }
-                s
-            });
+            ctx.show(&ProposalList(rows));
         }
-        Cmd::Show { id } => {
-            let p = created(&ctx, governor, id).await?;
+        Cmd::Show { id, read } => {
+            let p = match read.open(&ctx).await? {
+                Source::Live => created(&ctx, governor, id).await?,
+                // The index knows where the proposal was created: its actions (whole calldata,
+                // which the index summarizes) are read from that one block.
+                Source::Indexed { ix, .. } => {
+                    let at = ix
+                        .state()
+                        .domain
+                        .proposals
+                        .get(&id)
+                        .map(|p| p.created.block)
+                        .ok_or_else(|| eyre!("no proposal {id:#x} on this governor"))?;
+                    created_in(&ctx, governor, id, at, at).await?
+                }
+            };
             let state = gov.state(id).call().await?;
             let votes = gov.proposalVotes(id).call().await?;
             let t = gov.proposalTimepoints(id).call().await?;
@@ -765,26 +818,37 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 actions.push(describe_action(&ctx, a).await?);
             }
             let weight = vote_weight(&ctx, &gov, id).await?;
-            let v = json!({
-                "proposal": format!("{id:#x}"), "cell": ctx.cell_name(p.cellId), "proposer": p.proposer, "description": p.uri,
-                "state": STATES.get(state as usize).copied().unwrap_or("?"), "actions": actions,
-                "votes": {"for": votes.forVotes.to_string(), "against": votes.againstVotes.to_string(), "abstain": votes.abstainVotes.to_string(), "participation": votes.participation.to_string()},
-                "quorum": {"required": q.required.to_string(), "electorate": q.electorate.to_string()},
-                "snapshot": t.snapshot.to_string(), "vote_end": t.voteEnd.to_string(), "executable_from": t.executableFrom.to_string(),
-            });
-            ctx.print(&v, || {
-                let mut s = format!(
-                    "proposal {id:#x}\n  cell {}  proposer {}  state {}\n  {}\n",
-                    v["cell"].as_str().unwrap_or(""), p.proposer, v["state"].as_str().unwrap_or(""), p.uri
-                );
-                for a in &actions {
-                    s += &format!("  - {a}\n");
-                }
-                s += &format!(
-                    "  votes: for {} against {} abstain {} (quorum {} of {})\n  blocks: snapshot {} vote end {} executable from {}\n",
-                    weight(votes.forVotes), weight(votes.againstVotes), weight(votes.abstainVotes), weight(q.required), weight(q.electorate), t.snapshot, t.voteEnd, t.executableFrom
-                );
-                s
+            ctx.show(&ProposalShow {
+                proposal: format!("{id:#x}"),
+                cell: ctx.cell_name(p.cellId),
+                proposer: p.proposer,
+                description: p.uri,
+                state: STATES
+                    .get(state as usize)
+                    .copied()
+                    .unwrap_or("?")
+                    .to_owned(),
+                actions,
+                shown: [
+                    weight(votes.forVotes),
+                    weight(votes.againstVotes),
+                    weight(votes.abstainVotes),
+                    weight(q.required),
+                    weight(q.electorate),
+                ],
+                votes: Votes {
+                    for_: votes.forVotes,
+                    against: votes.againstVotes,
+                    abstain: votes.abstainVotes,
+                    participation: votes.participation,
+                },
+                quorum: Quorum {
+                    required: q.required,
+                    electorate: q.electorate,
+                },
+                snapshot: t.snapshot,
+                vote_end: t.voteEnd,
+                executable_from: t.executableFrom,
             });
         }
         Cmd::Vote {

@@ -1,5 +1,8 @@
 //! `daoctl role ...`
-use crate::ctx::{Ctx, Global, decode};
+use crate::{
+    ctx::{Ctx, Global, decode},
+    view::{ReadArgs, RoleList, RoleShow, RoleView, Source, indexed},
+};
 use alloy::{
     primitives::{Address, B256, U256},
     sol_types::{SolCall, SolEvent},
@@ -15,10 +18,18 @@ use std::collections::{BTreeMap, BTreeSet};
 pub(crate) enum Cmd {
     /// The roles of a cell (admin, member, and the admin's other children) with their wearers.
     #[command(after_help = "Example:\n  daoctl role list events")]
-    List { cell: String },
+    List {
+        cell: String,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
     /// One role: definition, supply, wearers.
     #[command(after_help = "Example:\n  daoctl role show events.contributor --json")]
-    Show { role: String },
+    Show {
+        role: String,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
     /// Create a role under a cell's admin role (the cell's admin or the authority above it); the
     /// record names it `CELL.NAME`.
     #[command(
@@ -135,73 +146,54 @@ async fn describe(
     roles_addr: Address,
     role: U256,
     wearers: &[Address],
-) -> Result<serde_json::Value> {
+) -> Result<RoleView> {
     let contract = IRoles::new(roles_addr, &ctx.provider);
     let v = contract.viewRole(role).call().await?;
-    Ok(json!({
-        "role": RoleId(role).to_string(), "name": ctx.role_name(role), "details": v.details,
-        "supply": v.supply, "max_supply": v.maxSupply, "claimable": v.claimable, "mutable": v.mutable_,
-        "active": v.active, "eligibility": v.eligibility, "toggle": v.toggle,
-        "wearers": wearers.iter().map(|a| a.to_checksum(None)).collect::<Vec<_>>(),
-    }))
+    Ok(RoleView {
+        role: RoleId(role).to_string(),
+        name: ctx.role_name(role),
+        details: v.details,
+        supply: v.supply,
+        max_supply: v.maxSupply,
+        claimable: v.claimable,
+        mutable: v.mutable_,
+        active: v.active,
+        eligibility: v.eligibility,
+        toggle: v.toggle,
+        wearers: wearers.to_vec(),
+    })
 }
 
 pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
     let ctx = Ctx::connect(global).await?;
     let roles_addr = ctx.contract("Roles")?;
     match cmd {
-        Cmd::List { cell } => {
+        Cmd::List { cell, read } => {
             let id = ctx.cell(&cell)?;
-            let ids = roles_of_cell(&ctx, roles_addr, id).await?;
-            let w = wearers(&ctx, roles_addr, &ids).await?;
-            let mut rows = Vec::new();
-            for r in &ids {
-                rows.push(describe(&ctx, roles_addr, *r, &w[r]).await?);
-            }
-            ctx.print(&json!(rows), || {
-                let mut s = format!(
-                    "{:<10} {:<24} {:>6} {:>9} {:<9} WEARERS\n",
-                    "ROLE", "NAME", "SUPPLY", "MAX", "CLAIMABLE"
-                );
-                for r in &rows {
-                    s += &format!(
-                        "{:<10} {:<24} {:>6} {:>9} {:<9} {}\n",
-                        r["role"].as_str().unwrap_or(""),
-                        r["name"].as_str().unwrap_or(""),
-                        r["supply"],
-                        r["max_supply"],
-                        r["claimable"],
-                        r["wearers"]
-                            .as_array()
-                            .map(|a| a
-                                .iter()
-                                .filter_map(|v| v.as_str())
-                                .collect::<Vec<_>>()
-                                .join(" "))
-                            .unwrap_or_default()
-                    );
+            let view = match read.open(&ctx).await? {
+                Source::Live => {
+                    let ids = roles_of_cell(&ctx, roles_addr, id).await?;
+                    let w = wearers(&ctx, roles_addr, &ids).await?;
+                    let mut rows = Vec::new();
+                    for r in &ids {
+                        rows.push(describe(&ctx, roles_addr, *r, &w[r]).await?);
+                    }
+                    RoleList(rows)
                 }
-                s
-            });
+                Source::Indexed { ix, now } => indexed::role_list(&ctx, ix.state(), id, now)?,
+            };
+            ctx.show(&view);
         }
-        Cmd::Show { role } => {
+        Cmd::Show { role, read } => {
             let id = ctx.role(&role)?;
-            let w = wearers(&ctx, roles_addr, &[id]).await?;
-            let v = describe(&ctx, roles_addr, id, &w[&id]).await?;
-            ctx.print(&v, || {
-                format!(
-                    "role {} ({})\n  details: {}\n  supply {}/{}  claimable {}  mutable {}  active {}\n  wearers: {}\n",
-                    v["role"].as_str().unwrap_or(""),
-                    v["name"].as_str().unwrap_or(""),
-                    v["details"].as_str().unwrap_or(""),
-                    v["supply"],
-                    v["max_supply"],
-                    v["claimable"],
-                    v["mutable"],
-                    v["active"],
-                    v["wearers"]
-                )
-            });
+            let view = match read.open(&ctx).await? {
+                Source::Live => {
+                    let w = wearers(&ctx, roles_addr, &[id]).await?;
+                    describe(&ctx, roles_addr, id, &w[&id]).await?
+                }
+                Source::Indexed { ix, now } => indexed::role(&ctx, ix.state(), id, now)?,
+            };
+            ctx.show(&RoleShow(view));
         }
         Cmd::Create {
             cell,

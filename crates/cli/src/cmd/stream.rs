@@ -1,12 +1,16 @@
 //! `daoctl stream ...`: role payment streams paid from a cell's budget (RoleStreams).
-use crate::ctx::{Ctx, Global, parse_token};
+use crate::{
+    ctx::{Ctx, Global, decode, parse_token},
+    view::{Owed, ReadArgs, Source, StreamList, StreamShow, StreamView, indexed},
+};
 use alloy::{
-    primitives::{Address, U256},
+    primitives::{Address, B256, U256},
     providers::Provider,
-    sol_types::SolCall,
+    sol_types::{SolCall, SolEvent},
 };
 use clap::Subcommand;
 use dao_bindings::{IRoleStreams, ITreasury};
+use dao_indexer::LogQuery;
 use eyre::{Result, eyre};
 use serde_json::json;
 
@@ -36,12 +40,16 @@ pub(crate) enum Cmd {
     List {
         #[arg(long)]
         cell: Option<String>,
+        #[command(flatten)]
+        read: ReadArgs,
     },
     /// A stream; with --wearer, what that wearer is owed.
     Show {
         id: U256,
         #[arg(long)]
         wearer: Option<Address>,
+        #[command(flatten)]
+        read: ReadArgs,
     },
     /// Settle a wearer and pay what the budget allows (anyone; defaults to the caller).
     Claim {
@@ -128,64 +136,59 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 format!("{}\n", log.streamId)
             });
         }
-        Cmd::List { cell } => {
-            let filter_cell = match &cell {
-                Some(c) => Some(ctx.cell(c)?),
+        Cmd::List { cell, read } => {
+            let source = read.open(&ctx).await?;
+            let cells = source.cells(&ctx, cell.as_deref()).await?;
+            let view = match &source {
+                Source::Live => {
+                    // The streams of these cells: one bounded scan of StreamOpened by cell id
+                    // (RoleStreams is shared by every DAO on the chain), then each stream's view.
+                    let query = LogQuery::new([streams])
+                        .topic(0, [IRoleStreams::StreamOpened::SIGNATURE_HASH])
+                        .topic(2, cells.iter().map(|c| B256::from(*c)));
+                    let mut ids: Vec<U256> = ctx
+                        .logs(&query)
+                        .await?
+                        .iter()
+                        .filter_map(decode::<IRoleStreams::StreamOpened>)
+                        .map(|e| e.streamId)
+                        .collect();
+                    ids.sort();
+                    let mut rows = Vec::new();
+                    for i in ids {
+                        rows.push(view_of(&ctx, i, &rs.getStream(i).call().await?).await?);
+                    }
+                    StreamList(rows)
+                }
+                Source::Indexed { ix, .. } => {
+                    indexed::stream_list(&ctx, ix.state(), &cells).await?
+                }
+            };
+            ctx.show(&view);
+        }
+        Cmd::Show { id, wearer, read } => {
+            let stream = match read.open(&ctx).await? {
+                Source::Live => {
+                    let s = rs.getStream(id).call().await.map_err(|e| {
+                        eyre!("stream {id}: {}", dao_bindings::describe_contract_error(&e))
+                    })?;
+                    view_of(&ctx, id, &s).await?
+                }
+                Source::Indexed { ix, .. } => indexed::stream(&ctx, ix.state(), id).await?,
+            };
+            // What a wearer may claim moves with time: a live read for both sources.
+            let owed = match wearer {
+                Some(w) => {
+                    let owed = rs.claimable(id, w).call().await?;
+                    Some(Owed {
+                        wearer: w,
+                        claimable: owed,
+                        claimable_shown: ctx.fmt_amount(stream.token, owed).await?,
+                    })
+                }
                 None => None,
             };
-            let count = rs.streamCount().call().await?;
-            let mut rows = Vec::new();
-            let mut i = U256::from(1u64);
-            while i <= count {
-                let s = rs.getStream(i).call().await?;
-                if filter_cell.is_none_or(|c| c == s.cellId) {
-                    rows.push(view_json(&ctx, i, &s).await?);
-                }
-                i += U256::from(1u64);
-            }
-            ctx.print(&json!(rows), || {
-                let mut out = format!(
-                    "{:<7} {:<12} {:<24} {:>12} {:>7} {:<7}\n",
-                    "STREAM", "CELL", "ROLE", "AMOUNT", "DAYS", "CLOSED"
-                );
-                for r in &rows {
-                    out += &format!(
-                        "{:<7} {:<12} {:<24} {:>12} {:>7} {:<7}\n",
-                        r["stream"].as_str().unwrap_or(""),
-                        r["cell"].as_str().unwrap_or(""),
-                        r["role"].as_str().unwrap_or(""),
-                        r["amount_shown"].as_str().unwrap_or(""),
-                        r["period"].as_u64().unwrap_or(0) / 86_400,
-                        r["closed"].as_bool().unwrap_or(false)
-                    );
-                }
-                out
-            });
-        }
-        Cmd::Show { id, wearer } => {
-            let s = rs.getStream(id).call().await?;
-            let meta = ctx.token(s.token).await?;
-            let mut v = view_json(&ctx, id, &s).await?;
-            if let Some(w) = wearer {
-                let owed = rs.claimable(id, w).call().await?;
-                v["wearer"] = json!(w.to_checksum(None));
-                v["claimable"] = json!(owed.to_string());
-                v["claimable_shown"] = json!(meta.format(owed));
-            }
-            ctx.print(&v, || {
-                let mut out = format!(
-                    "stream {id} in {}: {} per {} days to each wearer of {}{}\n",
-                    v["cell"].as_str().unwrap_or(""),
-                    meta.format(s.amount),
-                    s.period / U256::from(86_400u64),
-                    v["role"].as_str().unwrap_or(""),
-                    if s.closed { " (closed)" } else { "" }
-                );
-                if let Some(c) = v["claimable_shown"].as_str() {
-                    out += &format!("{} may claim {c}\n", v["wearer"].as_str().unwrap_or(""));
-                }
-                out
-            });
+            ctx.show(&StreamShow { stream, owed });
         }
         Cmd::Claim { id, wearer } => {
             let wearer = match wearer {
@@ -316,13 +319,18 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
     Ok(())
 }
 
-async fn view_json(ctx: &Ctx, id: U256, s: &IRoleStreams::StreamView) -> Result<serde_json::Value> {
-    let meta = ctx.token(s.token).await?;
-    Ok(json!({
-        "stream": id.to_string(), "cell": ctx.cell_name(s.cellId), "role": ctx.role_name(s.roleId),
-        "token": s.token, "amount": s.amount.to_string(), "amount_shown": meta.format(s.amount),
-        "period": s.period.to::<u64>(),
-        "start": s.start.to::<u64>(), "end": s.end.to::<u64>(), "closed": s.closed,
-        "rate_changes": s.rateChanges.to_string(),
-    }))
+async fn view_of(ctx: &Ctx, id: U256, s: &IRoleStreams::StreamView) -> Result<StreamView> {
+    Ok(StreamView {
+        stream: id,
+        cell: ctx.cell_name(s.cellId),
+        role: ctx.role_name(s.roleId),
+        token: s.token,
+        amount: s.amount,
+        amount_shown: ctx.fmt_amount(s.token, s.amount).await?,
+        period: s.period.saturating_to(),
+        start: s.start.saturating_to(),
+        end: s.end.saturating_to(),
+        closed: s.closed,
+        rate_changes: s.rateChanges,
+    })
 }

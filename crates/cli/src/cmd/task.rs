@@ -1,12 +1,16 @@
 //! `daoctl task ...`: tasks with bounties reserved in the cell's budget.
-use crate::ctx::{Ctx, Global, parse_token};
+use crate::{
+    ctx::{Ctx, Global, decode, parse_token},
+    view::{ReadArgs, Source, TaskList, TaskRow, TaskShow, indexed},
+};
 use alloy::{
-    primitives::{U256, keccak256},
+    primitives::{B256, U256, keccak256},
     providers::Provider,
-    sol_types::SolCall,
+    sol_types::{SolCall, SolEvent},
 };
 use clap::Subcommand;
 use dao_bindings::{ITaskBoard, ITreasury};
+use dao_indexer::LogQuery;
 use eyre::{Result, eyre};
 use serde_json::json;
 
@@ -37,23 +41,21 @@ pub(crate) enum Cmd {
     List {
         #[arg(long)]
         cell: Option<String>,
+        #[command(flatten)]
+        read: ReadArgs,
     },
+    /// One task: cell, status, bounty, claimant, deadline, hashes.
     Show {
         id: U256,
+        #[command(flatten)]
+        read: ReadArgs,
     },
     /// Take an open task.
-    Claim {
-        id: U256,
-    },
+    Claim { id: U256 },
     /// Hand in the deliverable (the claimant).
-    Submit {
-        id: U256,
-        uri: String,
-    },
+    Submit { id: U256, uri: String },
     /// Accept the deliverable and pay the bounty (the cell's admin).
-    Approve {
-        id: U256,
-    },
+    Approve { id: U256 },
     /// Send the deliverable back (the cell's admin).
     Reject {
         id: U256,
@@ -61,14 +63,12 @@ pub(crate) enum Cmd {
         reason: String,
     },
     /// Cancel and release the reservation (the cell's admin).
-    Cancel {
-        id: U256,
-    },
+    Cancel { id: U256 },
 }
 
 /// A task's status as `daoctl` prints it: `ITaskBoard.Status`'s variant name (from the
 /// interface's source, not a copy), lowercase.
-fn status_name(status: dao_bindings::interfaces::ITaskBoard::Status) -> String {
+pub(crate) fn status_name(status: dao_bindings::interfaces::ITaskBoard::Status) -> String {
     format!("{status:?}").to_ascii_lowercase()
 }
 
@@ -134,66 +134,75 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 format!("{}\n", log.taskId)
             });
         }
-        Cmd::List { cell } => {
-            let filter_cell = match &cell {
-                Some(c) => Some(ctx.cell(c)?),
-                None => None,
+        Cmd::List { cell, read } => {
+            let source = read.open(&ctx).await?;
+            let cells = source.cells(&ctx, cell.as_deref()).await?;
+            let rows = match &source {
+                Source::Live => {
+                    // The tasks of these cells: one bounded scan of TaskCreated by cell id (the
+                    // board is shared by every DAO on the chain), then each task's own view.
+                    let query = LogQuery::new([board])
+                        .topic(0, [ITaskBoard::TaskCreated::SIGNATURE_HASH])
+                        .topic(2, cells.iter().map(|c| B256::from(*c)));
+                    let mut ids: Vec<U256> = ctx
+                        .logs(&query)
+                        .await?
+                        .iter()
+                        .filter_map(decode::<ITaskBoard::TaskCreated>)
+                        .map(|e| e.taskId)
+                        .collect();
+                    ids.sort();
+                    let mut rows = Vec::new();
+                    for i in ids {
+                        let t = tb.getTask(i).call().await?;
+                        let status = tb.statusOf(i).call().await?;
+                        rows.push(TaskRow {
+                            task: i,
+                            cell: ctx.cell_name(t.cellId),
+                            status: status_name(status),
+                            bounty: t.bounty,
+                            bounty_shown: ctx.fmt_amount(t.token, t.bounty).await?,
+                            token: t.token,
+                            claimant: t.claimant,
+                            required_role: (!t.requiredRole.is_zero())
+                                .then(|| ctx.role_name(t.requiredRole)),
+                        });
+                    }
+                    rows
+                }
+                Source::Indexed { ix, now } => {
+                    indexed::task_list(&ctx, ix.state(), &cells, *now).await?
+                }
             };
-            let count = tb.taskCount().call().await?;
-            let mut rows = Vec::new();
-            let mut i = U256::from(1u64);
-            while i <= count {
-                let t = tb.getTask(i).call().await?;
-                if filter_cell.is_none_or(|c| c == t.cellId) {
-                    let status = tb.statusOf(i).call().await?;
-                    let shown = ctx.fmt_amount(t.token, t.bounty).await?;
-                    rows.push(json!({
-                        "bounty_shown": shown,
-                        "task": i.to_string(), "cell": ctx.cell_name(t.cellId), "status": status_name(status),
-                        "bounty": t.bounty.to_string(), "token": t.token, "claimant": t.claimant.to_checksum(None),
-                        "required_role": if t.requiredRole.is_zero() { serde_json::Value::Null } else { ctx.role_name(t.requiredRole).into() },
-                    }));
-                }
-                i += U256::from(1u64);
-            }
-            ctx.print(&json!(rows), || {
-                let mut s = format!(
-                    "{:<5} {:<12} {:<10} {:>12} {:<22} CLAIMANT\n",
-                    "TASK", "CELL", "STATUS", "BOUNTY", "ROLE"
-                );
-                for r in &rows {
-                    s += &format!(
-                        "{:<5} {:<12} {:<10} {:>12} {:<22} {}\n",
-                        r["task"].as_str().unwrap_or(""),
-                        r["cell"].as_str().unwrap_or(""),
-                        r["status"].as_str().unwrap_or(""),
-                        r["bounty_shown"].as_str().unwrap_or(""),
-                        r["required_role"].as_str().unwrap_or("-"),
-                        r["claimant"].as_str().unwrap_or("")
-                    );
-                }
-                s
-            });
+            ctx.show(&TaskList(rows));
         }
-        Cmd::Show { id } => {
-            let t = tb.getTask(id).call().await?;
-            let status = tb.statusOf(id).call().await?;
-            let shown = ctx.fmt_amount(t.token, t.bounty).await?;
-            let v = json!({
-                "bounty_shown": shown,
-                "task": id.to_string(), "cell": ctx.cell_name(t.cellId), "status": status_name(status),
-                "bounty": t.bounty.to_string(), "token": t.token, "claimant": t.claimant.to_checksum(None), "deadline": t.deadline,
-                "required_role": ctx.role_name(t.requiredRole), "spec_hash": t.specHash, "deliverable_hash": t.deliverableHash,
-            });
-            ctx.print(&v, || {
-                format!(
-                    "task {id} in {}: {}  bounty {}  claimant {}\n",
-                    v["cell"].as_str().unwrap_or(""),
-                    v["status"].as_str().unwrap_or(""),
-                    shown,
-                    t.claimant
-                )
-            });
+        Cmd::Show { id, read } => {
+            let view = match read.open(&ctx).await? {
+                Source::Live => {
+                    let t = tb.getTask(id).call().await?;
+                    let status = tb.statusOf(id).call().await?;
+                    if status == dao_bindings::interfaces::ITaskBoard::Status::None {
+                        eyre::bail!("no task {id} on the task board");
+                    }
+                    TaskShow {
+                        task: id,
+                        cell: ctx.cell_name(t.cellId),
+                        status: status_name(status),
+                        bounty: t.bounty,
+                        bounty_shown: ctx.fmt_amount(t.token, t.bounty).await?,
+                        token: t.token,
+                        claimant: t.claimant,
+                        deadline: t.deadline,
+                        required_role: ctx.role_name(t.requiredRole),
+                        spec_hash: t.specHash,
+                        deliverable_hash: t.deliverableHash,
+                    }
+                }
+                Source::Indexed { ix, now } => {
+                    indexed::task_show(&ctx, ix.state(), id, now).await?
+                }
+            };
+            ctx.show(&view);
         }
         Cmd::Claim { id } => {
             ctx.call(

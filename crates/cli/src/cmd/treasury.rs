@@ -1,5 +1,8 @@
 //! `daoctl treasury ...`: budgets in the DAO's Safe, through the Treasury module.
-use crate::ctx::{Ctx, Global, parse_token};
+use crate::{
+    ctx::{Ctx, Global, parse_token},
+    view::{BudgetRow, ReadArgs, Source, TreasuryStatus, indexed},
+};
 use alloy::{
     primitives::{Address, B256, U256},
     providers::Provider,
@@ -7,9 +10,7 @@ use alloy::{
 };
 use clap::Subcommand;
 use dao_bindings::{ITreasury, RoleId};
-use dao_deploy::amount::TokenMeta;
 use eyre::{Result, eyre};
-use serde_json::json;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Cmd {
@@ -21,6 +22,8 @@ pub(crate) enum Cmd {
         /// `eth` or an ERC-20 address.
         #[arg(long, default_value = "eth")]
         token: String,
+        #[command(flatten)]
+        read: ReadArgs,
     },
     /// Set a cell's budget terms (the parent's admin; for the DAO, community governance).
     #[command(
@@ -87,85 +90,60 @@ pub(crate) enum Cmd {
     },
 }
 
-pub(crate) async fn budget_json(
-    t: &ITreasury::ITreasuryInstance<&alloy::providers::DynProvider>,
-    cell: U256,
-    token: Address,
-) -> Result<serde_json::Value> {
-    let b = t.getBudget(cell, token).call().await?;
-    let frozen = t.isFrozen(cell).call().await?;
-    Ok(json!({
-        "amount": b.amount.to_string(), "period": b.period.to_string(), "active": b.active, "funded": b.funded,
-        "received": b.received.to_string(), "spent": b.spent.to_string(), "sub_allocated": b.subAllocated.to_string(),
-        "reserved": b.reserved.to_string(), "available": b.available.to_string(), "cap": b.cap.to_string(), "frozen": frozen,
-    }))
-}
-
-fn amount_of(meta: &TokenMeta, v: &serde_json::Value, k: &str) -> String {
-    v[k].as_str()
-        .and_then(|s| s.parse::<U256>().ok())
-        .map(|units| meta.format(units))
-        .unwrap_or_default()
-}
-
 pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
     let ctx = Ctx::connect(global).await?;
     let treasury = ctx.contract("Treasury")?;
     let token_of = |s: &str| parse_token(s).map_err(|e| eyre!("{e}"));
     match cmd {
-        Cmd::Status { cell, token } => {
+        Cmd::Status { cell, token, read } => {
             let token = token_of(&token)?;
-            let registry = ctx.contract("CellRegistry")?;
-            let cells: Vec<U256> = match &cell {
-                Some(c) => vec![ctx.cell(c)?],
-                None => {
-                    let root = ctx.cell("dao")?;
-                    super::cell::walk(&ctx, registry, root)
+            let dao = ctx.cell("dao")?;
+            let source = read.open(&ctx).await?;
+            let cells: Vec<U256> = match (&cell, &source) {
+                (Some(c), _) => vec![ctx.cell(c)?],
+                (None, Source::Live) => {
+                    let registry = ctx.contract("CellRegistry")?;
+                    super::cell::walk(&ctx, registry, dao)
                         .await?
                         .iter()
                         .map(|c| c.id)
                         .collect()
                 }
+                (None, Source::Indexed { ix, .. }) => indexed::cells(ix.state(), dao)
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .collect(),
             };
-            let t = ITreasury::new(treasury, &ctx.provider);
-            let dao = ctx.cell("dao")?;
-            let safe = t.safeOf(dao).call().await?;
+            let (safe, budgets) = match &source {
+                Source::Live => {
+                    let t = ITreasury::new(treasury, &ctx.provider);
+                    let mut rows = Vec::new();
+                    for c in cells {
+                        rows.push(BudgetRow {
+                            cell: ctx.cell_name(c),
+                            id: RoleId(c).to_string(),
+                            budget: super::state::budget(&t, c, token).await?,
+                        });
+                    }
+                    (t.safeOf(dao).call().await?, rows)
+                }
+                Source::Indexed { ix, now } => (
+                    indexed::safe(ix.state(), dao),
+                    indexed::budget_rows(&ctx, ix.state(), &cells, token, *now),
+                ),
+            };
+            // Balances are not events: a live read for both sources.
             let meta = ctx.token(token).await?;
-            let balance = dao_deploy::amount::balance_of(&ctx.provider, token, safe)
+            let safe_balance = dao_deploy::amount::balance_of(&ctx.provider, token, safe)
                 .await
                 .map_err(|e| eyre!("{e}"))?;
-            let mut rows = Vec::new();
-            for c in cells {
-                let mut b = budget_json(&t, c, token).await?;
-                b["cell"] = json!(ctx.cell_name(c));
-                b["id"] = json!(RoleId(c).to_string());
-                rows.push(b);
-            }
-            let v = json!({"safe": safe.to_checksum(None), "safe_balance": balance.to_string(), "token": token.to_checksum(None), "symbol": meta.symbol, "decimals": meta.decimals, "budgets": rows});
-            ctx.print(&v, || {
-                let mut s = format!("safe {safe}  balance {}\n", meta.format(balance));
-                s += &format!(
-                    "{:<14} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}\n",
-                    "CELL", "CEILING", "RECEIVED", "SPENT", "HANDED DOWN", "RESERVED", "AVAILABLE"
-                );
-                for r in &rows {
-                    s += &format!(
-                        "{:<14} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}{}\n",
-                        r["cell"].as_str().unwrap_or(""),
-                        amount_of(&meta, r, "amount"),
-                        amount_of(&meta, r, "received"),
-                        amount_of(&meta, r, "spent"),
-                        amount_of(&meta, r, "sub_allocated"),
-                        amount_of(&meta, r, "reserved"),
-                        amount_of(&meta, r, "available"),
-                        if r["frozen"].as_bool() == Some(true) {
-                            "  FROZEN"
-                        } else {
-                            ""
-                        }
-                    );
-                }
-                s
+            ctx.show(&TreasuryStatus {
+                safe,
+                safe_balance,
+                token,
+                symbol: meta.symbol,
+                decimals: meta.decimals,
+                budgets,
             });
         }
         Cmd::SetBudget {
