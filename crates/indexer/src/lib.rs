@@ -61,9 +61,11 @@ pub mod json;
 pub mod ledger;
 pub mod model;
 pub mod owners;
+pub mod query;
 pub mod source;
 pub mod store;
 pub mod verify;
+pub mod working;
 
 pub use audit::{AuditReport, Finding, audit};
 pub use domain::Domain;
