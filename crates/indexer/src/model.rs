@@ -4,7 +4,9 @@
 //! makes resume, reorg rollback (re-fold from the raw logs kept in SQLite) and the audit simple.
 //! Every entity remembers the event that last touched it, so a report can name it.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
+
+use alloy::primitives::map::HashSet;
 
 use alloy::{
     primitives::{Address, B256, U256},

@@ -118,8 +118,12 @@ CREATE TABLE IF NOT EXISTS entities (
     owner TEXT,
     PRIMARY KEY (kind, id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS entities_owner ON entities (kind, owner);
 ";
+
+/// Indexes on columns of the current layout, created once the derived tables have it (an
+/// `entities` table of an older version has no `owner` until [`Store::open`] rebuilds it).
+const DERIVED_INDEXES: &str =
+    "CREATE INDEX IF NOT EXISTS entities_owner ON entities (kind, owner);";
 
 /// The version of the derived tables' layout and of the fold that fills them. An index written
 /// with another version has its derived tables dropped and rebuilt from its raw logs when it is
@@ -287,6 +291,7 @@ impl Store {
     fn migrate(&mut self, contracts: Contracts) -> Result<(), StoreError> {
         let version = self.schema_version()?;
         if version == Some(SCHEMA_VERSION) {
+            self.conn.execute_batch(DERIVED_INDEXES)?;
             return Ok(());
         }
         let tx = self.conn.transaction()?;
@@ -302,6 +307,7 @@ impl Store {
             tx.execute_batch(&format!("DROP TABLE IF EXISTS {t}"))?;
         }
         tx.execute_batch(SCHEMA)?;
+        tx.execute_batch(DERIVED_INDEXES)?;
         let mut state = State::new(contracts);
         state.apply_all(&logs);
         rewrite_all(&tx, &mut state)?;

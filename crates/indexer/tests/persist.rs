@@ -555,7 +555,13 @@ fn another_schema_version_rebuilds_the_derived_tables_from_raw_logs() {
         // What an older indexer left: other rows, another version.
         let store = Store::open(&db, 1, &contracts()).expect("open");
         let c = store.connection();
-        c.execute("DELETE FROM entities", []).expect("delete");
+        // Version 3's layout: no `owner` column, no index on it.
+        c.execute_batch(
+            "DROP TABLE entities;
+             CREATE TABLE entities (kind TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
+                                    PRIMARY KEY (kind, id)) WITHOUT ROWID;",
+        )
+        .expect("old layout");
         c.execute(
             "INSERT INTO entities (kind, id, doc) VALUES ('cell', 'x', '{\"parentCellId\": 0}')",
             [],
