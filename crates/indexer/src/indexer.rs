@@ -57,6 +57,10 @@ pub struct IndexerConfig {
     /// [`crate::working`]); past it, they are dropped after a commit and read again from the
     /// database when a log needs them. Bounds memory whatever the history.
     pub resident_limit: usize,
+    /// Logs one query should return at most (see
+    /// [`crate::fetch::AdaptiveFetcher::with_log_target`]): bounds the memory of a range on a
+    /// dense history.
+    pub logs_per_query: u64,
 }
 
 impl IndexerConfig {
@@ -71,12 +75,16 @@ impl IndexerConfig {
             progress: false,
             force: false,
             resident_limit: DEFAULT_RESIDENT_LIMIT,
+            logs_per_query: DEFAULT_LOGS_PER_QUERY,
         }
     }
 }
 
 /// The default [`IndexerConfig::resident_limit`]: 100,000 entities (some tens of MiB).
 pub const DEFAULT_RESIDENT_LIMIT: usize = 100_000;
+
+/// The default [`IndexerConfig::logs_per_query`].
+pub const DEFAULT_LOGS_PER_QUERY: u64 = 50_000;
 
 /// What one catch-up did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -149,7 +157,7 @@ impl<S: LogSource> Indexer<S> {
     pub fn with_store(source: S, store: Store, cfg: IndexerConfig) -> Result<Self, IndexError> {
         let state = store.working_state(cfg.contracts)?;
         Ok(Self {
-            fetcher: AdaptiveFetcher::new(cfg.range.clone()),
+            fetcher: AdaptiveFetcher::new(cfg.range.clone()).with_log_target(cfg.logs_per_query),
             addresses: cfg.contracts.addresses(),
             source,
             store,
