@@ -154,6 +154,23 @@ pub const DERIVED_TABLES: &[&str] = &["trees", "roles", "wearers", "bad_standing
 pub struct Store {
     conn: Connection,
     chain_id: u64,
+    timings: RangeTimings,
+}
+
+/// Where [`Store::index_range`] spent its time, summed over the ranges this store indexed (the
+/// benchmark's instrumentation: profilers are not available everywhere).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RangeTimings {
+    pub ranges: u64,
+    /// Decoding the logs and collecting what their fold reads.
+    pub decode: std::time::Duration,
+    /// Loading that from SQLite.
+    pub prefetch: std::time::Duration,
+    pub fold: std::time::Duration,
+    /// Raw logs, block hashes, changed rows and the checkpoint, committed.
+    pub write: std::time::Duration,
+    /// Dropping the working set.
+    pub evict: std::time::Duration,
 }
 
 impl Store {
@@ -186,7 +203,11 @@ impl Store {
             })?,
             None => Contracts::default(),
         };
-        let mut store = Self { conn, chain_id };
+        let mut store = Self {
+            conn,
+            chain_id,
+            timings: RangeTimings::default(),
+        };
         store.migrate(contracts)?;
         Ok((store, contracts))
     }
@@ -267,7 +288,11 @@ impl Store {
                 )?;
             }
         }
-        let mut store = Self { conn, chain_id };
+        let mut store = Self {
+            conn,
+            chain_id,
+            timings: RangeTimings::default(),
+        };
         store.migrate(*contracts)?;
         Ok(store)
     }
@@ -317,6 +342,11 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Where [`Store::index_range`] spent its time so far.
+    pub fn range_timings(&self) -> RangeTimings {
+        self.timings
     }
 
     pub fn chain_id(&self) -> u64 {
@@ -600,20 +630,32 @@ impl Store {
         keep_from: u64,
         resident_limit: usize,
     ) -> Result<(), StoreError> {
+        let t = std::time::Instant::now();
         let decoded: Vec<crate::model::Decoded> = logs.iter().map(|l| state.decode(l)).collect();
         let mut needs = Needs::default();
         for ev in &decoded {
             needs.add(ev);
         }
+        let t1 = std::time::Instant::now();
         self.prefetch(state, &needs)?;
         drop(needs);
+        let t2 = std::time::Instant::now();
         for (log, ev) in logs.iter().zip(decoded) {
             state.fold(crate::model::EventRef::of(log), ev);
         }
+        let t3 = std::time::Instant::now();
         self.commit_range(logs, hashes, checkpoint, keep_from, state)?;
+        let t4 = std::time::Instant::now();
         if state.resident_len() > resident_limit {
             state.evict();
         }
+        let tm = &mut self.timings;
+        tm.ranges += 1;
+        tm.decode += t1 - t;
+        tm.prefetch += t2 - t1;
+        tm.fold += t3 - t2;
+        tm.write += t4 - t3;
+        tm.evict += t4.elapsed();
         Ok(())
     }
 
@@ -720,7 +762,14 @@ impl Store {
                 table: "meta",
                 what: e.to_string(),
             })?;
-        Ok((Self { conn, chain_id }, contracts))
+        Ok((
+            Self {
+                conn,
+                chain_id,
+                timings: RangeTimings::default(),
+            },
+            contracts,
+        ))
     }
 
     /// A value of the `meta` table (`chain_id`, `contracts`, `genesis`).
