@@ -553,21 +553,7 @@ impl Store {
             }
         }
         if !needs.wearers.is_empty() {
-            let mut st = c.prepare_cached(&format!(
-                "SELECT {WEARER_COLUMNS} FROM wearers WHERE role_id = ?1 AND wearer = ?2"
-            ))?;
-            for key in &needs.wearers {
-                if !state.wearers.contains_key(key)
-                    && let Some(w) = st
-                        .query_row(
-                            params![key.0.to_be_bytes::<32>(), key.1.as_slice()],
-                            wearer_row,
-                        )
-                        .optional()?
-                {
-                    state.wearers.insert(*key, w);
-                }
-            }
+            prefetch_wearers(c, state, &needs.wearers)?;
         }
         if !needs.entities.is_empty() {
             let mut st =
@@ -1069,6 +1055,74 @@ fn rewrite_all(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
     state.dirty.standing = state.bad_standing.keys().copied().collect();
     state.dirty.entities = state.domain.keys().into_iter().collect();
     write_dirty(tx, state)
+}
+
+/// Loads the stored wearers among `keys` that `state` does not hold. Keys of one role are read
+/// by one scan of their span of the role's rows (a batch of new mints costs one query, not one
+/// per mint) while that span holds few other rows; past that, by key.
+fn prefetch_wearers(
+    c: &Connection,
+    state: &mut State,
+    keys: &std::collections::BTreeSet<(alloy::primitives::U256, Address)>,
+) -> Result<(), StoreError> {
+    let mut point = c.prepare_cached(&format!(
+        "SELECT {WEARER_COLUMNS} FROM wearers WHERE role_id = ?1 AND wearer = ?2"
+    ))?;
+    let mut span = c.prepare_cached(&format!(
+        "SELECT {WEARER_COLUMNS} FROM wearers WHERE role_id = ?1 AND wearer BETWEEN ?2 AND ?3
+         ORDER BY wearer"
+    ))?;
+    let mut rest = keys.iter().peekable();
+    while let Some(&(role, first)) = rest.next() {
+        let mut wanted = vec![first];
+        while let Some(&&(r, w)) = rest.peek()
+            && r == role
+        {
+            wanted.push(w);
+            rest.next();
+        }
+        wanted.retain(|w| !state.wearers.contains_key(&(role, *w)));
+        let (Some(lo), Some(hi)) = (wanted.first().copied(), wanted.last().copied()) else {
+            continue;
+        };
+        let mut by_key = wanted.as_slice();
+        if wanted.len() >= 16 {
+            // Scan the span; past a budget of rows (a span full of other wearers), read what is
+            // left of it by key.
+            let budget = 4 * wanted.len() + 64;
+            let mut rows = span.query(params![
+                role.to_be_bytes::<32>(),
+                lo.as_slice(),
+                hi.as_slice()
+            ])?;
+            let (mut seen, mut stopped_at) = (0, None);
+            while let Some(r) = rows.next()? {
+                let w = wearer_row(r)?;
+                let at = w.wearer;
+                if wanted.binary_search(&at).is_ok() {
+                    state.wearers.insert((role, at), w);
+                }
+                seen += 1;
+                if seen > budget {
+                    stopped_at = Some(at);
+                    break;
+                }
+            }
+            by_key = match stopped_at {
+                None => &[],
+                Some(at) => &wanted[wanted.partition_point(|w| *w <= at)..],
+            };
+        }
+        for w in by_key {
+            if let Some(row) = point
+                .query_row(params![role.to_be_bytes::<32>(), w.as_slice()], wearer_row)
+                .optional()?
+            {
+                state.wearers.insert((role, *w), row);
+            }
+        }
+    }
+    Ok(())
 }
 
 const TREE_COLUMNS: &str = "tree_id, linked_under, last_block";

@@ -772,3 +772,76 @@ fn typed_queries_read_single_entities_and_lists_from_the_tables() {
         }
     }
 }
+
+#[test]
+fn wearers_read_back_by_span_or_by_key_fold_as_the_whole_state() {
+    // Many mints of one role, then ranges that mint some again (anomalies: they must be read
+    // back), revoke some and mint new ones, in spans dense with other wearers (the span scan
+    // gives up and reads by key) and in spans of new wearers only.
+    let mut logs = history();
+    let mut folded = State::new(contracts());
+    folded.apply_all(&logs);
+    let (role, _) = *folded.wearers.keys().next().expect("a wearer");
+    let who = |i: u64| Address::left_padding_from(&(0x1000 + i).to_be_bytes());
+    let mut block = logs.last().expect("logs").block_number + 1;
+    let push = |logs: &mut Vec<RawLog>, block: u64, evs: Vec<alloy::primitives::LogData>| {
+        for (i, ev) in evs.into_iter().enumerate() {
+            let mut l = log_data(ROLES, block, i as u64, ev);
+            l.block_hash = B256::with_last_byte(block as u8) ^ B256::repeat_byte(0x5a);
+            logs.push(l);
+        }
+    };
+    push(
+        &mut logs,
+        block,
+        (0..600).map(|i| log_minted(role, who(i))).collect(),
+    );
+    block += 1;
+    // Every 40th again (sparse among 600 stored: by key after the budget), and 20 new.
+    push(
+        &mut logs,
+        block,
+        (0..600)
+            .step_by(40)
+            .map(|i| log_minted(role, who(i)))
+            .chain((600..620).map(|i| log_minted(role, who(i))))
+            .collect(),
+    );
+    block += 1;
+    // Revokes of 20 in a row (a dense span), then the same minted again.
+    let revokes: Vec<_> = (100..120)
+        .map(|i| {
+            IRoles::RoleRevoked {
+                roleId: role,
+                wearer: who(i),
+                by: who(i),
+                renounced: false,
+            }
+            .encode_log_data()
+        })
+        .collect();
+    push(&mut logs, block, revokes);
+    block += 1;
+    push(
+        &mut logs,
+        block,
+        (95..125).map(|i| log_minted(role, who(i))).collect(),
+    );
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut whole = State::new(contracts());
+    let mut reference = Store::open(&dir.path().join("whole.db"), 1, &contracts()).expect("open");
+    commit(&mut reference, &mut whole, &logs);
+    assert!(
+        whole.anomalies.len() >= 15 + 10,
+        "{}",
+        whole.anomalies.len()
+    );
+    let mut store = Store::open(&dir.path().join("ws.db"), 1, &contracts()).expect("open");
+    let state = index_ranges(&mut store, &logs, 0);
+    assert_eq!(
+        store.digest().expect("digest"),
+        reference.digest().expect("digest")
+    );
+    assert_eq!(state.anomalies, whole.anomalies);
+}
