@@ -4,7 +4,7 @@
 //! range's logs, collects the keys of the entities their fold READS ([`Needs`]) and loads those
 //! that are not in memory from SQLite ([`crate::store::Store::prefetch`]); the fold then runs on
 //! memory alone, the range's changes are written with its checkpoint, and once more than a bound
-//! of entities is held in memory, all of them are dropped ([`crate::model::State::evict`]): the
+//! of entities is held in memory, all of them are dropped (`State::evict`): the
 //! database holds every one of them. Memory is bounded by that bound plus one range, not by
 //! history.
 //!
