@@ -47,6 +47,10 @@ impl Default for RangePolicy {
     }
 }
 
+/// The first range of a fetcher with a log target ([`AdaptiveFetcher::with_log_target`]):
+/// nothing is known yet of how many logs a block holds.
+pub const DENSE_FIRST_RANGE: u64 = 8;
+
 /// Counters a caller can show or test.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FetchStats {
@@ -74,6 +78,8 @@ pub struct AdaptiveFetcher {
     current: u64,
     streak: u32,
     stats: FetchStats,
+    /// Logs one query should return at most (see [`AdaptiveFetcher::with_log_target`]).
+    log_target: Option<u64>,
 }
 
 impl AdaptiveFetcher {
@@ -84,7 +90,20 @@ impl AdaptiveFetcher {
             current,
             streak: 0,
             stats: FetchStats::default(),
+            log_target: None,
         }
+    }
+
+    /// Keeps the logs of one query near `target`, so that what a query holds in memory (the
+    /// response, its decoded logs, the range folded and committed from them) is bounded by it
+    /// and not by how dense the history is: the first query asks for at most
+    /// [`DENSE_FIRST_RANGE`] blocks, a query that returned more than `target` logs makes the next
+    /// one proportionally shorter, and a range grows only while its queries return at most half
+    /// of `target`. Size errors and growth otherwise work as without a target.
+    pub fn with_log_target(mut self, target: u64) -> Self {
+        self.log_target = Some(target.max(1));
+        self.current = self.current.min(DENSE_FIRST_RANGE);
+        self
     }
 
     /// Blocks the next query asks for.
@@ -156,7 +175,17 @@ impl AdaptiveFetcher {
             self.stats.requests += 1;
             match get(from, end).await {
                 Ok(logs) => {
-                    self.on_success(end - from + 1);
+                    let (asked, n) = (end - from + 1, logs.len() as u64);
+                    match self.log_target {
+                        Some(target) if n > target => {
+                            // Blocks that would have held about `target` of these logs.
+                            self.current = (asked.saturating_mul(target) / n).max(1);
+                            self.streak = 0;
+                            self.stats.shrinks += 1;
+                        }
+                        Some(target) if n.saturating_mul(2) > target => {}
+                        _ => self.on_success(asked),
+                    }
                     return Ok((end, logs));
                 }
                 Err(SourceError::RangeTooLarge(msg)) => {
@@ -222,6 +251,62 @@ pub fn backoff(policy: &RangePolicy, attempt: u32) -> Duration {
         .base_backoff
         .saturating_mul(factor)
         .min(policy.max_backoff)
+}
+
+#[cfg(test)]
+mod log_target_tests {
+    use alloy::primitives::{B256, Bytes};
+
+    use super::*;
+
+    fn logs_of(from: u64, end: u64, per_block: u64) -> Vec<RawLog> {
+        (from..=end)
+            .flat_map(|b| {
+                (0..per_block).map(move |i| RawLog {
+                    block_number: b,
+                    block_hash: B256::ZERO,
+                    tx_index: 0,
+                    tx_hash: B256::ZERO,
+                    log_index: i,
+                    address: Address::ZERO,
+                    topics: Vec::new(),
+                    data: Bytes::new(),
+                })
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_log_target_bounds_the_logs_of_each_query_however_dense_the_blocks() {
+        // 1,000 logs a block, a target of 2,500: after the first query, none returns more
+        // than the target; the whole span is covered once, in order.
+        let mut f = AdaptiveFetcher::new(RangePolicy::default()).with_log_target(2_500);
+        assert_eq!(f.current_range(), DENSE_FIRST_RANGE);
+        let (mut next, mut sizes, mut seen) = (0u64, Vec::new(), 0u64);
+        while next <= 200 {
+            let (end, logs) = f
+                .fetch_with(next, 200, |a, b| async move { Ok(logs_of(a, b, 1_000)) })
+                .await
+                .expect("fetch");
+            sizes.push(logs.len());
+            seen += logs.len() as u64;
+            next = end + 1;
+        }
+        assert_eq!(seen, 201 * 1_000);
+        assert_eq!(sizes[0], 8_000, "the first query asks for 8 blocks");
+        assert!(sizes[1..].iter().all(|&n| n <= 2_500), "{sizes:?}");
+        // Sparse blocks: the range grows back as without a target.
+        let mut f = AdaptiveFetcher::new(RangePolicy::default()).with_log_target(2_500);
+        let mut next = 0;
+        for _ in 0..12 {
+            let (end, _) = f
+                .fetch_with(next, 1_000_000, |a, b| async move { Ok(logs_of(a, b, 0)) })
+                .await
+                .expect("fetch");
+            next = end + 1;
+        }
+        assert!(f.current_range() >= 256, "{}", f.current_range());
+    }
 }
 
 #[cfg(test)]

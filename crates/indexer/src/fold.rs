@@ -86,6 +86,11 @@ impl EntityKey {
         }
     }
 
+    /// The row id of a word (an id, the `owner` column): 0x and 64 hex digits.
+    pub fn word(v: &U256) -> String {
+        format!("{v:#066x}")
+    }
+
     /// The row id: ids as 0x-hex words, addresses checksummed, parts joined with `/`, event
     /// positions as `block/logIndex` (zero-padded so that rows sort in chain order).
     pub fn id(&self) -> String {
@@ -140,6 +145,56 @@ impl Domain {
             EntityKey::Task(k) => j(self.tasks.get(k)),
             EntityKey::Stream(k) => j(self.streams.get(k)),
             EntityKey::EndedGrant(b, l) => j(self.ended_grants.get(&(*b, *l))),
+        }
+    }
+
+    /// Whether the entity is held in memory.
+    pub fn contains(&self, key: &EntityKey) -> bool {
+        match key {
+            EntityKey::Cell(k) => self.cells.contains_key(k),
+            EntityKey::StateDoc(c, k) => self.state_docs.contains_key(&(*c, *k)),
+            EntityKey::Decision(c, i) => self.decisions.contains_key(&(*c, *i)),
+            EntityKey::Partnership(k) => self.partnerships.contains_key(k),
+            EntityKey::Settings(k) => self.settings.contains_key(k),
+            EntityKey::Executor(k) => self.executors.contains_key(k),
+            EntityKey::Proposal(k) => self.proposals.contains_key(k),
+            EntityKey::Vote(p, v) => self.votes.contains_key(&(*p, *v)),
+            EntityKey::Safe(k) => self.safes.contains_key(k),
+            EntityKey::TreasuryCell(k) => self.treasury_cells.contains_key(k),
+            EntityKey::Budget(c, t) => self.budgets.contains_key(&(*c, *t)),
+            EntityKey::Spend(b, l) => self.spends.contains_key(&(*b, *l)),
+            EntityKey::SubAllocation(b, l) => self.sub_allocations.contains_key(&(*b, *l)),
+            EntityKey::Clawback(b, l) => self.clawbacks.contains_key(&(*b, *l)),
+            EntityKey::Bounty(k) => self.bounties.contains_key(k),
+            EntityKey::Task(k) => self.tasks.contains_key(k),
+            EntityKey::Stream(k) => self.streams.contains_key(k),
+            EntityKey::EndedGrant(b, l) => self.ended_grants.contains_key(&(*b, *l)),
+        }
+    }
+
+    /// The entity that lists it (the `owner` column of the `entities` table, as an id word):
+    /// the cell for what a cell has (budgets, proposals, tasks, streams, ...), the parent cell
+    /// for a cell, the proposal for a vote, the role for an ended grant; `None` for a DAO's
+    /// Safe link (keyed by the DAO) or an entity that is not held.
+    pub fn owner(&self, key: &EntityKey) -> Option<U256> {
+        match key {
+            EntityKey::Cell(k) => self.cells.get(k).map(|c| c.parent),
+            EntityKey::StateDoc(c, _) | EntityKey::Decision(c, _) => Some(*c),
+            EntityKey::Partnership(k) => self.partnerships.get(k).map(|p| p.cell),
+            EntityKey::Settings(c) | EntityKey::Executor(c) | EntityKey::TreasuryCell(c) => {
+                Some(*c)
+            }
+            EntityKey::Proposal(k) => self.proposals.get(k).map(|p| p.cell),
+            EntityKey::Vote(p, _) => Some(*p),
+            EntityKey::Safe(_) => None,
+            EntityKey::Budget(c, _) => Some(*c),
+            EntityKey::Spend(b, l) => self.spends.get(&(*b, *l)).map(|s| s.cell),
+            EntityKey::SubAllocation(b, l) => self.sub_allocations.get(&(*b, *l)).map(|s| s.parent),
+            EntityKey::Clawback(b, l) => self.clawbacks.get(&(*b, *l)).map(|c| c.child),
+            EntityKey::Bounty(k) => self.bounties.get(k).map(|b| b.cell),
+            EntityKey::Task(k) => self.tasks.get(k).map(|t| t.cell),
+            EntityKey::Stream(k) => self.streams.get(k).map(|s| s.cell),
+            EntityKey::EndedGrant(b, l) => self.ended_grants.get(&(*b, *l)).map(|g| g.role),
         }
     }
 

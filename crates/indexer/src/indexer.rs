@@ -53,6 +53,14 @@ pub struct IndexerConfig {
     /// Discard a database that belongs to another chain with the same id or another deployment
     /// (see [`crate::identity`]) and rebuild it, instead of refusing it.
     pub force: bool,
+    /// Entities the fold keeps in memory between ranges (its working set, see
+    /// [`crate::working`]); past it, they are dropped after a commit and read again from the
+    /// database when a log needs them. Bounds memory whatever the history.
+    pub resident_limit: usize,
+    /// Logs one query should return at most (see
+    /// [`crate::fetch::AdaptiveFetcher::with_log_target`]): bounds the memory of a range on a
+    /// dense history.
+    pub logs_per_query: u64,
 }
 
 impl IndexerConfig {
@@ -66,9 +74,17 @@ impl IndexerConfig {
             poll_interval: Duration::from_secs(2),
             progress: false,
             force: false,
+            resident_limit: DEFAULT_RESIDENT_LIMIT,
+            logs_per_query: DEFAULT_LOGS_PER_QUERY,
         }
     }
 }
+
+/// The default [`IndexerConfig::resident_limit`]: 100,000 entities (some tens of MiB).
+pub const DEFAULT_RESIDENT_LIMIT: usize = 100_000;
+
+/// The default [`IndexerConfig::logs_per_query`].
+pub const DEFAULT_LOGS_PER_QUERY: u64 = 50_000;
 
 /// What one catch-up did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -86,7 +102,11 @@ pub struct SyncReport {
 pub struct Indexer<S> {
     source: S,
     store: Store,
+    /// The fold's working set (see [`crate::working`]), not the whole state.
     state: State,
+    /// The whole state, loaded from the database by [`Indexer::state`] on demand and dropped
+    /// when the index moves.
+    full: std::cell::OnceCell<State>,
     fetcher: AdaptiveFetcher,
     cfg: IndexerConfig,
     addresses: Vec<Address>,
@@ -95,7 +115,8 @@ pub struct Indexer<S> {
 }
 
 impl<S: LogSource> Indexer<S> {
-    /// Opens the database at `db` (created if missing) and re-folds its state.
+    /// Opens the database at `db` (created if missing). Nothing is re-folded and no entity is
+    /// loaded: the fold reads the ones its logs need as it goes.
     pub async fn open(source: S, db: &Path, cfg: IndexerConfig) -> Result<Self, IndexError> {
         let chain_id = source.chain_id().await?;
         // Identity first, without writing: a database of another chain or deployment is refused
@@ -134,20 +155,52 @@ impl<S: LogSource> Indexer<S> {
 
     /// An indexer over an already opened store.
     pub fn with_store(source: S, store: Store, cfg: IndexerConfig) -> Result<Self, IndexError> {
-        let state = store.load_state(cfg.contracts)?;
+        let state = store.working_state(cfg.contracts)?;
         Ok(Self {
-            fetcher: AdaptiveFetcher::new(cfg.range.clone()),
+            fetcher: AdaptiveFetcher::new(cfg.range.clone()).with_log_target(cfg.logs_per_query),
             addresses: cfg.contracts.addresses(),
             source,
             store,
             state,
+            full: std::cell::OnceCell::new(),
             cfg,
             db: std::path::PathBuf::new(),
         })
     }
 
+    /// The WHOLE state as of the checkpoint, loaded from the database on the first call after
+    /// the index moved (memory in proportion to history; see [`Store::load_state`]). Kept for
+    /// the callers that walk every entity; point and list reads should use the typed queries
+    /// on [`Indexer::store`] ([`crate::query`]), which read only what they return.
+    ///
+    /// # Panics
+    ///
+    /// If the derived tables cannot be read back (a database corrupted under the indexer);
+    /// [`Indexer::try_state`] returns that error instead.
     pub fn state(&self) -> &State {
-        &self.state
+        match self.try_state() {
+            Ok(s) => s,
+            Err(e) => panic!("reading the state back from the index: {e}"),
+        }
+    }
+
+    /// [`Indexer::state`], with the store's error.
+    pub fn try_state(&self) -> Result<&State, StoreError> {
+        if let Some(s) = self.full.get() {
+            return Ok(s);
+        }
+        let loaded = self.store.load_state(self.cfg.contracts)?;
+        Ok(self.full.get_or_init(|| loaded))
+    }
+
+    /// The fold's counters and anomalies (kept in memory; no entity is loaded).
+    pub fn fold_summary(&self) -> crate::store::FoldMeta {
+        crate::store::FoldMeta {
+            applied: self.state.applied,
+            undecoded: self.state.undecoded,
+            last: self.state.last,
+            anomalies: self.state.anomalies.clone(),
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -222,13 +275,14 @@ impl<S: LogSource> Indexer<S> {
                 .map(|l| (l.block_number, l.block_hash))
                 .collect();
             hashes.dedup();
-            self.state.apply_all(&logs);
-            self.store.commit_range(
+            self.full.take();
+            self.store.index_range(
+                &mut self.state,
                 &logs,
                 &hashes,
                 (end, end_hash),
                 window_floor,
-                &mut self.state,
+                self.cfg.resident_limit,
             )?;
             report.logs += logs.len() as u64;
             report.ranges += 1;
@@ -335,7 +389,9 @@ impl<S: LogSource> Indexer<S> {
                 )
             }
         }
-        self.state = self.store.rollback_to(ancestor, self.cfg.contracts)?;
+        self.full.take();
+        self.store.rollback_to(ancestor, self.cfg.contracts)?;
+        self.state = self.store.working_state(self.cfg.contracts)?;
         report.reorgs += 1;
         report.rolled_back_blocks +=
             cp - ancestor.map_or(self.cfg.start_block.saturating_sub(1), |a| a.0);

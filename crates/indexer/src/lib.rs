@@ -22,8 +22,10 @@
 //! 4. [`store::Store`] keeps raw logs keyed by (chain id, block hash, log index), so re-ingesting
 //!    is harmless; the derived tables; the hashes of recent blocks; and the checkpoint (last block
 //!    and its hash), written in the same SQLite transaction as the rows of the range it closes.
-//!    Killed at any point, a restart resumes at checkpoint + 1: no gap, no duplicate. Opening an
-//!    index loads the derived tables (no re-fold); `meta.schema_version`
+//!    Killed at any point, a restart resumes at checkpoint + 1: no gap, no duplicate. The fold
+//!    keeps a bounded working set ([`working`]): what a range reads is loaded from the derived
+//!    tables, its changes are written with its checkpoint. Opening an index loads no entity;
+//!    reads query the tables per entity ([`query`]); `meta.schema_version`
 //!    ([`store::SCHEMA_VERSION`]) other than ours rebuilds them from the raw logs first.
 //! 5. [`indexer::Indexer`] drives it: one-shot [`indexer::Indexer::sync`] or
 //!    [`indexer::Indexer::follow`] (polls for new blocks). Reorgs are detected by comparing the
@@ -62,10 +64,12 @@ pub mod ledger;
 pub mod model;
 pub mod network;
 pub mod owners;
+pub mod query;
 pub mod source;
 pub mod store;
 pub mod streams_audit;
 pub mod verify;
+pub mod working;
 
 pub use audit::{AuditReport, Finding, audit};
 pub use domain::Domain;

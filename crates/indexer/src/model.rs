@@ -4,7 +4,9 @@
 //! makes resume, reorg rollback (re-fold from the raw logs kept in SQLite) and the audit simple.
 //! Every entity remembers the event that last touched it, so a report can name it.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
+
+use alloy::primitives::map::HashSet;
 
 use alloy::{
     primitives::{Address, B256, U256},
@@ -147,6 +149,29 @@ pub(crate) struct Dirty {
     pub(crate) standing: HashSet<(U256, Address)>,
 }
 
+impl Dirty {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.trees.is_empty()
+            && self.roles.is_empty()
+            && self.wearers.is_empty()
+            && self.entities.is_empty()
+            && self.standing.is_empty()
+    }
+}
+
+/// A log decoded by its contract's event enum, before it is folded.
+#[derive(Debug)]
+pub enum Decoded {
+    Roles(IRolesEvents),
+    Registry(ICellRegistryEvents),
+    Governor(ICellGovernorEvents),
+    Treasury(ITreasuryEvents),
+    TaskBoard(ITaskBoardEvents),
+    Streams(IRoleStreamsEvents),
+    /// From an address we do not index, or matching none of its contract's events.
+    Undecoded,
+}
+
 /// The whole network as events describe it.
 #[derive(Debug, Default)]
 pub struct State {
@@ -189,36 +214,73 @@ impl State {
 
     /// Folds one log. Logs must come in (block, tx index, log index) order.
     pub fn apply(&mut self, log: &RawLog) {
-        let at = EventRef::of(log);
+        let ev = self.decode(log);
+        self.fold(EventRef::of(log), ev);
+    }
+
+    /// Decodes a log by its contract's typed event enum (pure: the fold is [`State::fold`]).
+    /// Each contract's logs through its own event enum; a log no event of it matches (an event
+    /// of an inherited standard we do not fold, e.g. EIP712DomainChanged) is
+    /// [`Decoded::Undecoded`].
+    pub fn decode(&self, log: &RawLog) -> Decoded {
+        let c = &self.contracts;
+        let (topics, data) = (&log.topics, &log.data);
+        let a = Some(log.address);
+        let ev = if a == c.roles {
+            IRolesEvents::decode_raw_log(topics, data).map(Decoded::Roles)
+        } else if a == c.registry {
+            ICellRegistryEvents::decode_raw_log(topics, data).map(Decoded::Registry)
+        } else if a == c.governor {
+            ICellGovernorEvents::decode_raw_log(topics, data).map(Decoded::Governor)
+        } else if a == c.treasury {
+            ITreasuryEvents::decode_raw_log(topics, data).map(Decoded::Treasury)
+        } else if a == c.task_board {
+            ITaskBoardEvents::decode_raw_log(topics, data).map(Decoded::TaskBoard)
+        } else if a == c.streams {
+            IRoleStreamsEvents::decode_raw_log(topics, data).map(Decoded::Streams)
+        } else {
+            return Decoded::Undecoded;
+        };
+        ev.unwrap_or(Decoded::Undecoded)
+    }
+
+    /// Folds one decoded log at `at` (in chain order, as [`State::apply`]).
+    pub fn fold(&mut self, at: EventRef, ev: Decoded) {
         debug_assert!(
             self.last
                 .is_none_or(|l| (l.block, l.log_index) < (at.block, at.log_index))
         );
         self.last = Some(at);
         self.applied += 1;
-        let c = self.contracts;
-        let (topics, data) = (&log.topics, &log.data);
-        // Each contract's logs through its own event enum; a log no event of it matches (an
-        // event of an inherited standard we do not fold, e.g. EIP712DomainChanged) is counted.
-        let folded = if Some(log.address) == c.roles {
-            IRolesEvents::decode_raw_log(topics, data).map(|ev| self.apply_roles(at, ev))
-        } else if Some(log.address) == c.registry {
-            ICellRegistryEvents::decode_raw_log(topics, data).map(|ev| self.apply_registry(at, ev))
-        } else if Some(log.address) == c.governor {
-            ICellGovernorEvents::decode_raw_log(topics, data).map(|ev| self.apply_governor(at, ev))
-        } else if Some(log.address) == c.treasury {
-            ITreasuryEvents::decode_raw_log(topics, data).map(|ev| self.apply_treasury(at, ev))
-        } else if Some(log.address) == c.task_board {
-            ITaskBoardEvents::decode_raw_log(topics, data).map(|ev| self.apply_task_board(at, ev))
-        } else if Some(log.address) == c.streams {
-            IRoleStreamsEvents::decode_raw_log(topics, data).map(|ev| self.apply_streams(at, ev))
-        } else {
-            self.undecoded += 1;
-            return;
-        };
-        if folded.is_err() {
-            self.undecoded += 1;
+        match ev {
+            Decoded::Roles(ev) => self.apply_roles(at, ev),
+            Decoded::Registry(ev) => self.apply_registry(at, ev),
+            Decoded::Governor(ev) => self.apply_governor(at, ev),
+            Decoded::Treasury(ev) => self.apply_treasury(at, ev),
+            Decoded::TaskBoard(ev) => self.apply_task_board(at, ev),
+            Decoded::Streams(ev) => self.apply_streams(at, ev),
+            Decoded::Undecoded => self.undecoded += 1,
         }
+    }
+
+    /// Entities held in memory (the working set, or the whole state when folded in memory).
+    pub fn resident_len(&self) -> usize {
+        self.trees.len()
+            + self.roles.len()
+            + self.wearers.len()
+            + self.bad_standing.len()
+            + self.domain.len()
+    }
+
+    /// Drops every entity held in memory, keeping the fold's counters and anomalies: the
+    /// working set's eviction, once the store holds every change (nothing is dirty).
+    pub(crate) fn evict(&mut self) {
+        debug_assert!(self.dirty.is_empty(), "evicting unwritten changes");
+        self.trees.clear();
+        self.roles.clear();
+        self.wearers.clear();
+        self.bad_standing.clear();
+        self.domain = Domain::default();
     }
 
     pub(crate) fn anomaly(&mut self, at: EventRef, event: &str, problem: String) {

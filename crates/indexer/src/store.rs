@@ -15,8 +15,10 @@ use alloy::primitives::{Address, B256, Bytes};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::{
+    fold::EntityKey,
     model::{Contracts, State},
     source::RawLog,
+    working::Needs,
 };
 
 /// Store errors.
@@ -57,7 +59,10 @@ CREATE TABLE IF NOT EXISTS raw_logs (
     address BLOB NOT NULL,
     topics BLOB NOT NULL,
     data BLOB NOT NULL,
-    UNIQUE (chain_id, block_hash, log_index)
+    -- Unique by (chain id, block hash, log index) as the key says; led by the block number so
+    -- that inserts append to the index (a block hash is random: keyed by it first, every insert
+    -- lands on a random page) and chain order is read from it without a sort.
+    UNIQUE (chain_id, block_number, log_index, block_hash)
 );
 
 -- Derived tables. Ids are 32-byte big-endian BLOBs and addresses 20-byte BLOBs (cheap to
@@ -103,30 +108,44 @@ CREATE TABLE IF NOT EXISTS bad_standing (
 -- Everything else (cells, proposals, budgets, tasks, streams, ...): one row per entity, `doc`
 -- the JSON of its typed struct in crate::domain (kinds and ids: crate::fold::EntityKey; JSON
 -- form: crate::json). Query with json_extract(doc, '$.field').
+-- `owner`: the id of the entity that lists it (crate::fold::Domain::owner: the cell of a
+-- budget, proposal, task, stream, ...; the parent of a cell; the proposal of a vote), for the
+-- typed queries of crate::query.
 CREATE TABLE IF NOT EXISTS entities (
     kind TEXT NOT NULL,
     id TEXT NOT NULL,
     doc TEXT NOT NULL,
+    owner TEXT,
     PRIMARY KEY (kind, id)
 ) WITHOUT ROWID;
 ";
+
+/// Indexes on columns of the current layout, created once the derived tables have it (an
+/// `entities` table of an older version has no `owner` until [`Store::open`] rebuilds it).
+const DERIVED_INDEXES: &str =
+    "CREATE INDEX IF NOT EXISTS entities_owner ON entities (kind, owner);";
 
 /// The version of the derived tables' layout and of the fold that fills them. An index written
 /// with another version has its derived tables dropped and rebuilt from its raw logs when it is
 /// opened (raw logs, block hashes and the checkpoint are kept).
 ///
 /// 2: typed domain (crate::domain) in `entities`; fold counters and anomalies in `meta.fold`.
+/// 3: ended grants and each proposal's quorum at creation.
 /// 4: a `BudgetSet` trims what a funded budget received to its new amount (as the Treasury does).
-pub const SCHEMA_VERSION: u32 = 4;
+/// 5: `entities.owner` (listing by cell, proposal, role without reading every row).
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The fold's counters and anomalies, kept in `meta` under `fold` so that opening an index
 /// loads them instead of re-folding.
-#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
-struct FoldMeta {
-    applied: u64,
-    undecoded: u64,
-    last: Option<crate::model::EventRef>,
-    anomalies: Vec<crate::model::Anomaly>,
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FoldMeta {
+    /// Logs folded.
+    pub applied: u64,
+    /// Logs from our addresses that no known event matches.
+    pub undecoded: u64,
+    /// The last log folded.
+    pub last: Option<crate::model::EventRef>,
+    pub anomalies: Vec<crate::model::Anomaly>,
 }
 
 /// The derived tables, in the order the digest reads them.
@@ -137,6 +156,23 @@ pub const DERIVED_TABLES: &[&str] = &["trees", "roles", "wearers", "bad_standing
 pub struct Store {
     conn: Connection,
     chain_id: u64,
+    timings: RangeTimings,
+}
+
+/// Where [`Store::index_range`] spent its time, summed over the ranges this store indexed (the
+/// benchmark's instrumentation: profilers are not available everywhere).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RangeTimings {
+    pub ranges: u64,
+    /// Decoding the logs and collecting what their fold reads.
+    pub decode: std::time::Duration,
+    /// Loading that from SQLite.
+    pub prefetch: std::time::Duration,
+    pub fold: std::time::Duration,
+    /// Raw logs, block hashes, changed rows and the checkpoint, committed.
+    pub write: std::time::Duration,
+    /// Dropping the working set.
+    pub evict: std::time::Duration,
 }
 
 impl Store {
@@ -169,7 +205,11 @@ impl Store {
             })?,
             None => Contracts::default(),
         };
-        let mut store = Self { conn, chain_id };
+        let mut store = Self {
+            conn,
+            chain_id,
+            timings: RangeTimings::default(),
+        };
         store.migrate(contracts)?;
         Ok((store, contracts))
     }
@@ -250,7 +290,11 @@ impl Store {
                 )?;
             }
         }
-        let mut store = Self { conn, chain_id };
+        let mut store = Self {
+            conn,
+            chain_id,
+            timings: RangeTimings::default(),
+        };
         store.migrate(*contracts)?;
         Ok(store)
     }
@@ -274,6 +318,7 @@ impl Store {
     fn migrate(&mut self, contracts: Contracts) -> Result<(), StoreError> {
         let version = self.schema_version()?;
         if version == Some(SCHEMA_VERSION) {
+            self.conn.execute_batch(DERIVED_INDEXES)?;
             return Ok(());
         }
         let tx = self.conn.transaction()?;
@@ -289,6 +334,7 @@ impl Store {
             tx.execute_batch(&format!("DROP TABLE IF EXISTS {t}"))?;
         }
         tx.execute_batch(SCHEMA)?;
+        tx.execute_batch(DERIVED_INDEXES)?;
         let mut state = State::new(contracts);
         state.apply_all(&logs);
         rewrite_all(&tx, &mut state)?;
@@ -298,6 +344,11 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Where [`Store::index_range`] spent its time so far.
+    pub fn range_timings(&self) -> RangeTimings {
+        self.timings
     }
 
     pub fn chain_id(&self) -> u64 {
@@ -334,6 +385,17 @@ impl Store {
     /// Every raw log in chain order.
     pub fn raw_logs(&self) -> Result<Vec<RawLog>, StoreError> {
         load_logs(&self.conn)
+    }
+
+    /// The raw logs of blocks `from..=to`, in chain order (to read a long history a slice at a
+    /// time).
+    pub fn raw_logs_in(&self, from: u64, to: u64) -> Result<Vec<RawLog>, StoreError> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {LOG_COLUMNS} FROM raw_logs WHERE block_number BETWEEN ?1 AND ?2
+             ORDER BY block_number, tx_index, log_index"
+        ))?;
+        let rows = st.query_map(params![from, to], log_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     pub fn raw_log_count(&self) -> Result<u64, StoreError> {
@@ -389,109 +451,200 @@ impl Store {
         Ok(state)
     }
 
-    /// Loads the state from the derived tables (written up to the checkpoint, in the schema
-    /// version [`Store::open`] checked): no re-fold of the raw logs. Role, wearer and tree rows
-    /// keep the block of their events, not the whole [`crate::EventRef`].
+    /// Loads the WHOLE state from the derived tables (written up to the checkpoint, in the
+    /// schema version [`Store::open`] checked): no re-fold of the raw logs, but memory in
+    /// proportion to history. The indexer does not need it (it keeps a bounded working set, see
+    /// [`crate::working`]); readers should prefer the typed queries of [`crate::query`]. Role,
+    /// wearer and tree rows keep the block of their events, not the whole [`crate::EventRef`].
     pub fn load_state(&self, contracts: Contracts) -> Result<State, StoreError> {
-        use crate::model::{Role, Tree, Wearer};
-        let at = |block: u64| crate::model::EventRef {
-            block,
-            ..Default::default()
-        };
-        let u256 = |b: Vec<u8>| alloy::primitives::U256::from_be_slice(&b);
-        let mut state = State::new(contracts);
+        let mut state = self.working_state(contracts)?;
         let c = &self.conn;
-        let mut st = c.prepare("SELECT tree_id, linked_under, last_block FROM trees")?;
-        for t in st.query_map([], |r| {
-            Ok(Tree {
-                tree_id: r.get(0)?,
-                linked_under: u256(r.get(1)?),
-                last_event: at(r.get(2)?),
-            })
-        })? {
+        let mut st = c.prepare(&format!("SELECT {TREE_COLUMNS} FROM trees"))?;
+        for t in st.query_map([], tree_row)? {
             let t = t?;
             state.trees.insert(t.tree_id, t);
         }
-        let mut st = c.prepare(
-            "SELECT role_id, admin_id, details, image_uri, max_supply, supply, eligibility, toggle,
-             mutable, claimable, active, created_block, last_block FROM roles",
-        )?;
-        for role in st.query_map([], |r| {
-            Ok(Role {
-                role_id: u256(r.get(0)?),
-                admin_id: u256(r.get(1)?),
-                details: r.get(2)?,
-                image_uri: r.get(3)?,
-                max_supply: r.get(4)?,
-                supply: r.get(5)?,
-                eligibility: Address::from_slice(&r.get::<_, Vec<u8>>(6)?),
-                toggle: Address::from_slice(&r.get::<_, Vec<u8>>(7)?),
-                mutable_: r.get(8)?,
-                claimable: r.get(9)?,
-                active: r.get(10)?,
-                created: at(r.get(11)?),
-                last_event: at(r.get(12)?),
-            })
-        })? {
+        let mut st = c.prepare(&format!("SELECT {ROLE_COLUMNS} FROM roles"))?;
+        for role in st.query_map([], role_row)? {
             let role = role?;
             state.roles.insert(role.role_id, role);
         }
-        let mut st = c.prepare(
-            "SELECT role_id, wearer, since_block, expiry, granted_by, last_block FROM wearers",
-        )?;
-        for w in st.query_map([], |r| {
-            Ok(Wearer {
-                role_id: u256(r.get(0)?),
-                wearer: Address::from_slice(&r.get::<_, Vec<u8>>(1)?),
-                since_block: r.get(2)?,
-                expiry: r.get(3)?,
-                granted_by: Address::from_slice(&r.get::<_, Vec<u8>>(4)?),
-                last_event: at(r.get(5)?),
-            })
-        })? {
+        let mut st = c.prepare(&format!("SELECT {WEARER_COLUMNS} FROM wearers"))?;
+        for w in st.query_map([], wearer_row)? {
             let w = w?;
             state.wearers.insert((w.role_id, w.wearer), w);
         }
         let mut st = c.prepare("SELECT role_id, wearer, block FROM bad_standing")?;
         for row in st.query_map([], |r| {
             Ok((
-                u256(r.get(0)?),
+                u256(&r.get::<_, Vec<u8>>(0)?),
                 Address::from_slice(&r.get::<_, Vec<u8>>(1)?),
                 r.get::<_, u64>(2)?,
             ))
         })? {
             let (role, who, block) = row?;
-            state.bad_standing.insert((role, who), at(block));
+            state.bad_standing.insert((role, who), at_block(block));
         }
         let mut st = c.prepare("SELECT kind, id, doc FROM entities")?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
             let (kind, id, doc): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
-            state
-                .domain
-                .load(&kind, &doc)
-                .map_err(|e| StoreError::Corrupt {
-                    table: "entities",
-                    what: format!("{kind} {id}: {e}"),
-                })?;
+            load_entity(&mut state, &kind, &id, &doc)?;
         }
-        if let Some(fold) = c
+        Ok(state)
+    }
+
+    /// The state the indexer folds into: the fold's counters and anomalies, and no entity (they
+    /// are read from the database as the logs need them, see [`Store::prefetch`]). Costs the
+    /// same at 100 events and at 10 million.
+    pub fn working_state(&self, contracts: Contracts) -> Result<State, StoreError> {
+        let mut state = State::new(contracts);
+        let m = self.fold_meta()?;
+        state.applied = m.applied;
+        state.undecoded = m.undecoded;
+        state.last = m.last;
+        state.anomalies = m.anomalies;
+        Ok(state)
+    }
+
+    /// The fold's counters and anomalies as of the checkpoint.
+    pub fn fold_meta(&self) -> Result<FoldMeta, StoreError> {
+        match self
+            .conn
             .query_row("SELECT value FROM meta WHERE key = 'fold'", [], |r| {
                 r.get::<_, String>(0)
             })
             .optional()?
         {
-            let m: FoldMeta = serde_json::from_str(&fold).map_err(|e| StoreError::Corrupt {
+            Some(fold) => serde_json::from_str(&fold).map_err(|e| StoreError::Corrupt {
                 table: "meta",
                 what: format!("fold: {e}"),
-            })?;
-            state.applied = m.applied;
-            state.undecoded = m.undecoded;
-            state.last = m.last;
-            state.anomalies = m.anomalies;
+            }),
+            None => Ok(FoldMeta::default()),
         }
-        state.dirty = Default::default();
-        Ok(state)
+    }
+
+    /// Loads into `state` the stored entities `needs` names that it does not hold (absent from
+    /// the database too: the fold sees them absent, as it would with the whole state).
+    pub fn prefetch(&self, state: &mut State, needs: &Needs) -> Result<(), StoreError> {
+        let c = &self.conn;
+        if !needs.trees.is_empty() {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {TREE_COLUMNS} FROM trees WHERE tree_id = ?1"
+            ))?;
+            for id in &needs.trees {
+                if !state.trees.contains_key(id)
+                    && let Some(t) = st.query_row([id], tree_row).optional()?
+                {
+                    state.trees.insert(*id, t);
+                }
+            }
+        }
+        if !needs.roles.is_empty() {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {ROLE_COLUMNS} FROM roles WHERE role_id = ?1"
+            ))?;
+            for id in &needs.roles {
+                if !state.roles.contains_key(id)
+                    && let Some(r) = st
+                        .query_row([id.to_be_bytes::<32>()], role_row)
+                        .optional()?
+                {
+                    state.roles.insert(*id, r);
+                }
+            }
+        }
+        if !needs.wearers.is_empty() {
+            prefetch_wearers(c, state, &needs.wearers)?;
+        }
+        if !needs.entities.is_empty() {
+            let mut st =
+                c.prepare_cached("SELECT doc FROM entities WHERE kind = ?1 AND id = ?2")?;
+            for key in &needs.entities {
+                if state.domain.contains(key) {
+                    continue;
+                }
+                let (kind, id) = (key.kind(), key.id());
+                if let Some(doc) = st
+                    .query_row(params![kind, id], |r| r.get::<_, String>(0))
+                    .optional()?
+                {
+                    load_entity(state, kind, &id, &doc)?;
+                }
+            }
+        }
+        if !needs.last_decision.is_empty() {
+            // Decision ids are `cell/index` with a zero-padded index: the greatest id under the
+            // cell's prefix is its latest decision ('0' follows '/').
+            let mut st = c.prepare_cached(
+                "SELECT id, doc FROM entities WHERE kind = 'decision' AND id > ?1 AND id < ?2
+                 ORDER BY id DESC LIMIT 1",
+            )?;
+            for cell in &needs.last_decision {
+                if state
+                    .domain
+                    .decisions
+                    .range((*cell, 0)..=(*cell, u32::MAX))
+                    .next()
+                    .is_some()
+                {
+                    continue;
+                }
+                let w = EntityKey::word(cell);
+                if let Some((id, doc)) = st
+                    .query_row(params![format!("{w}/"), format!("{w}0")], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                    })
+                    .optional()?
+                {
+                    load_entity(state, "decision", &id, &doc)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Folds one range of logs on the working set and commits it: decodes the logs, loads what
+    /// their fold reads ([`Store::prefetch`]), folds, writes the changed rows with the range's
+    /// logs, block hashes and checkpoint in one transaction ([`Store::commit_range`]), and then,
+    /// if `state` holds more than `resident_limit` entities, drops them all from memory (the
+    /// database has them). What the indexer does for every range.
+    pub fn index_range(
+        &mut self,
+        state: &mut State,
+        logs: &[RawLog],
+        hashes: &[(u64, B256)],
+        checkpoint: (u64, B256),
+        keep_from: u64,
+        resident_limit: usize,
+    ) -> Result<(), StoreError> {
+        let t = std::time::Instant::now();
+        let decoded: Vec<crate::model::Decoded> = logs.iter().map(|l| state.decode(l)).collect();
+        let mut needs = Needs::default();
+        for ev in &decoded {
+            needs.add(ev);
+        }
+        let t1 = std::time::Instant::now();
+        self.prefetch(state, &needs)?;
+        drop(needs);
+        let t2 = std::time::Instant::now();
+        for (log, ev) in logs.iter().zip(decoded) {
+            state.fold(crate::model::EventRef::of(log), ev);
+        }
+        let t3 = std::time::Instant::now();
+        self.commit_range(logs, hashes, checkpoint, keep_from, state)?;
+        let t4 = std::time::Instant::now();
+        if state.resident_len() > resident_limit {
+            state.evict();
+        }
+        let tm = &mut self.timings;
+        tm.ranges += 1;
+        tm.decode += t1 - t;
+        tm.prefetch += t2 - t1;
+        tm.fold += t3 - t2;
+        tm.write += t4 - t3;
+        tm.evict += t4.elapsed();
+        Ok(())
     }
 
     /// A digest of the derived tables and the raw logs (block hashes excluded: which range ends
@@ -597,7 +750,14 @@ impl Store {
                 table: "meta",
                 what: e.to_string(),
             })?;
-        Ok((Self { conn, chain_id }, contracts))
+        Ok((
+            Self {
+                conn,
+                chain_id,
+                timings: RangeTimings::default(),
+            },
+            contracts,
+        ))
     }
 
     /// A value of the `meta` table (`chain_id`, `contracts`, `genesis`).
@@ -698,27 +858,31 @@ fn insert_logs(tx: &Transaction<'_>, chain_id: u64, logs: &[RawLog]) -> Result<(
     Ok(())
 }
 
+const LOG_COLUMNS: &str =
+    "block_number, block_hash, tx_index, tx_hash, log_index, address, topics, data";
+
 fn load_logs(conn: &Connection) -> Result<Vec<RawLog>, StoreError> {
-    let mut st = conn.prepare(
-        "SELECT block_number, block_hash, tx_index, tx_hash, log_index, address, topics, data
-         FROM raw_logs ORDER BY block_number, tx_index, log_index",
-    )?;
-    let rows = st.query_map([], |r| {
-        Ok(RawLog {
-            block_number: r.get(0)?,
-            block_hash: word(bytes(r, 1)?),
-            tx_index: r.get(2)?,
-            tx_hash: word(bytes(r, 3)?),
-            log_index: r.get(4)?,
-            address: address(bytes(r, 5)?),
-            topics: bytes(r, 6)?
-                .chunks_exact(32)
-                .map(B256::from_slice)
-                .collect(),
-            data: Bytes::copy_from_slice(bytes(r, 7)?),
-        })
-    })?;
+    let mut st = conn.prepare(&format!(
+        "SELECT {LOG_COLUMNS} FROM raw_logs ORDER BY block_number, tx_index, log_index"
+    ))?;
+    let rows = st.query_map([], log_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn log_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawLog> {
+    Ok(RawLog {
+        block_number: r.get(0)?,
+        block_hash: word(bytes(r, 1)?),
+        tx_index: r.get(2)?,
+        tx_hash: word(bytes(r, 3)?),
+        log_index: r.get(4)?,
+        address: address(bytes(r, 5)?),
+        topics: bytes(r, 6)?
+            .chunks_exact(32)
+            .map(B256::from_slice)
+            .collect(),
+        data: Bytes::copy_from_slice(bytes(r, 7)?),
+    })
 }
 
 /// A byte column, BLOB or (as an edited file may have it) TEXT, without copying.
@@ -842,7 +1006,7 @@ fn write_dirty(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
     }
     {
         let mut up = tx.prepare_cached(
-            "INSERT OR REPLACE INTO entities (kind, id, doc) VALUES (?1, ?2, ?3)",
+            "INSERT OR REPLACE INTO entities (kind, id, doc, owner) VALUES (?1, ?2, ?3, ?4)",
         )?;
         let mut del = tx.prepare_cached("DELETE FROM entities WHERE kind = ?1 AND id = ?2")?;
         for key in sorted(dirty.entities) {
@@ -852,7 +1016,8 @@ fn write_dirty(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
                         table: "entities",
                         what: e.to_string(),
                     })?;
-                    up.execute(params![key.kind(), key.id(), doc])?
+                    let owner = state.domain.owner(&key).map(|o| EntityKey::word(&o));
+                    up.execute(params![key.kind(), key.id(), doc, owner])?
                 }
                 None => del.execute(params![key.kind(), key.id()])?,
             };
@@ -892,4 +1057,135 @@ fn rewrite_all(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
     state.dirty.standing = state.bad_standing.keys().copied().collect();
     state.dirty.entities = state.domain.keys().into_iter().collect();
     write_dirty(tx, state)
+}
+
+/// Loads the stored wearers among `keys` that `state` does not hold. Keys of one role are read
+/// by one scan of their span of the role's rows (a batch of new mints costs one query, not one
+/// per mint) while that span holds few other rows; past that, by key.
+fn prefetch_wearers(
+    c: &Connection,
+    state: &mut State,
+    keys: &std::collections::BTreeSet<(alloy::primitives::U256, Address)>,
+) -> Result<(), StoreError> {
+    let mut point = c.prepare_cached(&format!(
+        "SELECT {WEARER_COLUMNS} FROM wearers WHERE role_id = ?1 AND wearer = ?2"
+    ))?;
+    let mut span = c.prepare_cached(&format!(
+        "SELECT {WEARER_COLUMNS} FROM wearers WHERE role_id = ?1 AND wearer BETWEEN ?2 AND ?3
+         ORDER BY wearer"
+    ))?;
+    let mut rest = keys.iter().peekable();
+    while let Some(&(role, first)) = rest.next() {
+        let mut wanted = vec![first];
+        while let Some(&&(r, w)) = rest.peek()
+            && r == role
+        {
+            wanted.push(w);
+            rest.next();
+        }
+        wanted.retain(|w| !state.wearers.contains_key(&(role, *w)));
+        let (Some(lo), Some(hi)) = (wanted.first().copied(), wanted.last().copied()) else {
+            continue;
+        };
+        let mut by_key = wanted.as_slice();
+        if wanted.len() >= 16 {
+            // Scan the span; past a budget of rows (a span full of other wearers), read what is
+            // left of it by key.
+            let budget = 4 * wanted.len() + 64;
+            let mut rows = span.query(params![
+                role.to_be_bytes::<32>(),
+                lo.as_slice(),
+                hi.as_slice()
+            ])?;
+            let (mut seen, mut stopped_at) = (0, None);
+            while let Some(r) = rows.next()? {
+                let w = wearer_row(r)?;
+                let at = w.wearer;
+                if wanted.binary_search(&at).is_ok() {
+                    state.wearers.insert((role, at), w);
+                }
+                seen += 1;
+                if seen > budget {
+                    stopped_at = Some(at);
+                    break;
+                }
+            }
+            by_key = match stopped_at {
+                None => &[],
+                Some(at) => &wanted[wanted.partition_point(|w| *w <= at)..],
+            };
+        }
+        for w in by_key {
+            if let Some(row) = point
+                .query_row(params![role.to_be_bytes::<32>(), w.as_slice()], wearer_row)
+                .optional()?
+            {
+                state.wearers.insert((role, *w), row);
+            }
+        }
+    }
+    Ok(())
+}
+
+const TREE_COLUMNS: &str = "tree_id, linked_under, last_block";
+const ROLE_COLUMNS: &str = "role_id, admin_id, details, image_uri, max_supply, supply, eligibility, \
+     toggle, mutable, claimable, active, created_block, last_block";
+const WEARER_COLUMNS: &str = "role_id, wearer, since_block, expiry, granted_by, last_block";
+
+fn at_block(block: u64) -> crate::model::EventRef {
+    crate::model::EventRef {
+        block,
+        ..Default::default()
+    }
+}
+
+fn u256(b: &[u8]) -> alloy::primitives::U256 {
+    alloy::primitives::U256::from_be_slice(b)
+}
+
+pub(crate) fn tree_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<crate::model::Tree> {
+    Ok(crate::model::Tree {
+        tree_id: r.get(0)?,
+        linked_under: u256(bytes(r, 1)?),
+        last_event: at_block(r.get(2)?),
+    })
+}
+
+pub(crate) fn role_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<crate::model::Role> {
+    Ok(crate::model::Role {
+        role_id: u256(bytes(r, 0)?),
+        admin_id: u256(bytes(r, 1)?),
+        details: r.get(2)?,
+        image_uri: r.get(3)?,
+        max_supply: r.get(4)?,
+        supply: r.get(5)?,
+        eligibility: address(bytes(r, 6)?),
+        toggle: address(bytes(r, 7)?),
+        mutable_: r.get(8)?,
+        claimable: r.get(9)?,
+        active: r.get(10)?,
+        created: at_block(r.get(11)?),
+        last_event: at_block(r.get(12)?),
+    })
+}
+
+pub(crate) fn wearer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<crate::model::Wearer> {
+    Ok(crate::model::Wearer {
+        role_id: u256(bytes(r, 0)?),
+        wearer: address(bytes(r, 1)?),
+        since_block: r.get(2)?,
+        expiry: r.get(3)?,
+        granted_by: address(bytes(r, 4)?),
+        last_event: at_block(r.get(5)?),
+    })
+}
+
+fn load_entity(state: &mut State, kind: &str, id: &str, doc: &str) -> Result<(), StoreError> {
+    state
+        .domain
+        .load(kind, doc)
+        .map_err(|e| StoreError::Corrupt {
+            table: "entities",
+            what: format!("{kind} {id}: {e}"),
+        })
 }
