@@ -440,9 +440,50 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
     }
 
     /// @dev Parses one packed ballot at `at` into `b` (the field order of PackedBallot is the layout of
-    /// its memory words used here); returns where the next one starts. Offsets are below 2^64 (calldata)
-    /// and lengths below 2^16: no sum overflows. A nonce or deadline of 0 bytes reads as 0 (a shift by 256).
+    /// its memory words used here); returns where the next one starts. The fields are read first and the
+    /// bounds checked once at the end: `at` only grows, so every field fits iff the end of the last one is
+    /// within `packed` and neither number is longer than 32 bytes (a read past `packed` or past calldata is
+    /// harmless, its value unused). A malformed ballot is walked again field by field to name its offset.
+    /// Offsets are below 2^64 (calldata) and lengths below 2^16: no sum overflows. A nonce or deadline of 0
+    /// bytes reads as 0 (a shift by 256; a length above 32 also shifts out everything, and is refused).
     function _readPackedBallot(PackedBallot memory b, uint256 at) private pure returns (uint256 next) {
+        bool malformed;
+        assembly ("memory-safe") {
+            // voter:20 support:1 nonceLen:1 nonce deadlineLen:1 deadline reasonLen:2 reason sigLen:2 signature
+            let head := calldataload(at)
+            mstore(b, shr(96, head))
+            mstore(add(b, 0x20), and(shr(88, head), 0xff))
+            let nonceLength := and(shr(80, head), 0xff)
+            next := add(at, 22)
+            mstore(add(b, 0x40), shr(sub(256, shl(3, nonceLength)), calldataload(next)))
+            next := add(next, nonceLength)
+            let deadlineLength := byte(0, calldataload(next))
+            next := add(next, 1)
+            mstore(add(b, 0x60), shr(sub(256, shl(3, deadlineLength)), calldataload(next)))
+            next := add(next, deadlineLength)
+            let length := shr(240, calldataload(next))
+            next := add(next, 2)
+            mstore(add(b, 0x80), next)
+            mstore(add(b, 0xa0), length)
+            next := add(next, length)
+            length := shr(240, calldataload(next))
+            next := add(next, 2)
+            mstore(add(b, 0xc0), next)
+            mstore(add(b, 0xe0), length)
+            next := add(next, length)
+            malformed := or(gt(next, mload(add(b, 0x120))), or(gt(nonceLength, 32), gt(deadlineLength, 32)))
+        }
+        if (malformed) {
+            _revertMalformedBallot(b, at);
+            // Not reached: the walk reverts on any ballot found malformed above.
+            revert MalformedPackedBallots(at - b.start);
+        }
+    }
+
+    /// @dev The field-by-field walk of the ballot at `at`, bounds-checked before every read: reverts
+    /// MalformedPackedBallots at the first field that does not fit. Run only once `_readPackedBallot` has
+    /// found the ballot malformed, to name where.
+    function _revertMalformedBallot(PackedBallot memory b, uint256 at) private pure {
         bytes4 malformed = MalformedPackedBallots.selector;
         assembly ("memory-safe") {
             function fail(selector, offset) {
@@ -480,7 +521,6 @@ contract CellGovernor is ICellGovernor, EIP712, ReentrancyGuardTransient {
                 mstore(add(field, 0x20), length)
                 at := add(add(at, 2), length)
             }
-            next := at
         }
     }
 
