@@ -273,7 +273,6 @@ fn route(s: &Snapshot, path: &str, params: &BTreeMap<String, String>) -> Result<
             v["tokens"] = json!(tokens);
             v["cells"] = json!(
                 s.list("cells")
-                    .iter()
                     .map(|c| json!({"id": c.id, "name": c.doc["name"], "parent": c.doc["parent"], "depth": c.doc["depth"]}))
                     .collect::<Vec<_>>()
             );
@@ -281,7 +280,7 @@ fn route(s: &Snapshot, path: &str, params: &BTreeMap<String, String>) -> Result<
         }
         ["api", "audit"] => {
             only(params, &[])?;
-            match &s.audit {
+            match s.audit.as_deref() {
                 Some(Ok(v)) => json_ok(v),
                 Some(Err(e)) => json_ok(&json!({"error": e})),
                 None => json_ok(&json!({"pending": true})),
@@ -297,7 +296,7 @@ fn route(s: &Snapshot, path: &str, params: &BTreeMap<String, String>) -> Result<
 }
 
 fn audit_summary(s: &Snapshot) -> Value {
-    match &s.audit {
+    match s.audit.as_deref() {
         Some(Ok(v)) => {
             let findings = v["findings"].as_array().map_or(0, Vec::len);
             let errors = v["findings"]
@@ -310,12 +309,33 @@ fn audit_summary(s: &Snapshot) -> Value {
     }
 }
 
-fn cell_page(s: &Snapshot, id: &str) -> Option<Value> {
+/// How many of each growing list a cell page carries.
+pub const CELL_PAGE_NEWEST: usize = 100;
+
+/// The page of cell `id` (an id or a name), `None` when there is no such cell.
+pub fn cell_page(s: &Snapshot, id: &str) -> Option<Value> {
     let cell = s
         .find("cells", id)
         .or_else(|| s.resolve_cell(id).ok().and_then(|id| s.find("cells", &id)))?;
     let cid = &cell.id;
     let of = |name: &str| -> Vec<&Value> { s.of_cell(name, cid).map(|r| &r.doc).collect() };
+    // What grows with the cell's history: the newest CELL_PAGE_NEWEST, in chain order (the list
+    // routes with `cell=` page through the rest); `totals` counts them all.
+    let newest = |name: &str| -> Vec<&Value> {
+        let mut v: Vec<&Value> = s
+            .of_cell(name, cid)
+            .rev()
+            .take(CELL_PAGE_NEWEST)
+            .map(|r| &r.doc)
+            .collect();
+        v.reverse();
+        v
+    };
+    let growing = ["decisions", "proposals", "tasks", "spends", "allocations"];
+    let totals: BTreeMap<&str, usize> = growing
+        .iter()
+        .map(|n| (*n, s.count_of_cell(n, cid)))
+        .collect();
     // A child lists its parent among its cells.
     let children: Vec<&Value> = s
         .of_cell("cells", cid)
@@ -327,13 +347,14 @@ fn cell_page(s: &Snapshot, id: &str) -> Option<Value> {
         "children": children,
         "roles": of("roles"),
         "state_docs": of("state-docs"),
-        "decisions": of("decisions"),
+        "decisions": newest("decisions"),
         "budgets": of("budgets"),
-        "proposals": of("proposals"),
-        "tasks": of("tasks"),
-        "spends": of("spends"),
-        "allocations": of("allocations"),
+        "proposals": newest("proposals"),
+        "tasks": newest("tasks"),
+        "spends": newest("spends"),
+        "allocations": newest("allocations"),
         "partnerships": of("partnerships"),
+        "totals": totals,
     }))
 }
 
