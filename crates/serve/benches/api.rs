@@ -231,6 +231,13 @@ fn main() {
             t.elapsed().as_secs_f64() * 1e3
         );
     }
+    let t = Instant::now();
+    let page = dao_serve::api::cell_page(&advanced, &cell).expect("a cell page");
+    println!(
+        "  a cell page written (uncached, the first request of a block): {:.1} ms, {} KiB",
+        t.elapsed().as_secs_f64() * 1e3,
+        page.len() / 1024
+    );
     let shared = Shared::new(advanced);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

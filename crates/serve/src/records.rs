@@ -64,12 +64,7 @@ fn doc_of(entity: &impl Serialize, extra: Value) -> Value {
 }
 
 fn record(id: String, cells: &[U256], block: u64, doc: Value) -> Record {
-    Record {
-        id,
-        cells: cells.iter().map(U256::to_string).collect(),
-        block,
-        doc,
-    }
+    Record::new(id, cells.iter().map(U256::to_string).collect(), block, doc)
 }
 
 /// Wearers of `role` in good standing.

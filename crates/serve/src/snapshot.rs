@@ -19,7 +19,6 @@ use std::{
 use alloy::primitives::U256;
 use dao_indexer::{Changes, State, fold::EntityKey};
 use imbl::{OrdMap, OrdSet};
-use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::{
@@ -37,6 +36,34 @@ pub struct Record {
     /// The block it happened at (created at, for things with a lifetime).
     pub block: u64,
     pub doc: Value,
+    /// `doc` serialized, once: responses copy it instead of serializing it again.
+    pub json: String,
+}
+
+impl Record {
+    pub fn new(id: String, cells: Vec<String>, block: u64, doc: Value) -> Self {
+        let json = doc.to_string();
+        Self {
+            id,
+            cells,
+            block,
+            doc,
+            json,
+        }
+    }
+}
+
+/// A JSON array of records, from their serialized forms.
+pub fn json_array<'a>(records: impl IntoIterator<Item = &'a Record>) -> String {
+    let mut out = String::from("[");
+    for (i, r) in records.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&r.json);
+    }
+    out.push(']');
+    out
 }
 
 /// The collections the list routes serve, by route name.
@@ -122,14 +149,27 @@ impl Collection {
 }
 
 /// A page of a collection.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct Page<'a> {
-    pub items: Vec<&'a Value>,
+    pub items: Vec<&'a Record>,
     /// Items matching the filters, over all pages.
     pub total: usize,
     pub offset: usize,
     /// Pass as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
+}
+
+impl Page<'_> {
+    /// `{items, total, offset, next_cursor}`, the items copied from their serialized forms.
+    pub fn to_json(&self) -> String {
+        format!(
+            r#"{{"items":{},"total":{},"offset":{},"next_cursor":{}}}"#,
+            json_array(self.items.iter().copied()),
+            self.total,
+            self.offset,
+            serde_json::to_string(&self.next_cursor).unwrap_or_else(|_| "null".to_owned())
+        )
+    }
 }
 
 /// What each source showed in a snapshot: its records (collection, id) and metrics parts.
@@ -160,6 +200,9 @@ pub struct Snapshot {
     /// Metrics reports already computed on this snapshot, by query: a report is a pass over the
     /// whole history, and every open dashboard asks the same ones until the next block.
     pub metrics_cache: Mutex<BTreeMap<String, Value>>,
+    /// Cell pages already written on this snapshot, by cell id: a busy cell's page copies
+    /// hundreds of records, and every open dashboard on that cell asks for it until the next block.
+    pub cell_pages: Mutex<BTreeMap<String, hyper::body::Bytes>>,
 }
 
 /// Ids are served as the typed JSON writes them: decimal strings.
@@ -256,6 +299,7 @@ impl Snapshot {
             token_counts: self.token_counts.clone(),
             history: OnceLock::new(),
             metrics_cache: Mutex::default(),
+            cell_pages: Mutex::default(),
         }
     }
 
@@ -580,7 +624,7 @@ impl Snapshot {
             .then(|| items.last().map(|r| cursor_of(r.block, &r.id)))
             .flatten();
         Ok(Page {
-            items: items.iter().map(|r| &r.doc).collect(),
+            items,
             total,
             offset,
             next_cursor,

@@ -163,7 +163,9 @@ fn a_cell_page_carries_the_newest_of_its_history_and_counts_all() {
     state.apply_all(chain.logs());
     let snap = Snapshot::build(&state, 31337, head(&state));
     let cell = snap.list("cells").nth(1).expect("the child").id.clone();
-    let page = dao_serve::api::cell_page(&snap, &cell).expect("a page");
+    let page: serde_json::Value =
+        serde_json::from_str(&dao_serve::api::cell_page(&snap, &cell).expect("a page"))
+            .expect("JSON");
     let n = dao_serve::api::CELL_PAGE_NEWEST;
     for (name, all) in [
         ("proposals", 130),
