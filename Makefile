@@ -33,7 +33,7 @@ help:
 	@echo "make demo      deploy the example DAO on a local anvil chain and run its story through daoctl"
 	@echo "               (make demo SERVE=1: then keep its dashboard open at http://127.0.0.1:8787/)"
 	@echo "make test      install what is missing, then run every test (forge, bindings drift, cargo, the dashboard in headless Chromium)"
-	@echo "make bench     indexer throughput, then API latency under 50 clients over 1,000,000 records"
+	@echo "make bench     indexer throughput, then the API over an index of 1,000,000 events"
 	@echo "make fmt       format Solidity and Rust"
 	@echo "make lint      forge fmt check, cargo fmt check, clippy -D warnings, slither"
 	@echo "make snapshot  rewrite the committed gas snapshots (snapshots/*.json)"
@@ -106,9 +106,10 @@ demo: deps
 # Indexer throughput: builds >= 100,000 Roles events on anvil (batchMintRoles) and prints events/s for
 # decode+apply in memory, with SQLite, end to end from anvil's RPC, opening the index, and the read-only
 # audit of that index (every log proven against a fresh fetch), plus peak memory.
-# BENCH_EVENTS=1000000 make bench for a bigger history. Then the API (crates/serve/benches/api.rs): p50/p99
-# of the main routes under 50 concurrent clients and the dashboard's first load, over a synthetic
-# snapshot of BENCH_RECORDS (default 1,000,000) records.
+# BENCH_EVENTS=1000000 make bench for a bigger history. Then the API (crates/serve/benches/api.rs): an
+# index of BENCH_API_EVENTS (default 1,000,000) events folded and committed as the indexer does, the
+# snapshot built from it and advanced by a block, then p50/p99 of the main routes under 50 concurrent
+# clients and the dashboard's first load.
 bench: deps
 	$(CARGO) bench -p dao-indexer --bench throughput --locked
 	$(CARGO) bench -p dao-serve --bench api --locked

@@ -2,13 +2,14 @@
 //! its checkpoint, detect reorgs (at start, before each range near the head, on every poll) and
 //! roll back to the common ancestor.
 
-use std::{future::Future, path::Path, time::Duration};
+use std::{collections::BTreeSet, future::Future, path::Path, time::Duration};
 
-use alloy::primitives::{Address, B256};
+use alloy::primitives::{Address, B256, U256};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::{
     fetch::{AdaptiveFetcher, FetchError, FetchStats, RangePolicy, backoff},
+    fold::EntityKey,
     model::{Contracts, State},
     source::{LogSource, SourceError},
     store::{Store, StoreError},
@@ -97,6 +98,41 @@ pub struct SyncReport {
     pub rolled_back_blocks: u64,
 }
 
+/// What the ranges indexed since the last [`Indexer::take_changes`] changed: the keys of the
+/// entities, roles and grants their logs touched. Readers that keep a picture of the index (e.g.
+/// `daoctl serve`'s snapshot) update what these name instead of rebuilding it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub entities: BTreeSet<EntityKey>,
+    pub roles: BTreeSet<U256>,
+    /// Grants (role, wearer) minted, revoked, transferred or renewed.
+    pub wearers: BTreeSet<(U256, Address)>,
+    /// Grants whose standing changed.
+    pub standing: BTreeSet<(U256, Address)>,
+    /// The state was loaded or rolled back (a reorg): anything may have changed.
+    pub rebuilt: bool,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        !self.rebuilt
+            && self.entities.is_empty()
+            && self.roles.is_empty()
+            && self.wearers.is_empty()
+            && self.standing.is_empty()
+    }
+
+    /// Adds what `state` changed since it was last written to its store. Call it before
+    /// [`Store::commit_range`], which writes those rows and forgets them.
+    pub fn record(&mut self, state: &State) {
+        let d = &state.dirty;
+        self.entities.extend(d.entities.iter().copied());
+        self.roles.extend(d.roles.iter().copied());
+        self.wearers.extend(d.wearers.iter().copied());
+        self.standing.extend(d.standing.iter().copied());
+    }
+}
+
 /// An indexer over one source and one database.
 #[derive(Debug)]
 pub struct Indexer<S> {
@@ -112,6 +148,10 @@ pub struct Indexer<S> {
     addresses: Vec<Address>,
     /// The database file (for the identity errors; empty for a store opened elsewhere).
     db: std::path::PathBuf,
+    /// What was indexed since the last [`Self::take_changes`].
+    changes: Changes,
+    /// The fold holds the whole state and keeps it ([`Self::keep_whole_state`]).
+    whole: bool,
 }
 
 impl<S: LogSource> Indexer<S> {
@@ -165,7 +205,23 @@ impl<S: LogSource> Indexer<S> {
             full: std::cell::OnceCell::new(),
             cfg,
             db: std::path::PathBuf::new(),
+            changes: Changes {
+                rebuilt: true,
+                ..Changes::default()
+            },
+            whole: false,
         })
+    }
+
+    /// Keeps the whole state resident from now on, for a long-running reader that holds a
+    /// picture of every record anyway (`daoctl serve`): loaded once, never evicted, folded in
+    /// place, so [`Self::state`] does not reload it from the tables after each range.
+    pub fn keep_whole_state(&mut self) -> Result<(), StoreError> {
+        self.state = self.store.load_state(self.cfg.contracts)?;
+        self.cfg.resident_limit = usize::MAX;
+        self.whole = true;
+        self.full.take();
+        Ok(())
     }
 
     /// The WHOLE state as of the checkpoint, loaded from the database on the first call after
@@ -186,6 +242,9 @@ impl<S: LogSource> Indexer<S> {
 
     /// [`Indexer::state`], with the store's error.
     pub fn try_state(&self) -> Result<&State, StoreError> {
+        if self.whole {
+            return Ok(&self.state);
+        }
         if let Some(s) = self.full.get() {
             return Ok(s);
         }
@@ -209,6 +268,12 @@ impl<S: LogSource> Indexer<S> {
 
     pub fn source(&self) -> &S {
         &self.source
+    }
+
+    /// What the ranges indexed since the last call changed (since opening, the first time:
+    /// `rebuilt`).
+    pub fn take_changes(&mut self) -> Changes {
+        std::mem::take(&mut self.changes)
     }
 
     pub fn fetch_stats(&self) -> &FetchStats {
@@ -276,7 +341,11 @@ impl<S: LogSource> Indexer<S> {
                 .collect();
             hashes.dedup();
             self.full.take();
-            self.store.index_range(
+            self.store.fold_range(&mut self.state, &logs)?;
+            // What the range changed, for readers that keep a picture of the index, before the
+            // commit writes the dirty rows and forgets them.
+            self.changes.record(&self.state);
+            self.store.finish_range(
                 &mut self.state,
                 &logs,
                 &hashes,
@@ -391,7 +460,15 @@ impl<S: LogSource> Indexer<S> {
         }
         self.full.take();
         self.store.rollback_to(ancestor, self.cfg.contracts)?;
-        self.state = self.store.working_state(self.cfg.contracts)?;
+        self.state = if self.whole {
+            self.store.load_state(self.cfg.contracts)?
+        } else {
+            self.store.working_state(self.cfg.contracts)?
+        };
+        self.changes = Changes {
+            rebuilt: true,
+            ..Changes::default()
+        };
         report.reorgs += 1;
         report.rolled_back_blocks +=
             cp - ancestor.map_or(self.cfg.start_block.saturating_sub(1), |a| a.0);

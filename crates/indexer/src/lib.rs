@@ -73,7 +73,7 @@ pub mod working;
 
 pub use audit::{AuditReport, Finding, audit};
 pub use domain::Domain;
-pub use indexer::{IndexError, Indexer, IndexerConfig, SyncReport};
+pub use indexer::{Changes, IndexError, Indexer, IndexerConfig, SyncReport};
 pub use ledger::Ledger;
 pub use model::{Contracts, EventRef, State};
 pub use source::{LogQuery, LogSource, RawLog, RpcSource, SourceError};

@@ -618,6 +618,14 @@ impl Store {
         keep_from: u64,
         resident_limit: usize,
     ) -> Result<(), StoreError> {
+        self.fold_range(state, logs)?;
+        self.finish_range(state, logs, hashes, checkpoint, keep_from, resident_limit)
+    }
+
+    /// The first half of [`Self::index_range`]: decodes `logs`, reads from the tables the
+    /// entities they need that `state` does not hold, and folds them. `state`'s dirty sets then
+    /// name what the range changed, until [`Self::finish_range`] writes and forgets them.
+    pub fn fold_range(&mut self, state: &mut State, logs: &[RawLog]) -> Result<(), StoreError> {
         let t = std::time::Instant::now();
         let decoded: Vec<crate::model::Decoded> = logs.iter().map(|l| state.decode(l)).collect();
         let mut needs = Needs::default();
@@ -631,19 +639,34 @@ impl Store {
         for (log, ev) in logs.iter().zip(decoded) {
             state.fold(crate::model::EventRef::of(log), ev);
         }
-        let t3 = std::time::Instant::now();
+        let tm = &mut self.timings;
+        tm.decode += t1 - t;
+        tm.prefetch += t2 - t1;
+        tm.fold += t2.elapsed();
+        Ok(())
+    }
+
+    /// The second half of [`Self::index_range`]: commits the folded range with its raw logs and
+    /// checkpoint in one transaction, then drops the working set past `resident_limit`.
+    pub fn finish_range(
+        &mut self,
+        state: &mut State,
+        logs: &[RawLog],
+        hashes: &[(u64, B256)],
+        checkpoint: (u64, B256),
+        keep_from: u64,
+        resident_limit: usize,
+    ) -> Result<(), StoreError> {
+        let t = std::time::Instant::now();
         self.commit_range(logs, hashes, checkpoint, keep_from, state)?;
-        let t4 = std::time::Instant::now();
+        let t1 = std::time::Instant::now();
         if state.resident_len() > resident_limit {
             state.evict();
         }
         let tm = &mut self.timings;
         tm.ranges += 1;
-        tm.decode += t1 - t;
-        tm.prefetch += t2 - t1;
-        tm.fold += t3 - t2;
-        tm.write += t4 - t3;
-        tm.evict += t4.elapsed();
+        tm.write += t1 - t;
+        tm.evict += t1.elapsed();
         Ok(())
     }
 

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use crate::{
     Shared,
     query::{BadParam, list_query, pairs},
-    snapshot::{COLLECTIONS, Snapshot},
+    snapshot::{COLLECTIONS, Record, Snapshot, json_array},
 };
 
 /// Every API route, with what it returns (shown by `GET /api`). `{id}` is a path parameter.
@@ -232,8 +232,8 @@ fn route(s: &Snapshot, path: &str, params: &BTreeMap<String, String>) -> Result<
         }
         ["api", "cells", id] => {
             only(params, &[])?;
-            match cell_page(s, id) {
-                Some(v) => json_ok(&v),
+            match cached_cell_page(s, id) {
+                Some(v) => respond(StatusCode::OK, "application/json", v),
                 None => not_found(&format!(
                     "no cell {id} in the index; GET /api/cells lists them"
                 )),
@@ -273,7 +273,6 @@ fn route(s: &Snapshot, path: &str, params: &BTreeMap<String, String>) -> Result<
             v["tokens"] = json!(tokens);
             v["cells"] = json!(
                 s.list("cells")
-                    .iter()
                     .map(|c| json!({"id": c.id, "name": c.doc["name"], "parent": c.doc["parent"], "depth": c.doc["depth"]}))
                     .collect::<Vec<_>>()
             );
@@ -281,7 +280,7 @@ fn route(s: &Snapshot, path: &str, params: &BTreeMap<String, String>) -> Result<
         }
         ["api", "audit"] => {
             only(params, &[])?;
-            match &s.audit {
+            match s.audit.as_deref() {
                 Some(Ok(v)) => json_ok(v),
                 Some(Err(e)) => json_ok(&json!({"error": e})),
                 None => json_ok(&json!({"pending": true})),
@@ -290,14 +289,18 @@ fn route(s: &Snapshot, path: &str, params: &BTreeMap<String, String>) -> Result<
         ["api", "metrics"] => json_ok(&metrics(s, params)?),
         ["api", name] if COLLECTIONS.contains(name) => {
             let q = list_query(params, &[])?;
-            json_ok(&s.page(name, &q)?)
+            respond(
+                StatusCode::OK,
+                "application/json",
+                s.page(name, &q)?.to_json(),
+            )
         }
         _ => not_found(&format!("no route GET {path}; GET /api lists them")),
     })
 }
 
 fn audit_summary(s: &Snapshot) -> Value {
-    match &s.audit {
+    match s.audit.as_deref() {
         Some(Ok(v)) => {
             let findings = v["findings"].as_array().map_or(0, Vec::len);
             let errors = v["findings"]
@@ -310,31 +313,72 @@ fn audit_summary(s: &Snapshot) -> Value {
     }
 }
 
-fn cell_page(s: &Snapshot, id: &str) -> Option<Value> {
+/// How many of each growing list a cell page carries.
+pub const CELL_PAGE_NEWEST: usize = 50;
+
+/// [`cell_page`], written once per snapshot and cell (see [`Snapshot::cell_pages`]).
+fn cached_cell_page(s: &Snapshot, id: &str) -> Option<Bytes> {
+    let cell = s
+        .find("cells", id)
+        .map(|c| c.id.clone())
+        .or_else(|| s.resolve_cell(id).ok())?;
+    let cached = s
+        .cell_pages
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(&cell)
+        .cloned();
+    if let Some(page) = cached {
+        return Some(page);
+    }
+    // Written outside the lock: two first requests may both write it, and get the same page.
+    let page = Bytes::from(cell_page(s, &cell)?);
+    s.cell_pages
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(cell, page.clone());
+    Some(page)
+}
+
+/// The page of cell `id` (an id or a name) as JSON, `None` when there is no such cell. Written
+/// from the records' serialized forms: a page of a busy cell is hundreds of records.
+pub fn cell_page(s: &Snapshot, id: &str) -> Option<String> {
     let cell = s
         .find("cells", id)
         .or_else(|| s.resolve_cell(id).ok().and_then(|id| s.find("cells", &id)))?;
     let cid = &cell.id;
-    let of = |name: &str| -> Vec<&Value> { s.of_cell(name, cid).map(|r| &r.doc).collect() };
-    // A child lists its parent among its cells.
-    let children: Vec<&Value> = s
-        .of_cell("cells", cid)
-        .filter(|c| c.doc["parent"].as_str() == Some(cid))
-        .map(|c| &c.doc)
+    let of = |name: &str| json_array(s.of_cell(name, cid));
+    // What grows with the cell's history: the newest CELL_PAGE_NEWEST, in chain order (the list
+    // routes with `cell=` page through the rest); `totals` counts them all.
+    let newest = |name: &str| {
+        let mut v: Vec<&Record> = s.of_cell(name, cid).rev().take(CELL_PAGE_NEWEST).collect();
+        v.reverse();
+        json_array(v)
+    };
+    let growing = ["decisions", "proposals", "tasks", "spends", "allocations"];
+    let totals: BTreeMap<&str, usize> = growing
+        .iter()
+        .map(|n| (*n, s.count_of_cell(n, cid)))
         .collect();
-    Some(json!({
-        "cell": cell.doc,
-        "children": children,
-        "roles": of("roles"),
-        "state_docs": of("state-docs"),
-        "decisions": of("decisions"),
-        "budgets": of("budgets"),
-        "proposals": of("proposals"),
-        "tasks": of("tasks"),
-        "spends": of("spends"),
-        "allocations": of("allocations"),
-        "partnerships": of("partnerships"),
-    }))
+    // A child lists its parent among its cells.
+    let children = json_array(
+        s.of_cell("cells", cid)
+            .filter(|c| c.doc["parent"].as_str() == Some(cid)),
+    );
+    Some(format!(
+        r#"{{"cell":{},"children":{children},"roles":{},"state_docs":{},"decisions":{},"budgets":{},"proposals":{},"tasks":{},"spends":{},"allocations":{},"partnerships":{},"totals":{}}}"#,
+        cell.json,
+        of("roles"),
+        of("state-docs"),
+        newest("decisions"),
+        of("budgets"),
+        newest("proposals"),
+        newest("tasks"),
+        newest("spends"),
+        newest("allocations"),
+        of("partnerships"),
+        serde_json::to_string(&totals).unwrap_or_default(),
+    ))
 }
 
 fn metrics(s: &Snapshot, params: &BTreeMap<String, String>) -> Result<Value, BadParam> {
@@ -368,6 +412,29 @@ fn metrics(s: &Snapshot, params: &BTreeMap<String, String>) -> Result<Value, Bad
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cell_page_is_written_once_per_snapshot_and_cell() {
+        let mut s = Snapshot::default();
+        s.insert_record(
+            "cells",
+            Record::new(
+                "7".into(),
+                vec!["7".into()],
+                1,
+                json!({"id": "7", "name": "events", "parent": "0"}),
+            ),
+        );
+        let by_id = cached_cell_page(&s, "7").expect("a page");
+        let page: Value = serde_json::from_slice(&by_id).expect("JSON");
+        assert_eq!(page["cell"]["name"], "events");
+        assert_eq!(page["totals"]["proposals"], 0);
+        // By hex id and by name: the same cell, the same page, one entry.
+        assert_eq!(cached_cell_page(&s, "0x7"), Some(by_id.clone()));
+        assert_eq!(cached_cell_page(&s, "events"), Some(by_id));
+        assert_eq!(s.cell_pages.lock().expect("lock").len(), 1);
+        assert!(cached_cell_page(&s, "8").is_none());
+    }
 
     #[test]
     fn a_metrics_report_is_computed_once_per_snapshot_and_query() {

@@ -4,9 +4,9 @@
 //! dao-primitives index, kept current by the indexer's follow loop, and the governance metrics.
 //!
 //! - [`follow`] brings the index to the head every poll, and after each new block publishes a
-//!   fresh [`snapshot::Snapshot`] (entities as JSON records, the audit of that head, the metrics'
-//!   history) into [`Shared`]. Requests read the latest snapshot through an `Arc` and never wait
-//!   for the indexer.
+//!   [`snapshot::Snapshot`] (entities as JSON records, the metrics' history, the audit of a recent
+//!   head) into [`Shared`]: the previous snapshot advanced by what the block changed, sharing the
+//!   rest. Requests read the latest snapshot through an `Arc` and never wait for the indexer.
 //! - [`serve`] answers HTTP/1.1 on a listener: [`api::ROUTES`] (documented in docs/api.md) and the
 //!   dashboard ([`dashboard`]: plain HTML, CSS and JavaScript compiled into the binary, no build
 //!   step, no network beyond this server). Open pages long-poll `/api/head?after=N` and redraw
@@ -17,13 +17,14 @@ pub mod api;
 pub mod dashboard;
 pub mod metrics;
 pub mod query;
+pub mod records;
 pub mod snapshot;
 
 use std::{
     convert::Infallible,
     future::Future,
     sync::{Arc, RwLock},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use alloy::providers::Provider;
@@ -98,42 +99,68 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>) -> std::io::Resul
     }
 }
 
-/// Keeps the index at the head until `shutdown` resolves, publishing a snapshot (with the audit of
-/// that head) each time new blocks were indexed. Provider failures are logged and retried at the
-/// next poll, as in [`Indexer::follow`].
+/// Keeps the index at the head until `shutdown` resolves, publishing a snapshot each time new
+/// blocks were indexed. Each new snapshot is the previous one advanced by what the new ranges
+/// changed ([`Snapshot::advance`]; built in full only at the start and after a reorg). The audit
+/// proves the whole index against the node, so it runs at a bounded rate: after the first
+/// snapshot, then at most once per `audit_every` when the head has moved since the last one (the
+/// report names the head it audited). Provider failures are logged and retried at the next poll,
+/// as in [`Indexer::follow`].
 pub async fn follow<P: Provider + Clone>(
     ix: &mut Indexer<RpcSource<P>>,
     provider: &P,
     start_block: u64,
     shared: &Shared,
     poll: Duration,
+    audit_every: Duration,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), IndexError> {
     tokio::pin!(shutdown);
-    let mut published = shared.current().head;
-    let mut first = true;
+    // The snapshot holds every record, so the fold keeps the whole state too: each block then
+    // costs what it changed, not a reload of the tables.
+    ix.keep_whole_state()?;
+    let mut audited: Option<(Instant, Option<u64>)> = None;
     loop {
         match ix.sync().await {
             Ok(r) => {
-                if first || r.head != published || r.reorgs > 0 {
-                    first = false;
-                    let cp = ix.store().checkpoint()?;
-                    let mut snap = snapshot_of(
-                        ix.state(),
-                        ix.store().chain_id(),
-                        cp.map(|(n, h)| (n, h.to_string())),
-                    );
-                    let contracts = ix.state().contracts;
-                    snap.audit = Some(
-                        match dao_indexer::audit(provider, ix.store(), contracts, start_block).await
-                        {
-                            Ok(report) => serde_json::to_value(&report).map_err(|e| e.to_string()),
-                            Err(e) => Err(format!("the audit could not run: {e}")),
-                        },
-                    );
-                    published = snap.head;
+                let changes = ix.take_changes();
+                if !changes.is_empty() || r.head != shared.current().head {
+                    let t = Instant::now();
+                    let cp = ix.store().checkpoint()?.map(|(n, h)| (n, h.to_string()));
+                    let snap = if changes.rebuilt {
+                        let mut s = Snapshot::build(ix.state(), ix.store().chain_id(), cp);
+                        s.audit = shared.current().audit.clone();
+                        s
+                    } else {
+                        shared.current().advance(ix.state(), &changes, cp)
+                    };
                     shared.publish(snap);
-                    tracing::info!(head = ?r.head, logs = r.logs, "published");
+                    tracing::info!(
+                        head = ?r.head,
+                        logs = r.logs,
+                        entities = changes.entities.len(),
+                        rebuilt = changes.rebuilt,
+                        ms = t.elapsed().as_millis() as u64,
+                        "published"
+                    );
+                }
+                let head = shared.current().head;
+                let due = audited.is_none_or(|(at, h)| h != head && at.elapsed() >= audit_every);
+                if due {
+                    let contracts = ix.state().contracts;
+                    let report = match dao_indexer::audit(
+                        provider,
+                        ix.store(),
+                        contracts,
+                        start_block,
+                    )
+                    .await
+                    {
+                        Ok(report) => serde_json::to_value(&report).map_err(|e| e.to_string()),
+                        Err(e) => Err(format!("the audit could not run: {e}")),
+                    };
+                    shared.publish(shared.current().with_audit(report));
+                    audited = Some((Instant::now(), head));
                 }
             }
             Err(IndexError::Fetch(e)) => tracing::warn!("fetch failed, retrying at next poll: {e}"),

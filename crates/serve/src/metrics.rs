@@ -7,8 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use alloy::primitives::{Address, U256};
-use dao_indexer::{State, domain::BountyStatus};
+use alloy::primitives::U256;
 use serde::Serialize;
 
 use crate::{query::BadParam, snapshot::Snapshot};
@@ -192,173 +191,275 @@ fn distribution(mut v: Vec<u64>) -> Option<Distribution> {
 
 /// The metrics of `h` over `w`, for the cells in `scope` (every cell when `None`).
 pub fn compute(h: &History, w: Window, scope: Option<&BTreeSet<String>>) -> Metrics {
-    let inside = |c: &str| scope.is_none_or(|s| s.contains(c));
-    let depth: BTreeMap<&str, u64> = h.cells.iter().map(|c| (c.id.as_str(), c.depth)).collect();
-    let mut decisions_by_level = BTreeMap::new();
-    let mut decisions = 0;
-    for (cell, b) in &h.decisions {
-        if inside(cell) && w.contains(*b) {
-            decisions += 1;
-            *decisions_by_level
-                .entry(depth.get(cell.as_str()).copied().unwrap_or(0))
-                .or_insert(0) += 1;
-        }
-    }
-    let props: Vec<&ProposalInfo> = h.proposals.iter().filter(|p| inside(&p.cell)).collect();
-    let created: Vec<&&ProposalInfo> = props.iter().filter(|p| w.contains(p.created)).collect();
-    let ended = |o: Outcome| {
-        props
+    Scoped::new(h, scope).compute(w)
+}
+
+/// How a movement of money counts for a scope (see [`Scoped::new`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ScopedFlow {
+    Received,
+    ClawedIn,
+    HandedDown,
+    ClawedDown,
+    Spent,
+    BountyPaid,
+}
+
+/// A history's items that concern one scope, classified once and sorted by the block they count
+/// at, so that each window of a report finds its items by binary search instead of passing over
+/// the whole history again (a report of 8 windows used to pass over it 9 times).
+#[derive(Debug)]
+pub struct Scoped<'a> {
+    /// (block, tree level) of each decision.
+    decisions: Vec<(u64, u64)>,
+    /// Proposals by creation block; (end block, outcome, creation block) by end block.
+    created: Vec<&'a ProposalInfo>,
+    ended: Vec<(u64, Outcome, u64)>,
+    money: Vec<(u64, &'a str, ScopedFlow, U256)>,
+    /// Budget caps of the scope's top cells that have no parent in it, per token.
+    caps: BTreeMap<&'a str, U256>,
+    /// Tasks by creation block; (approval block, creation block) by approval block.
+    tasks: Vec<&'a TaskInfo>,
+    approved: Vec<(u64, u64)>,
+    /// Phase changes (block, from, to), dissolutions excluded, by block.
+    phase_changes: Vec<(u64, u8, u8)>,
+    cells_by_phase: BTreeMap<String, u64>,
+    /// Begin blocks of grants still held, sorted; (began, ended) of ended grants.
+    held: Vec<u64>,
+    ended_grants: Vec<(u64, u64)>,
+}
+
+/// The items of a list sorted by `key` whose key is inside `w`.
+fn in_window<T>(v: &[T], w: Window, key: impl Fn(&T) -> u64) -> &[T] {
+    let lo = v.partition_point(|x| key(x) < w.from_block);
+    let hi = v.partition_point(|x| key(x) <= w.to_block);
+    &v[lo..hi.max(lo)]
+}
+
+impl<'a> Scoped<'a> {
+    /// Classifies `h`'s items for the cells in `scope` (every cell when `None`): one pass over
+    /// the history.
+    pub fn new(h: &'a History, scope: Option<&BTreeSet<String>>) -> Self {
+        let inside = |c: &str| scope.is_none_or(|s| s.contains(c));
+        let depth: BTreeMap<&str, u64> = h.cells.iter().map(|c| (c.id.as_str(), c.depth)).collect();
+        let mut decisions: Vec<(u64, u64)> = h
+            .decisions
             .iter()
-            .filter(|p| matches!(p.end, Some((b, x)) if x == o && w.contains(b)))
-            .count() as u64
-    };
-    let exec_times: Vec<u64> = props
-        .iter()
-        .filter_map(|p| match p.end {
-            Some((b, Outcome::Executed)) if w.contains(b) => Some(b - p.created),
-            _ => None,
-        })
-        .collect();
-    let participation = ratio_u(
-        created.iter().map(|p| p.ballots).sum(),
-        created.iter().map(|p| p.electorate).sum(),
-    );
+            .filter(|(c, _)| inside(c))
+            .map(|(c, b)| (*b, depth.get(c.as_str()).copied().unwrap_or(0)))
+            .collect();
+        decisions.sort_unstable();
+        let mut created: Vec<&ProposalInfo> =
+            h.proposals.iter().filter(|p| inside(&p.cell)).collect();
+        created.sort_by_key(|p| p.created);
+        let mut ended: Vec<(u64, Outcome, u64)> = created
+            .iter()
+            .filter_map(|p| p.end.map(|(b, o)| (b, o, p.created)))
+            .collect();
+        ended.sort_by_key(|e| e.0);
 
-    // Allocations between two cells of the scope stay inside it: only what enters the scope from
-    // a parent outside it counts as received, and only what goes to a child outside it as handed
-    // down (clawbacks net both).
-    let parent: BTreeMap<&str, Option<&str>> = h
-        .cells
-        .iter()
-        .map(|c| (c.id.as_str(), c.parent.as_deref()))
-        .collect();
-    let parent_inside = |c: &str| parent.get(c).copied().flatten().is_some_and(inside);
-    #[derive(Default)]
-    struct Sums {
-        received: U256,
-        clawed_in: U256,
-        down: U256,
-        clawed_down: U256,
-        spent: U256,
-        bounties: U256,
-    }
-    let mut tokens: BTreeMap<&str, Sums> = BTreeMap::new();
-    for m in h.money.iter().filter(|m| w.contains(m.block)) {
-        let t = tokens.entry(m.token.as_str()).or_default();
-        let (here, up) = (inside(&m.cell), parent_inside(&m.cell));
-        match m.flow {
-            Flow::Received if here && !up => t.received += m.amount,
-            Flow::ClawedBack if here && !up => t.clawed_in += m.amount,
-            Flow::Received if !here && up => t.down += m.amount,
-            Flow::ClawedBack if !here && up => t.clawed_down += m.amount,
-            Flow::Spent if here => t.spent += m.amount,
-            Flow::BountyPaid if here => t.bounties += m.amount,
-            _ => {}
-        }
-    }
-    let money = tokens
-        .into_iter()
-        .filter(|(_, t)| {
-            !(t.received + t.clawed_in + t.down + t.clawed_down + t.spent + t.bounties).is_zero()
-        })
-        .map(|(token, t)| {
-            let received = t.received.saturating_sub(t.clawed_in);
-            let handed_down = t.down.saturating_sub(t.clawed_down);
-            let cap: U256 = h
-                .caps
-                .iter()
-                .filter(|(c, tk, _)| inside(c) && !parent_inside(c) && tk == token)
-                .map(|(_, _, a)| *a)
-                .sum();
-            let base = if received.is_zero() { cap } else { received };
-            MoneyMetrics {
-                token: token.to_owned(),
-                received: received.to_string(),
-                spent: t.spent.to_string(),
-                handed_down: handed_down.to_string(),
-                bounties_paid: t.bounties.to_string(),
-                utilisation: ratio(t.spent + t.bounties + handed_down, base),
-                to_tasks: ratio(t.bounties, t.bounties + t.spent),
-            }
-        })
-        .collect();
-
-    let tasks: Vec<&TaskInfo> = h.tasks.iter().filter(|t| inside(&t.cell)).collect();
-    let tasks_created: Vec<&&TaskInfo> = tasks.iter().filter(|t| w.contains(t.created)).collect();
-    let approved_of_created = tasks_created
-        .iter()
-        .filter(|t| t.approved.is_some())
-        .count() as u64;
-    let cycle: Vec<u64> = tasks
-        .iter()
-        .filter_map(|t| t.approved.filter(|b| w.contains(*b)).map(|b| b - t.created))
-        .collect();
-
-    let (mut phase_forward, mut phase_back) = (0, 0);
-    let mut cells_by_phase = BTreeMap::new();
-    for c in h.cells.iter().filter(|c| inside(&c.id)) {
-        for (b, from, to) in &c.phase_changes {
-            if w.contains(*b) && *to != 4 {
-                if to > from {
-                    phase_forward += 1;
-                } else {
-                    phase_back += 1;
-                }
+        // Allocations between two cells of the scope stay inside it: only what enters the scope
+        // from a parent outside it counts as received, and only what goes to a child outside it
+        // as handed down (clawbacks net both).
+        let parent: BTreeMap<&str, Option<&str>> = h
+            .cells
+            .iter()
+            .map(|c| (c.id.as_str(), c.parent.as_deref()))
+            .collect();
+        let parent_inside = |c: &str| parent.get(c).copied().flatten().is_some_and(inside);
+        let mut money: Vec<(u64, &str, ScopedFlow, U256)> = h
+            .money
+            .iter()
+            .filter_map(|m| {
+                let (here, up) = (inside(&m.cell), parent_inside(&m.cell));
+                let flow = match m.flow {
+                    Flow::Received if here && !up => ScopedFlow::Received,
+                    Flow::ClawedBack if here && !up => ScopedFlow::ClawedIn,
+                    Flow::Received if !here && up => ScopedFlow::HandedDown,
+                    Flow::ClawedBack if !here && up => ScopedFlow::ClawedDown,
+                    Flow::Spent if here => ScopedFlow::Spent,
+                    Flow::BountyPaid if here => ScopedFlow::BountyPaid,
+                    _ => return None,
+                };
+                Some((m.block, m.token.as_str(), flow, m.amount))
+            })
+            .collect();
+        money.sort_by_key(|m| m.0);
+        let mut caps: BTreeMap<&str, U256> = BTreeMap::new();
+        for (c, token, amount) in &h.caps {
+            if inside(c) && !parent_inside(c) {
+                *caps.entry(token.as_str()).or_default() += *amount;
             }
         }
-        // The contracts' own names (the interface's enum), in lower case.
-        let name = dao_indexer::domain::Phase::try_from(c.phase).map_or_else(
-            |_| "unknown".to_owned(),
-            |p| format!("{p:?}").to_lowercase(),
+
+        let mut tasks: Vec<&TaskInfo> = h.tasks.iter().filter(|t| inside(&t.cell)).collect();
+        tasks.sort_by_key(|t| t.created);
+        let mut approved: Vec<(u64, u64)> = tasks
+            .iter()
+            .filter_map(|t| t.approved.map(|b| (b, t.created)))
+            .collect();
+        approved.sort_unstable();
+
+        let mut phase_changes = Vec::new();
+        let mut cells_by_phase = BTreeMap::new();
+        for c in h.cells.iter().filter(|c| inside(&c.id)) {
+            phase_changes.extend(c.phase_changes.iter().filter(|(_, _, to)| *to != 4));
+            // The contracts' own names (the interface's enum), in lower case.
+            let name = dao_indexer::domain::Phase::try_from(c.phase).map_or_else(
+                |_| "unknown".to_owned(),
+                |p| format!("{p:?}").to_lowercase(),
+            );
+            *cells_by_phase.entry(name).or_insert(0) += 1;
+        }
+        phase_changes.sort_unstable();
+
+        let mut held: Vec<u64> = h
+            .grants
+            .iter()
+            .filter(|(c, _)| inside(c))
+            .map(|(_, began)| *began)
+            .collect();
+        held.sort_unstable();
+        let ended_grants = h
+            .ended_grants
+            .iter()
+            .filter(|(c, _, _)| inside(c))
+            .map(|(_, began, ended)| (*began, *ended))
+            .collect();
+        Self {
+            decisions,
+            created,
+            ended,
+            money,
+            caps,
+            tasks,
+            approved,
+            phase_changes,
+            cells_by_phase,
+            held,
+            ended_grants,
+        }
+    }
+
+    /// The metrics of this scope over `w`.
+    pub fn compute(&self, w: Window) -> Metrics {
+        let mut decisions_by_level = BTreeMap::new();
+        let decisions = in_window(&self.decisions, w, |d| d.0);
+        for (_, level) in decisions {
+            *decisions_by_level.entry(*level).or_insert(0) += 1;
+        }
+        let created = in_window(&self.created, w, |p| p.created);
+        let ended = in_window(&self.ended, w, |e| e.0);
+        let count = |o: Outcome| ended.iter().filter(|e| e.1 == o).count() as u64;
+        let exec_times: Vec<u64> = ended
+            .iter()
+            .filter(|e| e.1 == Outcome::Executed)
+            .map(|(b, _, created)| b - created)
+            .collect();
+        let participation = ratio_u(
+            created.iter().map(|p| p.ballots).sum(),
+            created.iter().map(|p| p.electorate).sum(),
         );
-        *cells_by_phase.entry(name).or_insert(0) += 1;
-    }
-    // Grants held at the window's end: those still held that began by then, and those that
-    // ended later but had begun by then.
-    let held: Vec<u64> = h
-        .grants
-        .iter()
-        .filter(|(c, _)| inside(c))
-        .map(|(_, began)| *began)
-        .collect();
-    let ended_grants: Vec<(u64, u64)> = h
-        .ended_grants
-        .iter()
-        .filter(|(c, _, _)| inside(c))
-        .map(|(_, began, ended)| (*began, *ended))
-        .collect();
-    let held_at_end = held.iter().filter(|b| **b <= w.to_block).count()
-        + ended_grants
-            .iter()
-            .filter(|(b, e)| *b <= w.to_block && *e > w.to_block)
-            .count();
-    let changes = held.iter().filter(|b| w.contains(**b)).count()
-        + ended_grants.iter().filter(|(b, _)| w.contains(*b)).count()
-        + ended_grants.iter().filter(|(_, e)| w.contains(*e)).count();
 
-    Metrics {
-        window: w,
-        decisions,
-        decisions_by_level,
-        proposals_created: created.len() as u64,
-        proposals_executed: ended(Outcome::Executed),
-        vetoes: ended(Outcome::Vetoed),
-        cancellations: ended(Outcome::Canceled),
-        participation,
-        proposal_to_execution_blocks: distribution(exec_times),
-        money,
-        tasks_created: tasks_created.len() as u64,
-        tasks_approved: cycle.len() as u64,
-        tasks_cancelled: tasks
+        #[derive(Default)]
+        struct Sums {
+            received: U256,
+            clawed_in: U256,
+            down: U256,
+            clawed_down: U256,
+            spent: U256,
+            bounties: U256,
+        }
+        let mut tokens: BTreeMap<&str, Sums> = BTreeMap::new();
+        for (_, token, flow, amount) in in_window(&self.money, w, |m| m.0) {
+            let t = tokens.entry(token).or_default();
+            let sum = match flow {
+                ScopedFlow::Received => &mut t.received,
+                ScopedFlow::ClawedIn => &mut t.clawed_in,
+                ScopedFlow::HandedDown => &mut t.down,
+                ScopedFlow::ClawedDown => &mut t.clawed_down,
+                ScopedFlow::Spent => &mut t.spent,
+                ScopedFlow::BountyPaid => &mut t.bounties,
+            };
+            *sum += *amount;
+        }
+        let money = tokens
+            .into_iter()
+            .filter(|(_, t)| {
+                !(t.received + t.clawed_in + t.down + t.clawed_down + t.spent + t.bounties)
+                    .is_zero()
+            })
+            .map(|(token, t)| {
+                let received = t.received.saturating_sub(t.clawed_in);
+                let handed_down = t.down.saturating_sub(t.clawed_down);
+                let cap = self.caps.get(token).copied().unwrap_or_default();
+                let base = if received.is_zero() { cap } else { received };
+                MoneyMetrics {
+                    token: token.to_owned(),
+                    received: received.to_string(),
+                    spent: t.spent.to_string(),
+                    handed_down: handed_down.to_string(),
+                    bounties_paid: t.bounties.to_string(),
+                    utilisation: ratio(t.spent + t.bounties + handed_down, base),
+                    to_tasks: ratio(t.bounties, t.bounties + t.spent),
+                }
+            })
+            .collect();
+
+        let tasks_created = in_window(&self.tasks, w, |t| t.created);
+        let approved_of_created = tasks_created
             .iter()
-            .filter(|t| t.cancelled && w.contains(t.created))
-            .count() as u64,
-        task_completion: ratio_u(approved_of_created, tasks_created.len() as u64),
-        task_cycle_blocks: distribution(cycle),
-        phase_forward,
-        phase_back,
-        cells_by_phase,
-        role_turnover: ratio_u(changes as u64, held_at_end as u64),
+            .filter(|t| t.approved.is_some())
+            .count() as u64;
+        let cycle: Vec<u64> = in_window(&self.approved, w, |a| a.0)
+            .iter()
+            .map(|(b, created)| b - created)
+            .collect();
+
+        let (mut phase_forward, mut phase_back) = (0, 0);
+        for (_, from, to) in in_window(&self.phase_changes, w, |c| c.0) {
+            if to > from {
+                phase_forward += 1;
+            } else {
+                phase_back += 1;
+            }
+        }
+        // Grants held at the window's end: those still held that began by then, and those that
+        // ended later but had begun by then.
+        let held_at_end = self.held.partition_point(|b| *b <= w.to_block)
+            + self
+                .ended_grants
+                .iter()
+                .filter(|(b, e)| *b <= w.to_block && *e > w.to_block)
+                .count();
+        let changes = in_window(&self.held, w, |b| *b).len()
+            + self
+                .ended_grants
+                .iter()
+                .map(|(b, e)| usize::from(w.contains(*b)) + usize::from(w.contains(*e)))
+                .sum::<usize>();
+
+        Metrics {
+            window: w,
+            decisions: decisions.len() as u64,
+            decisions_by_level,
+            proposals_created: created.len() as u64,
+            proposals_executed: count(Outcome::Executed),
+            vetoes: count(Outcome::Vetoed),
+            cancellations: count(Outcome::Canceled),
+            participation,
+            proposal_to_execution_blocks: distribution(exec_times),
+            money,
+            tasks_created: tasks_created.len() as u64,
+            tasks_approved: cycle.len() as u64,
+            tasks_cancelled: tasks_created.iter().filter(|t| t.cancelled).count() as u64,
+            task_completion: ratio_u(approved_of_created, tasks_created.len() as u64),
+            task_cycle_blocks: distribution(cycle),
+            phase_forward,
+            phase_back,
+            cells_by_phase: self.cells_by_phase.clone(),
+            role_turnover: ratio_u(changes as u64, held_at_end as u64),
+        }
     }
 }
 
@@ -398,14 +499,7 @@ pub fn report(
     to_block: Option<u64>,
     buckets: u64,
 ) -> Result<Report, BadParam> {
-    let first = s
-        .collections
-        .values()
-        .flatten()
-        .map(|r| r.block)
-        .filter(|b| *b > 0)
-        .min()
-        .unwrap_or(0);
+    let first = s.first_block();
     let from = from_block.unwrap_or(first);
     let to = to_block.unwrap_or(s.head.unwrap_or(0).max(from));
     if from > to {
@@ -428,17 +522,18 @@ pub fn report(
         from_block: from,
         to_block: to,
     };
-    let h = &s.metrics_input;
+    // The scope's items are picked and classified once; each window then reads its own.
+    let scoped = Scoped::new(s.history(), set);
     Ok(Report {
         scope: scope
             .as_ref()
             .map_or_else(|| "network".to_owned(), |(_, id)| id.clone()),
         head: s.head,
-        metrics: compute(h, w, set),
+        metrics: scoped.compute(w),
         series: if buckets > 1 {
             split(w, buckets)
                 .into_iter()
-                .map(|w| compute(h, w, set))
+                .map(|w| scoped.compute(w))
                 .collect()
         } else {
             Vec::new()
@@ -513,131 +608,6 @@ impl Metrics {
             );
         }
         out
-    }
-}
-
-impl History {
-    /// Reduces the indexer's typed state to a history.
-    pub fn from_state(s: &State) -> Self {
-        let d = &s.domain;
-        let id = |v: U256| v.to_string();
-        let depth = |mut c: U256| {
-            let mut n = 0u64;
-            while let Some(p) = d.parent_of(c) {
-                n += 1;
-                c = p;
-                if n > 64 {
-                    break;
-                }
-            }
-            n
-        };
-        let mut h = Self::default();
-        for c in d.cells.values() {
-            h.cells.push(CellInfo {
-                id: id(c.id),
-                parent: d.parent_of(c.id).map(id),
-                depth: depth(c.id),
-                phase_changes: c
-                    .phase_history
-                    .iter()
-                    .filter_map(|p| Some((p.at.block, p.from? as u8, p.to as u8)))
-                    .collect(),
-                phase: c.phase as u8,
-            });
-        }
-        for p in d.proposals.values() {
-            let end = [
-                (p.executed, Outcome::Executed),
-                (p.vetoed, Outcome::Vetoed),
-                (p.canceled, Outcome::Canceled),
-            ]
-            .into_iter()
-            .find_map(|(at, o)| at.map(|at| (at.block, o)));
-            h.proposals.push(ProposalInfo {
-                cell: id(p.cell),
-                created: p.created.block,
-                end,
-                ballots: u64::from(p.voters),
-                electorate: u64::from(p.electorate_supply),
-            });
-        }
-        for x in d.decisions.values() {
-            h.decisions.push((id(x.cell), x.at.block));
-        }
-        let token = |t: Address| t.to_checksum(None);
-        for a in d.sub_allocations.values() {
-            h.money.push(Money {
-                cell: id(a.child),
-                block: a.at.block,
-                token: token(a.token),
-                flow: Flow::Received,
-                amount: a.amount,
-            });
-        }
-        for c in d.clawbacks.values() {
-            h.money.push(Money {
-                cell: id(c.child),
-                block: c.at.block,
-                token: token(c.token),
-                flow: Flow::ClawedBack,
-                amount: c.amount,
-            });
-        }
-        for x in d.spends.values() {
-            h.money.push(Money {
-                cell: id(x.cell),
-                block: x.at.block,
-                token: token(x.token),
-                flow: Flow::Spent,
-                amount: x.amount,
-            });
-        }
-        for b in d.bounties.values() {
-            if b.status == BountyStatus::Paid {
-                h.money.push(Money {
-                    cell: id(b.cell),
-                    block: b.last_event.block,
-                    token: token(b.token),
-                    flow: Flow::BountyPaid,
-                    amount: b.amount,
-                });
-            }
-        }
-        for b in d.budgets.values() {
-            if let Some(t) = b.ledger.terms.as_ref().filter(|t| !t.funded) {
-                h.caps.push((id(b.cell), token(b.token), t.amount));
-            }
-        }
-        for t in d.tasks.values() {
-            let status = format!("{:?}", t.status);
-            h.tasks.push(TaskInfo {
-                cell: id(t.cell),
-                created: t.created.block,
-                approved: (status == "Paid").then_some(t.last_event.block),
-                cancelled: status == "Cancelled",
-            });
-        }
-        let cell_of = |mut role: U256| -> String {
-            for _ in 0..64 {
-                if d.cells.contains_key(&role) {
-                    return id(role);
-                }
-                match s.roles.get(&role) {
-                    Some(r) if r.admin_id != role => role = r.admin_id,
-                    _ => break,
-                }
-            }
-            String::new()
-        };
-        for w in s.wearers.values() {
-            h.grants.push((cell_of(w.role_id), w.since_block));
-        }
-        for g in d.ended_grants.values() {
-            h.ended_grants
-                .push((cell_of(g.role), g.began_block, g.ended_block));
-        }
-        h
     }
 }
 

@@ -22,6 +22,10 @@ pub(crate) struct ServeArgs {
     /// Stay this many blocks behind the head (0 on a devnet; a few on a live chain).
     #[arg(long, default_value_t = 0)]
     confirmations: u64,
+    /// Seconds between audits of the index (the audit proves every stored log against the node,
+    /// so it does not run on every block; the dashboard shows the head it audited).
+    #[arg(long, default_value_t = 30)]
+    audit_every_s: u64,
 }
 
 pub(crate) async fn serve(args: ServeArgs, global: &Global) -> Result<()> {
@@ -55,6 +59,7 @@ pub(crate) async fn serve(args: ServeArgs, global: &Global) -> Result<()> {
         t.start,
         &shared,
         Duration::from_millis(args.poll_ms),
+        Duration::from_secs(args.audit_every_s),
         async { tokio::signal::ctrl_c().await.unwrap_or_default() },
     )
     .await;

@@ -103,6 +103,8 @@ async function viewCell(id) {
   const roles = p.roles.map((r) => `<tr><td class="mono">${esc(short(r.hex_id))}</td><td>${esc(r.details)}</td><td>${r.wearers.map((w) => `<div class="mono">${esc(w)}</div>`).join("") || '<span class="muted">none</span>'}</td></tr>`).join("");
   const docs = p.state_docs.map((d) => `<tr><td class="mono">${esc(short(d.key))}</td><td>v${esc(d.versions.at(-1)?.version)}</td><td>${(d.versions || []).map((v) => `<div>v${esc(v.version)} ${esc(v.uri)} ${blockLink(v.at?.block)}</div>`).join("")}</td></tr>`).join("");
   const decisions = p.decisions.map((d) => `<tr><td>${esc(d.index)}</td><td class="mono">${esc(short(d.reference))}</td><td>${esc(d.uri)}</td><td>${blockLink(d.at?.block)} ${txLink(d.at?.tx_hash, d.at?.block)}</td></tr>`).join("");
+  // The page carries the newest of what grows with the cell's history; say so when there is more.
+  const more = (k) => (p.totals && p.totals[k] > p[k].length ? ` <span class="muted">(the newest ${p[k].length} of ${p.totals[k]})</span>` : "");
   const budgets = p.budgets.filter((b) => b.cell === c.id).map((b) => `<tr><td class="mono">${esc(short(b.token))}</td><td>${eth(b.ledger?.terms?.amount)}</td><td>${b.ledger?.terms?.funded ? "funded" : "cap"}</td><td>${eth(b.ledger?.totals?.spent)}</td><td>${eth(b.ledger?.totals?.sub_allocated_out)}</td><td>${eth(b.ledger?.totals?.bounties_paid)}</td></tr>`).join("");
   main.innerHTML = `<h1 data-cell-page="${esc(c.id)}">${esc(c.name)} ${pill(c.phase)} ${runPill(c)}</h1>
     <p class="muted">${esc(c.scale)} · id <span class="mono">${esc(c.id)}</span> · parent ${c.parent && c.parent !== "0" ? cellLink(c.parent) : "none (a DAO)"} · run by <span class="mono">${esc(c.runner)}</span></p>
@@ -113,9 +115,9 @@ async function viewCell(id) {
     </div>
     <div class="card"><h2>Budgets</h2><table><tr><th>token</th><th>amount</th><th></th><th>spent</th><th>handed down</th><th>bounties paid</th></tr>${budgets || '<tr><td class="muted">none</td></tr>'}</table></div>
     <div class="card"><h2>State documents</h2><table><tr><th>key</th><th>current</th><th>versions</th></tr>${docs || '<tr><td class="muted">none</td></tr>'}</table></div>
-    <div class="card"><h2>Decision registry</h2><table><tr><th>#</th><th>ref</th><th>uri</th><th>at</th></tr>${decisions || '<tr><td class="muted">none</td></tr>'}</table></div>
-    <div class="card"><h2>Proposals</h2>${proposalTable(p.proposals)}</div>
-    <div class="card"><h2>Tasks</h2>${taskBoard(p.tasks)}</div>`;
+    <div class="card"><h2>Decision registry${more("decisions")}</h2><table><tr><th>#</th><th>ref</th><th>uri</th><th>at</th></tr>${decisions || '<tr><td class="muted">none</td></tr>'}</table></div>
+    <div class="card"><h2>Proposals${more("proposals")}</h2>${proposalTable(p.proposals)}</div>
+    <div class="card"><h2>Tasks${more("tasks")}</h2>${taskBoard(p.tasks)}</div>`;
 }
 
 function tallyBar(p) {
