@@ -201,7 +201,7 @@ impl Store {
         Ok(self
             .connection()
             .prepare_cached(
-                "SELECT role_id, wearer, since_block, expiry, granted_by, last_block \
+                "SELECT role_id, wearer, since_block, expiry, granted_by, last_block, last_tx, last_tx_index, last_log_index \
                  FROM wearers WHERE role_id = ?1 AND wearer = ?2",
             )?
             .query_row(
@@ -221,7 +221,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Wearer>, StoreError> {
         let mut st = self.connection().prepare_cached(
-            "SELECT role_id, wearer, since_block, expiry, granted_by, last_block \
+            "SELECT role_id, wearer, since_block, expiry, granted_by, last_block, last_tx, last_tx_index, last_log_index \
              FROM wearers WHERE role_id = ?1 AND wearer > ?2 ORDER BY wearer LIMIT ?3",
         )?;
         // Every 20-byte address sorts after the empty blob.

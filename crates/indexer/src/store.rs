@@ -71,7 +71,10 @@ CREATE TABLE IF NOT EXISTS raw_logs (
 CREATE TABLE IF NOT EXISTS trees (
     tree_id INTEGER PRIMARY KEY,
     linked_under BLOB NOT NULL,
-    last_block INTEGER NOT NULL
+    last_block INTEGER NOT NULL,
+    last_tx BLOB NOT NULL,
+    last_tx_index INTEGER NOT NULL,
+    last_log_index INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS roles (
     role_id BLOB PRIMARY KEY,
@@ -87,7 +90,14 @@ CREATE TABLE IF NOT EXISTS roles (
     claimable INTEGER NOT NULL,
     active INTEGER NOT NULL,
     created_block INTEGER NOT NULL,
-    last_block INTEGER NOT NULL
+    last_block INTEGER NOT NULL,
+    -- The rest of the two events' positions, so a role read back equals the folded one.
+    created_tx BLOB NOT NULL,
+    created_tx_index INTEGER NOT NULL,
+    created_log_index INTEGER NOT NULL,
+    last_tx BLOB NOT NULL,
+    last_tx_index INTEGER NOT NULL,
+    last_log_index INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS wearers (
     role_id BLOB NOT NULL,
@@ -96,6 +106,9 @@ CREATE TABLE IF NOT EXISTS wearers (
     expiry INTEGER NOT NULL,
     granted_by BLOB NOT NULL,
     last_block INTEGER NOT NULL,
+    last_tx BLOB NOT NULL,
+    last_tx_index INTEGER NOT NULL,
+    last_log_index INTEGER NOT NULL,
     PRIMARY KEY (role_id, wearer)
 ) WITHOUT ROWID;
 -- Standing pushed by eligibility modules: present = in bad standing since `block`.
@@ -103,6 +116,9 @@ CREATE TABLE IF NOT EXISTS bad_standing (
     role_id BLOB NOT NULL,
     wearer BLOB NOT NULL,
     block INTEGER NOT NULL,
+    tx BLOB NOT NULL,
+    tx_index INTEGER NOT NULL,
+    log_index INTEGER NOT NULL,
     PRIMARY KEY (role_id, wearer)
 ) WITHOUT ROWID;
 -- Everything else (cells, proposals, budgets, tasks, streams, ...): one row per entity, `doc`
@@ -133,7 +149,8 @@ const DERIVED_INDEXES: &str =
 /// 3: ended grants and each proposal's quorum at creation.
 /// 4: a `BudgetSet` trims what a funded budget received to its new amount (as the Treasury does).
 /// 5: `entities.owner` (listing by cell, proposal, role without reading every row).
-pub const SCHEMA_VERSION: u32 = 5;
+/// 6: the events of trees, roles and grants keep their transaction and log positions.
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// The fold's counters and anomalies, kept in `meta` under `fold` so that opening an index
 /// loads them instead of re-folding.
@@ -474,16 +491,22 @@ impl Store {
             let w = w?;
             state.wearers.insert((w.role_id, w.wearer), w);
         }
-        let mut st = c.prepare("SELECT role_id, wearer, block FROM bad_standing")?;
+        let mut st =
+            c.prepare("SELECT role_id, wearer, block, tx, tx_index, log_index FROM bad_standing")?;
         for row in st.query_map([], |r| {
             Ok((
-                u256(&r.get::<_, Vec<u8>>(0)?),
-                Address::from_slice(&r.get::<_, Vec<u8>>(1)?),
-                r.get::<_, u64>(2)?,
+                u256(bytes(r, 0)?),
+                address(bytes(r, 1)?),
+                crate::model::EventRef {
+                    block: r.get(2)?,
+                    tx_hash: word(bytes(r, 3)?),
+                    tx_index: r.get(4)?,
+                    log_index: r.get(5)?,
+                },
             ))
         })? {
-            let (role, who, block) = row?;
-            state.bad_standing.insert((role, who), at_block(block));
+            let (role, who, at) = row?;
+            state.bad_standing.insert((role, who), at);
         }
         let mut st = c.prepare("SELECT kind, id, doc FROM entities")?;
         let mut rows = st.query([])?;
@@ -948,7 +971,8 @@ fn write_dirty(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
     let dirty = std::mem::take(&mut state.dirty);
     {
         let mut up = tx.prepare_cached(
-            "INSERT OR REPLACE INTO trees (tree_id, linked_under, last_block) VALUES (?1, ?2, ?3)",
+            "INSERT OR REPLACE INTO trees (tree_id, linked_under, last_block, last_tx, last_tx_index,
+             last_log_index) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
         let mut del = tx.prepare_cached("DELETE FROM trees WHERE tree_id = ?1")?;
         for id in sorted(dirty.trees) {
@@ -956,7 +980,10 @@ fn write_dirty(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
                 Some(t) => up.execute(params![
                     t.tree_id,
                     t.linked_under.to_be_bytes::<32>(),
-                    t.last_event.block
+                    t.last_event.block,
+                    t.last_event.tx_hash.as_slice(),
+                    t.last_event.tx_index,
+                    t.last_event.log_index,
                 ])?,
                 None => del.execute([id])?,
             };
@@ -965,8 +992,9 @@ fn write_dirty(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
     {
         let mut up = tx.prepare_cached(
             "INSERT OR REPLACE INTO roles (role_id, admin_id, tree_id, details, image_uri, max_supply, supply, eligibility,
-             toggle, mutable, claimable, active, created_block, last_block)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             toggle, mutable, claimable, active, created_block, last_block, created_tx, created_tx_index,
+             created_log_index, last_tx, last_tx_index, last_log_index)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
         )?;
         let mut del = tx.prepare_cached("DELETE FROM roles WHERE role_id = ?1")?;
         for id in sorted(dirty.roles) {
@@ -986,6 +1014,12 @@ fn write_dirty(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
                     r.active,
                     r.created.block,
                     r.last_event.block,
+                    r.created.tx_hash.as_slice(),
+                    r.created.tx_index,
+                    r.created.log_index,
+                    r.last_event.tx_hash.as_slice(),
+                    r.last_event.tx_index,
+                    r.last_event.log_index,
                 ])?,
                 None => del.execute([id.to_be_bytes::<32>()])?,
             };
@@ -993,8 +1027,9 @@ fn write_dirty(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
     }
     {
         let mut up = tx.prepare_cached(
-            "INSERT OR REPLACE INTO wearers (role_id, wearer, since_block, expiry, granted_by, last_block)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT OR REPLACE INTO wearers (role_id, wearer, since_block, expiry, granted_by, last_block,
+             last_tx, last_tx_index, last_log_index)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
         let mut del =
             tx.prepare_cached("DELETE FROM wearers WHERE role_id = ?1 AND wearer = ?2")?;
@@ -1008,6 +1043,9 @@ fn write_dirty(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
                     w.expiry,
                     w.granted_by.as_slice(),
                     w.last_event.block,
+                    w.last_event.tx_hash.as_slice(),
+                    w.last_event.tx_index,
+                    w.last_event.log_index,
                 ])?,
                 None => del.execute(params![role, key.1.as_slice()])?,
             };
@@ -1015,14 +1053,22 @@ fn write_dirty(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
     }
     {
         let mut up = tx.prepare_cached(
-            "INSERT OR REPLACE INTO bad_standing (role_id, wearer, block) VALUES (?1, ?2, ?3)",
+            "INSERT OR REPLACE INTO bad_standing (role_id, wearer, block, tx, tx_index, log_index)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
         let mut del =
             tx.prepare_cached("DELETE FROM bad_standing WHERE role_id = ?1 AND wearer = ?2")?;
         for key in sorted(dirty.standing) {
             let role = key.0.to_be_bytes::<32>();
             match state.bad_standing.get(&key) {
-                Some(at) => up.execute(params![role, key.1.as_slice(), at.block])?,
+                Some(at) => up.execute(params![
+                    role,
+                    key.1.as_slice(),
+                    at.block,
+                    at.tx_hash.as_slice(),
+                    at.tx_index,
+                    at.log_index,
+                ])?,
                 None => del.execute(params![role, key.1.as_slice()])?,
             };
         }
@@ -1150,17 +1196,13 @@ fn prefetch_wearers(
     Ok(())
 }
 
-const TREE_COLUMNS: &str = "tree_id, linked_under, last_block";
+const TREE_COLUMNS: &str =
+    "tree_id, linked_under, last_block, last_tx, last_tx_index, last_log_index";
 const ROLE_COLUMNS: &str = "role_id, admin_id, details, image_uri, max_supply, supply, eligibility, \
-     toggle, mutable, claimable, active, created_block, last_block";
-const WEARER_COLUMNS: &str = "role_id, wearer, since_block, expiry, granted_by, last_block";
-
-fn at_block(block: u64) -> crate::model::EventRef {
-    crate::model::EventRef {
-        block,
-        ..Default::default()
-    }
-}
+     toggle, mutable, claimable, active, created_block, last_block, created_tx, created_tx_index, \
+     created_log_index, last_tx, last_tx_index, last_log_index";
+const WEARER_COLUMNS: &str = "role_id, wearer, since_block, expiry, granted_by, last_block, last_tx, \
+     last_tx_index, last_log_index";
 
 fn u256(b: &[u8]) -> alloy::primitives::U256 {
     alloy::primitives::U256::from_be_slice(b)
@@ -1170,7 +1212,12 @@ pub(crate) fn tree_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<crate::model::
     Ok(crate::model::Tree {
         tree_id: r.get(0)?,
         linked_under: u256(bytes(r, 1)?),
-        last_event: at_block(r.get(2)?),
+        last_event: crate::model::EventRef {
+            block: r.get(2)?,
+            tx_hash: word(bytes(r, 3)?),
+            tx_index: r.get(4)?,
+            log_index: r.get(5)?,
+        },
     })
 }
 
@@ -1187,8 +1234,18 @@ pub(crate) fn role_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<crate::model::
         mutable_: r.get(8)?,
         claimable: r.get(9)?,
         active: r.get(10)?,
-        created: at_block(r.get(11)?),
-        last_event: at_block(r.get(12)?),
+        created: crate::model::EventRef {
+            block: r.get(11)?,
+            tx_hash: word(bytes(r, 13)?),
+            tx_index: r.get(14)?,
+            log_index: r.get(15)?,
+        },
+        last_event: crate::model::EventRef {
+            block: r.get(12)?,
+            tx_hash: word(bytes(r, 16)?),
+            tx_index: r.get(17)?,
+            log_index: r.get(18)?,
+        },
     })
 }
 
@@ -1199,7 +1256,12 @@ pub(crate) fn wearer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<crate::model
         since_block: r.get(2)?,
         expiry: r.get(3)?,
         granted_by: address(bytes(r, 4)?),
-        last_event: at_block(r.get(5)?),
+        last_event: crate::model::EventRef {
+            block: r.get(5)?,
+            tx_hash: word(bytes(r, 6)?),
+            tx_index: r.get(7)?,
+            log_index: r.get(8)?,
+        },
     })
 }
 
