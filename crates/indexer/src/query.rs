@@ -14,7 +14,10 @@ use crate::{
     },
     fold::EntityKey,
     model::{EventRef, Role, Tree, Wearer},
-    store::{Store, StoreError, role_row, tree_row, wearer_row},
+    store::{
+        ROLE_COLUMNS, Store, StoreError, TREE_COLUMNS, WEARER_COLUMNS, role_row, tree_row,
+        wearer_row,
+    },
 };
 
 /// How many rows each derived table holds.
@@ -167,9 +170,9 @@ impl Store {
     pub fn tree(&self, id: u32) -> Result<Option<Tree>, StoreError> {
         Ok(self
             .connection()
-            .prepare_cached(
-                "SELECT tree_id, linked_under, last_block FROM trees WHERE tree_id = ?1",
-            )?
+            .prepare_cached(&format!(
+                "SELECT {TREE_COLUMNS} FROM trees WHERE tree_id = ?1"
+            ))?
             .query_row([id], tree_row)
             .optional()?)
     }
@@ -177,22 +180,18 @@ impl Store {
     pub fn role(&self, id: U256) -> Result<Option<Role>, StoreError> {
         Ok(self
             .connection()
-            .prepare_cached(
-                "SELECT role_id, admin_id, details, image_uri, max_supply, supply, eligibility, \
-                 toggle, mutable, claimable, active, created_block, last_block \
-                 FROM roles WHERE role_id = ?1",
-            )?
+            .prepare_cached(&format!(
+                "SELECT {ROLE_COLUMNS} FROM roles WHERE role_id = ?1"
+            ))?
             .query_row([id.to_be_bytes::<32>()], role_row)
             .optional()?)
     }
 
     /// The roles of tree `tree` (a cell's roles), by id.
     pub fn roles_of_tree(&self, tree: u32) -> Result<Vec<Role>, StoreError> {
-        let mut st = self.connection().prepare_cached(
-            "SELECT role_id, admin_id, details, image_uri, max_supply, supply, eligibility, \
-             toggle, mutable, claimable, active, created_block, last_block \
-             FROM roles WHERE tree_id = ?1 ORDER BY role_id",
-        )?;
+        let mut st = self.connection().prepare_cached(&format!(
+            "SELECT {ROLE_COLUMNS} FROM roles WHERE tree_id = ?1 ORDER BY role_id"
+        ))?;
         let rows = st.query_map([tree], role_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -200,10 +199,9 @@ impl Store {
     pub fn wearer(&self, role: U256, wearer: Address) -> Result<Option<Wearer>, StoreError> {
         Ok(self
             .connection()
-            .prepare_cached(
-                "SELECT role_id, wearer, since_block, expiry, granted_by, last_block, last_tx, last_tx_index, last_log_index \
-                 FROM wearers WHERE role_id = ?1 AND wearer = ?2",
-            )?
+            .prepare_cached(&format!(
+                "SELECT {WEARER_COLUMNS} FROM wearers WHERE role_id = ?1 AND wearer = ?2"
+            ))?
             .query_row(
                 params![role.to_be_bytes::<32>(), wearer.as_slice()],
                 wearer_row,
@@ -220,10 +218,10 @@ impl Store {
         after: Option<Address>,
         limit: usize,
     ) -> Result<Vec<Wearer>, StoreError> {
-        let mut st = self.connection().prepare_cached(
-            "SELECT role_id, wearer, since_block, expiry, granted_by, last_block, last_tx, last_tx_index, last_log_index \
-             FROM wearers WHERE role_id = ?1 AND wearer > ?2 ORDER BY wearer LIMIT ?3",
-        )?;
+        let mut st = self.connection().prepare_cached(&format!(
+            "SELECT {WEARER_COLUMNS} FROM wearers WHERE role_id = ?1 AND wearer > ?2 \
+             ORDER BY wearer LIMIT ?3"
+        ))?;
         // Every 20-byte address sorts after the empty blob.
         let after = after.map_or_else(Vec::new, |a| a.to_vec());
         let rows = st.query_map(

@@ -1196,12 +1196,18 @@ fn prefetch_wearers(
     Ok(())
 }
 
-const TREE_COLUMNS: &str =
+/// The columns the `*_row` reader of that table expects, in its order: every SELECT of it uses
+/// these.
+pub(crate) const TREE_COLUMNS: &str =
     "tree_id, linked_under, last_block, last_tx, last_tx_index, last_log_index";
-const ROLE_COLUMNS: &str = "role_id, admin_id, details, image_uri, max_supply, supply, eligibility, \
+/// The columns the `*_row` reader of that table expects, in its order: every SELECT of it uses
+/// these.
+pub(crate) const ROLE_COLUMNS: &str = "role_id, admin_id, details, image_uri, max_supply, supply, eligibility, \
      toggle, mutable, claimable, active, created_block, last_block, created_tx, created_tx_index, \
      created_log_index, last_tx, last_tx_index, last_log_index";
-const WEARER_COLUMNS: &str = "role_id, wearer, since_block, expiry, granted_by, last_block, last_tx, \
+/// The columns the `*_row` reader of that table expects, in its order: every SELECT of it uses
+/// these.
+pub(crate) const WEARER_COLUMNS: &str = "role_id, wearer, since_block, expiry, granted_by, last_block, last_tx, \
      last_tx_index, last_log_index";
 
 fn u256(b: &[u8]) -> alloy::primitives::U256 {

@@ -755,6 +755,27 @@ fn typed_queries_read_single_entities_and_lists_from_the_tables() {
     assert_eq!(counts.entities as usize, d.len());
     assert_eq!(counts.wearers as usize, whole.wearers.len());
     assert_eq!(counts.raw_logs as usize, logs.len());
+    // Trees, roles and single grants read back whole (event positions included).
+    for (id, tree) in &whole.trees {
+        assert_eq!(store.tree(*id).expect("tree").as_ref(), Some(tree));
+        let mut roles: Vec<_> = whole
+            .roles
+            .values()
+            .filter(|r| dao_indexer::model::tree_of(r.role_id) == *id)
+            .cloned()
+            .collect();
+        roles.sort_by_key(|r| r.role_id);
+        assert_eq!(store.roles_of_tree(*id).expect("roles of tree"), roles);
+    }
+    for (key, w) in &whole.wearers {
+        assert_eq!(
+            store.wearer(key.0, key.1).expect("wearer").as_ref(),
+            Some(w)
+        );
+    }
+    for (id, role) in &whole.roles {
+        assert_eq!(store.role(*id).expect("role").as_ref(), Some(role));
+    }
     for role in whole.roles.keys() {
         let page = store.wearers_of(*role, None, 1000).expect("wearers");
         let row = |w: &dao_indexer::model::Wearer| {
