@@ -10,12 +10,13 @@ use alloy::primitives::map::HashSet;
 
 use alloy::{
     primitives::{Address, B256, U256},
-    sol_types::SolEventInterface,
+    sol_types::{SolEvent, SolEventInterface},
 };
 use serde::Serialize;
 
 use crate::{domain::Domain, fold::EntityKey, source::RawLog};
 use dao_bindings::{
+    CellGovernor,
     Roles::RolesEvents as IRolesEvents,
     interfaces::{
         ICellGovernor::ICellGovernorEvents, ICellRegistry::ICellRegistryEvents,
@@ -168,6 +169,10 @@ pub enum Decoded {
     Treasury(ITreasuryEvents),
     TaskBoard(ITaskBoardEvents),
     Streams(IRoleStreamsEvents),
+    /// A standard event a contract inherits that says nothing about the network:
+    /// `EIP712DomainChanged` (ERC-5267) of the governor, whose signing domain the ballots read
+    /// from `eip712Domain()`. Applied as a no-op, not counted as undecoded.
+    Inherited,
     /// From an address we do not index, or matching none of its contract's events.
     Undecoded,
 }
@@ -219,8 +224,8 @@ impl State {
     }
 
     /// Decodes a log by its contract's typed event enum (pure: the fold is [`State::fold`]).
-    /// Each contract's logs through its own event enum; a log no event of it matches (an event
-    /// of an inherited standard we do not fold, e.g. EIP712DomainChanged) is
+    /// Each contract's logs through its own event enum; the governor's inherited
+    /// `EIP712DomainChanged` is [`Decoded::Inherited`]; a log no event of it matches is
     /// [`Decoded::Undecoded`].
     pub fn decode(&self, log: &RawLog) -> Decoded {
         let c = &self.contracts;
@@ -231,6 +236,9 @@ impl State {
         } else if a == c.registry {
             ICellRegistryEvents::decode_raw_log(topics, data).map(Decoded::Registry)
         } else if a == c.governor {
+            if topics.first() == Some(&CellGovernor::EIP712DomainChanged::SIGNATURE_HASH) {
+                return Decoded::Inherited;
+            }
             ICellGovernorEvents::decode_raw_log(topics, data).map(Decoded::Governor)
         } else if a == c.treasury {
             ITreasuryEvents::decode_raw_log(topics, data).map(Decoded::Treasury)
@@ -259,6 +267,7 @@ impl State {
             Decoded::Treasury(ev) => self.apply_treasury(at, ev),
             Decoded::TaskBoard(ev) => self.apply_task_board(at, ev),
             Decoded::Streams(ev) => self.apply_streams(at, ev),
+            Decoded::Inherited => {}
             Decoded::Undecoded => self.undecoded += 1,
         }
     }

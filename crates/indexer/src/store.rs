@@ -150,7 +150,8 @@ const DERIVED_INDEXES: &str =
 /// 4: a `BudgetSet` trims what a funded budget received to its new amount (as the Treasury does).
 /// 5: `entities.owner` (listing by cell, proposal, role without reading every row).
 /// 6: the events of trees, roles and grants keep their transaction and log positions.
-pub const SCHEMA_VERSION: u32 = 6;
+/// 7: the governor's inherited `EIP712DomainChanged` is known, not counted as undecoded.
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// The fold's counters and anomalies, kept in `meta` under `fold` so that opening an index
 /// loads them instead of re-folding.

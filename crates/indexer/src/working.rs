@@ -165,7 +165,7 @@ impl Needs {
                 S::StreamClosed(e) => self.entity(K::Stream(e.streamId)),
                 S::Claimed(e) => self.entity(K::Stream(e.streamId)),
             },
-            Decoded::Undecoded => {}
+            Decoded::Inherited | Decoded::Undecoded => {}
         }
     }
 
