@@ -495,16 +495,7 @@ impl Store {
         let mut st =
             c.prepare("SELECT role_id, wearer, block, tx, tx_index, log_index FROM bad_standing")?;
         for row in st.query_map([], |r| {
-            Ok((
-                u256(bytes(r, 0)?),
-                address(bytes(r, 1)?),
-                crate::model::EventRef {
-                    block: r.get(2)?,
-                    tx_hash: word(bytes(r, 3)?),
-                    tx_index: r.get(4)?,
-                    log_index: r.get(5)?,
-                },
-            ))
+            Ok((u256(bytes(r, 0)?), address(bytes(r, 1)?), event_at(r, 2)?))
         })? {
             let (role, who, at) = row?;
             state.bad_standing.insert((role, who), at);
@@ -1204,8 +1195,8 @@ pub(crate) const TREE_COLUMNS: &str =
 /// The columns the `*_row` reader of that table expects, in its order: every SELECT of it uses
 /// these.
 pub(crate) const ROLE_COLUMNS: &str = "role_id, admin_id, details, image_uri, max_supply, supply, eligibility, \
-     toggle, mutable, claimable, active, created_block, last_block, created_tx, created_tx_index, \
-     created_log_index, last_tx, last_tx_index, last_log_index";
+     toggle, mutable, claimable, active, created_block, created_tx, created_tx_index, created_log_index, \
+     last_block, last_tx, last_tx_index, last_log_index";
 /// The columns the `*_row` reader of that table expects, in its order: every SELECT of it uses
 /// these.
 pub(crate) const WEARER_COLUMNS: &str = "role_id, wearer, since_block, expiry, granted_by, last_block, last_tx, \
@@ -1215,16 +1206,22 @@ fn u256(b: &[u8]) -> alloy::primitives::U256 {
     alloy::primitives::U256::from_be_slice(b)
 }
 
+/// An event's position from four consecutive columns from `i`: block, tx hash, tx index, log index
+/// (the order every `*_COLUMNS` list and the standing query select them in).
+fn event_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<crate::model::EventRef> {
+    Ok(crate::model::EventRef {
+        block: r.get(i)?,
+        tx_hash: word(bytes(r, i + 1)?),
+        tx_index: r.get(i + 2)?,
+        log_index: r.get(i + 3)?,
+    })
+}
+
 pub(crate) fn tree_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<crate::model::Tree> {
     Ok(crate::model::Tree {
         tree_id: r.get(0)?,
         linked_under: u256(bytes(r, 1)?),
-        last_event: crate::model::EventRef {
-            block: r.get(2)?,
-            tx_hash: word(bytes(r, 3)?),
-            tx_index: r.get(4)?,
-            log_index: r.get(5)?,
-        },
+        last_event: event_at(r, 2)?,
     })
 }
 
@@ -1241,18 +1238,8 @@ pub(crate) fn role_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<crate::model::
         mutable_: r.get(8)?,
         claimable: r.get(9)?,
         active: r.get(10)?,
-        created: crate::model::EventRef {
-            block: r.get(11)?,
-            tx_hash: word(bytes(r, 13)?),
-            tx_index: r.get(14)?,
-            log_index: r.get(15)?,
-        },
-        last_event: crate::model::EventRef {
-            block: r.get(12)?,
-            tx_hash: word(bytes(r, 16)?),
-            tx_index: r.get(17)?,
-            log_index: r.get(18)?,
-        },
+        created: event_at(r, 11)?,
+        last_event: event_at(r, 15)?,
     })
 }
 
@@ -1263,12 +1250,7 @@ pub(crate) fn wearer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<crate::model
         since_block: r.get(2)?,
         expiry: r.get(3)?,
         granted_by: address(bytes(r, 4)?),
-        last_event: crate::model::EventRef {
-            block: r.get(5)?,
-            tx_hash: word(bytes(r, 6)?),
-            tx_index: r.get(7)?,
-            log_index: r.get(8)?,
-        },
+        last_event: event_at(r, 5)?,
     })
 }
 
