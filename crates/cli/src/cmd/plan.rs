@@ -11,7 +11,7 @@ use alloy::{
     primitives::{Address, B256, Bytes, U256, Uint},
     providers::{DynProvider, Provider},
     rpc::types::TransactionRequest,
-    sol_types::{SolCall, SolEvent},
+    sol_types::SolCall,
 };
 use dao_bindings::interfaces::ICellGovernor::ProposalState;
 use dao_bindings::{ICellGovernor, ICellRegistry, IRoleStreams, IRoles, ITreasury, RoleId};
@@ -24,7 +24,6 @@ use dao_deploy::{
     },
     record::{CellRecord, StepRecord},
 };
-use dao_indexer::LogQuery;
 use eyre::{Result, WrapErr, bail, eyre};
 use serde::Serialize;
 use std::{
@@ -460,25 +459,10 @@ async fn diff(ctx: &Ctx, design: &Design, record: &Record) -> Result<(Vec<Change
         None => treasury.streams().call().await?,
     };
     let mut live_streams: BTreeMap<U256, Vec<(U256, IRoleStreams::StreamView)>> = BTreeMap::new();
-    let cell_ids: BTreeSet<U256> = record.cells.values().map(|c| c.id).collect();
-    if !streams_addr.is_zero() && !cell_ids.is_empty() {
+    let cell_ids: Vec<U256> = record.cells.values().map(|c| c.id).collect();
+    if !streams_addr.is_zero() {
         let rs = IRoleStreams::new(streams_addr, &ctx.provider);
-        let query = LogQuery::new([streams_addr])
-            .topic(0, [IRoleStreams::StreamOpened::SIGNATURE_HASH])
-            .topic(2, cell_ids.iter().map(|id| B256::from(*id)));
-        let mut opened = BTreeSet::new();
-        for log in ctx.logs(&query).await? {
-            let event =
-                IRoleStreams::StreamOpened::decode_raw_log(log.topics.iter().copied(), &log.data)
-                    .wrap_err_with(|| {
-                    format!(
-                        "StreamOpened in block {} ({:?}) does not decode",
-                        log.block_number, log.tx_hash
-                    )
-                })?;
-            opened.insert(event.streamId);
-        }
-        for sid in opened {
+        for sid in super::stream::opened_by(ctx, streams_addr, &cell_ids).await? {
             let v = rs.getStream(sid).call().await?;
             if !v.closed && (v.end.is_zero() || v.end > U256::from(now)) {
                 live_streams.entry(v.cellId).or_default().push((sid, v));

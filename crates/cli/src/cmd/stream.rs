@@ -141,21 +141,8 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
             let cells = source.cells(&ctx, cell.as_deref()).await?;
             let view = match &source {
                 Source::Live => {
-                    // The streams of these cells: one bounded scan of StreamOpened by cell id
-                    // (RoleStreams is shared by every DAO on the chain), then each stream's view.
-                    let query = LogQuery::new([streams])
-                        .topic(0, [IRoleStreams::StreamOpened::SIGNATURE_HASH])
-                        .topic(2, cells.iter().map(|c| B256::from(*c)));
-                    let mut ids: Vec<U256> = ctx
-                        .logs(&query)
-                        .await?
-                        .iter()
-                        .filter_map(decode::<IRoleStreams::StreamOpened>)
-                        .map(|e| e.streamId)
-                        .collect();
-                    ids.sort();
                     let mut rows = Vec::new();
-                    for i in ids {
+                    for i in opened_by(&ctx, streams, &cells).await? {
                         rows.push(view_of(&ctx, i, &rs.getStream(i).call().await?).await?);
                     }
                     StreamList(rows)
@@ -333,4 +320,26 @@ async fn view_of(ctx: &Ctx, id: U256, s: &IRoleStreams::StreamView) -> Result<St
         closed: s.closed,
         rate_changes: s.rateChanges,
     })
+}
+
+/// The ids of the streams `cells` opened, in order: one bounded scan of `StreamOpened` by cell id
+/// (RoleStreams is shared by every DAO on the chain, so its count is not this DAO's).
+pub(crate) async fn opened_by(
+    ctx: &Ctx,
+    streams: Address,
+    cells: &[U256],
+) -> Result<std::collections::BTreeSet<U256>> {
+    if cells.is_empty() {
+        return Ok(Default::default());
+    }
+    let query = LogQuery::new([streams])
+        .topic(0, [IRoleStreams::StreamOpened::SIGNATURE_HASH])
+        .topic(2, cells.iter().map(|c| B256::from(*c)));
+    Ok(ctx
+        .logs(&query)
+        .await?
+        .iter()
+        .filter_map(decode::<IRoleStreams::StreamOpened>)
+        .map(|e| e.streamId)
+        .collect())
 }
