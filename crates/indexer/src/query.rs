@@ -90,6 +90,11 @@ impl Store {
         self.owned("partnership", cell)
     }
 
+    /// One partnership, by id.
+    pub fn partnership(&self, id: U256) -> Result<Option<Partnership>, StoreError> {
+        self.doc(&EntityKey::Partnership(id))
+    }
+
     pub fn settings(&self, cell: U256) -> Result<Option<GovernorSettings>, StoreError> {
         self.doc(&EntityKey::Settings(cell))
     }
@@ -244,6 +249,38 @@ impl Store {
                 r.get(0)
             })
             .optional()?)
+    }
+
+    /// The accounts in bad standing for `role`, by address.
+    pub fn bad_standing_of(&self, role: U256) -> Result<Vec<Address>, StoreError> {
+        let mut st = self
+            .connection()
+            .prepare_cached("SELECT wearer FROM bad_standing WHERE role_id = ?1 ORDER BY wearer")?;
+        let rows = st.query_map([role.to_be_bytes::<32>()], |r| {
+            Ok(Address::from_slice(&r.get::<_, Vec<u8>>(0)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The roles whose admin is `admin` (itself excluded: a top role is its own admin), by id.
+    pub fn roles_under(&self, admin: U256) -> Result<Vec<Role>, StoreError> {
+        let mut st = self.connection().prepare_cached(&format!(
+            "SELECT {ROLE_COLUMNS} FROM roles WHERE role_id BETWEEN ?1 AND ?2 AND admin_id = ?3 \
+             AND role_id != ?3 ORDER BY role_id"
+        ))?;
+        // A role's children are in its tree, whose ids share the top 32 bits: a range of the
+        // primary key, not a scan of every role.
+        let tree: U256 = U256::from(crate::model::tree_of(admin)) << 224usize;
+        let last: U256 = tree | (U256::MAX >> 32usize);
+        let rows = st.query_map(
+            params![
+                tree.to_be_bytes::<32>(),
+                last.to_be_bytes::<32>(),
+                admin.to_be_bytes::<32>()
+            ],
+            role_row,
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// The number of rows of each table.

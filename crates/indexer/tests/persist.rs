@@ -418,10 +418,36 @@ fn history() -> Vec<RawLog> {
             }
             .encode_log_data(),
         ),
+        // The eligibility module puts the new wearer in bad standing.
+        (
+            37,
+            IRoles::WearerStandingChanged {
+                roleId: member,
+                wearer: c,
+                standing: false,
+            }
+            .encode_log_data(),
+        ),
     ] {
         let (b, n) = next(block);
         logs.push(log_data(ROLES, b, n, ev));
     }
+    // The child cell proposes a partnership to an outside account.
+    let (b, n) = next(38);
+    logs.push(log(
+        REGISTRY,
+        b,
+        n,
+        &ICellRegistry::PartnershipProposed {
+            partnershipId: u(1),
+            cellId: child,
+            counterpartyCellId: U256::ZERO,
+            counterpartyAccount: Address::repeat_byte(0xc0),
+            by: who,
+            termsURI: "ipfs://terms".into(),
+            termsHash: B256::repeat_byte(0x7e),
+        },
+    ));
     logs
 }
 
@@ -776,6 +802,50 @@ fn typed_queries_read_single_entities_and_lists_from_the_tables() {
     for (id, role) in &whole.roles {
         assert_eq!(store.role(*id).expect("role").as_ref(), Some(role));
     }
+    // Every role and cell as an admin: the roles it administers (what `daoctl role list` prints
+    // under a cell's admin role) and its accounts in bad standing.
+    let admins: std::collections::BTreeSet<U256> =
+        whole.roles.keys().chain(d.cells.keys()).copied().collect();
+    for id in &admins {
+        let under: Vec<U256> = whole
+            .roles
+            .values()
+            .filter(|r| r.admin_id == *id && r.role_id != *id)
+            .map(|r| r.role_id)
+            .collect();
+        let read: Vec<U256> = store
+            .roles_under(*id)
+            .expect("roles under")
+            .iter()
+            .map(|r| r.role_id)
+            .collect();
+        assert_eq!(read, under, "roles under {id}");
+        let bad: Vec<Address> = whole
+            .bad_standing
+            .keys()
+            .filter(|(r, _)| r == id)
+            .map(|(_, w)| *w)
+            .collect();
+        assert_eq!(store.bad_standing_of(*id).expect("bad standing"), bad);
+    }
+    assert!(
+        admins
+            .iter()
+            .any(|id| !store.roles_under(*id).expect("roles under").is_empty()),
+        "the history has roles under an admin"
+    );
+    assert!(
+        !whole.bad_standing.is_empty(),
+        "the history has bad standing"
+    );
+    assert!(!d.partnerships.is_empty(), "the history has a partnership");
+    for (id, p) in &d.partnerships {
+        assert_eq!(
+            store.partnership(*id).expect("partnership").as_ref(),
+            Some(p)
+        );
+    }
+    assert_eq!(store.partnership(U256::from(999_999)).expect("none"), None);
     for role in whole.roles.keys() {
         let page = store.wearers_of(*role, None, 1000).expect("wearers");
         let row = |w: &dao_indexer::model::Wearer| {

@@ -195,7 +195,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                         })
                         .collect(),
                 ),
-                Source::Indexed { ix, .. } => indexed::cell_list(&ctx, ix.state(), root)?,
+                Source::Indexed { ix, .. } => indexed::cell_list(&ctx, ix.store(), root)?,
             };
             ctx.show(&view);
         }
@@ -212,17 +212,12 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                             .into_iter()
                             .find(|c| c.name == cell || crate::cmd::plan::key_of(&c.name) == cell)
                             .map(|c| c.id),
-                        Source::Indexed { ix, .. } => {
-                            let d = &ix.state().domain;
-                            indexed::cells(ix.state(), root)
-                                .into_iter()
-                                .map(|(id, _)| id)
-                                .find(|id| {
-                                    d.cells.get(id).is_some_and(|c| {
-                                        c.name == cell || crate::cmd::plan::key_of(&c.name) == cell
-                                    })
-                                })
-                        }
+                        Source::Indexed { ix, .. } => indexed::tree(ix.store(), root)?
+                            .into_iter()
+                            .find(|(c, _)| {
+                                c.name == cell || crate::cmd::plan::key_of(&c.name) == cell
+                            })
+                            .map(|(c, _)| c.id),
                     };
                     found.ok_or(e)?
                 }
@@ -260,7 +255,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                         state: docs,
                     }
                 }
-                Source::Indexed { ix, .. } => indexed::cell_show(&ctx, ix.state(), id)?,
+                Source::Indexed { ix, .. } => indexed::cell_show(&ctx, ix.store(), id)?,
             };
             ctx.show(&view);
         }
@@ -444,7 +439,7 @@ async fn partnership(ctx: &Ctx, registry: Address, cmd: PartnershipCmd) -> Resul
                         terms_uri: p.termsURI,
                     }
                 }
-                Source::Indexed { ix, .. } => indexed::partnership(ix.state(), id)?,
+                Source::Indexed { ix, .. } => indexed::partnership(ix.store(), id)?,
             };
             ctx.show(&view);
         }

@@ -1,10 +1,47 @@
 //! `daoctl index`: build or update the SQLite index of the deployment's events.
 use super::db::{DbArgs, open_synced, target};
 use crate::ctx::{Ctx, Global};
+use alloy::primitives::B256;
+use dao_indexer::model::Anomaly;
 use dao_indexer::{Indexer, IndexerConfig, RpcSource};
 use eyre::Result;
-use serde_json::json;
-use std::time::Duration;
+use serde::Serialize;
+use std::{fmt, time::Duration};
+
+/// What `daoctl index` prints: where the index stands and what it holds (row counts of its
+/// tables, read without loading any of them).
+#[derive(Debug, Serialize)]
+pub(crate) struct IndexSummary {
+    db: String,
+    chain_id: u64,
+    block: Option<u64>,
+    block_hash: Option<B256>,
+    raw_logs: u64,
+    roles: u64,
+    wearers: u64,
+    /// Registry, governor, treasury, task board and role streams entities.
+    entities: u64,
+    anomalies: Vec<Anomaly>,
+}
+
+impl fmt::Display for IndexSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "indexed up to block {} into {}: {} logs, {} roles, {} wearers, {} other entities",
+            self.block.map_or("-".into(), |b| b.to_string()),
+            self.db,
+            self.raw_logs,
+            self.roles,
+            self.wearers,
+            self.entities,
+        )?;
+        if !self.anomalies.is_empty() {
+            write!(f, ", {} anomalies (see --json)", self.anomalies.len())?;
+        }
+        writeln!(f)
+    }
+}
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -43,34 +80,18 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
             .await?;
         ix = follower;
     }
-    let s = ix.state();
-    let cp = ix.store().checkpoint()?;
-    let v = json!({
-        "db": t.db.display().to_string(),
-        "chain_id": ix.store().chain_id(),
-        "block": cp.map(|c| c.0),
-        "block_hash": cp.map(|c| c.1),
-        "raw_logs": ix.store().raw_log_count()?,
-        "roles": s.roles.len(),
-        "wearers": s.wearers.len(),
-        "entities": s.domain.len(),
-        "anomalies": s.anomalies,
-    });
-    ctx.print(&v, || {
-        format!(
-            "indexed up to block {} into {}: {} logs, {} roles, {} wearers, {} other entities{}\n",
-            cp.map_or("-".into(), |c| c.0.to_string()),
-            t.db.display(),
-            v["raw_logs"],
-            v["roles"],
-            v["wearers"],
-            v["entities"],
-            if s.anomalies.is_empty() {
-                String::new()
-            } else {
-                format!(", {} anomalies (see --json)", s.anomalies.len())
-            }
-        )
+    let store = ix.store();
+    let counts = store.counts()?;
+    ctx.show(&IndexSummary {
+        db: t.db.display().to_string(),
+        chain_id: store.chain_id(),
+        block: store.checkpoint()?.map(|c| c.0),
+        block_hash: store.checkpoint()?.map(|c| c.1),
+        raw_logs: counts.raw_logs,
+        roles: counts.roles,
+        wearers: counts.wearers,
+        entities: counts.entities,
+        anomalies: store.fold_meta()?.anomalies,
     });
     Ok(())
 }

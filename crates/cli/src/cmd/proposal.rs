@@ -744,21 +744,13 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                     }
                     out
                 }
-                Source::Indexed { ix, .. } => {
-                    let s = ix.state();
-                    indexed::proposals(s, &cells)
-                        .into_iter()
-                        .map(|p| {
-                            (
-                                p.id,
-                                p.cell,
-                                p.proposer,
-                                p.uri.clone(),
-                                Some(indexed::tally(p)),
-                            )
-                        })
-                        .collect()
-                }
+                Source::Indexed { ix, .. } => indexed::proposals(ix.store(), &cells)?
+                    .into_iter()
+                    .map(|p| {
+                        let tally = indexed::tally(&p);
+                        (p.id, p.cell, p.proposer, p.uri, Some(tally))
+                    })
+                    .collect(),
             };
             let mut rows = Vec::new();
             for (id, cell, proposer, uri, tally) in found {
@@ -800,10 +792,8 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                 // which the index summarizes) are read from that one block.
                 Source::Indexed { ix, .. } => {
                     let at = ix
-                        .state()
-                        .domain
-                        .proposals
-                        .get(&id)
+                        .store()
+                        .proposal(id)?
                         .map(|p| p.created.block)
                         .ok_or_else(|| eyre!("no proposal {id:#x} on this governor"))?;
                     created_in(&ctx, governor, id, at, at).await?

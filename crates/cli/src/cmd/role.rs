@@ -180,7 +180,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                     }
                     RoleList(rows)
                 }
-                Source::Indexed { ix, now } => indexed::role_list(&ctx, ix.state(), id, now)?,
+                Source::Indexed { ix, now } => indexed::role_list(&ctx, ix.store(), id, now)?,
             };
             ctx.show(&view);
         }
@@ -191,7 +191,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                     let w = wearers(&ctx, roles_addr, &[id]).await?;
                     describe(&ctx, roles_addr, id, &w[&id]).await?
                 }
-                Source::Indexed { ix, now } => indexed::role(&ctx, ix.state(), id, now)?,
+                Source::Indexed { ix, now } => indexed::role(&ctx, ix.store(), id, now)?,
             };
             ctx.show(&RoleShow(view));
         }

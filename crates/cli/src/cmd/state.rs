@@ -36,10 +36,10 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
     let (safe, cells) = match args.read.open(&ctx).await? {
         Source::Live => live(&ctx, root, token).await?,
         Source::Indexed { ix, now } => {
-            let s = ix.state();
+            let st = ix.store();
             (
-                indexed::safe(s, root),
-                indexed::state_cells(&ctx, s, root, token, now),
+                indexed::safe(st, root)?,
+                indexed::state_cells(&ctx, st, root, token, now)?,
             )
         }
     };

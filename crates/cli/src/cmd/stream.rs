@@ -148,7 +148,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                     StreamList(rows)
                 }
                 Source::Indexed { ix, .. } => {
-                    indexed::stream_list(&ctx, ix.state(), &cells).await?
+                    indexed::stream_list(&ctx, ix.store(), &cells).await?
                 }
             };
             ctx.show(&view);
@@ -161,7 +161,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                     })?;
                     view_of(&ctx, id, &s).await?
                 }
-                Source::Indexed { ix, .. } => indexed::stream(&ctx, ix.state(), id).await?,
+                Source::Indexed { ix, .. } => indexed::stream(&ctx, ix.store(), id).await?,
             };
             // What a wearer may claim moves with time: a live read for both sources.
             let owed = match wearer {

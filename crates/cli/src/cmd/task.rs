@@ -171,7 +171,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                     rows
                 }
                 Source::Indexed { ix, now } => {
-                    indexed::task_list(&ctx, ix.state(), &cells, *now).await?
+                    indexed::task_list(&ctx, ix.store(), &cells, *now).await?
                 }
             };
             ctx.show(&TaskList(rows));
@@ -199,7 +199,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                     }
                 }
                 Source::Indexed { ix, now } => {
-                    indexed::task_show(&ctx, ix.state(), id, now).await?
+                    indexed::task_show(&ctx, ix.store(), id, now).await?
                 }
             };
             ctx.show(&view);

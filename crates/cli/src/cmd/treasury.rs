@@ -109,10 +109,7 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                         .map(|c| c.id)
                         .collect()
                 }
-                (None, Source::Indexed { ix, .. }) => indexed::cells(ix.state(), dao)
-                    .into_iter()
-                    .map(|(id, _)| id)
-                    .collect(),
+                (None, Source::Indexed { ix, .. }) => indexed::cells(ix.store(), dao)?,
             };
             let (safe, budgets) = match &source {
                 Source::Live => {
@@ -128,8 +125,8 @@ pub(crate) async fn run(cmd: Cmd, global: &Global) -> Result<()> {
                     (t.safeOf(dao).call().await?, rows)
                 }
                 Source::Indexed { ix, now } => (
-                    indexed::safe(ix.state(), dao),
-                    indexed::budget_rows(&ctx, ix.state(), &cells, token, *now),
+                    indexed::safe(ix.store(), dao)?,
+                    indexed::budget_rows(&ctx, ix.store(), &cells, token, *now)?,
                 ),
             };
             // Balances are not events: a live read for both sources.

@@ -1,8 +1,11 @@
-//! The views built from the index: the one place that reads the indexer's typed state
-//! (`dao_indexer::State` and its `Domain`) for `daoctl`'s reads. Each function builds the same view
-//! the command's live path builds, from events instead of contract calls; what events cannot tell
-//! (a balance, the governor's time-dependent proposal state, what a wearer may claim now) is a
-//! point read the caller makes for both sources.
+//! The views built from the index: the one place that reads the index's derived tables for
+//! `daoctl`'s reads, through the typed queries of `dao_indexer::query` (a read costs what it
+//! returns; the whole state is never loaded). Each function builds the same view the command's
+//! live path builds, from events instead of contract calls; what events cannot tell (a balance,
+//! the governor's time-dependent proposal state, what a wearer may claim now) is a point read the
+//! caller makes for both sources.
+use std::collections::HashSet;
+
 use super::{
     BudgetRow, BudgetView, CellDoc, CellList, CellRow, CellShow, DecisionView, PartnershipShow,
     RoleList, RoleView, RoleWearers, StateCell, StateDocView, StreamList, StreamView, TaskRow,
@@ -19,70 +22,84 @@ use alloy::primitives::{Address, U256};
 use dao_bindings::RoleId;
 use dao_deploy::design::state_key_name;
 use dao_indexer::{
-    State,
-    domain::{Proposal, TaskStatus},
+    Store,
+    domain::{Cell, Proposal, StateDoc, Stream, TaskStatus},
 };
 use eyre::{Result, eyre};
 
+/// Wearers read from the index a page at a time.
+const WEARER_PAGE: usize = 10_000;
+
 /// The cells of the DAO under `root` with their depth, parents first and siblings by id (the
 /// order of the live `cell::walk`).
-pub(crate) fn cells(s: &State, root: U256) -> Vec<(U256, usize)> {
-    let d = &s.domain;
+pub(crate) fn tree(st: &Store, root: U256) -> Result<Vec<(Cell, usize)>> {
     let mut out = Vec::new();
+    let Some(root) = st.cell(root)? else {
+        return Ok(out);
+    };
     let mut stack = vec![(root, 0usize)];
-    while let Some((id, depth)) = stack.pop() {
-        if !d.cells.contains_key(&id) {
-            continue;
-        }
-        out.push((id, depth));
-        let mut children: Vec<U256> = d.children_of(id).map(|c| c.id).collect();
-        children.sort();
+    while let Some((cell, depth)) = stack.pop() {
+        // `children_of` is in id order; pushed in reverse so the first child is walked next.
+        let children = st.children_of(cell.id)?;
         stack.extend(children.into_iter().rev().map(|c| (c, depth + 1)));
+        out.push((cell, depth));
     }
-    out
+    Ok(out)
+}
+
+/// The ids of the cells of the DAO under `root`, parents first (see [`tree`]).
+pub(crate) fn cells(st: &Store, root: U256) -> Result<Vec<U256>> {
+    Ok(tree(st, root)?.into_iter().map(|(c, _)| c.id).collect())
 }
 
 /// Who wears `role` now (`Roles.isWearerOfHat`): the role is active, and the grant is not
 /// revoked, not expired at `now`, in good standing.
-pub(crate) fn wearers(s: &State, role: U256, now: u64) -> Vec<Address> {
-    if s.roles.get(&role).is_some_and(|r| !r.active) {
-        return Vec::new();
+pub(crate) fn wearers(st: &Store, role: U256, now: u64) -> Result<Vec<Address>> {
+    if st.role(role)?.is_some_and(|r| !r.active) {
+        return Ok(Vec::new());
     }
-    s.wearers_of(role)
-        .filter(|w| w.expiry == 0 || w.expiry > now)
-        .map(|w| w.wearer)
-        .filter(|w| !s.bad_standing.contains_key(&(role, *w)))
-        .collect()
+    let bad: HashSet<Address> = st.bad_standing_of(role)?.into_iter().collect();
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = st.wearers_of(role, after, WEARER_PAGE)?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.wearer);
+        let full = page.len() == WEARER_PAGE;
+        out.extend(
+            page.into_iter()
+                .filter(|w| w.expiry == 0 || w.expiry > now)
+                .map(|w| w.wearer)
+                .filter(|w| !bad.contains(w)),
+        );
+        if !full {
+            break;
+        }
+    }
+    Ok(out)
 }
 
 /// A cell's admin role, then the admin's children by id.
-pub(crate) fn roles_of_cell(s: &State, cell: U256) -> Vec<U256> {
+pub(crate) fn roles_of_cell(st: &Store, cell: U256) -> Result<Vec<U256>> {
     let mut ids = vec![cell];
-    ids.extend(
-        s.roles
-            .values()
-            .filter(|r| r.admin_id == cell && r.role_id != cell)
-            .map(|r| r.role_id),
-    );
-    ids
+    ids.extend(st.roles_under(cell)?.into_iter().map(|r| r.role_id));
+    Ok(ids)
 }
 
 /// A cell's budget from the shared ledger as `Treasury.getBudget` computes it at `now`
 /// (`Ledger::at`); zeros without a budget.
-pub(crate) fn budget(s: &State, cell: U256, token: Address, now: u64) -> BudgetView {
-    let d = &s.domain;
-    let frozen = d.treasury_cells.get(&cell).is_some_and(|c| c.frozen);
-    let Some(b) = d
-        .budgets
-        .get(&(cell, token))
+pub(crate) fn budget(st: &Store, cell: U256, token: Address, now: u64) -> Result<BudgetView> {
+    let frozen = st.treasury_cell(cell)?.is_some_and(|c| c.frozen);
+    let Some(b) = st
+        .budget(cell, token)?
         .and_then(|b| b.ledger.at(U256::from(now)))
     else {
-        return BudgetView {
+        return Ok(BudgetView {
             frozen,
             ..BudgetView::default()
-        };
+        });
     };
-    BudgetView {
+    Ok(BudgetView {
         amount: b.terms.amount,
         period: b.terms.period,
         active: b.active,
@@ -94,63 +111,68 @@ pub(crate) fn budget(s: &State, cell: U256, token: Address, now: u64) -> BudgetV
         available: b.available,
         cap: b.cap,
         frozen,
-    }
+    })
 }
 
 /// The Safe of the DAO `root` (zero when none is linked).
-pub(crate) fn safe(s: &State, root: U256) -> Address {
-    s.domain
-        .safes
-        .get(&root)
-        .map(|l| l.safe)
-        .unwrap_or_default()
+pub(crate) fn safe(st: &Store, root: U256) -> Result<Address> {
+    Ok(st.safe(root)?.map(|l| l.safe).unwrap_or_default())
+}
+
+/// The cell's current state documents, by key.
+fn current_docs(st: &Store, cell: U256) -> Result<Vec<StateDoc>> {
+    let mut docs: Vec<StateDoc> = st
+        .state_docs_of(cell)?
+        .into_iter()
+        .filter(|d| d.current().is_some())
+        .collect();
+    docs.sort_by_key(|d| d.key);
+    Ok(docs)
 }
 
 /// The cells of `daoctl state`, from the DAO's root down.
 pub(crate) fn state_cells(
     ctx: &Ctx,
-    s: &State,
+    st: &Store,
     root: U256,
     token: Address,
     now: u64,
-) -> Vec<StateCell> {
-    let d = &s.domain;
-    let safe = safe(s, root);
+) -> Result<Vec<StateCell>> {
+    let safe = safe(st, root)?;
     let mut out = Vec::new();
-    for (id, depth) in cells(s, root) {
-        let cell = &d.cells[&id];
-        let executor = d.executors.get(&id).map(|e| e.executor);
-        let run_by = super::run_by(&wearers(s, id, now), executor, safe);
-        let roles = roles_of_cell(s, id)
+    for (cell, depth) in tree(st, root)? {
+        let id = cell.id;
+        let executor = st.executor(id)?.map(|e| e.executor);
+        let run_by = super::run_by(&wearers(st, id, now)?, executor, safe);
+        let roles = roles_of_cell(st, id)?
             .into_iter()
-            .map(|r| RoleWearers {
-                role: RoleId(r).to_string(),
-                name: ctx.role_name(r),
-                wearers: wearers(s, r, now),
+            .map(|r| {
+                Ok(RoleWearers {
+                    role: RoleId(r).to_string(),
+                    name: ctx.role_name(r),
+                    wearers: wearers(st, r, now)?,
+                })
             })
-            .collect();
-        let mut state: Vec<_> = d
-            .state_docs_of(id)
+            .collect::<Result<_>>()?;
+        let state = current_docs(st, id)?
+            .iter()
             .filter_map(|doc| {
                 let v = doc.current()?;
-                Some((
-                    doc.key,
-                    StateDocView {
-                        key: state_key_name(doc.key),
-                        version: v.version,
-                        uri: v.uri.clone(),
-                    },
-                ))
+                Some(StateDocView {
+                    key: state_key_name(doc.key),
+                    version: v.version,
+                    uri: v.uri.clone(),
+                })
             })
             .collect();
-        state.sort_by_key(|(k, _)| *k);
-        let decisions = d
-            .decisions
-            .range((id, 0)..=(id, u32::MAX))
-            .map(|(_, x)| DecisionView {
+        // In index order: the row ids of a cell's decisions sort by their index.
+        let decisions = st
+            .decisions_of(id)?
+            .into_iter()
+            .map(|x| DecisionView {
                 index: x.index,
                 reference: x.reference,
-                uri: x.uri.clone(),
+                uri: x.uri,
                 by: x.by,
                 executed: x.executed,
             })
@@ -158,48 +180,49 @@ pub(crate) fn state_cells(
         out.push(StateCell {
             key: ctx.cell_name(id),
             id: RoleId(id).to_string(),
-            name: cell.name.clone(),
+            name: cell.name,
             depth,
             phase: phase_name(cell.phase).to_owned(),
             scale: scale_name(cell.scale).to_owned(),
             run_by,
             roles,
-            budget: budget(s, id, token, now),
-            state: state.into_iter().map(|(_, v)| v).collect(),
+            budget: budget(st, id, token, now)?,
+            state,
             decisions,
         });
     }
-    out
+    Ok(out)
 }
 
 /// The budget rows of `daoctl treasury status` for `cells`.
 pub(crate) fn budget_rows(
     ctx: &Ctx,
-    s: &State,
+    st: &Store,
     cells: &[U256],
     token: Address,
     now: u64,
-) -> Vec<BudgetRow> {
+) -> Result<Vec<BudgetRow>> {
     cells
         .iter()
-        .map(|c| BudgetRow {
-            cell: ctx.cell_name(*c),
-            id: RoleId(*c).to_string(),
-            budget: budget(s, *c, token, now),
+        .map(|c| {
+            Ok(BudgetRow {
+                cell: ctx.cell_name(*c),
+                id: RoleId(*c).to_string(),
+                budget: budget(st, *c, token, now)?,
+            })
         })
         .collect()
 }
 
 /// One role as `role show` and `role list` print it.
-pub(crate) fn role(ctx: &Ctx, s: &State, role: U256, now: u64) -> Result<RoleView> {
-    let r = s
-        .roles
-        .get(&role)
+pub(crate) fn role(ctx: &Ctx, st: &Store, role: U256, now: u64) -> Result<RoleView> {
+    let r = st
+        .role(role)?
         .ok_or_else(|| eyre!("no role {} in the index", RoleId(role)))?;
     Ok(RoleView {
         role: RoleId(role).to_string(),
         name: ctx.role_name(role),
-        details: r.details.clone(),
+        details: r.details,
         supply: r.supply,
         max_supply: r.max_supply,
         claimable: r.claimable,
@@ -207,93 +230,86 @@ pub(crate) fn role(ctx: &Ctx, s: &State, role: U256, now: u64) -> Result<RoleVie
         active: r.active,
         eligibility: r.eligibility,
         toggle: r.toggle,
-        wearers: wearers(s, role, now),
+        wearers: wearers(st, role, now)?,
     })
 }
 
-pub(crate) fn role_list(ctx: &Ctx, s: &State, cell: U256, now: u64) -> Result<RoleList> {
+pub(crate) fn role_list(ctx: &Ctx, st: &Store, cell: U256, now: u64) -> Result<RoleList> {
     Ok(RoleList(
-        roles_of_cell(s, cell)
+        roles_of_cell(st, cell)?
             .into_iter()
-            .map(|r| role(ctx, s, r, now))
+            .map(|r| role(ctx, st, r, now))
             .collect::<Result<_>>()?,
     ))
 }
 
-fn cell_or_err(s: &State, id: U256) -> Result<&dao_indexer::domain::Cell> {
-    s.domain
-        .cells
-        .get(&id)
+fn cell_or_err(st: &Store, id: U256) -> Result<Cell> {
+    st.cell(id)?
         .ok_or_else(|| eyre!("no cell {} in the index", RoleId(id)))
 }
 
-fn registry_decisions(s: &State, id: U256) -> u32 {
-    s.domain
-        .decisions
-        .range((id, 0)..=(id, u32::MAX))
-        .filter(|(_, d)| d.registry_index.is_some())
-        .count() as u32
+/// How many decisions the cell's registry holds (`CellRegistry.decisionCount`).
+fn registry_decisions(st: &Store, id: U256) -> Result<u32> {
+    Ok(st
+        .decisions_of(id)?
+        .iter()
+        .filter(|d| d.registry_index.is_some())
+        .count() as u32)
 }
 
-pub(crate) fn cell_list(ctx: &Ctx, s: &State, root: U256) -> Result<CellList> {
+pub(crate) fn cell_list(ctx: &Ctx, st: &Store, root: U256) -> Result<CellList> {
     let mut rows = Vec::new();
-    for (id, _) in cells(s, root) {
-        let c = cell_or_err(s, id)?;
+    for (c, _) in tree(st, root)? {
+        let id = c.id;
         rows.push(CellRow {
             key: ctx.cell_key(id, &c.name),
             id: RoleId(id).to_string(),
-            name: c.name.clone(),
             parent: (!c.parent.is_zero()).then(|| RoleId(c.parent).to_string()),
             phase: phase_name(c.phase).to_owned(),
             scale: scale_name(c.scale).to_owned(),
-            children: s.domain.children_of(id).count() as u32,
-            decisions: registry_decisions(s, id),
+            children: st.children_of(id)?.len() as u32,
+            decisions: registry_decisions(st, id)?,
+            name: c.name,
         });
     }
     Ok(CellList(rows))
 }
 
-pub(crate) fn cell_show(ctx: &Ctx, s: &State, id: U256) -> Result<CellShow> {
-    let c = cell_or_err(s, id)?;
-    let mut children: Vec<U256> = s.domain.children_of(id).map(|c| c.id).collect();
-    children.sort();
-    let mut docs: Vec<_> = s
-        .domain
-        .state_docs_of(id)
-        .filter_map(|doc| Some((doc.key, doc.current()?)))
-        .collect();
-    docs.sort_by_key(|(k, _)| *k);
+pub(crate) fn cell_show(ctx: &Ctx, st: &Store, id: U256) -> Result<CellShow> {
+    let c = cell_or_err(st, id)?;
+    let children = st.children_of(id)?;
     Ok(CellShow {
         key: ctx.cell_key(id, &c.name),
         id: RoleId(id).to_string(),
-        name: c.name.clone(),
         parent: RoleId(c.parent).to_string(),
         dao: RoleId(c.dao).to_string(),
         member_role: RoleId(c.member_role).to_string(),
         phase: phase_name(c.phase).to_owned(),
         scale: scale_name(c.scale).to_owned(),
         restrictions: c.restrictions,
-        children: children.iter().map(|c| RoleId(*c).to_string()).collect(),
-        decisions: registry_decisions(s, id),
-        state: docs
-            .into_iter()
-            .map(|(k, v)| CellDoc {
-                key: state_key_name(k),
-                uri: v.uri.clone(),
-                hash: v.content_hash,
-                version: v.version,
-                author: v.author,
+        children: children.iter().map(|c| RoleId(c.id).to_string()).collect(),
+        decisions: registry_decisions(st, id)?,
+        state: current_docs(st, id)?
+            .iter()
+            .filter_map(|doc| {
+                let v = doc.current()?;
+                Some(CellDoc {
+                    key: state_key_name(doc.key),
+                    uri: v.uri.clone(),
+                    hash: v.content_hash,
+                    version: v.version,
+                    author: v.author,
+                })
             })
             .collect(),
+        name: c.name,
     })
 }
 
 /// A partnership as `getPartnership` returns it.
-pub(crate) fn partnership(s: &State, id: U256) -> Result<PartnershipShow> {
-    let p = s
-        .domain
-        .partnerships
-        .get(&id)
+pub(crate) fn partnership(st: &Store, id: U256) -> Result<PartnershipShow> {
+    let p = st
+        .partnership(id)?
         .ok_or_else(|| eyre!("partnership {id}: PartnershipNotFound(partnership {id})"))?;
     Ok(PartnershipShow {
         id,
@@ -302,7 +318,7 @@ pub(crate) fn partnership(s: &State, id: U256) -> Result<PartnershipShow> {
             .then(|| RoleId(p.counterparty_cell).to_string()),
         counterparty_account: p.counterparty_account,
         status: partnership_status(p.status),
-        terms_uri: p.terms_uri.clone(),
+        terms_uri: p.terms_uri,
     })
 }
 
@@ -315,16 +331,21 @@ fn task_status(t: &dao_indexer::domain::Task, now: u64) -> String {
 /// The tasks of `cells`, by id.
 pub(crate) async fn task_list(
     ctx: &Ctx,
-    s: &State,
+    st: &Store,
     cells: &[U256],
     now: u64,
 ) -> Result<Vec<TaskRow>> {
+    let mut tasks = Vec::new();
+    for c in cells {
+        tasks.extend(st.tasks_of(*c)?);
+    }
+    tasks.sort_by_key(|t| t.id);
     let mut rows = Vec::new();
-    for t in s.domain.tasks.values().filter(|t| cells.contains(&t.cell)) {
+    for t in tasks {
         rows.push(TaskRow {
             task: t.id,
             cell: ctx.cell_name(t.cell),
-            status: task_status(t, now),
+            status: task_status(&t, now),
             bounty: t.bounty,
             bounty_shown: ctx.fmt_amount(t.token, t.bounty).await?,
             token: t.token,
@@ -335,16 +356,14 @@ pub(crate) async fn task_list(
     Ok(rows)
 }
 
-pub(crate) async fn task_show(ctx: &Ctx, s: &State, id: U256, now: u64) -> Result<TaskShow> {
-    let t = s
-        .domain
-        .tasks
-        .get(&id)
+pub(crate) async fn task_show(ctx: &Ctx, st: &Store, id: U256, now: u64) -> Result<TaskShow> {
+    let t = st
+        .task(id)?
         .ok_or_else(|| eyre!("no task {id} on the task board"))?;
     Ok(TaskShow {
         task: t.id,
         cell: ctx.cell_name(t.cell),
-        status: task_status(t, now),
+        status: task_status(&t, now),
         bounty: t.bounty,
         bounty_shown: ctx.fmt_amount(t.token, t.bounty).await?,
         token: t.token,
@@ -360,12 +379,7 @@ pub(crate) async fn task_show(ctx: &Ctx, s: &State, id: U256, now: u64) -> Resul
     })
 }
 
-pub(crate) async fn stream(ctx: &Ctx, s: &State, id: U256) -> Result<StreamView> {
-    let st = s
-        .domain
-        .streams
-        .get(&id)
-        .ok_or_else(|| eyre!("stream {id}: StreamNotFound(stream {id})"))?;
+async fn stream_view(ctx: &Ctx, st: Stream) -> Result<StreamView> {
     Ok(StreamView {
         stream: st.id,
         cell: ctx.cell_name(st.cell),
@@ -381,31 +395,35 @@ pub(crate) async fn stream(ctx: &Ctx, s: &State, id: U256) -> Result<StreamView>
     })
 }
 
+pub(crate) async fn stream(ctx: &Ctx, st: &Store, id: U256) -> Result<StreamView> {
+    let s = st
+        .stream(id)?
+        .ok_or_else(|| eyre!("stream {id}: StreamNotFound(stream {id})"))?;
+    stream_view(ctx, s).await
+}
+
 /// The streams of `cells`, by id.
-pub(crate) async fn stream_list(ctx: &Ctx, s: &State, cells: &[U256]) -> Result<StreamList> {
+pub(crate) async fn stream_list(ctx: &Ctx, st: &Store, cells: &[U256]) -> Result<StreamList> {
+    let mut streams = Vec::new();
+    for c in cells {
+        streams.extend(st.streams_of(*c)?);
+    }
+    streams.sort_by_key(|s| s.id);
     let mut rows = Vec::new();
-    for id in s
-        .domain
-        .streams
-        .values()
-        .filter(|st| cells.contains(&st.cell))
-        .map(|st| st.id)
-    {
-        rows.push(stream(ctx, s, id).await?);
+    for s in streams {
+        rows.push(stream_view(ctx, s).await?);
     }
     Ok(StreamList(rows))
 }
 
 /// The proposals of `cells` in chain order.
-pub(crate) fn proposals<'a>(s: &'a State, cells: &[U256]) -> Vec<&'a Proposal> {
-    let mut out: Vec<&Proposal> = s
-        .domain
-        .proposals
-        .values()
-        .filter(|p| cells.contains(&p.cell))
-        .collect();
+pub(crate) fn proposals(st: &Store, cells: &[U256]) -> Result<Vec<Proposal>> {
+    let mut out = Vec::new();
+    for c in cells {
+        out.extend(st.proposals_of(*c)?);
+    }
     out.sort_by_key(|p| (p.created.block, p.created.tx_index, p.created.log_index));
-    out
+    Ok(out)
 }
 
 /// A proposal's counted tally: (for, against, abstain).

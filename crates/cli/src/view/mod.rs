@@ -76,10 +76,7 @@ impl Source {
                 .iter()
                 .map(|c| c.id)
                 .collect(),
-            Source::Indexed { ix, .. } => indexed::cells(ix.state(), root)
-                .into_iter()
-                .map(|(id, _)| id)
-                .collect(),
+            Source::Indexed { ix, .. } => indexed::cells(ix.store(), root)?,
         })
     }
 }
