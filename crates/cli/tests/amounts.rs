@@ -2,16 +2,17 @@
 //! resolved against the token's decimals and symbol at deploy time (the dry run shows it), reads
 //! back as the intended base units, a spend of `12.5` pays 12,500,000 units, every output prints
 //! `HUSD`, wrong forms are refused, and the index and the audit agree with the chain.
+mod common;
+
 use alloy::{
     network::{EthereumWallet, TransactionBuilder},
-    node_bindings::{Anvil, AnvilInstance},
     primitives::{Address, Bytes, U256},
     providers::{Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
     sol,
     sol_types::{SolCall, SolValue},
 };
-use std::{path::PathBuf, process::Output};
+use common::Net;
 
 sol! {
     function mint(address to, uint256 amount) external;
@@ -19,59 +20,9 @@ sol! {
     function delegate(address delegatee) external;
 }
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-struct Net {
-    anvil: AnvilInstance,
-    dir: tempfile::TempDir,
-}
-
-impl Net {
-    fn run(&self, args: &[&str]) -> Output {
-        std::process::Command::new(env!("CARGO_BIN_EXE_daoctl"))
-            .args(args)
-            .env("DAOCTL_RPC_URL", self.anvil.endpoint())
-            .env("DAOCTL_DEPLOYMENTS", self.dir.path())
-            .env_remove("DAOCTL_PRIVATE_KEY")
-            .env_remove("DAOCTL_DEV_ACCOUNT")
-            .env_remove("DAOCTL_DAO")
-            .env_remove("DAOCTL_INDEX_DB")
-            .current_dir(root())
-            .output()
-            .expect("daoctl runs")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "daoctl {args:?} failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// The command fails; returns its stderr.
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            !out.status.success(),
-            "daoctl {args:?} should fail:\n{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    }
-}
-
 #[tokio::test]
 async fn six_decimal_token_from_design_to_spend_to_audit() {
-    let net = Net {
-        anvil: Anvil::new().path(root().join("script/bin/anvil")).spawn(),
-        dir: tempfile::tempdir().expect("tmp"),
-    };
+    let net = Net::empty();
     let signer: PrivateKeySigner = net.anvil.keys()[9].clone().into();
     let p = ProviderBuilder::new()
         .wallet(EthereumWallet::from(signer))
@@ -108,7 +59,7 @@ async fn six_decimal_token_from_design_to_spend_to_audit() {
 
     // Offline: the syntax only. The dry run resolves against the token.
     net.ok(&["design", "check", &design]);
-    let out = net.run(&["deploy", &design, "--dry-run", "--dev-account", "0"]);
+    let out = net.output(&["deploy", &design, "--dry-run", "--dev-account", "0"]);
     let plan = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -334,10 +285,7 @@ async fn send_as(net: &Net, from: usize, to: Address, data: Vec<u8>) {
 
 #[tokio::test]
 async fn token_vote_tallies_and_quorums_print_in_the_voting_tokens_decimals() {
-    let net = Net {
-        anvil: Anvil::new().path(root().join("script/bin/anvil")).spawn(),
-        dir: tempfile::tempdir().expect("tmp"),
-    };
+    let net = Net::empty();
     let signer: PrivateKeySigner = net.anvil.keys()[9].clone().into();
     let p = ProviderBuilder::new()
         .wallet(EthereumWallet::from(signer))

@@ -1,133 +1,15 @@
 //! End-to-end: the daoctl binary against a fresh anvil per test, with the example DAO deployed.
 //! Every command family, including failures: the wrong key, unauthorised actions (decoded error
 //! text), a malformed design, a deployment killed halfway, a re-run after success.
+mod common;
+
 use alloy::{
-    node_bindings::{Anvil, AnvilInstance},
     primitives::{U64, U256},
     providers::{Provider, ProviderBuilder},
 };
+use common::{Net, anvil_with, example, root};
 use serde_json::Value;
-use std::{
-    path::{Path, PathBuf},
-    process::{Command, Output},
-};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn anvil_with(args: &[&str]) -> AnvilInstance {
-    Anvil::new()
-        .path(root().join("script/bin/anvil"))
-        .args(args.iter().copied())
-        .spawn()
-}
-
-struct Net {
-    anvil: AnvilInstance,
-    dir: tempfile::TempDir,
-}
-
-impl Net {
-    fn empty() -> Self {
-        Self {
-            anvil: anvil_with(&[]),
-            dir: tempfile::tempdir().expect("tempdir"),
-        }
-    }
-
-    /// A fresh chain with examples/riverside.toml deployed.
-    fn riverside() -> Self {
-        let net = Self::empty();
-        let out = net.ok(&["deploy", &example("riverside.toml"), "--dev-account", "0"]);
-        assert!(out.contains("deployed:"), "{out}");
-        net
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_daoctl"));
-        c.args(args)
-            .env("DAOCTL_RPC_URL", self.anvil.endpoint())
-            .env("DAOCTL_DEPLOYMENTS", self.dir.path())
-            .env_remove("DAOCTL_PRIVATE_KEY")
-            .env_remove("DAOCTL_DEV_ACCOUNT")
-            .env_remove("DAOCTL_DAO")
-            .env_remove("ETH_RPC_URL")
-            .current_dir(root());
-        c
-    }
-
-    fn output(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().expect("daoctl runs")
-    }
-
-    /// Runs and expects success; returns stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.output(args);
-        assert!(
-            out.status.success(),
-            "daoctl {args:?} failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    }
-
-    /// Runs and expects failure; returns stderr.
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.output(args);
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(
-            !out.status.success(),
-            "daoctl {args:?} should fail:\n{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        assert!(!stderr.contains("panicked"), "no panic: {stderr}");
-        stderr
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut a = args.to_vec();
-        a.push("--json");
-        serde_json::from_str(&self.ok(&a)).expect("valid JSON")
-    }
-
-    async fn mine(&self, blocks: u64) {
-        let p = ProviderBuilder::new().connect_http(self.anvil.endpoint_url());
-        let _: Value = p
-            .raw_request("anvil_mine".into(), (U64::from(blocks),))
-            .await
-            .expect("anvil_mine");
-    }
-
-    async fn nonce(&self, account: usize) -> u64 {
-        let p = ProviderBuilder::new().connect_http(self.anvil.endpoint_url());
-        p.get_transaction_count(self.anvil.addresses()[account])
-            .await
-            .expect("nonce")
-    }
-
-    async fn balance(&self, account: usize) -> U256 {
-        let p = ProviderBuilder::new().connect_http(self.anvil.endpoint_url());
-        p.get_balance(self.anvil.addresses()[account])
-            .await
-            .expect("balance")
-    }
-
-    fn addr(&self, account: usize) -> String {
-        self.anvil.addresses()[account].to_checksum(None)
-    }
-}
-
-fn example(name: &str) -> String {
-    root().join("examples").join(name).display().to_string()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, text).expect("write");
-    p.display().to_string()
-}
+use std::process::Command;
 
 #[tokio::test]
 async fn deploy_is_resumable_and_idempotent() {
@@ -167,8 +49,7 @@ async fn deploy_is_resumable_and_idempotent() {
     assert!(plan.contains("up to date"), "{plan}");
 
     // An edited design is never "up to date": deploy refuses, says why and what to do, sends nothing.
-    let edited = write(
-        net.dir.path(),
+    let edited = net.write(
         "riverside.toml",
         &std::fs::read_to_string(&design)
             .expect("read")
@@ -197,8 +78,7 @@ async fn deploy_is_resumable_and_idempotent() {
 #[tokio::test]
 async fn malformed_designs_name_the_field() {
     let net = Net::empty();
-    let bad = write(
-        net.dir.path(),
+    let bad = net.write(
         "bad.toml",
         "[dao]\nname = \"x\"\ngovernance = { address = \"anvil:0\" }\n\n[[cells]]\nkey = \"a\"\nname = \"A\"\nadmin = \"anvil:1\"\n\n[[cells]]\nkey = \"b\"\nname = \"B\"\nadmin = \"anvil:1\"\n\n[[cells]]\nkey = \"c\"\nname = \"C\"\nadmin = \"anvil:1\"\n[cells.roles.member]\nmax_supply = \"lots\"\n",
     );
@@ -207,8 +87,7 @@ async fn malformed_designs_name_the_field() {
         err.contains("cells[2].roles.member.max_supply: expected an integer"),
         "{err}"
     );
-    let typo = write(
-        net.dir.path(),
+    let typo = net.write(
         "typo.toml",
         "[dao]\nname = \"x\"\ngovernence = { address = \"anvil:0\" }\n",
     );
@@ -222,7 +101,7 @@ async fn malformed_designs_name_the_field() {
 
 #[tokio::test]
 async fn keys_wrong_missing_and_dev_accounts_off_devnets() {
-    let net = Net::riverside();
+    let net = Net::deploy("riverside.toml");
     let err = net.fails(&["role", "claim", "events.contributor"]);
     assert!(err.contains("no key"), "{err}");
     let err = net
@@ -232,12 +111,11 @@ async fn keys_wrong_missing_and_dev_accounts_off_devnets() {
         .expect("runs");
     assert!(String::from_utf8_lossy(&err.stderr).contains("is not a hex private key"));
     // A keystore with the wrong password.
-    let ks = write(
-        net.dir.path(),
+    let ks = net.write(
         "ks.json",
         r#"{"crypto":{"cipher":"aes-128-ctr","cipherparams":{"iv":"00000000000000000000000000000000"},"ciphertext":"00","kdf":"scrypt","kdfparams":{"dklen":32,"n":2,"p":1,"r":8,"salt":"00"},"mac":"00"},"id":"00000000-0000-0000-0000-000000000000","version":3}"#,
     );
-    let pw = write(net.dir.path(), "pw", "wrong\n");
+    let pw = net.write("pw", "wrong\n");
     let err = net.fails(&[
         "role",
         "claim",
@@ -265,10 +143,11 @@ async fn keys_wrong_missing_and_dev_accounts_off_devnets() {
     );
 
     let mainnet_like = anvil_with(&["--chain-id", "10"]);
-    let out = Command::new(env!("CARGO_BIN_EXE_daoctl"))
-        .args(["role", "claim", "1.1", "--dev-account", "0"])
-        .env("DAOCTL_RPC_URL", mainnet_like.endpoint())
-        .env("DAOCTL_DEPLOYMENTS", net.dir.path())
+    let out = net
+        .cmd_via(
+            &mainnet_like.endpoint(),
+            &["role", "claim", "1.1", "--dev-account", "0"],
+        )
         .output()
         .expect("runs");
     assert!(
@@ -278,10 +157,10 @@ async fn keys_wrong_missing_and_dev_accounts_off_devnets() {
 
 #[tokio::test]
 async fn roles_claim_mint_revoke_renounce_transfer() {
-    let net = Net::riverside();
+    let net = Net::deploy("riverside.toml");
     net.ok(&["role", "claim", "events.contributor", "--dev-account", "6"]);
     let role = net.json(&["role", "show", "events.contributor"]);
-    assert_eq!(role["wearers"], serde_json::json!([net.addr(6)]));
+    assert_eq!(role["wearers"], serde_json::json!([net.account(6)]));
     let err = net.fails(&["role", "claim", "events.contributor", "--dev-account", "6"]);
     assert!(err.contains("AlreadyWearing"), "{err}");
     // Minting needs admin authority: events' admin (4) may, a contributor may not.
@@ -289,7 +168,7 @@ async fn roles_claim_mint_revoke_renounce_transfer() {
         "role",
         "mint",
         "events.member",
-        &net.addr(7),
+        &net.account(7),
         "--dev-account",
         "6",
     ]);
@@ -301,7 +180,7 @@ async fn roles_claim_mint_revoke_renounce_transfer() {
         "role",
         "mint",
         "events.member",
-        &net.addr(7),
+        &net.account(7),
         "--dev-account",
         "4",
     ]);
@@ -309,8 +188,8 @@ async fn roles_claim_mint_revoke_renounce_transfer() {
         "role",
         "transfer",
         "events.member",
-        &net.addr(7),
-        &net.addr(8),
+        &net.account(7),
+        &net.account(8),
         "--dev-account",
         "4",
     ]);
@@ -318,7 +197,7 @@ async fn roles_claim_mint_revoke_renounce_transfer() {
         "role",
         "revoke",
         "events.member",
-        &net.addr(8),
+        &net.account(8),
         "--dev-account",
         "4",
     ]);
@@ -340,13 +219,13 @@ async fn roles_claim_mint_revoke_renounce_transfer() {
         names,
         ["events.admin", "events.member", "events.contributor"]
     );
-    assert_eq!(roles[1]["wearers"], serde_json::json!([net.addr(4)]));
+    assert_eq!(roles[1]["wearers"], serde_json::json!([net.account(4)]));
     assert_eq!(roles[2]["wearers"], serde_json::json!([]));
 }
 
 #[tokio::test]
 async fn cells_phase_state_decisions_partnerships() {
-    let net = Net::riverside();
+    let net = Net::deploy("riverside.toml");
     let cells = net.json(&["cell", "list"]);
     assert_eq!(cells[0]["key"], "dao");
     assert_eq!(cells[0]["scale"], "constituency");
@@ -432,7 +311,7 @@ async fn cells_phase_state_decisions_partnerships() {
 
 #[tokio::test]
 async fn proposals_vote_sign_execute_veto_cancel() {
-    let net = Net::riverside();
+    let net = Net::deploy("riverside.toml");
     let id = net.ok(&[
         "proposal",
         "create",
@@ -455,7 +334,7 @@ async fn proposals_vote_sign_execute_veto_cancel() {
         "--description",
         "x",
         "--spend",
-        &format!("{}=1ether", net.addr(6)),
+        &format!("{}=1ether", net.account(6)),
         "--dev-account",
         "6",
     ]);
@@ -465,7 +344,7 @@ async fn proposals_vote_sign_execute_veto_cancel() {
     let err = net.fails(&["proposal", "vote", &id, "for", "--dev-account", "3"]);
     assert!(err.contains("AlreadyVoted"), "{err}");
     let ballot = net.ok(&["proposal", "sign", &id, "for", "--dev-account", "4"]);
-    let file = write(net.dir.path(), "ballot.json", &ballot);
+    let file = net.write("ballot.json", &ballot);
     net.ok(&["proposal", "submit-vote", &file, "--dev-account", "0"]);
     net.mine(6).await;
     let show = net.json(&["proposal", "show", &id]);
@@ -490,7 +369,7 @@ async fn proposals_vote_sign_execute_veto_cancel() {
         "--description",
         "drain",
         "--spend",
-        &format!("{}=5ether", net.addr(3)),
+        &format!("{}=5ether", net.account(3)),
         "--dev-account",
         "3",
     ]);
@@ -552,7 +431,7 @@ async fn proposals_vote_sign_execute_veto_cancel() {
 /// one batch counts them, skips a non-member's and a canceled one, and a replay counts nothing.
 #[tokio::test]
 async fn proposals_submit_votes_batch() {
-    let net = Net::riverside();
+    let net = Net::deploy("riverside.toml");
     let create = |desc: &str, key: &str| {
         net.ok(&[
             "proposal",
@@ -570,7 +449,6 @@ async fn proposals_submit_votes_batch() {
     let first = create("first", "a");
     let second = create("second", "b");
     net.mine(1).await;
-    let dir = net.dir.path();
     let sign = |id: &str, support: &str, account: &str, reason: &str, name: &str| {
         let b = net.ok(&[
             "proposal",
@@ -582,7 +460,7 @@ async fn proposals_submit_votes_batch() {
             "--dev-account",
             account,
         ]);
-        write(dir, name, &b)
+        net.write(name, &b)
     };
     // Signed second-proposal-first: keyed nonces make the order irrelevant.
     let b4_second = sign(&second, "against", "4", "not now", "b4-second.json");
@@ -622,7 +500,7 @@ async fn proposals_submit_votes_batch() {
     let err = net.fails(&["proposal", "submit-votes", &b3, &b4, "--dev-account", "0"]);
     assert!(err.contains("none of the 2 ballots would count"), "{err}");
     // `relay DIR --once`: the second proposal's ballots in a folder, two per batch.
-    let inbox = dir.join("inbox");
+    let inbox = net.dir.path().join("inbox");
     std::fs::create_dir_all(&inbox).expect("inbox");
     sign(&second, "for", "3", "relayed", "inbox/a.json");
     sign(&second, "for", "5", "", "inbox/b.json");
@@ -651,7 +529,7 @@ async fn proposals_submit_votes_batch() {
 
 #[tokio::test]
 async fn treasury_and_tasks() {
-    let net = Net::riverside();
+    let net = Net::deploy("riverside.toml");
     // The operations treasurer (2) hands budget down and spends; a stranger cannot.
     net.ok(&[
         "treasury",
@@ -667,7 +545,7 @@ async fn treasury_and_tasks() {
         "treasury",
         "spend",
         "operations",
-        &net.addr(9),
+        &net.account(9),
         "0.5ether",
         "--memo",
         "ipfs://invoice",
@@ -682,7 +560,7 @@ async fn treasury_and_tasks() {
         "treasury",
         "spend",
         "operations",
-        &net.addr(6),
+        &net.account(6),
         "1ether",
         "--dev-account",
         "6",
@@ -695,7 +573,7 @@ async fn treasury_and_tasks() {
         "treasury",
         "spend",
         "engineering",
-        &net.addr(6),
+        &net.account(6),
         "100ether",
         "--dev-account",
         "2",
@@ -707,7 +585,7 @@ async fn treasury_and_tasks() {
         "treasury",
         "spend",
         "engineering",
-        &net.addr(6),
+        &net.account(6),
         "1ether",
         "--dev-account",
         "2",
@@ -826,7 +704,7 @@ async fn treasury_and_tasks() {
 
 #[tokio::test]
 async fn state_reads_the_whole_tree_live() {
-    let net = Net::riverside();
+    let net = Net::deploy("riverside.toml");
     let state = net.json(&["state"]);
     let cells = state["cells"].as_array().expect("cells");
     let keys: Vec<&str> = cells.iter().filter_map(|c| c["key"].as_str()).collect();
@@ -902,20 +780,12 @@ fn design_check_validates_offline() {
 /// reads the record refuses with an error saying so, instead of showing another DAO's cells.
 #[tokio::test]
 async fn a_record_of_another_chain_with_the_same_id_is_refused() {
-    let riverside = Net::riverside();
+    let riverside = Net::deploy("riverside.toml");
     // Same chain id (31337), nothing deployed: the recorded contracts have no code.
-    let fresh = Net {
-        anvil: anvil_with(&[]),
-        dir: tempfile::tempdir().expect("tempdir"),
-    };
+    let fresh = Net::empty();
     let run_against = |other: &Net, args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_daoctl"))
-            .args(args)
-            .env("DAOCTL_RPC_URL", other.anvil.endpoint())
-            .env("DAOCTL_DEPLOYMENTS", riverside.dir.path())
-            .env_remove("DAOCTL_DAO")
-            .env_remove("ETH_RPC_URL")
-            .current_dir(root())
+        let out = riverside
+            .cmd_via(&other.anvil.endpoint(), args)
             .output()
             .expect("runs");
         assert!(!out.status.success(), "{args:?} trusted a foreign record");
@@ -959,7 +829,7 @@ async fn dry_run_simulates_as_the_sender_and_fails_when_a_step_would() {
         "{err}"
     );
 
-    let from = net.addr(0);
+    let from = net.account(0);
     let plan = net.json(&["deploy", &design, "--dry-run", "--from", &from]);
     assert_eq!(plan["sender"].as_str().expect("sender"), from);
     let steps = plan["steps"].as_array().expect("steps");
@@ -970,8 +840,7 @@ async fn dry_run_simulates_as_the_sender_and_fails_when_a_step_would() {
 
     // A governor token with no code: CellGovernor refuses the settings on the fork, so the dry run
     // fails and says which step.
-    let bad = write(
-        net.dir.path(),
+    let bad = net.write(
         "bad.toml",
         &std::fs::read_to_string(&design).expect("read").replace(
             "electorate = \"members\"",
@@ -989,7 +858,7 @@ async fn dry_run_simulates_as_the_sender_and_fails_when_a_step_would() {
 
 #[tokio::test]
 async fn streams_open_claim_close() {
-    let net = Net::riverside();
+    let net = Net::deploy("riverside.toml");
     // Engineering (admin 2, member 2) streams 7 ETH a week to each wearer of its member role.
     let id = net.json(&[
         "stream",
@@ -1033,7 +902,7 @@ async fn streams_open_claim_close() {
         .await
         .expect("evm_increaseTime");
     net.mine(1).await;
-    let shown = net.json(&["stream", "show", &id, "--wearer", &net.addr(2)]);
+    let shown = net.json(&["stream", "show", &id, "--wearer", &net.account(2)]);
     let owed: U256 = shown["claimable"]
         .as_str()
         .expect("claimable")
@@ -1046,7 +915,7 @@ async fn streams_open_claim_close() {
         "claim",
         &id,
         "--wearer",
-        &net.addr(2),
+        &net.account(2),
         "--dev-account",
         "7",
     ]);
@@ -1081,7 +950,7 @@ async fn streams_open_claim_close() {
 /// a stream and a partnership. `--indexed` (the default, kept for scripts) prints the same.
 #[tokio::test]
 async fn every_read_is_the_same_live_and_indexed() {
-    let net = Net::riverside();
+    let net = Net::deploy("riverside.toml");
     let executed = net.ok(&[
         "proposal",
         "create",
@@ -1117,7 +986,7 @@ async fn every_read_is_the_same_live_and_indexed() {
         "--description",
         "still voting",
         "--spend",
-        &format!("{}=1ether", net.addr(6)),
+        &format!("{}=1ether", net.account(6)),
         "--dev-account",
         "3",
     ]);
@@ -1209,7 +1078,7 @@ async fn every_read_is_the_same_live_and_indexed() {
         "--dev-account",
         "2",
     ]);
-    let wearer = net.addr(2);
+    let wearer = net.account(2);
 
     let reads: Vec<(Vec<&str>, &str)> = vec![
         (vec!["state"], "decision #1: fund events"),

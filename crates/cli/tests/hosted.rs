@@ -10,60 +10,41 @@
 //! The default run uses a 6,000-block history (anvil mines a few hundred blocks per second on a
 //! loaded machine); `hosted_provider_200k_blocks` is the same scenario over 200,000 blocks:
 //! `cargo test -p daoctl --test hosted -- --ignored`.
+mod common;
+
 use alloy::{
-    node_bindings::{Anvil, AnvilInstance},
+    node_bindings::Anvil,
     primitives::U64,
     providers::{Provider, ProviderBuilder},
 };
+use common::{Net, example, succeeded};
 use dao_testkit::{Fault, Proxy, ProxyConfig, anvil_path};
 use serde_json::Value;
-use std::{path::PathBuf, process::Output};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 /// The range cap of the proxy.
 const CAP: u64 = 1_000;
 
-struct Net {
-    anvil: AnvilInstance,
-    dir: tempfile::TempDir,
-}
-
 impl Net {
-    fn run(&self, url: &str, args: &[&str]) -> Output {
-        self.command(url, args).output().expect("daoctl runs")
-    }
-
+    /// `daoctl args` through `url`, logging only errors (the proxy's faults are retried, and
+    /// every retry would log a warning).
     fn command(&self, url: &str, args: &[&str]) -> std::process::Command {
-        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_daoctl"));
-        c.args(args)
-            .env("DAOCTL_RPC_URL", url)
-            .env("DAOCTL_DEPLOYMENTS", self.dir.path())
-            .env("DAOCTL_LOG", "error")
-            .env_remove("DAOCTL_PRIVATE_KEY")
-            .env_remove("DAOCTL_DEV_ACCOUNT")
-            .env_remove("DAOCTL_DAO")
-            .env_remove("DAOCTL_INDEX_DB")
-            .env_remove("ETH_RPC_URL")
-            .current_dir(root());
+        let mut c = self.cmd_via(url, args);
+        c.env("DAOCTL_LOG", "error");
         c
     }
 
-    fn ok(&self, url: &str, args: &[&str]) -> String {
-        let out = self.run(url, args);
-        assert!(
-            out.status.success(),
-            "daoctl {args:?} via {url} failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+    /// Runs `args` through `url` and expects success; returns stdout, trimmed.
+    fn ok_via(&self, url: &str, args: &[&str]) -> String {
+        succeeded(
+            args,
+            &self.command(url, args).output().expect("daoctl runs"),
+        )
+        .0
     }
 
+    /// Runs `args` against anvil directly.
     fn direct(&self, args: &[&str]) -> String {
-        self.ok(&self.anvil.endpoint(), args)
+        self.ok_via(&self.anvil.endpoint(), args)
     }
 
     async fn rpc(&self, method: &str, params: Value) -> Value {
@@ -80,11 +61,7 @@ impl Net {
 
     /// The first block of a DAO's deployment record: where its reads start.
     fn first_block(&self, dao: &str) -> u64 {
-        let record: Value = serde_json::from_str(
-            &std::fs::read_to_string(self.dir.path().join(format!("31337/{dao}.json")))
-                .expect("record"),
-        )
-        .expect("json");
+        let record = self.record(dao);
         ["contracts", "steps"]
             .iter()
             .flat_map(|k| record[k].as_object().expect("map").values())
@@ -92,10 +69,6 @@ impl Net {
             .min()
             .expect("a block")
     }
-}
-
-fn example(name: &str) -> String {
-    root().join("examples").join(name).display().to_string()
 }
 
 fn without_db(mut v: Value) -> Value {
@@ -121,10 +94,7 @@ fn assert_follows_span_under(what: &str, calls: u64, scans: u64, span: u64, cap:
 }
 
 async fn scenario(history: u64) {
-    let net = Net {
-        anvil: Anvil::at(anvil_path()).arg("--prune-history").spawn(),
-        dir: tempfile::tempdir().expect("tmp"),
-    };
+    let net = Net::on(Anvil::at(anvil_path()).arg("--prune-history").spawn());
     // Nobody reads anvil's per-block log lines: without this, mining fills the pipe.
     net.rpc("anvil_setLoggingEnabled", serde_json::json!([false]))
         .await;
@@ -227,7 +197,7 @@ async fn scenario(history: u64) {
     for args in &reads {
         let live = [args.as_slice(), &["--live"]].concat();
         let direct = net.direct(&live);
-        assert_eq!(direct, net.ok(faulty.url(), &live), "daoctl {live:?}");
+        assert_eq!(direct, net.ok_via(faulty.url(), &live), "daoctl {live:?}");
         let (direct_db, proxied_db) = (reads_db("direct", args), reads_db("proxied", args));
         assert_eq!(
             net.direct(&with_db(args, &direct_db)),
@@ -235,7 +205,7 @@ async fn scenario(history: u64) {
             "daoctl {args:?}: indexed = live"
         );
         assert_eq!(
-            net.ok(faulty.url(), &with_db(args, &proxied_db)),
+            net.ok_via(faulty.url(), &with_db(args, &proxied_db)),
             direct,
             "daoctl {args:?}: indexed through the proxy = live"
         );
@@ -254,7 +224,8 @@ async fn scenario(history: u64) {
     let db = |name: &str| net.dir.path().join(name).display().to_string();
     let (direct_db, proxied_db) = (db("direct.db"), db("proxied.db"));
     let index = |url: &str, db: &str| -> Value {
-        serde_json::from_str(&net.ok(url, &with_db(&with(&["index", "--json"]), db))).expect("json")
+        serde_json::from_str(&net.ok_via(url, &with_db(&with(&["index", "--json"]), db)))
+            .expect("json")
     };
     let first = index(&net.anvil.endpoint(), &direct_db);
     assert_eq!(
@@ -312,11 +283,11 @@ async fn scenario(history: u64) {
     let audit_direct = net.direct(&with_db(&with(&["audit"]), &direct_db));
     assert!(audit_direct.contains("no discrepancy"), "{audit_direct}");
     assert_eq!(
-        net.ok(faulty.url(), &with_db(&with(&["audit"]), &proxied_db)),
+        net.ok_via(faulty.url(), &with_db(&with(&["audit"]), &proxied_db)),
         audit_direct
     );
     assert_eq!(
-        net.ok(
+        net.ok_via(
             faulty.url(),
             &with_db(&with(&["state", "--indexed", "--json"]), &proxied_db)
         ),
@@ -340,7 +311,7 @@ async fn scenario(history: u64) {
     let counting = Proxy::start(ProxyConfig::hosted(net.anvil.endpoint())).expect("proxy");
     let count = |args: &[&str]| -> u64 {
         counting.reset_stats();
-        net.ok(counting.url(), args);
+        net.ok_via(counting.url(), args);
         counting.stats().calls("eth_getLogs")
     };
     assert_follows_span(
@@ -394,7 +365,7 @@ async fn scenario(history: u64) {
     let mut fine = ProxyConfig::hosted(net.anvil.endpoint());
     fine.max_blocks = CAP / 10;
     let fine = Proxy::start(fine).expect("proxy");
-    net.ok(
+    net.ok_via(
         fine.url(),
         &with(&["role", "show", "events.contributor", "--live"]),
     );
@@ -410,7 +381,7 @@ async fn scenario(history: u64) {
     // against the chain) and one of each Safe's logs (the index holds every DAO on the shared
     // contracts, so every DAO's Safe).
     counting.reset_stats();
-    let audit: Value = serde_json::from_str(&net.ok(
+    let audit: Value = serde_json::from_str(&net.ok_via(
         counting.url(),
         &with_db(&with(&["audit", "--json"]), &db("counted.db")),
     ))

@@ -2,57 +2,19 @@
 //! fresh anvil with the example DAO deployed: the indexed tree equals the live one, a clean
 //! treasury audits clean, and money leaving the Safe outside the module fails the audit, naming
 //! the event.
+mod common;
+
 use alloy::{
     network::{EthereumWallet, TransactionBuilder},
-    node_bindings::{Anvil, AnvilInstance},
     primitives::{Address, Bytes, U256},
     providers::{Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
 };
-use std::{path::PathBuf, process::Output};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-struct Net {
-    anvil: AnvilInstance,
-    dir: tempfile::TempDir,
-}
-
-impl Net {
-    fn run(&self, args: &[&str]) -> Output {
-        std::process::Command::new(env!("CARGO_BIN_EXE_daoctl"))
-            .args(args)
-            .env("DAOCTL_RPC_URL", self.anvil.endpoint())
-            .env("DAOCTL_DEPLOYMENTS", self.dir.path())
-            .env_remove("DAOCTL_PRIVATE_KEY")
-            .env_remove("DAOCTL_DEV_ACCOUNT")
-            .env_remove("DAOCTL_DAO")
-            .env_remove("DAOCTL_INDEX_DB")
-            .current_dir(root())
-            .output()
-            .expect("daoctl runs")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "daoctl {args:?} failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
+use common::{Net, root};
 
 #[tokio::test]
 async fn index_state_indexed_and_audit() {
-    let net = Net {
-        anvil: Anvil::new().path(root().join("script/bin/anvil")).spawn(),
-        dir: tempfile::tempdir().expect("tmp"),
-    };
+    let net = Net::empty();
     net.ok(&[
         "deploy",
         &root().join("examples/riverside.toml").display().to_string(),
@@ -129,7 +91,7 @@ async fn index_state_indexed_and_audit() {
         .expect("receipt");
     assert!(r.status());
 
-    let out = net.run(&["audit"]);
+    let out = net.output(&["audit"]);
     assert!(!out.status.success(), "audit must fail");
     let text = String::from_utf8_lossy(&out.stdout);
     let expected = format!(
@@ -137,7 +99,7 @@ async fn index_state_indexed_and_audit() {
         r.block_number.expect("block")
     );
     assert!(text.contains(&expected), "{text}");
-    let out = net.run(&["audit", "--json"]);
+    let out = net.output(&["audit", "--json"]);
     assert!(!out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert!(

@@ -2,139 +2,15 @@
 //! authority: the operator's key, the DAO's 2-of-3 Safe signed in separate processes, a proposal of
 //! a vote-run cell), destructive changes refused without the flag, a killed apply resumed, and
 //! cells created after deployment named in the record. A fresh anvil per test.
+mod common;
+
 use alloy::{
-    node_bindings::{Anvil, AnvilInstance},
     primitives::{Address, U64},
     providers::{Provider, ProviderBuilder},
 };
+use common::{Net, failed, root};
 use serde_json::Value;
-use std::{
-    path::PathBuf,
-    process::{Command, Output},
-};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The real anvil binary (not the npm wrapper), on a port anvil picks.
-fn anvil() -> AnvilInstance {
-    Anvil::new().path(root().join("script/bin/anvil")).spawn()
-}
-
-struct Net {
-    anvil: AnvilInstance,
-    dir: tempfile::TempDir,
-}
-
-impl Net {
-    /// A fresh chain with examples/`design` deployed by dev account 0.
-    fn deploy(design: &str) -> Self {
-        let net = Self {
-            anvil: anvil(),
-            dir: tempfile::tempdir().expect("tempdir"),
-        };
-        let design = root().join("examples").join(design).display().to_string();
-        let out = net.ok(&["deploy", &design, "--dev-account", "0"]);
-        assert!(out.contains("deployed:"), "{out}");
-        net
-    }
-
-    /// A fresh chain with the design `text` (written under the test's directory) deployed by dev
-    /// account 0; returns the design file's path too.
-    fn deploy_text(text: &str) -> (Self, String) {
-        let net = Self {
-            anvil: anvil(),
-            dir: tempfile::tempdir().expect("tempdir"),
-        };
-        let path = net.dir.path().join("design.toml");
-        std::fs::write(&path, text).expect("write the design");
-        let path = path.display().to_string();
-        let out = net.ok(&["deploy", &path, "--dev-account", "0"]);
-        assert!(out.contains("deployed:"), "{out}");
-        (net, path)
-    }
-
-    /// Writes `text` as the design file `name` of this test; returns its path.
-    fn write(&self, name: &str, text: &str) -> String {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, text).expect("write the design");
-        path.display().to_string()
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_daoctl"));
-        c.args(args)
-            .env("DAOCTL_RPC_URL", self.anvil.endpoint())
-            .env("DAOCTL_DEPLOYMENTS", self.dir.path().join("deployments"))
-            .env("DAOCTL_SAFE_TX_DIR", self.dir.path().join("safe-tx"))
-            .env_remove("DAOCTL_PRIVATE_KEY")
-            .env_remove("DAOCTL_DEV_ACCOUNT")
-            .env_remove("DAOCTL_ACCOUNT")
-            .env_remove("DAOCTL_DAO")
-            .env_remove("DAO_DEPLOY_STOP_AFTER")
-            .env_remove("ETH_RPC_URL")
-            .current_dir(root());
-        c
-    }
-
-    fn check(args: &[&str], out: &Output) -> (String, String) {
-        let (stdout, stderr) = (
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        );
-        assert!(
-            out.status.success(),
-            "daoctl {args:?} failed:\n{stdout}{stderr}"
-        );
-        (stdout.trim().to_owned(), stderr)
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        Self::check(args, &self.cmd(args).output().expect("daoctl runs")).0
-    }
-
-    /// stdout and stderr of a successful run.
-    fn ok2(&self, args: &[&str]) -> (String, String) {
-        Self::check(args, &self.cmd(args).output().expect("daoctl runs"))
-    }
-
-    fn fails(&self, cmd: &mut Command, args: &[&str]) -> String {
-        let out = cmd.output().expect("daoctl runs");
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(!out.status.success(), "daoctl {args:?} should fail");
-        assert!(!stderr.contains("panicked"), "no panic: {stderr}");
-        stderr
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut a = args.to_vec();
-        a.push("--json");
-        let out = self.ok(&a);
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}"))
-    }
-
-    fn addr(&self, account: usize) -> Address {
-        self.anvil.addresses()[account]
-    }
-
-    fn record(&self, dao: &str) -> Value {
-        let path = self
-            .dir
-            .path()
-            .join("deployments/31337")
-            .join(format!("{dao}.json"));
-        serde_json::from_str(&std::fs::read_to_string(path).expect("record")).expect("record JSON")
-    }
-
-    async fn mine(&self, blocks: u64) {
-        let p = ProviderBuilder::new().connect_http(self.anvil.endpoint_url());
-        let _: Value = p
-            .raw_request("anvil_mine".into(), (U64::from(blocks),))
-            .await
-            .expect("anvil_mine");
-    }
-}
+use std::path::PathBuf;
 
 /// `(id, op, authority kind)` of each change of a `plan --json`, sorted.
 fn changes(plan: &Value) -> Vec<(String, String, String)> {
@@ -214,7 +90,7 @@ async fn plan_apply_round_trip_through_key_safe_and_proposal() {
     let edited = edited_council(net.dir.path());
     // deploy on an edited design points to plan/apply.
     let args = ["deploy", edited.as_str(), "--dev-account", "0"];
-    let err = net.fails(&mut net.cmd(&args), &args);
+    let err = failed(&args, &net.cmd(&args).output().expect("daoctl runs"));
     assert!(
         err.contains(&format!("daoctl plan {edited}")) && err.contains("daoctl apply"),
         "{err}"
@@ -264,7 +140,7 @@ async fn plan_apply_round_trip_through_key_safe_and_proposal() {
 
     // Destructive without the flag: listed and refused, nothing done.
     let args = ["apply", edited.as_str(), "--dev-account", "1"];
-    let err = net.fails(&mut net.cmd(&args), &args);
+    let err = failed(&args, &net.cmd(&args).output().expect("daoctl runs"));
     assert!(
         err.contains("--allow-destructive")
             && err.contains(&format!("wearer {a1} of `stewards.member` (revoke)")),
@@ -280,7 +156,13 @@ async fn plan_apply_round_trip_through_key_safe_and_proposal() {
         "1",
         "--allow-destructive",
     ];
-    let err = net.fails(net.cmd(&args).env("DAO_DEPLOY_STOP_AFTER", "1"), &args);
+    let err = failed(
+        &args,
+        &net.cmd(&args)
+            .env("DAO_DEPLOY_STOP_AFTER", "1")
+            .output()
+            .expect("daoctl runs"),
+    );
     assert!(err.contains("stopped after 1 transaction"), "{err}");
     let steps = apply_steps(&net.record("council"));
     assert_eq!(steps.len(), 1, "{steps:?}");
@@ -392,7 +274,7 @@ async fn cells_created_after_deployment_are_named_from_record_and_chain() {
 
     // A cell the record does not name (made by a proposal or a Safe batch, or another tool) is
     // named from the chain: its key derives from CellRegistry's name.
-    let path = net.dir.path().join("deployments/31337/riverside.json");
+    let path = net.record_path("riverside");
     let mut record = net.record("riverside");
     record["cells"]
         .as_object_mut()
@@ -626,7 +508,7 @@ async fn apply_creates_vote_run_cells_and_compares_roles_budgets_allocations_and
     // Destructive changes need the flag; with it, apply creates the vote-run cell (its creator
     // admin first, then the governor and the hand-over to its executor) and ends with an empty plan.
     let args = ["apply", file.as_str(), "--dev-account", "1"];
-    let err = net.fails(&mut net.cmd(&args), &args);
+    let err = failed(&args, &net.cmd(&args).output().expect("daoctl runs"));
     assert!(err.contains("refusing 3 destructive change(s)"), "{err}");
     let applied = net.json(&["apply", &file, "--dev-account", "1", "--allow-destructive"]);
     assert_eq!(applied["complete"], true, "{applied:#}");
@@ -849,7 +731,7 @@ async fn deploy_opens_the_streams_a_design_declares() {
         ),
     );
     let args = ["design", "check", bad.as_str()];
-    let err = net.fails(&mut net.cmd(&args), &args);
+    let err = failed(&args, &net.cmd(&args).output().expect("daoctl runs"));
     assert!(
         err.contains("cells[2].streams[0].role: `events` has no role `scribe` in the design"),
         "{err}"
@@ -870,7 +752,7 @@ async fn cells_named_from_the_chain_work_with_every_cell_flag_and_role_create_re
         "1",
     ]);
     // The record forgets it (as when a Safe batch or a proposal made it).
-    let path = net.dir.path().join("deployments/31337/riverside.json");
+    let path = net.record_path("riverside");
     let mut record = net.record("riverside");
     record["cells"]
         .as_object_mut()
@@ -931,7 +813,7 @@ async fn cells_named_from_the_chain_work_with_every_cell_flag_and_role_create_re
         "--dev-account",
         "1",
     ];
-    let err = net.fails(&mut net.cmd(&args), &args);
+    let err = failed(&args, &net.cmd(&args).output().expect("daoctl runs"));
     assert!(err.contains("already has a role `greeter`"), "{err}");
 }
 

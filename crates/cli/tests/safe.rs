@@ -1,126 +1,21 @@
 //! End-to-end: acting through the DAO's Safe with `--via-safe` and `daoctl safe ...`, each owner
 //! in its own daoctl process; refusals that name the authority; `--private-key`, `--account` and
 //! `--json` write results. A fresh anvil per test.
+mod common;
+
 use alloy::{
     hex,
-    node_bindings::{Anvil, AnvilInstance},
-    primitives::{Address, B256, Bytes, U64, U256},
-    providers::{Provider, ProviderBuilder},
+    primitives::{Address, B256, Bytes, U256},
+    providers::ProviderBuilder,
     sol_types::SolCall,
 };
+use common::{Net, read_json, succeeded};
 use dao_bindings::{ICellRegistry, ITreasury, Safe};
 use serde_json::Value;
-use std::{
-    path::{Path, PathBuf},
-    process::{Command, Output},
-};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The real anvil binary (not the npm wrapper, which hides exit codes and orphans anvil).
-fn anvil() -> AnvilInstance {
-    Anvil::new().path(root().join("script/bin/anvil")).spawn()
-}
-
-struct Net {
-    anvil: AnvilInstance,
-    dir: tempfile::TempDir,
-}
-
-impl Net {
-    /// A fresh chain with examples/`design` deployed by dev account 0.
-    fn deploy(design: &str) -> Self {
-        let net = Self {
-            anvil: anvil(),
-            dir: tempfile::tempdir().expect("tempdir"),
-        };
-        let design = root().join("examples").join(design).display().to_string();
-        let out = net.ok(&["deploy", &design, "--dev-account", "0"]);
-        assert!(out.contains("deployed:"), "{out}");
-        net
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_daoctl"));
-        c.args(args)
-            .env("DAOCTL_RPC_URL", self.anvil.endpoint())
-            .env("DAOCTL_DEPLOYMENTS", self.dir.path().join("deployments"))
-            .env("DAOCTL_SAFE_TX_DIR", self.dir.path().join("safe-tx"))
-            .env_remove("DAOCTL_PRIVATE_KEY")
-            .env_remove("DAOCTL_DEV_ACCOUNT")
-            .env_remove("DAOCTL_ACCOUNT")
-            .env_remove("FOUNDRY_KEYSTORES_DIR")
-            .env_remove("DAOCTL_DAO")
-            .env_remove("ETH_RPC_URL")
-            .current_dir(root());
-        c
-    }
-
-    fn run(&self, cmd: &mut Command, args: &[&str]) -> Output {
-        let out = cmd.output().expect("daoctl runs");
-        assert!(
-            out.status.success(),
-            "daoctl {args:?} failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(&mut self.cmd(args), args);
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    }
-
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.cmd(args).output().expect("daoctl runs");
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(!out.status.success(), "daoctl {args:?} should fail");
-        assert!(!stderr.contains("panicked"), "no panic: {stderr}");
-        stderr
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut a = args.to_vec();
-        a.push("--json");
-        let out = self.ok(&a);
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}"))
-    }
-
-    fn addr(&self, account: usize) -> Address {
-        self.anvil.addresses()[account]
-    }
-
-    fn key(&self, account: usize) -> String {
-        hex::encode_prefixed(self.anvil.keys()[account].to_bytes())
-    }
-
-    fn record(&self, dao: &str) -> Value {
-        let path = self
-            .dir
-            .path()
-            .join("deployments/31337")
-            .join(format!("{dao}.json"));
-        serde_json::from_str(&std::fs::read_to_string(path).expect("record")).expect("record JSON")
-    }
-
-    async fn mine(&self, blocks: u64) {
-        let p = ProviderBuilder::new().connect_http(self.anvil.endpoint_url());
-        let _: Value = p
-            .raw_request("anvil_mine".into(), (U64::from(blocks),))
-            .await
-            .expect("anvil_mine");
-    }
-}
+use std::path::Path;
 
 fn address(v: &Value) -> Address {
     v.as_str().and_then(|s| s.parse().ok()).expect("an address")
-}
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("JSON")
 }
 
 const ETHER: u128 = 1_000_000_000_000_000_000;
@@ -445,7 +340,8 @@ async fn one_of_one_safe_executes_at_once_with_private_key_and_account() {
         &key,
         "--json",
     ];
-    let out = net.run(&mut net.cmd(&args), &args);
+    let out = net.output(&args);
+    succeeded(&args, &out);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("warning: --private-key is unsafe"),
@@ -497,7 +393,13 @@ async fn one_of_one_safe_executes_at_once_with_private_key_and_account() {
         "--password-file",
         &pw,
     ];
-    net.run(net.cmd(&args).env("HOME", home.path()), &args);
+    succeeded(
+        &args,
+        &net.cmd(&args)
+            .env("HOME", home.path())
+            .output()
+            .expect("daoctl runs"),
+    );
     let ops = net.json(&["treasury", "status", "--cell", "operations"]);
     assert_eq!(ops["budgets"][0]["frozen"], true);
     std::fs::write(&password, "wrong\n").expect("password");
@@ -543,11 +445,13 @@ async fn one_of_one_safe_executes_at_once_with_private_key_and_account() {
         String::from_utf8_lossy(&out.stderr).contains("--account carol: no keystore"),
         "not in ~/.foundry/keystores"
     );
-    net.run(
-        net.cmd(&args)
-            .env("HOME", home.path())
-            .env("FOUNDRY_KEYSTORES_DIR", elsewhere.path()),
+    succeeded(
         &args,
+        &net.cmd(&args)
+            .env("HOME", home.path())
+            .env("FOUNDRY_KEYSTORES_DIR", elsewhere.path())
+            .output()
+            .expect("daoctl runs"),
     );
     let role = net.json(&["role", "show", "events.contributor"]);
     assert!(

@@ -2,65 +2,19 @@
 //! parameters; then the dashboard in headless Chromium (script/browser-test.mjs): the tree, a
 //! proposal's tally, the money-flow totals, and a transaction sent while the page is open showing
 //! up on it. Screenshots: target/browser-test/.
-use alloy::{
-    node_bindings::{Anvil, AnvilInstance},
-    primitives::U64,
-    providers::{Provider, ProviderBuilder},
-};
+mod common;
+
+use alloy::providers::{Provider, ProviderBuilder};
+use common::{Net, root};
 use serde_json::Value;
 use std::{
     io::{BufRead, BufReader, Read, Write},
     net::TcpStream,
-    path::PathBuf,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-struct Net {
-    anvil: AnvilInstance,
-    dir: tempfile::TempDir,
-}
-
 impl Net {
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_daoctl"));
-        c.args(args)
-            .env("DAOCTL_RPC_URL", self.anvil.endpoint())
-            .env("DAOCTL_DEPLOYMENTS", self.dir.path())
-            .env("DAOCTL_SAFE_TX_DIR", self.dir.path().join("safe-tx"))
-            .env_remove("DAOCTL_PRIVATE_KEY")
-            .env_remove("DAOCTL_DEV_ACCOUNT")
-            .env_remove("DAOCTL_DAO")
-            .env_remove("DAOCTL_INDEX_DB")
-            .env_remove("DAOCTL_LISTEN")
-            .env_remove("ETH_RPC_URL")
-            .current_dir(root());
-        c
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.cmd(args).output().expect("daoctl runs");
-        assert!(
-            out.status.success(),
-            "daoctl {args:?} failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    }
-
-    async fn mine(&self, blocks: u64) {
-        let p = ProviderBuilder::new().connect_http(self.anvil.endpoint_url());
-        let _: Value = p
-            .raw_request("anvil_mine".into(), (U64::from(blocks),))
-            .await
-            .expect("anvil_mine");
-    }
-
     /// The story of the demo, shortened: a funded proposal voted and executed, a vetoed one, an
     /// allocation, a spend, a task paid its bounty, a phase change, a state document, a decision.
     async fn story(&self) {
@@ -267,10 +221,7 @@ fn wait_for_head(addr: &str, at_least: u64) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_api_and_dashboard() {
-    let net = Net {
-        anvil: Anvil::new().path(root().join("script/bin/anvil")).spawn(),
-        dir: tempfile::tempdir().expect("tmp"),
-    };
+    let net = Net::empty();
     net.story().await;
     let head = ProviderBuilder::new()
         .connect_http(net.anvil.endpoint_url())
