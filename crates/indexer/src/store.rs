@@ -340,11 +340,12 @@ impl Store {
             return Ok(());
         }
         let tx = self.conn.transaction()?;
-        let logs = load_logs(&tx)?;
-        if version.is_some() || !logs.is_empty() {
+        let logs: u64 = tx.query_row("SELECT COUNT(*) FROM raw_logs", [], |r| r.get(0))?;
+        if version.is_some() || logs > 0 {
             tracing::info!(
                 from = ?version,
                 to = SCHEMA_VERSION,
+                logs,
                 "derived tables of another schema version: rebuilding them from the raw logs"
             );
         }
@@ -353,9 +354,7 @@ impl Store {
         }
         tx.execute_batch(SCHEMA)?;
         tx.execute_batch(DERIVED_INDEXES)?;
-        let mut state = State::new(contracts);
-        state.apply_all(&logs);
-        rewrite_all(&tx, &mut state)?;
+        refold(&tx, contracts, RefoldLimits::default())?;
         tx.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?1)",
             [SCHEMA_VERSION.to_string()],
@@ -449,24 +448,41 @@ impl Store {
     }
 
     /// Rolls back to `ancestor` (`None`: before the first block): deletes later raw logs and
-    /// block hashes, re-folds the derived state from the surviving raw logs and rewrites the
-    /// derived tables, all in one transaction. Returns the re-folded state.
+    /// block hashes, empties the derived tables and re-folds them from the surviving raw logs
+    /// ([`refold`]: a slice at a time, memory flat however long the history), all in one
+    /// transaction. Read the state back with [`Store::working_state`] or [`Store::load_state`].
     pub fn rollback_to(
         &mut self,
         ancestor: Option<(u64, B256)>,
         contracts: Contracts,
-    ) -> Result<State, StoreError> {
+    ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         let above = ancestor.map_or(-1i64, |(n, _)| n as i64);
         tx.execute("DELETE FROM raw_logs WHERE block_number > ?1", [above])?;
         tx.execute("DELETE FROM blocks WHERE number > ?1", [above])?;
-        let logs = load_logs(&tx)?;
-        let mut state = State::new(contracts);
-        state.apply_all(&logs);
-        rewrite_all(&tx, &mut state)?;
+        for t in DERIVED_TABLES {
+            tx.execute(&format!("DELETE FROM {t}"), [])?;
+        }
+        refold(&tx, contracts, RefoldLimits::default())?;
         set_checkpoint(&tx, ancestor)?;
         tx.commit()?;
-        Ok(state)
+        Ok(())
+    }
+
+    /// Rebuilds every derived row from the stored raw logs, in one transaction, within `limits`
+    /// (what a schema migration does; the checkpoint and the raw logs are kept).
+    pub fn rebuild_derived(
+        &mut self,
+        contracts: Contracts,
+        limits: RefoldLimits,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        for t in DERIVED_TABLES {
+            tx.execute(&format!("DELETE FROM {t}"), [])?;
+        }
+        refold(&tx, contracts, limits)?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Loads the WHOLE state from the derived tables (written up to the checkpoint, in the
@@ -542,81 +558,7 @@ impl Store {
     /// Loads into `state` the stored entities `needs` names that it does not hold (absent from
     /// the database too: the fold sees them absent, as it would with the whole state).
     pub fn prefetch(&self, state: &mut State, needs: &Needs) -> Result<(), StoreError> {
-        let c = &self.conn;
-        if !needs.trees.is_empty() {
-            let mut st = c.prepare_cached(&format!(
-                "SELECT {TREE_COLUMNS} FROM trees WHERE tree_id = ?1"
-            ))?;
-            for id in &needs.trees {
-                if !state.trees.contains_key(id)
-                    && let Some(t) = st.query_row([id], tree_row).optional()?
-                {
-                    state.trees.insert(*id, t);
-                }
-            }
-        }
-        if !needs.roles.is_empty() {
-            let mut st = c.prepare_cached(&format!(
-                "SELECT {ROLE_COLUMNS} FROM roles WHERE role_id = ?1"
-            ))?;
-            for id in &needs.roles {
-                if !state.roles.contains_key(id)
-                    && let Some(r) = st
-                        .query_row([id.to_be_bytes::<32>()], role_row)
-                        .optional()?
-                {
-                    state.roles.insert(*id, r);
-                }
-            }
-        }
-        if !needs.wearers.is_empty() {
-            prefetch_wearers(c, state, &needs.wearers)?;
-        }
-        if !needs.entities.is_empty() {
-            let mut st =
-                c.prepare_cached("SELECT doc FROM entities WHERE kind = ?1 AND id = ?2")?;
-            for key in &needs.entities {
-                if state.domain.contains(key) {
-                    continue;
-                }
-                let (kind, id) = (key.kind(), key.id());
-                if let Some(doc) = st
-                    .query_row(params![kind, id], |r| r.get::<_, String>(0))
-                    .optional()?
-                {
-                    load_entity(state, kind, &id, &doc)?;
-                }
-            }
-        }
-        if !needs.last_decision.is_empty() {
-            // Decision ids are `cell/index` with a zero-padded index: the greatest id under the
-            // cell's prefix is its latest decision ('0' follows '/').
-            let mut st = c.prepare_cached(
-                "SELECT id, doc FROM entities WHERE kind = 'decision' AND id > ?1 AND id < ?2
-                 ORDER BY id DESC LIMIT 1",
-            )?;
-            for cell in &needs.last_decision {
-                if state
-                    .domain
-                    .decisions
-                    .range((*cell, 0)..=(*cell, u32::MAX))
-                    .next()
-                    .is_some()
-                {
-                    continue;
-                }
-                let w = EntityKey::word(cell);
-                if let Some((id, doc)) = st
-                    .query_row(params![format!("{w}/"), format!("{w}0")], |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-                    })
-                    .optional()?
-                {
-                    load_entity(state, "decision", &id, &doc)?;
-                }
-            }
-        }
-        Ok(())
+        prefetch_in(&self.conn, state, needs)
     }
 
     /// Folds one range of logs on the working set and commits it: decodes the logs, loads what
@@ -642,18 +584,7 @@ impl Store {
     /// name what the range changed, until [`Self::finish_range`] writes and forgets them.
     pub fn fold_range(&mut self, state: &mut State, logs: &[RawLog]) -> Result<(), StoreError> {
         let t = std::time::Instant::now();
-        let decoded: Vec<crate::model::Decoded> = logs.iter().map(|l| state.decode(l)).collect();
-        let mut needs = Needs::default();
-        for ev in &decoded {
-            needs.add(ev);
-        }
-        let t1 = std::time::Instant::now();
-        self.prefetch(state, &needs)?;
-        drop(needs);
-        let t2 = std::time::Instant::now();
-        for (log, ev) in logs.iter().zip(decoded) {
-            state.fold(crate::model::EventRef::of(log), ev);
-        }
+        let (t1, t2) = fold_logs(&self.conn, state, logs)?;
         let tm = &mut self.timings;
         tm.decode += t1 - t;
         tm.prefetch += t2 - t1;
@@ -825,7 +756,8 @@ impl Store {
 
     /// The repair of `daoctl audit --repair`: deletes the raw logs of `ranges`, writes the
     /// `chain` logs of those ranges instead, and rewrites the derived tables from a fresh fold of
-    /// the result, in one transaction. Returns (logs removed, logs written).
+    /// the result ([`refold`], a slice at a time), in one transaction. Returns (logs removed,
+    /// logs written).
     pub fn replace_logs(
         &mut self,
         ranges: &[crate::verify::BlockRange],
@@ -850,10 +782,10 @@ impl Store {
             .cloned()
             .collect();
         insert_logs(&tx, self.chain_id, &fresh)?;
-        let logs = load_logs(&tx)?;
-        let mut state = State::new(contracts);
-        state.apply_all(&logs);
-        rewrite_all(&tx, &mut state)?;
+        for t in DERIVED_TABLES {
+            tx.execute(&format!("DELETE FROM {t}"), [])?;
+        }
+        refold(&tx, contracts, RefoldLimits::default())?;
         tx.commit()?;
         Ok((removed, fresh.len() as u64))
     }
@@ -905,6 +837,97 @@ fn load_logs(conn: &Connection) -> Result<Vec<RawLog>, StoreError> {
     ))?;
     let rows = st.query_map([], log_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// At most `limit` raw logs after the log at `after` (block number, log index; `None`: from
+/// the first), in chain order: the unique index leads with the block number and log index, so
+/// a slice costs what it returns.
+fn logs_after(
+    conn: &Connection,
+    after: Option<(u64, u64)>,
+    limit: usize,
+) -> Result<Vec<RawLog>, StoreError> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {LOG_COLUMNS} FROM raw_logs WHERE (block_number, log_index) > (?1, ?2)
+         ORDER BY block_number, log_index LIMIT ?3"
+    ))?;
+    let (block, index) = after.map_or((-1, -1), |(b, l)| (b as i64, l as i64));
+    let rows = st.query_map(
+        params![block, index, i64::try_from(limit).unwrap_or(i64::MAX)],
+        log_row,
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Decodes `logs`, loads from `c` the entities their fold reads that `state` does not hold
+/// ([`Store::prefetch`]), and folds them. Returns when decoding and prefetching ended.
+fn fold_logs(
+    c: &Connection,
+    state: &mut State,
+    logs: &[RawLog],
+) -> Result<(std::time::Instant, std::time::Instant), StoreError> {
+    let decoded: Vec<crate::model::Decoded> = logs.iter().map(|l| state.decode(l)).collect();
+    let mut needs = Needs::default();
+    for ev in &decoded {
+        needs.add(ev);
+    }
+    let decoded_at = std::time::Instant::now();
+    prefetch_in(c, state, &needs)?;
+    drop(needs);
+    let prefetched_at = std::time::Instant::now();
+    for (log, ev) in logs.iter().zip(decoded) {
+        state.fold(crate::model::EventRef::of(log), ev);
+    }
+    Ok((decoded_at, prefetched_at))
+}
+
+/// How a re-fold of the derived tables from the raw logs ([`Store::rebuild_derived`], schema
+/// migrations, reorg rollbacks) bounds its memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefoldLimits {
+    /// Raw logs read back and folded at a time.
+    pub slice: usize,
+    /// Entities kept in memory between slices (the indexer's default resident limit).
+    pub resident: usize,
+}
+
+impl Default for RefoldLimits {
+    fn default() -> Self {
+        Self {
+            slice: 50_000,
+            resident: 100_000,
+        }
+    }
+}
+
+/// Re-folds the derived tables from the stored raw logs in chain order, inside `tx`, into
+/// tables the caller has emptied: a slice of logs at a time on a bounded working set, as the
+/// indexer folds new ranges ([`crate::working`]), so that a schema migration or a reorg's
+/// rollback costs memory in proportion to a slice, not to the history. The rows and the fold's
+/// counters are written; the caller commits.
+fn refold(
+    tx: &Transaction<'_>,
+    contracts: Contracts,
+    limits: RefoldLimits,
+) -> Result<(), StoreError> {
+    let slice = limits.slice.max(1);
+    let mut state = State::new(contracts);
+    let mut after = None;
+    loop {
+        let logs = logs_after(tx, after, slice)?;
+        let Some(last) = logs.last() else { break };
+        after = Some((last.block_number, last.log_index));
+        fold_logs(tx, &mut state, &logs)?;
+        write_dirty(tx, &mut state)?;
+        if state.resident_len() > limits.resident {
+            state.evict();
+        }
+        if logs.len() < slice {
+            break;
+        }
+    }
+    // An empty history still records its (zero) counters.
+    write_dirty(tx, &mut state)
 }
 
 fn log_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawLog> {
@@ -1118,6 +1141,83 @@ fn rewrite_all(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
     state.dirty.standing = state.bad_standing.keys().copied().collect();
     state.dirty.entities = state.domain.keys().into_iter().collect();
     write_dirty(tx, state)
+}
+
+/// [`Store::prefetch`] on connection `c` (the store's, or a transaction of it).
+fn prefetch_in(c: &Connection, state: &mut State, needs: &Needs) -> Result<(), StoreError> {
+    if !needs.trees.is_empty() {
+        let mut st = c.prepare_cached(&format!(
+            "SELECT {TREE_COLUMNS} FROM trees WHERE tree_id = ?1"
+        ))?;
+        for id in &needs.trees {
+            if !state.trees.contains_key(id)
+                && let Some(t) = st.query_row([id], tree_row).optional()?
+            {
+                state.trees.insert(*id, t);
+            }
+        }
+    }
+    if !needs.roles.is_empty() {
+        let mut st = c.prepare_cached(&format!(
+            "SELECT {ROLE_COLUMNS} FROM roles WHERE role_id = ?1"
+        ))?;
+        for id in &needs.roles {
+            if !state.roles.contains_key(id)
+                && let Some(r) = st
+                    .query_row([id.to_be_bytes::<32>()], role_row)
+                    .optional()?
+            {
+                state.roles.insert(*id, r);
+            }
+        }
+    }
+    if !needs.wearers.is_empty() {
+        prefetch_wearers(c, state, &needs.wearers)?;
+    }
+    if !needs.entities.is_empty() {
+        let mut st = c.prepare_cached("SELECT doc FROM entities WHERE kind = ?1 AND id = ?2")?;
+        for key in &needs.entities {
+            if state.domain.contains(key) {
+                continue;
+            }
+            let (kind, id) = (key.kind(), key.id());
+            if let Some(doc) = st
+                .query_row(params![kind, id], |r| r.get::<_, String>(0))
+                .optional()?
+            {
+                load_entity(state, kind, &id, &doc)?;
+            }
+        }
+    }
+    if !needs.last_decision.is_empty() {
+        // Decision ids are `cell/index` with a zero-padded index: the greatest id under the
+        // cell's prefix is its latest decision ('0' follows '/').
+        let mut st = c.prepare_cached(
+            "SELECT id, doc FROM entities WHERE kind = 'decision' AND id > ?1 AND id < ?2
+             ORDER BY id DESC LIMIT 1",
+        )?;
+        for cell in &needs.last_decision {
+            if state
+                .domain
+                .decisions
+                .range((*cell, 0)..=(*cell, u32::MAX))
+                .next()
+                .is_some()
+            {
+                continue;
+            }
+            let w = EntityKey::word(cell);
+            if let Some((id, doc)) = st
+                .query_row(params![format!("{w}/"), format!("{w}0")], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })
+                .optional()?
+            {
+                load_entity(state, "decision", &id, &doc)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Loads the stored wearers among `keys` that `state` does not hold. Keys of one role are read

@@ -13,7 +13,7 @@ use dao_bindings::interfaces::{
 use dao_indexer::{
     Contracts, RawLog, State, Store,
     domain::{BountyStatus, TaskStatus},
-    store::SCHEMA_VERSION,
+    store::{RefoldLimits, SCHEMA_VERSION},
 };
 
 const REGISTRY: Address = Address::repeat_byte(0x11);
@@ -571,6 +571,59 @@ fn opening_loads_the_derived_tables_equal_to_a_fresh_fold() {
     assert_eq!(loaded.last, folded.last);
     assert_eq!(loaded.domain.len(), folded.domain.len());
     assert!(loaded.domain.len() > 10);
+}
+
+/// A re-fold from the raw logs (what a schema migration and a reorg's rollback run) reads the
+/// history a slice at a time and keeps a bounded working set: in slices of one to a few logs,
+/// evicting after each, and all at once, it writes the rows of the whole fold; a rollback to the
+/// middle of the history writes the rows of an index of the first half.
+#[test]
+fn rebuilding_the_derived_tables_in_slices_writes_the_rows_of_the_whole_fold() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let logs = history();
+    let mut store = Store::open(&dir.path().join("r.db"), 1, &contracts()).expect("open");
+    let mut folded = State::new(contracts());
+    commit(&mut store, &mut folded, &logs);
+    let digest = store.digest().expect("digest");
+    for (slice, resident) in [(1, 0), (3, 2), (7, 1_000), (usize::MAX, usize::MAX)] {
+        store
+            .connection()
+            .execute("DELETE FROM entities", [])
+            .expect("damage");
+        assert_ne!(store.digest().expect("digest"), digest);
+        store
+            .rebuild_derived(contracts(), RefoldLimits { slice, resident })
+            .expect("rebuild");
+        assert_eq!(
+            store.digest().expect("digest"),
+            digest,
+            "slices of {slice}, {resident} resident"
+        );
+        assert_eq!(store.fold_meta().expect("meta").applied, folded.applied);
+    }
+    // Rolled back to the middle: the rows of the first half's index.
+    let middle = logs[logs.len() / 2].block_number;
+    let first_half: Vec<RawLog> = logs
+        .iter()
+        .filter(|l| l.block_number <= middle)
+        .cloned()
+        .collect();
+    let mut half = Store::open(&dir.path().join("h.db"), 1, &contracts()).expect("open");
+    commit(&mut half, &mut State::new(contracts()), &first_half);
+    let ancestor = (middle, first_half.last().expect("a log").block_hash);
+    half.connection()
+        .execute(
+            "UPDATE checkpoint SET block = ?1, hash = ?2",
+            rusqlite::params![ancestor.0, ancestor.1.as_slice()],
+        )
+        .expect("checkpoint");
+    store
+        .rollback_to(Some(ancestor), contracts())
+        .expect("rollback");
+    assert_eq!(
+        store.digest().expect("digest"),
+        half.digest().expect("digest")
+    );
 }
 
 #[test]
