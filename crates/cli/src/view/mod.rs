@@ -120,6 +120,31 @@ fn short(a: &Address) -> String {
     format!("{}…{}", &a[..6], &a[a.len() - 4..])
 }
 
+/// A column of a text table: its header, its width (0: as wide as the text, for a last column
+/// of lists) and whether it aligns right (amounts, counts).
+struct Col(&'static str, usize, bool);
+
+/// One line of a table: each cell padded to its column, separated by a space, then `tail`.
+fn table_row(f: &mut fmt::Formatter<'_>, cols: &[Col], cells: &[&str], tail: &str) -> fmt::Result {
+    for (i, (Col(_, width, right), text)) in cols.iter().zip(cells).enumerate() {
+        if i > 0 {
+            f.write_str(" ")?;
+        }
+        if *right {
+            write!(f, "{text:>width$}")?;
+        } else {
+            write!(f, "{text:<width$}")?;
+        }
+    }
+    writeln!(f, "{tail}")
+}
+
+/// The header line of a table.
+fn table_header(f: &mut fmt::Formatter<'_>, cols: &[Col]) -> fmt::Result {
+    let heads: Vec<&str> = cols.iter().map(|c| c.0).collect();
+    table_row(f, cols, &heads, "")
+}
+
 /// A token as amounts print: its address, symbol and decimals.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct TokenView {
@@ -211,25 +236,30 @@ impl fmt::Display for TreasuryStatus {
             self.safe,
             t.fmt(self.safe_balance)
         )?;
-        writeln!(
-            f,
-            "{:<14} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}",
-            "CELL", "CEILING", "RECEIVED", "SPENT", "HANDED DOWN", "RESERVED", "AVAILABLE"
-        )?;
+        let cols = [
+            Col("CELL", 14, false),
+            Col("CEILING", 12, true),
+            Col("RECEIVED", 12, true),
+            Col("SPENT", 12, true),
+            Col("HANDED DOWN", 12, true),
+            Col("RESERVED", 12, true),
+            Col("AVAILABLE", 12, true),
+        ];
+        table_header(f, &cols)?;
         for r in &self.budgets {
             let b = &r.budget;
-            writeln!(
-                f,
-                "{:<14} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}{}",
-                r.cell,
-                t.fmt(b.amount),
-                t.fmt(b.received),
-                t.fmt(b.spent),
-                t.fmt(b.sub_allocated),
-                t.fmt(b.reserved),
-                t.fmt(b.available),
-                if b.frozen { "  FROZEN" } else { "" }
-            )?;
+            let amounts = [
+                b.amount,
+                b.received,
+                b.spent,
+                b.sub_allocated,
+                b.reserved,
+                b.available,
+            ]
+            .map(|a| t.fmt(a));
+            let mut cells = vec![r.cell.as_str()];
+            cells.extend(amounts.iter().map(String::as_str));
+            table_row(f, &cols, &cells, if b.frozen { "  FROZEN" } else { "" })?;
         }
         Ok(())
     }
@@ -424,25 +454,29 @@ impl fmt::Display for RoleShow {
 
 impl fmt::Display for RoleList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "{:<10} {:<24} {:>6} {:>9} {:<9} WEARERS",
-            "ROLE", "NAME", "SUPPLY", "MAX", "CLAIMABLE"
-        )?;
+        let cols = [
+            Col("ROLE", 10, false),
+            Col("NAME", 24, false),
+            Col("SUPPLY", 6, true),
+            Col("MAX", 9, true),
+            Col("CLAIMABLE", 9, false),
+            Col("WEARERS", 0, false),
+        ];
+        table_header(f, &cols)?;
         for r in &self.0 {
-            writeln!(
+            let wearers: Vec<String> = r.wearers.iter().map(|a| a.to_checksum(None)).collect();
+            table_row(
                 f,
-                "{:<10} {:<24} {:>6} {:>9} {:<9} {}",
-                r.role,
-                r.name,
-                r.supply,
-                r.max_supply,
-                r.claimable,
-                r.wearers
-                    .iter()
-                    .map(|a| a.to_checksum(None))
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                &cols,
+                &[
+                    &r.role,
+                    &r.name,
+                    &r.supply.to_string(),
+                    &r.max_supply.to_string(),
+                    &r.claimable.to_string(),
+                    &wearers.join(" "),
+                ],
+                "",
             )?;
         }
         Ok(())
@@ -474,21 +508,22 @@ pub(crate) struct CellRow {
 
 impl fmt::Display for CellList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "{:<14} {:<8} {:<18} {:<8} {:<14} {:<14}",
-            "KEY", "ID", "NAME", "PARENT", "PHASE", "SCALE"
-        )?;
+        let cols = [
+            Col("KEY", 14, false),
+            Col("ID", 8, false),
+            Col("NAME", 18, false),
+            Col("PARENT", 8, false),
+            Col("PHASE", 14, false),
+            Col("SCALE", 14, false),
+        ];
+        table_header(f, &cols)?;
         for r in &self.0 {
-            writeln!(
+            let parent = r.parent.as_deref().unwrap_or("-");
+            table_row(
                 f,
-                "{:<14} {:<8} {:<18} {:<8} {:<14} {:<14}",
-                r.key,
-                r.id,
-                r.name,
-                r.parent.as_deref().unwrap_or("-"),
-                r.phase,
-                r.scale
+                &cols,
+                &[&r.key, &r.id, &r.name, parent, &r.phase, &r.scale],
+                "",
             )?;
         }
         Ok(())
@@ -615,21 +650,28 @@ pub(crate) struct TaskRow {
 
 impl fmt::Display for TaskList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "{:<5} {:<12} {:<10} {:>12} {:<22} CLAIMANT",
-            "TASK", "CELL", "STATUS", "BOUNTY", "ROLE"
-        )?;
+        let cols = [
+            Col("TASK", 5, false),
+            Col("CELL", 12, false),
+            Col("STATUS", 10, false),
+            Col("BOUNTY", 12, true),
+            Col("ROLE", 22, false),
+            Col("CLAIMANT", 0, false),
+        ];
+        table_header(f, &cols)?;
         for r in &self.0 {
-            writeln!(
+            table_row(
                 f,
-                "{:<5} {:<12} {:<10} {:>12} {:<22} {}",
-                r.task,
-                r.cell,
-                r.status,
-                r.bounty_shown,
-                r.required_role.as_deref().unwrap_or("-"),
-                r.claimant.to_checksum(None)
+                &cols,
+                &[
+                    &r.task.to_string(),
+                    &r.cell,
+                    &r.status,
+                    &r.bounty_shown,
+                    r.required_role.as_deref().unwrap_or("-"),
+                    &r.claimant.to_checksum(None),
+                ],
+                "",
             )?;
         }
         Ok(())
@@ -702,21 +744,28 @@ pub(crate) struct StreamView {
 
 impl fmt::Display for StreamList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "{:<7} {:<12} {:<24} {:>12} {:>7} {:<7}",
-            "STREAM", "CELL", "ROLE", "AMOUNT", "DAYS", "CLOSED"
-        )?;
+        let cols = [
+            Col("STREAM", 7, false),
+            Col("CELL", 12, false),
+            Col("ROLE", 24, false),
+            Col("AMOUNT", 12, true),
+            Col("DAYS", 7, true),
+            Col("CLOSED", 7, false),
+        ];
+        table_header(f, &cols)?;
         for r in &self.0 {
-            writeln!(
+            table_row(
                 f,
-                "{:<7} {:<12} {:<24} {:>12} {:>7} {:<7}",
-                r.stream,
-                r.cell,
-                r.role,
-                r.amount_shown,
-                r.period / 86_400,
-                r.closed
+                &cols,
+                &[
+                    &r.stream.to_string(),
+                    &r.cell,
+                    &r.role,
+                    &r.amount_shown,
+                    &(r.period / 86_400).to_string(),
+                    &r.closed.to_string(),
+                ],
+                "",
             )?;
         }
         Ok(())
@@ -883,5 +932,47 @@ impl fmt::Display for ProposalShow {
             "  votes: for {for_} against {against} abstain {abstain} (quorum {required} of {electorate})\n  blocks: snapshot {} vote end {} executable from {}",
             self.snapshot, self.vote_end, self.executable_from
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Tables pad every column to its width (left, or right for amounts), one space apart; a
+    /// last list column is as wide as its text; a row's tail follows its last cell.
+    #[test]
+    fn tables_pad_columns_and_keep_a_rows_tail() {
+        let tasks = TaskList(vec![TaskRow {
+            task: U256::from(3),
+            cell: "events".into(),
+            status: "Open".into(),
+            bounty: U256::from(2),
+            bounty_shown: "0.2 ETH".into(),
+            token: Address::ZERO,
+            claimant: Address::ZERO,
+            required_role: None,
+        }]);
+        assert_eq!(
+            tasks.to_string(),
+            "TASK  CELL         STATUS           BOUNTY ROLE                   CLAIMANT\n\
+             3     events       Open            0.2 ETH -                      \
+             0x0000000000000000000000000000000000000000\n"
+        );
+        let cells = CellList(vec![CellRow {
+            key: "dao".into(),
+            id: "1".into(),
+            name: "Riverside".into(),
+            parent: None,
+            phase: "Formation".into(),
+            scale: "Constituency".into(),
+            children: 0,
+            decisions: 0,
+        }]);
+        assert_eq!(
+            cells.to_string(),
+            "KEY            ID       NAME               PARENT   PHASE          SCALE         \n\
+             dao            1        Riverside          -        Formation      Constituency  \n"
+        );
     }
 }
