@@ -124,25 +124,29 @@ fn short(a: &Address) -> String {
 /// of lists) and whether it aligns right (amounts, counts).
 struct Col(&'static str, usize, bool);
 
-/// One line of a table: each cell padded to its column, separated by a space, then `tail`.
-fn table_row(f: &mut fmt::Formatter<'_>, cols: &[Col], cells: &[&str], tail: &str) -> fmt::Result {
-    for (i, (Col(_, width, right), text)) in cols.iter().zip(cells).enumerate() {
-        if i > 0 {
-            f.write_str(" ")?;
+/// A text table: the header, then a line a row, each cell padded to its column and separated by
+/// a space. A row may hold one cell more than there are columns: a tail written right after its
+/// last cell (`  FROZEN`).
+fn table(
+    f: &mut fmt::Formatter<'_>,
+    cols: &[Col],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> fmt::Result {
+    let header = cols.iter().map(|c| c.0.to_owned()).collect();
+    for row in std::iter::once(header).chain(rows) {
+        for (i, (Col(_, width, right), text)) in cols.iter().zip(&row).enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            if *right {
+                write!(f, "{text:>width$}")?;
+            } else {
+                write!(f, "{text:<width$}")?;
+            }
         }
-        if *right {
-            write!(f, "{text:>width$}")?;
-        } else {
-            write!(f, "{text:<width$}")?;
-        }
+        writeln!(f, "{}", row.get(cols.len()).map_or("", String::as_str))?;
     }
-    writeln!(f, "{tail}")
-}
-
-/// The header line of a table.
-fn table_header(f: &mut fmt::Formatter<'_>, cols: &[Col]) -> fmt::Result {
-    let heads: Vec<&str> = cols.iter().map(|c| c.0).collect();
-    table_row(f, cols, &heads, "")
+    Ok(())
 }
 
 /// A token as amounts print: its address, symbol and decimals.
@@ -236,32 +240,37 @@ impl fmt::Display for TreasuryStatus {
             self.safe,
             t.fmt(self.safe_balance)
         )?;
-        let cols = [
-            Col("CELL", 14, false),
-            Col("CEILING", 12, true),
-            Col("RECEIVED", 12, true),
-            Col("SPENT", 12, true),
-            Col("HANDED DOWN", 12, true),
-            Col("RESERVED", 12, true),
-            Col("AVAILABLE", 12, true),
-        ];
-        table_header(f, &cols)?;
-        for r in &self.budgets {
-            let b = &r.budget;
-            let amounts = [
-                b.amount,
-                b.received,
-                b.spent,
-                b.sub_allocated,
-                b.reserved,
-                b.available,
-            ]
-            .map(|a| t.fmt(a));
-            let mut cells = vec![r.cell.as_str()];
-            cells.extend(amounts.iter().map(String::as_str));
-            table_row(f, &cols, &cells, if b.frozen { "  FROZEN" } else { "" })?;
-        }
-        Ok(())
+        table(
+            f,
+            &[
+                Col("CELL", 14, false),
+                Col("CEILING", 12, true),
+                Col("RECEIVED", 12, true),
+                Col("SPENT", 12, true),
+                Col("HANDED DOWN", 12, true),
+                Col("RESERVED", 12, true),
+                Col("AVAILABLE", 12, true),
+            ],
+            self.budgets.iter().map(|r| {
+                let b = &r.budget;
+                let mut row = vec![r.cell.clone()];
+                row.extend(
+                    [
+                        b.amount,
+                        b.received,
+                        b.spent,
+                        b.sub_allocated,
+                        b.reserved,
+                        b.available,
+                    ]
+                    .map(|a| t.fmt(a)),
+                );
+                if b.frozen {
+                    row.push("  FROZEN".into());
+                }
+                row
+            }),
+        )
     }
 }
 
@@ -454,32 +463,28 @@ impl fmt::Display for RoleShow {
 
 impl fmt::Display for RoleList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let cols = [
-            Col("ROLE", 10, false),
-            Col("NAME", 24, false),
-            Col("SUPPLY", 6, true),
-            Col("MAX", 9, true),
-            Col("CLAIMABLE", 9, false),
-            Col("WEARERS", 0, false),
-        ];
-        table_header(f, &cols)?;
-        for r in &self.0 {
-            let wearers: Vec<String> = r.wearers.iter().map(|a| a.to_checksum(None)).collect();
-            table_row(
-                f,
-                &cols,
-                &[
-                    &r.role,
-                    &r.name,
-                    &r.supply.to_string(),
-                    &r.max_supply.to_string(),
-                    &r.claimable.to_string(),
-                    &wearers.join(" "),
-                ],
-                "",
-            )?;
-        }
-        Ok(())
+        table(
+            f,
+            &[
+                Col("ROLE", 10, false),
+                Col("NAME", 24, false),
+                Col("SUPPLY", 6, true),
+                Col("MAX", 9, true),
+                Col("CLAIMABLE", 9, false),
+                Col("WEARERS", 0, false),
+            ],
+            self.0.iter().map(|r| {
+                let wearers: Vec<String> = r.wearers.iter().map(|a| a.to_checksum(None)).collect();
+                vec![
+                    r.role.clone(),
+                    r.name.clone(),
+                    r.supply.to_string(),
+                    r.max_supply.to_string(),
+                    r.claimable.to_string(),
+                    wearers.join(" "),
+                ]
+            }),
+        )
     }
 }
 
@@ -508,25 +513,28 @@ pub(crate) struct CellRow {
 
 impl fmt::Display for CellList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let cols = [
-            Col("KEY", 14, false),
-            Col("ID", 8, false),
-            Col("NAME", 18, false),
-            Col("PARENT", 8, false),
-            Col("PHASE", 14, false),
-            Col("SCALE", 14, false),
-        ];
-        table_header(f, &cols)?;
-        for r in &self.0 {
-            let parent = r.parent.as_deref().unwrap_or("-");
-            table_row(
-                f,
-                &cols,
-                &[&r.key, &r.id, &r.name, parent, &r.phase, &r.scale],
-                "",
-            )?;
-        }
-        Ok(())
+        table(
+            f,
+            &[
+                Col("KEY", 14, false),
+                Col("ID", 8, false),
+                Col("NAME", 18, false),
+                Col("PARENT", 8, false),
+                Col("PHASE", 14, false),
+                Col("SCALE", 14, false),
+            ],
+            self.0.iter().map(|r| {
+                let parent = r.parent.clone().unwrap_or_else(|| "-".into());
+                vec![
+                    r.key.clone(),
+                    r.id.clone(),
+                    r.name.clone(),
+                    parent,
+                    r.phase.clone(),
+                    r.scale.clone(),
+                ]
+            }),
+        )
     }
 }
 
@@ -650,31 +658,28 @@ pub(crate) struct TaskRow {
 
 impl fmt::Display for TaskList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let cols = [
-            Col("TASK", 5, false),
-            Col("CELL", 12, false),
-            Col("STATUS", 10, false),
-            Col("BOUNTY", 12, true),
-            Col("ROLE", 22, false),
-            Col("CLAIMANT", 0, false),
-        ];
-        table_header(f, &cols)?;
-        for r in &self.0 {
-            table_row(
-                f,
-                &cols,
-                &[
-                    &r.task.to_string(),
-                    &r.cell,
-                    &r.status,
-                    &r.bounty_shown,
-                    r.required_role.as_deref().unwrap_or("-"),
-                    &r.claimant.to_checksum(None),
-                ],
-                "",
-            )?;
-        }
-        Ok(())
+        table(
+            f,
+            &[
+                Col("TASK", 5, false),
+                Col("CELL", 12, false),
+                Col("STATUS", 10, false),
+                Col("BOUNTY", 12, true),
+                Col("ROLE", 22, false),
+                Col("CLAIMANT", 0, false),
+            ],
+            self.0.iter().map(|r| {
+                let role = r.required_role.clone().unwrap_or_else(|| "-".into());
+                vec![
+                    r.task.to_string(),
+                    r.cell.clone(),
+                    r.status.clone(),
+                    r.bounty_shown.clone(),
+                    role,
+                    r.claimant.to_checksum(None),
+                ]
+            }),
+        )
     }
 }
 
@@ -744,31 +749,28 @@ pub(crate) struct StreamView {
 
 impl fmt::Display for StreamList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let cols = [
-            Col("STREAM", 7, false),
-            Col("CELL", 12, false),
-            Col("ROLE", 24, false),
-            Col("AMOUNT", 12, true),
-            Col("DAYS", 7, true),
-            Col("CLOSED", 7, false),
-        ];
-        table_header(f, &cols)?;
-        for r in &self.0 {
-            table_row(
-                f,
-                &cols,
-                &[
-                    &r.stream.to_string(),
-                    &r.cell,
-                    &r.role,
-                    &r.amount_shown,
-                    &(r.period / 86_400).to_string(),
-                    &r.closed.to_string(),
-                ],
-                "",
-            )?;
-        }
-        Ok(())
+        table(
+            f,
+            &[
+                Col("STREAM", 7, false),
+                Col("CELL", 12, false),
+                Col("ROLE", 24, false),
+                Col("AMOUNT", 12, true),
+                Col("DAYS", 7, true),
+                Col("CLOSED", 7, false),
+            ],
+            self.0.iter().map(|r| {
+                let days = r.period / 86_400;
+                vec![
+                    r.stream.to_string(),
+                    r.cell.clone(),
+                    r.role.clone(),
+                    r.amount_shown.clone(),
+                    days.to_string(),
+                    r.closed.to_string(),
+                ]
+            }),
+        )
     }
 }
 
