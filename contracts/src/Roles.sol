@@ -382,8 +382,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
     /// for a top role only, its tree's link: an unlinked tree's top role cannot be renounced
     /// (TopRoleLockout), as nobody could ever wear it again. Its cost is close to its floor: the grant
     /// (read, cleared, refunded), the role's supply (a cold read and write, shared by every wearer so it
-    /// cannot share the grant's slot), TransferSingle as Hats emits, plus RoleRevoked (2,131 gas), which
-    /// Hats' renounceHat does not emit.
+    /// cannot share the grant's slot) and TransferSingle, the one log, as Hats' renounceHat.
     function renounceRole(uint256 roleId) external {
         address sender = _msgSender(4 + 32);
         _checkNotLockout(roleId);
@@ -689,7 +688,8 @@ contract Roles is IRoles, IERC1155MetadataURI {
     }
 
     /// @dev Clears a worn grant, keeping (or setting) the stored bad standing (`badStanding` is 0 or 1),
-    /// and emits RoleRevoked and the ERC-1155 burn.
+    /// and emits the ERC-1155 burn, after RoleRevoked unless the wearer renounced: a renounce is the one
+    /// burn without RoleRevoked, which is how readers of the logs tell it from a revoke (see IRoles).
     function _burn(Grant storage grant, uint256 roleId, address wearer, address by, bool renounced, uint256 badStanding)
         internal
     {
@@ -703,9 +703,11 @@ contract Roles is IRoles, IERC1155MetadataURI {
             // supply (bits 192..223) - 1: a worn grant is counted in supply, so it is at least 1.
             sstore(role.slot, sub(sload(role.slot), shl(192, 1)))
             // Events written straight from scratch space (0x00..0x3f), the same logs `emit` would write:
-            // RoleRevoked(roleId indexed, wearer indexed, by indexed, renounced)
-            mstore(0x00, renounced)
-            log4(0x00, 0x20, revokedTopic, roleId, wearer, by)
+            // RoleRevoked(roleId indexed, wearer indexed, by indexed, renounced = false)
+            if iszero(renounced) {
+                mstore(0x00, 0)
+                log4(0x00, 0x20, revokedTopic, roleId, wearer, by)
+            }
             // TransferSingle(operator = by indexed, from = wearer indexed, to = 0 indexed, id, value = 1)
             mstore(0x00, roleId)
             mstore(0x20, 1)
