@@ -413,10 +413,20 @@ contract Roles is IRoles, IERC1155MetadataURI {
             word := sload(grantSlot)
         }
         if ((word >> 128) & 0xff == 0) revert NotWearer(sender, roleId); // worn, bits 128..135
-        // The stored bad standing (bits 136..143, 0 or 1) is kept.
-        uint256 ended = _endedWord(word, (word >> 136) & 0xff != 0);
         bytes32 transferTopic = _transferSingleTopic;
         assembly ("memory-safe") {
+            // The ended word, as `_endedWord(word, stored bad standing)` computes it, written out here
+            // (no call) on this hot path; RolesStorageLayoutTest's renounce-equals-revoke fuzz test holds the two
+            // to the same word. Kept: the bad-standing byte (bits 136..143, 0 or 1) and the archive count.
+            let ended := and(word, or(shl(136, 0xff), shl(224, 0xffffffff)))
+            // A grant that began this second wore nothing: no times. Otherwise its start is kept and its
+            // end set: now, or its expiry when that came first.
+            if iszero(eq(and(shr(144, word), 0xffffffffff), timestamp())) {
+                let end := timestamp()
+                let expiry := and(shr(64, word), 0xffffffffffffffff)
+                if and(iszero(iszero(expiry)), lt(expiry, end)) { end := expiry }
+                ended := or(ended, or(and(word, shl(144, 0xffffffffff)), shl(184, end)))
+            }
             sstore(grantSlot, ended)
             // _roles[roleId]: keccak(roleId . _roles.slot); supply (bits 192..223) - 1: a worn grant is
             // counted in supply, so it is at least 1.

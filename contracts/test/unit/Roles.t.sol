@@ -1137,6 +1137,42 @@ contract RolesStorageLayoutTest is RolesFixture {
         assertEq(uint40(word >> 184) - uint40(word >> 144), 10, "start and end kept");
     }
 
+    /// @dev renounceRole writes the ended grant word inline (its hot path), a revoke through `_endedWord`:
+    /// both must leave the same grant and role words, whatever the time since the grant (0: the same
+    /// second), its term (none, running, lapsed), earlier grants archived and a stored bad standing.
+    function testFuzz_renounceEndsTheGrantAsARevokeDoes(uint16 elapsed, uint16 term, bool regrant, bool bad) public {
+        uint256 id = _role(child, address(elig), address(0), true, false);
+        if (regrant) {
+            _mint(id, bob);
+            vm.warp(block.timestamp + 100);
+            vm.prank(alice);
+            roles.revokeRole(id, bob);
+            vm.warp(block.timestamp + 1);
+        }
+        if (bad) {
+            // A bad standing pushed (the grant burned, the standing stored), then the module answers
+            // good again: the new grant is worn with the stored bad-standing byte still 1.
+            _mint(id, bob);
+            elig.push(roles, id, bob, true, false);
+            elig.set(bob, true, true);
+        }
+        uint64 expiry = term % 3 == 0 ? 0 : uint64(block.timestamp + 1 + term % 1000);
+        vm.prank(alice);
+        roles.mintRole(id, bob, expiry);
+        vm.warp(block.timestamp + elapsed % 2000);
+        uint256 before = vm.snapshotState();
+        vm.prank(bob);
+        roles.renounceRole(id);
+        bytes32 renouncedGrant = vm.load(address(roles), _grantSlot(id, bob));
+        bytes32 renouncedRole = vm.load(address(roles), _roleSlot(id));
+        vm.revertToState(before);
+        vm.prank(alice);
+        roles.revokeRole(id, bob);
+        assertEq(vm.load(address(roles), _grantSlot(id, bob)), renouncedGrant, "grant word");
+        assertEq(vm.load(address(roles), _roleSlot(id)), renouncedRole, "role word");
+        assertEq(uint8(uint256(renouncedGrant) >> 136), bad ? 1 : 0, "bad standing kept");
+    }
+
     function test_topRoleSlot_linkHeightAndRegistryManagedBits() public {
         vm.prank(alice);
         roles.createLinkedTree(child, alice, "", "");
