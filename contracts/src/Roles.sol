@@ -416,8 +416,8 @@ contract Roles is IRoles, IERC1155MetadataURI {
         bytes32 transferTopic = _transferSingleTopic;
         assembly ("memory-safe") {
             // The ended word, as `_endedWord(word, stored bad standing)` computes it, written out here
-            // (no call) on this hot path; RolesStorageLayoutTest's renounce-equals-revoke fuzz test holds the two
-            // to the same word. Kept: the bad-standing byte (bits 136..143, 0 or 1) and the archive count.
+            // (no call) on this hot path; a fuzz test in RolesStorageLayoutTest holds the two to the same
+            // word. Kept: the bad-standing byte (bits 136..143, 0 or 1) and the archive count.
             let ended := and(word, or(shl(136, 0xff), shl(224, 0xffffffff)))
             // A grant that began this second wore nothing: no times. Otherwise its start is kept and its
             // end set: now, or its expiry when that came first.
