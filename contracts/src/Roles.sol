@@ -96,6 +96,12 @@ contract Roles is IRoles, IERC1155MetadataURI {
     /// @inheritdoc IRoles
     address public immutable trustedForwarder;
 
+    /// @dev TransferSingle's topic, for the ERC-1155 logs written in assembly. An immutable (a PUSH32 at
+    /// each use) rather than the constant `TransferSingle.selector`: logged from four places (mint,
+    /// transfer, revoke, renounce), the constant would be copied from the code at each use instead, the
+    /// optimizer's choice for a 32-byte constant used that often, at ~30 gas more per log.
+    bytes32 private immutable _transferSingleTopic = TransferSingle.selector;
+
     /// @inheritdoc IRoles
     uint32 public lastTopHatId;
 
@@ -374,26 +380,66 @@ contract Roles is IRoles, IERC1155MetadataURI {
             word := sload(grant.slot)
         }
         if ((word >> 128) & 0xff == 0) revert NotWearer(wearer, roleId); // worn, bits 128..135
-        _burn(grant, roleId, wearer, sender, false, (word >> 136) & 0xff);
+        _burn(grant, word, roleId, wearer, sender, (word >> 136) & 0xff);
     }
 
     /// @inheritdoc IRoles
     /// @dev Reads only the caller's grant (no role or module reads: renouncing needs no eligibility) and,
     /// for a top role only, its tree's link: an unlinked tree's top role cannot be renounced
     /// (TopRoleLockout), as nobody could ever wear it again. Its cost is close to its floor: the grant
-    /// (read, cleared, refunded), the role's supply (a cold read and write, shared by every wearer so it
-    /// cannot share the grant's slot), TransferSingle as Hats emits, plus RoleRevoked (2,131 gas), which
-    /// Hats' renounceHat does not emit.
+    /// (one read, then cleared and refunded when it began this second, else rewritten with its times),
+    /// the role's supply (a cold read and write, shared by every wearer so it cannot share the grant's
+    /// slot) and TransferSingle, the one log, as Hats' renounceHat. Written for that floor: the
+    /// forwarder's calldata test only for the forwarder, the lockout's link read only for a top role
+    /// (the level test is arithmetic), both mapping slots and the log from scratch space.
     function renounceRole(uint256 roleId) external {
-        address sender = _msgSender(4 + 32);
-        _checkNotLockout(roleId);
-        Grant storage grant = _grants[roleId][sender];
+        address sender = msg.sender;
+        if (sender == trustedForwarder) sender = _msgSender(4 + 32);
+        bool topRole;
+        uint256 grantSlot;
         uint256 word;
         assembly ("memory-safe") {
-            word := sload(grant.slot)
+            // A top role has nothing below its tree id (bits 0..223).
+            topRole := iszero(shl(32, roleId))
+        }
+        if (topRole) _checkNotLockout(roleId);
+        assembly ("memory-safe") {
+            // _grants[roleId][sender]: keccak(sender . keccak(roleId . _grants.slot))
+            mstore(0x00, roleId)
+            mstore(0x20, _grants.slot)
+            mstore(0x20, keccak256(0x00, 0x40))
+            mstore(0x00, sender)
+            grantSlot := keccak256(0x00, 0x40)
+            word := sload(grantSlot)
         }
         if ((word >> 128) & 0xff == 0) revert NotWearer(sender, roleId); // worn, bits 128..135
-        _burn(grant, roleId, sender, sender, true, (word >> 136) & 0xff);
+        bytes32 transferTopic = _transferSingleTopic;
+        assembly ("memory-safe") {
+            // The ended word, as `_endedWord(word, stored bad standing)` computes it, written out here
+            // (no call) on this hot path; a fuzz test in RolesStorageLayoutTest holds the two to the same
+            // word. Kept: the bad-standing byte (bits 136..143, 0 or 1) and the archive count.
+            let ended := and(word, or(shl(136, 0xff), shl(224, 0xffffffff)))
+            // A grant that began this second wore nothing: no times. Otherwise its start is kept and its
+            // end set: now, or its expiry when that came first.
+            if iszero(eq(and(shr(144, word), 0xffffffffff), timestamp())) {
+                let end := timestamp()
+                let expiry := and(shr(64, word), 0xffffffffffffffff)
+                if and(iszero(iszero(expiry)), lt(expiry, end)) { end := expiry }
+                ended := or(ended, or(and(word, shl(144, 0xffffffffff)), shl(184, end)))
+            }
+            sstore(grantSlot, ended)
+            // _roles[roleId]: keccak(roleId . _roles.slot); supply (bits 192..223) - 1: a worn grant is
+            // counted in supply, so it is at least 1.
+            mstore(0x00, roleId)
+            mstore(0x20, _roles.slot)
+            let roleSlot := keccak256(0x00, 0x40)
+            sstore(roleSlot, sub(sload(roleSlot), shl(192, 1)))
+            // TransferSingle(operator = sender indexed, from = sender indexed, to = 0 indexed, id, value = 1)
+            mstore(0x20, 1)
+            log4(0x00, 0x40, transferTopic, sender, sender, 0)
+            // Done: nothing is returned, so end here rather than unwind the call's stack.
+            stop()
+        }
     }
 
     /// @inheritdoc IRoles
@@ -413,7 +459,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
 
         _moveGrant(roleId, from, to, fromGrant, toGrant.badStanding);
         bytes32 transferredTopic = RoleTransferred.selector;
-        bytes32 transferTopic = TransferSingle.selector;
+        bytes32 transferTopic = _transferSingleTopic;
         assembly ("memory-safe") {
             // Events from scratch space (0x00..0x3f), the same logs `emit` would write:
             // RoleTransferred(roleId indexed, from indexed, to indexed), no data
@@ -451,14 +497,16 @@ contract Roles is IRoles, IERC1155MetadataURI {
         if (role.flags & HAS_ELIGIBILITY == 0 || sender != _eligibility[roleId]) {
             revert NotEligibilityModule(sender, roleId);
         }
-        Grant memory grant = _grants[roleId][wearer];
+        Grant storage grant = _grants[roleId][wearer];
+        uint256 word = _loadWord(grant);
+        bool wasBad = (word >> 136) & 0xff != 0; // badStanding, bits 136..143
         bool badStanding = !standing;
-        if (grant.worn && (!eligible || badStanding)) {
-            _burn(_grants[roleId][wearer], roleId, wearer, sender, false, badStanding ? 1 : 0);
-        } else if (grant.badStanding != badStanding) {
-            _grants[roleId][wearer].badStanding = badStanding;
+        if ((word >> 128) & 0xff != 0 && (!eligible || badStanding)) {
+            _burn(grant, word, roleId, wearer, sender, badStanding ? 1 : 0);
+        } else if (wasBad != badStanding) {
+            grant.badStanding = badStanding;
         }
-        if (grant.badStanding != badStanding) emit WearerStandingChanged(roleId, wearer, standing);
+        if (wasBad != badStanding) emit WearerStandingChanged(roleId, wearer, standing);
     }
 
     /// @inheritdoc IRoles
@@ -598,7 +646,7 @@ contract Roles is IRoles, IERC1155MetadataURI {
     /// logs `emit` would write, without its memory allocation and ABI encoder.
     function _emitMinted(uint256 roleId, address wearer, address by, uint64 expiry) private {
         bytes32 mintedTopic = RoleMinted.selector;
-        bytes32 transferTopic = TransferSingle.selector;
+        bytes32 transferTopic = _transferSingleTopic;
         assembly ("memory-safe") {
             // RoleMinted(roleId indexed, wearer indexed, by indexed, expiry)
             mstore(0x00, expiry)
@@ -688,23 +736,24 @@ contract Roles is IRoles, IERC1155MetadataURI {
         }
     }
 
-    /// @dev Clears a worn grant, keeping (or setting) the stored bad standing (`badStanding` is 0 or 1),
-    /// and emits RoleRevoked and the ERC-1155 burn.
-    function _burn(Grant storage grant, uint256 roleId, address wearer, address by, bool renounced, uint256 badStanding)
+    /// @dev Ends a worn grant (`word`, its stored word) taken by `by` (an admin or the eligibility module),
+    /// keeping (or setting) the stored bad standing (`badStanding` is 0 or 1), and emits RoleRevoked
+    /// and the ERC-1155 burn. (A renounce writes the same words and logs only the burn: renounceRole.)
+    function _burn(Grant storage grant, uint256 word, uint256 roleId, address wearer, address by, uint256 badStanding)
         internal
     {
         Role storage role = _roles[roleId];
         bytes32 revokedTopic = RoleRevoked.selector;
-        bytes32 transferTopic = TransferSingle.selector;
-        uint256 ended = _endedWord(_loadWord(grant), badStanding != 0);
+        bytes32 transferTopic = _transferSingleTopic;
+        uint256 ended = _endedWord(word, badStanding != 0);
         assembly ("memory-safe") {
             // Keep the bad-standing byte, start time and archive count; record the end (layout above).
             sstore(grant.slot, ended)
             // supply (bits 192..223) - 1: a worn grant is counted in supply, so it is at least 1.
             sstore(role.slot, sub(sload(role.slot), shl(192, 1)))
             // Events written straight from scratch space (0x00..0x3f), the same logs `emit` would write:
-            // RoleRevoked(roleId indexed, wearer indexed, by indexed, renounced)
-            mstore(0x00, renounced)
+            // RoleRevoked(roleId indexed, wearer indexed, by indexed, renounced = false)
+            mstore(0x00, 0)
             log4(0x00, 0x20, revokedTopic, roleId, wearer, by)
             // TransferSingle(operator = by indexed, from = wearer indexed, to = 0 indexed, id, value = 1)
             mstore(0x00, roleId)

@@ -93,7 +93,11 @@ interface IRoles {
     );
     /// @dev `expiry` 0 means the grant has no term. Emitted with ERC-1155 TransferSingle.
     event RoleMinted(uint256 indexed roleId, address indexed wearer, address indexed by, uint64 expiry);
-    /// @dev `by` is the admin, the eligibility module, or the wearer (renounce). Emitted with TransferSingle.
+    /// @dev A grant taken away: `by` is the admin or the eligibility module (`revokeRole`, `setWearerStatus`).
+    /// Emitted just before the ERC-1155 burn (TransferSingle to the zero address). A renounce does not
+    /// emit it (see `renounceRole`): a burn with no RoleRevoked just before it is a renounce. `renounced`
+    /// is always false now; it is true only in logs of Roles versions that still emitted RoleRevoked for
+    /// a renounce (by = the wearer, before its burn).
     event RoleRevoked(uint256 indexed roleId, address indexed wearer, address indexed by, bool renounced);
     event RoleTransferred(uint256 indexed roleId, address indexed from, address indexed to);
     event RoleRenewed(uint256 indexed roleId, address indexed wearer, uint64 expiry);
@@ -165,7 +169,9 @@ interface IRoles {
     function revokeRole(uint256 roleId, address wearer) external;
 
     /// @notice The caller gives up `roleId`. Never the top role of an unlinked tree (TopRoleLockout):
-    /// transfer it instead.
+    /// transfer it instead. Logs only the ERC-1155 burn, TransferSingle(operator = from = the caller,
+    /// to = 0, id = roleId, value = 1), as Hats' renounceHat does: no RoleRevoked, which every other
+    /// burn is logged with, so a burn without one is a renounce by its holder.
     function renounceRole(uint256 roleId) external;
 
     /// @notice Moves a grant between accounts. Admins only; mutable roles and top roles only.

@@ -105,6 +105,25 @@ contract RolesGasTest is Test {
         vm.snapshotGasLastCall("revokeRole");
     }
 
+    /// @dev The wearer renounces a week after the mint: the grant word keeps the grant's start and end
+    /// times (RoleStreams pays a former wearer what they earned from them), so the word is rewritten,
+    /// not cleared, and earns no refund. `renounceRole` above runs in the mint's second, where the
+    /// grant covered no time and its word is cleared.
+    function test_gas_renounceRole_afterAWeek() public {
+        vm.warp(block.timestamp + 7 days);
+        vm.prank(bob);
+        roles.renounceRole(role);
+        vm.snapshotGasLastCall("renounceRole_afterAWeek");
+    }
+
+    /// @dev As renounceRole_afterAWeek, for a revoke by the admin.
+    function test_gas_revokeRole_afterAWeek() public {
+        vm.warp(block.timestamp + 7 days);
+        vm.prank(admin);
+        roles.revokeRole(role, bob);
+        vm.snapshotGasLastCall("revokeRole_afterAWeek");
+    }
+
     function test_gas_setRoleStatus_byToggle() public {
         vm.prank(toggle);
         roles.setRoleStatus(toggledRole, false);

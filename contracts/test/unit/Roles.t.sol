@@ -14,6 +14,7 @@ import {
     ShortDataModule
 } from "../utils/RolesModules.sol";
 import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
+import {Vm} from "forge-std/Vm.sol";
 
 contract RolesTreesTest is RolesFixture {
     function test_mintTopRole_createsTreeAndMints() public {
@@ -399,19 +400,48 @@ contract RolesGrantTest is RolesFixture {
         roles.revokeRole(child, carol);
     }
 
+    function test_revokeRole_emitsRoleRevokedThenTheBurn() public {
+        _mint(child, bob);
+        vm.recordLogs();
+        vm.prank(alice);
+        roles.revokeRole(child, bob);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        assertEq(logs.length, 2);
+        assertEq(logs[0].emitter, address(roles));
+        assertEq(logs[0].topics.length, 4);
+        assertEq(logs[0].topics[0], IRoles.RoleRevoked.selector);
+        assertEq(logs[0].topics[1], bytes32(child));
+        assertEq(logs[0].topics[2], bytes32(uint256(uint160(bob))));
+        assertEq(logs[0].topics[3], bytes32(uint256(uint160(alice))));
+        assertEq(logs[0].data, abi.encode(false));
+        _assertBurn(logs[1], alice, bob, child);
+    }
+
+    /// @dev A renounce logs only the ERC-1155 burn (operator = from = the wearer), as Hats'
+    /// renounceHat: the one burn without RoleRevoked, which is how the logs tell it from a revoke.
     function test_renounceRole() public {
         _mint(child, bob);
-        vm.expectEmit(true, true, true, true, address(roles));
-        emit IRoles.RoleRevoked(child, bob, bob, true);
-        vm.expectEmit(true, true, true, true, address(roles));
-        emit IERC1155.TransferSingle(bob, bob, address(0), child, 1);
+        vm.recordLogs();
         vm.prank(bob);
         roles.renounceRole(child);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        assertEq(logs.length, 1);
+        _assertBurn(logs[0], bob, bob, child);
         assertFalse(roles.isWearerOfHat(bob, child));
         assertEq(roles.hatSupply(child), 0);
         vm.expectRevert(abi.encodeWithSelector(IRoles.NotWearer.selector, bob, child));
         vm.prank(bob);
         roles.renounceRole(child);
+    }
+
+    function _assertBurn(Vm.Log memory log, address operator, address from, uint256 id) internal view {
+        assertEq(log.emitter, address(roles));
+        assertEq(log.topics.length, 4);
+        assertEq(log.topics[0], IERC1155.TransferSingle.selector);
+        assertEq(log.topics[1], bytes32(uint256(uint160(operator))));
+        assertEq(log.topics[2], bytes32(uint256(uint160(from))));
+        assertEq(log.topics[3], bytes32(0));
+        assertEq(log.data, abi.encode(id, uint256(1)));
     }
 
     function test_transferRole() public {
@@ -1048,6 +1078,9 @@ contract RolesForwarderMoreTest is RolesFixture {
 
     function test_forwardedRenounceAndClaimActForTheAccount() public {
         _mint(child, bob);
+        // The burn names the account as operator and holder (a renounce's only log).
+        vm.expectEmit(true, true, true, true, address(roles));
+        emit IERC1155.TransferSingle(bob, bob, address(0), child, 1);
         forwarder.forward(address(roles), abi.encodeCall(IRoles.renounceRole, (child)), bob);
         assertFalse(roles.isWearerOfHat(bob, child));
         vm.prank(alice);
@@ -1102,6 +1135,42 @@ contract RolesStorageLayoutTest is RolesFixture {
         word = uint256(vm.load(address(roles), _grantSlot(child, bob)));
         assertEq(word & ((uint256(1) << 144) - 1), 0, "cleared");
         assertEq(uint40(word >> 184) - uint40(word >> 144), 10, "start and end kept");
+    }
+
+    /// @dev renounceRole writes the ended grant word inline (its hot path), a revoke through `_endedWord`:
+    /// both must leave the same grant and role words, whatever the time since the grant (0: the same
+    /// second), its term (none, running, lapsed), earlier grants archived and a stored bad standing.
+    function testFuzz_renounceEndsTheGrantAsARevokeDoes(uint16 elapsed, uint16 term, bool regrant, bool bad) public {
+        uint256 id = _role(child, address(elig), address(0), true, false);
+        if (regrant) {
+            _mint(id, bob);
+            vm.warp(block.timestamp + 100);
+            vm.prank(alice);
+            roles.revokeRole(id, bob);
+            vm.warp(block.timestamp + 1);
+        }
+        if (bad) {
+            // A bad standing pushed (the grant burned, the standing stored), then the module answers
+            // good again: the new grant is worn with the stored bad-standing byte still 1.
+            _mint(id, bob);
+            elig.push(roles, id, bob, true, false);
+            elig.set(bob, true, true);
+        }
+        uint64 expiry = term % 3 == 0 ? 0 : uint64(block.timestamp + 1 + term % 1000);
+        vm.prank(alice);
+        roles.mintRole(id, bob, expiry);
+        vm.warp(block.timestamp + elapsed % 2000);
+        uint256 before = vm.snapshotState();
+        vm.prank(bob);
+        roles.renounceRole(id);
+        bytes32 renouncedGrant = vm.load(address(roles), _grantSlot(id, bob));
+        bytes32 renouncedRole = vm.load(address(roles), _roleSlot(id));
+        vm.revertToState(before);
+        vm.prank(alice);
+        roles.revokeRole(id, bob);
+        assertEq(vm.load(address(roles), _grantSlot(id, bob)), renouncedGrant, "grant word");
+        assertEq(vm.load(address(roles), _roleSlot(id)), renouncedRole, "role word");
+        assertEq(uint8(uint256(renouncedGrant) >> 136), bad ? 1 : 0, "bad standing kept");
     }
 
     function test_topRoleSlot_linkHeightAndRegistryManagedBits() public {

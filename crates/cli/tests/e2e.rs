@@ -221,6 +221,13 @@ async fn roles_claim_mint_revoke_renounce_transfer() {
     );
     assert_eq!(roles[1]["wearers"], serde_json::json!([net.account(4)]));
     assert_eq!(roles[2]["wearers"], serde_json::json!([]));
+    // Indexed: the renounce (its only log the ERC-1155 burn) ends the grant in the fold, and the
+    // audit judges the claim, mint, transfer, revoke and renounce above as authorised.
+    net.ok(&["index"]);
+    let role = net.json(&["role", "show", "events.contributor"]);
+    assert_eq!(role["wearers"], serde_json::json!([]));
+    let out = net.ok(&["audit"]);
+    assert!(out.contains("no discrepancy"), "{out}");
 }
 
 #[tokio::test]

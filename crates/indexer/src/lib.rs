@@ -44,7 +44,8 @@
 //!
 //! ## State that is not in events
 //!
-//! Role grants come from events (`RoleMinted`, `RoleRevoked`, ...). Whether a wearer is eligible
+//! Role grants come from events (`RoleMinted`, `RoleRevoked`, `RoleTransferred`, and a renounce's
+//! only log, the ERC-1155 burn; see `docs/ARCHITECTURE.md`, section 5). Whether a wearer is eligible
 //! and in good standing at a given moment is decided live by the role's eligibility and toggle
 //! modules and by expiry, which emit nothing when their answer changes (as in Hats). The indexed
 //! `wearers` table is therefore "granted and not revoked"; readers that need "wears it now"

@@ -194,6 +194,10 @@ pub struct State {
     pub applied: u64,
     pub undecoded: u64,
     pub last: Option<EventRef>,
+    /// The last `RoleRevoked` folded: (where, role, wearer). The ERC-1155 burn logged right after
+    /// it in the same transaction is its pair, not a renounce (see [`State::fold_burn`]). Not
+    /// stored: a revoke and its burn are in one transaction, so never split across ranges.
+    revoked: Option<(EventRef, U256, Address)>,
     pub(crate) dirty: Dirty,
 }
 
@@ -361,8 +365,11 @@ impl State {
                 }
             }
             IRolesEvents::RoleRevoked(e) => {
+                // `renounced` is true only in the logs of Roles deployments from before renounces
+                // stopped emitting RoleRevoked: there the burn that follows is a no-op.
                 let how = if e.renounced { "renounced" } else { "revoked" };
-                self.remove_wearer(at, "RoleRevoked", e.roleId, e.wearer, how)
+                self.remove_wearer(at, "RoleRevoked", e.roleId, e.wearer, how);
+                self.revoked = Some((at, e.roleId, e.wearer));
             }
             IRolesEvents::RoleTransferred(e) => {
                 let key = (e.roleId, e.from);
@@ -438,8 +445,12 @@ impl State {
                 }
                 self.dirty.standing.insert(key);
             }
-            IRolesEvents::TransferSingle(_)
-            | IRolesEvents::TransferBatch(_)
+            IRolesEvents::TransferSingle(e) => {
+                if e.to.is_zero() && !e.from.is_zero() {
+                    self.fold_burn(at, e.id, e.from);
+                }
+            }
+            IRolesEvents::TransferBatch(_)
             | IRolesEvents::ApprovalForAll(_)
             | IRolesEvents::URI(_) => {}
             IRolesEvents::TreeLinked(e) => {
@@ -498,6 +509,23 @@ impl State {
             });
         } else {
             self.anomaly(at, event, format!("{wearer} did not wear {role_id:#x}"));
+        }
+    }
+
+    /// An ERC-1155 burn of `role` from `wearer`. Roles logs one after every `RoleRevoked` (a revoke
+    /// by an admin or the eligibility module: the grant has just ended) and alone for a renounce,
+    /// as Hats' `renounceHat` does. So a burn right after the `RoleRevoked` of the same role and
+    /// wearer in its transaction is that revoke's (nothing to do), and any other ends the grant as
+    /// renounced by the wearer; one of a grant not held is an anomaly. (The audit checks that such
+    /// a burn's operator is the wearer itself: `role.grant-authority`.)
+    fn fold_burn(&mut self, at: EventRef, role: U256, wearer: Address) {
+        let paired = self.revoked.take().is_some_and(|(revoked, r, w)| {
+            revoked.tx_hash == at.tx_hash
+                && revoked.log_index + 1 == at.log_index
+                && (r, w) == (role, wearer)
+        });
+        if !paired {
+            self.remove_wearer(at, "TransferSingle", role, wearer, "renounced");
         }
     }
 

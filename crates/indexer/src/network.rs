@@ -6,8 +6,10 @@
 //!   ancestor in its tree or, up the chain of tree links, of the role a tree is linked under or
 //!   its ancestors; a top role by its own wearer), the creation of a tree (its top role's first
 //!   mint, in the transaction that created it), or a claim of a claimable role by its wearer; a
-//!   revoke by an admin or the role's eligibility module, a renounce by the wearer; a transfer by
-//!   an admin (the ERC-1155 `TransferSingle` names the operator); a tree created under a role
+//!   revoke by an admin or the role's eligibility module, a renounce by the wearer (an ERC-1155
+//!   burn with no `RoleRevoked` before it, whose operator must be the wearer; before renounces
+//!   stopped emitting it, a `RoleRevoked` with `renounced`, by the wearer); a transfer by an admin
+//!   (the ERC-1155 `TransferSingle` names the operator); a tree created under a role
 //!   (`createLinkedTree`) by a wearer or an admin of that role.
 //! - `cell.phase-authority`: a phase change by the cell's own admin (one step forward or
 //!   dissolution, unless restricted), otherwise by the authority above it (the parent's admin; a
@@ -282,17 +284,27 @@ impl NetworkAudit {
                 blocks.insert(log.block_number);
             } else if Some(log.address) == contracts.roles {
                 // By topic, not decoding: this pass sees every log of the index.
-                let grant_event = log.topics.first().is_some_and(|t| {
-                    [
-                        Roles::RoleMinted::SIGNATURE_HASH,
-                        Roles::RoleRevoked::SIGNATURE_HASH,
-                        Roles::RoleTransferred::SIGNATURE_HASH,
-                        Roles::RoleRenewed::SIGNATURE_HASH,
-                    ]
-                    .contains(t)
-                });
-                let role = log.topics.get(1).map(|t| U256::from_be_bytes(t.0));
-                if grant_event && role.is_some_and(|r| streamed.contains(&r)) {
+                let Some(topic) = log.topics.first() else {
+                    continue;
+                };
+                let role = if [
+                    Roles::RoleMinted::SIGNATURE_HASH,
+                    Roles::RoleRevoked::SIGNATURE_HASH,
+                    Roles::RoleTransferred::SIGNATURE_HASH,
+                    Roles::RoleRenewed::SIGNATURE_HASH,
+                ]
+                .contains(topic)
+                {
+                    log.topics.get(1).map(|t| U256::from_be_bytes(t.0))
+                } else if *topic == Roles::TransferSingle::SIGNATURE_HASH
+                    && log.topics.get(3) == Some(&B256::ZERO)
+                {
+                    // A burn, which may be a renounce (its only log): the id is the first data word.
+                    log.data.get(..32).map(U256::from_be_slice)
+                } else {
+                    None
+                };
+                if role.is_some_and(|r| streamed.contains(&r)) {
                     blocks.insert(log.block_number);
                 }
             }
@@ -569,7 +581,10 @@ impl NetworkAudit {
                 self.pending_transfer = Some((e.roleId, e.from, e.to, at, time));
             }
             RolesEvents::TransferSingle(e) => {
-                if let Some((role, from, to, t_at, t_time)) = self.pending_transfer
+                if e.to.is_zero() && !e.from.is_zero() {
+                    self.flush_transfer();
+                    self.burn(at, time, e.operator, e.id, e.from);
+                } else if let Some((role, from, to, t_at, t_time)) = self.pending_transfer
                     && e.id == role
                     && e.from == from
                     && e.to == to
@@ -601,6 +616,39 @@ impl NetworkAudit {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// An ERC-1155 burn of `role` from `wearer` by `operator`. After a revoke's `RoleRevoked` the
+    /// grant has already ended and the burn is its pair; a burn of a grant still held is a
+    /// renounce, which Roles logs with the burn alone (operator and holder: the wearer). Its
+    /// operator must be the wearer: nobody else can renounce for it.
+    fn burn(
+        &mut self,
+        at: EventRef,
+        time: Option<u64>,
+        operator: Address,
+        role: U256,
+        wearer: Address,
+    ) {
+        if self.grants.remove(&(role, wearer)).is_none() {
+            return;
+        }
+        self.counts.role_grants += 1;
+        if operator != wearer {
+            self.find(
+                ROLE_GRANT,
+                "TransferSingle",
+                at,
+                Some(U256::from(tree_of(role)) << TREE_SHIFT),
+                format!(
+                    "role {} burned from {wearer} by {operator} with no RoleRevoked: a burn alone is a renounce, which only the wearer makes",
+                    short(role)
+                ),
+            );
+        }
+        if let Some(t) = time {
+            self.streams.grant_ends(role, wearer, t);
         }
     }
 

@@ -151,7 +151,9 @@ const DERIVED_INDEXES: &str =
 /// 5: `entities.owner` (listing by cell, proposal, role without reading every row).
 /// 6: the events of trees, roles and grants keep their transaction and log positions.
 /// 7: the governor's inherited `EIP712DomainChanged` is known, not counted as undecoded.
-pub const SCHEMA_VERSION: u32 = 7;
+/// 8: an ERC-1155 burn with no `RoleRevoked` before it is a renounce (Roles no longer logs
+///    `RoleRevoked` for one): it ends the grant, where an older fold ignored it.
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// The fold's counters and anomalies, kept in `meta` under `fold` so that opening an index
 /// loads them instead of re-folding.

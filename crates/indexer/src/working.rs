@@ -57,6 +57,12 @@ impl Needs {
                     self.wearers.insert((e.roleId, e.wearer));
                     self.roles.insert(e.roleId);
                 }
+                // A burn: a renounce's only log (a revoke's burn follows its RoleRevoked, which
+                // reads the same keys).
+                R::TransferSingle(e) if e.to.is_zero() && !e.from.is_zero() => {
+                    self.wearers.insert((e.id, e.from));
+                    self.roles.insert(e.id);
+                }
                 R::RoleTransferred(e) => {
                     self.wearers.insert((e.roleId, e.from));
                 }

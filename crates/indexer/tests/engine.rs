@@ -57,7 +57,7 @@ async fn indexes_roles_events_into_the_state_and_tables() {
     let member = role_id(7, &[1]);
     assert_eq!(s.roles.len(), 2);
     assert_eq!(s.trees.len(), 1);
-    // 16 blocks mint two wearers each, 4 blocks revoke one.
+    // 16 blocks mint two wearers each, 4 blocks end one grant (2 revokes, 2 renounces).
     assert_eq!(s.wearers_of(member).count(), 32 - 4);
     assert_eq!(s.roles[&member].supply, 28);
     assert!(s.anomalies.is_empty(), "{:?}", s.anomalies);
@@ -65,6 +65,17 @@ async fn indexes_roles_events_into_the_state_and_tables() {
         !s.wearers.contains_key(&(member, wearer(2))),
         "revoked in block of i=4"
     );
+    assert!(
+        !s.wearers.contains_key(&(member, wearer(7))),
+        "renounced in block of i=9"
+    );
+    let how: Vec<&str> = s
+        .domain
+        .ended_grants
+        .values()
+        .map(|g| g.how.as_str())
+        .collect();
+    assert_eq!(how, ["revoked", "renounced", "revoked", "renounced"]);
     let rows = ix.store().table_json("wearers").expect("rows");
     assert_eq!(rows.len(), 28);
     // Re-running is a no-op: same digest, nothing fetched.

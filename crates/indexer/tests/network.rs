@@ -349,6 +349,80 @@ fn a_revoke_or_transfer_by_a_non_admin_is_named() {
     only(&h.judge(&tally(7, 2, 0, 0)), "role.grant-authority", 1, 21);
 }
 
+impl History {
+    /// The ERC-1155 burn of `role` from `from` by `operator`, in a transaction of its own or (after
+    /// a RoleRevoked) in the same one.
+    fn burn(&mut self, operator: Address, role: U256, from: Address, same_tx: bool) -> &mut Self {
+        self.push_in(
+            ROLES,
+            &dao_bindings::Roles::TransferSingle {
+                operator,
+                from,
+                to: Address::ZERO,
+                id: role,
+                value: U256::from(1),
+            },
+            same_tx,
+        )
+    }
+
+    fn revoke(&mut self, role: U256, wearer: Address, by: Address, renounced: bool) -> &mut Self {
+        self.push(
+            ROLES,
+            IRoles::RoleRevoked {
+                roleId: role,
+                wearer,
+                by,
+                renounced,
+            },
+        )
+        .burn(by, role, wearer, true)
+    }
+}
+
+#[test]
+fn renounces_are_judged_in_both_shapes_and_a_burn_by_another_is_named() {
+    // Roles now: a renounce logs the burn alone (operator = from = the wearer); a revoke logs
+    // RoleRevoked and then its burn. Older deployments: RoleRevoked(renounced) then the burn.
+    let mut h = clean();
+    h.at(21).burn(M1, member(), M1, false);
+    h.at(22).revoke(member(), M2, ADMIN, false);
+    h.at(23).mint(member(), M3, ADMIN);
+    h.at(24).revoke(member(), M3, M3, true);
+    let f = h.judge(&tally(7, 2, 0, 0));
+    assert!(f.is_empty(), "{f:#?}");
+    // A renounce ends the grant: the DAO's admin who renounced its top role (which Roles refuses
+    // for an unlinked tree, but the audit judges logs) administers nothing after it.
+    let mut h = clean();
+    h.at(21).burn(ADMIN, dao(), ADMIN, false);
+    h.at(22).mint(member(), M3, ADMIN);
+    only(&h.judge(&tally(7, 2, 0, 0)), "role.grant-authority", 1, 22);
+    // A second burn of a grant already ended is not judged again as a renounce (the fold reports
+    // it as an anomaly).
+    let mut h = clean();
+    h.at(21)
+        .burn(M1, member(), M1, false)
+        .burn(STRANGER, member(), M1, false);
+    let f = h.judge(&tally(7, 2, 0, 0));
+    assert!(f.is_empty(), "{f:#?}");
+
+    // A burn with no RoleRevoked whose operator is not the wearer: someone renounced for it.
+    let mut h = clean();
+    h.at(21).burn(STRANGER, member(), M2, false);
+    let f = h.judge(&tally(7, 2, 0, 0));
+    only(&f, "role.grant-authority", 1, 21);
+    assert!(f[0].detail.contains("only the wearer"), "{}", f[0].detail);
+    assert_eq!(f[0].event, "TransferSingle");
+    // Even by an admin: an admin's revoke logs RoleRevoked.
+    let mut h = clean();
+    h.at(21).burn(ADMIN, member(), M2, false);
+    only(&h.judge(&tally(7, 2, 0, 0)), "role.grant-authority", 1, 21);
+    // Old shape, renounced for another: RoleRevoked's `by` is not the wearer.
+    let mut h = clean();
+    h.at(21).revoke(member(), M2, STRANGER, true);
+    only(&h.judge(&tally(7, 2, 0, 0)), "role.grant-authority", 1, 21);
+}
+
 #[test]
 fn grants_through_a_tree_link_and_claims_are_authorised() {
     // A child tree linked under the DAO's member role: a member administers it through the link.
@@ -777,6 +851,36 @@ fn stream_payments_are_re_derived_from_grant_times_and_rates() {
     claim(&mut h, 61, M3, 360, 0, 300, 60);
     let f = h.judge(&tally(7, 2, 0, 0));
     assert!(f.is_empty(), "{f:#?}");
+
+    // The same history with M2 renouncing at block 50 as Roles logs it now (the burn alone): its
+    // grant ends there too, and the audit reads that block's time. Without the renounce, M2
+    // would still wear the role at block 60 and the same settlement would be short.
+    for renounced in [true, false] {
+        let mut h = streamed();
+        claim(&mut h, 40, M1, 1200, 0, 1200, 0);
+        h.at(45).push(
+            STREAMS,
+            IRoleStreams::StreamRateChanged {
+                streamId: U256::from(1),
+                cellId: dao(),
+                by: ADMIN,
+                amount: U256::from(50),
+                at: U256::from(time_of(45)),
+            },
+        );
+        if renounced {
+            h.at(50).burn(M2, member(), M2, false);
+        }
+        claim(&mut h, 60, M2, 2100, 0, 2100, 0);
+        let f = h.judge(&tally(7, 2, 0, 0));
+        if renounced {
+            assert!(f.is_empty(), "{f:#?}");
+            let timed = NetworkAudit::blocks_needing_time(&contracts(), &h.logs);
+            assert!(timed.contains(&50), "{timed:?}");
+        } else {
+            only(&f, "stream.payment", 1, 60);
+        }
+    }
 
     // Paid more than accrued.
     let mut h = streamed();

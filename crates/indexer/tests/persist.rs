@@ -374,12 +374,15 @@ fn history() -> Vec<RawLog> {
             periodIndex: U256::ZERO,
         },
     ));
-    // A member renounces; another's grant is transferred to a third account.
+    // A member renounces as older Roles deployments logged it (RoleRevoked with `renounced`, then
+    // the burn, in one transaction); another's grant is transferred to a third account; a fourth
+    // renounces as Roles logs it now (the burn alone).
     let member = dao + u(1);
-    let (a, b2, c) = (
+    let (a, b2, c, d) = (
         Address::repeat_byte(0xb1),
         Address::repeat_byte(0xb2),
         Address::repeat_byte(0xb3),
+        Address::repeat_byte(0xb4),
     );
     for (block, ev) in [
         (
@@ -399,6 +402,7 @@ fn history() -> Vec<RawLog> {
         ),
         (30, log_minted(member, a)),
         (31, log_minted(member, b2)),
+        (32, log_minted(member, d)),
         (
             35,
             IRoles::RoleRevoked {
@@ -409,6 +413,7 @@ fn history() -> Vec<RawLog> {
             }
             .encode_log_data(),
         ),
+        (35, log_burned(a, member, a)),
         (
             36,
             IRoles::RoleTransferred {
@@ -418,9 +423,10 @@ fn history() -> Vec<RawLog> {
             }
             .encode_log_data(),
         ),
+        (37, log_burned(d, member, d)),
         // The eligibility module puts the new wearer in bad standing.
         (
-            37,
+            38,
             IRoles::WearerStandingChanged {
                 roleId: member,
                 wearer: c,
@@ -430,10 +436,15 @@ fn history() -> Vec<RawLog> {
         ),
     ] {
         let (b, n) = next(block);
-        logs.push(log_data(ROLES, b, n, ev));
+        let mut raw = log_data(ROLES, b, n, ev);
+        if let Some(before) = logs.last().filter(|l: &&RawLog| l.block_number == b) {
+            // The burn of the old-shape renounce: logged by the same transaction.
+            raw.tx_hash = before.tx_hash;
+        }
+        logs.push(raw);
     }
     // The child cell proposes a partnership to an outside account.
-    let (b, n) = next(38);
+    let (b, n) = next(39);
     logs.push(log(
         REGISTRY,
         b,
@@ -449,6 +460,18 @@ fn history() -> Vec<RawLog> {
         },
     ));
     logs
+}
+
+/// The ERC-1155 burn Roles logs for every grant that ends other than by transfer.
+fn log_burned(operator: Address, role: U256, from: Address) -> alloy::primitives::LogData {
+    dao_bindings::Roles::TransferSingle {
+        operator,
+        from,
+        to: Address::ZERO,
+        id: role,
+        value: U256::from(1),
+    }
+    .encode_log_data()
 }
 
 fn log_minted(role: U256, wearer: Address) -> alloy::primitives::LogData {
@@ -479,6 +502,63 @@ fn commit(store: &mut Store, state: &mut State, logs: &[RawLog]) {
 }
 
 #[test]
+fn a_burn_is_a_revokes_pair_or_a_renounce() {
+    let member = (U256::from(1) << 224) + U256::from(1);
+    let (admin, a, b) = (
+        Address::repeat_byte(0xad),
+        Address::repeat_byte(0xb1),
+        Address::repeat_byte(0xb2),
+    );
+    let created = IRoles::RoleCreated {
+        roleId: member,
+        adminId: U256::from(1) << 224,
+        details: String::new(),
+        maxSupply: 10,
+        eligibility: Address::ZERO,
+        toggle: Address::ZERO,
+        mutable_: true,
+        claimable: false,
+        imageURI: String::new(),
+    };
+    let revoked = IRoles::RoleRevoked {
+        roleId: member,
+        wearer: a,
+        by: admin,
+        renounced: false,
+    };
+    let mut logs = vec![
+        log(ROLES, 1, 1, &created),
+        log_data(ROLES, 2, 2, log_minted(member, a)),
+        log_data(ROLES, 2, 3, log_minted(member, b)),
+        // A revoke as Roles logs it: RoleRevoked, then its burn in the same transaction.
+        log(ROLES, 3, 4, &revoked),
+        log_data(ROLES, 3, 5, log_burned(admin, member, a)),
+    ];
+    logs[4].tx_hash = logs[3].tx_hash;
+    let mut s = State::new(contracts());
+    s.apply_all(&logs);
+    assert!(s.anomalies.is_empty(), "{:?}", s.anomalies);
+    let ended: Vec<_> = s.domain.ended_grants.values().collect();
+    assert_eq!(ended.len(), 1);
+    assert_eq!((ended[0].wearer, ended[0].how.as_str()), (a, "revoked"));
+    assert_eq!(s.roles[&member].supply, 1);
+    // A burn of a grant nobody holds, with no RoleRevoked before it: no renounce, an anomaly.
+    s.apply(&log_data(ROLES, 4, 6, log_burned(a, member, a)));
+    assert_eq!(s.anomalies.len(), 1, "{:?}", s.anomalies);
+    assert_eq!(s.anomalies[0].event, "TransferSingle");
+    assert_eq!(s.roles[&member].supply, 1);
+    // B's burn alone: B renounced.
+    s.apply(&log_data(ROLES, 5, 7, log_burned(b, member, b)));
+    assert!(s.wearers.is_empty());
+    assert_eq!(s.roles[&member].supply, 0);
+    let last = s.domain.ended_grants.values().last().expect("b's grant");
+    assert_eq!(
+        (last.wearer, last.how.as_str(), last.ended_block),
+        (b, "renounced", 5)
+    );
+}
+
+#[test]
 fn typed_fold_follows_the_chain_names_and_one_ledger() {
     let mut s = State::new(contracts());
     s.apply_all(&history());
@@ -506,9 +586,10 @@ fn typed_fold_follows_the_chain_names_and_one_ledger() {
         Some(5000),
         "the settings it was created under"
     );
-    // Ended grants are kept, with when they began and how they ended.
+    // Ended grants are kept, with when they began and how they ended: a renounce in either shape
+    // (the old one's burn, after its RoleRevoked, ends nothing more).
     let ended: Vec<_> = d.ended_grants.values().collect();
-    assert_eq!(ended.len(), 2, "{ended:?}");
+    assert_eq!(ended.len(), 3, "{ended:?}");
     assert_eq!(
         (ended[0].wearer, ended[0].began_block, ended[0].ended_block),
         (Address::repeat_byte(0xb1), 30, 35)
@@ -519,6 +600,18 @@ fn typed_fold_follows_the_chain_names_and_one_ledger() {
         (Address::repeat_byte(0xb2), 31, 36)
     );
     assert_eq!(ended[1].how, "transferred");
+    assert_eq!(
+        (ended[2].wearer, ended[2].began_block, ended[2].ended_block),
+        (Address::repeat_byte(0xb4), 32, 37)
+    );
+    assert_eq!(ended[2].how, "renounced");
+    let member = (U256::from(1) << 224) + U256::from(1);
+    assert_eq!(
+        s.wearers_of(member).map(|w| w.wearer).collect::<Vec<_>>(),
+        [Address::repeat_byte(0xb3)],
+        "only the transferee still wears the member role"
+    );
+    assert_eq!(s.roles[&member].supply, 1);
     // The execution is the cell's decision record, numbered after those recorded before it.
     let executed = d
         .decisions

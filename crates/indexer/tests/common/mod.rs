@@ -134,8 +134,19 @@ pub fn revoked(role: U256, w: Address) -> IRoles::RoleRevoked {
     }
 }
 
-/// A history of `blocks` blocks with Roles events: a tree, a few roles, mints and revokes
-/// spread one transaction per block (so every block has logs).
+/// A renounce as Roles logs it: the ERC-1155 burn alone, by the wearer (no RoleRevoked).
+pub fn renounced(role: U256, w: Address) -> IRoles::TransferSingle {
+    IRoles::TransferSingle {
+        operator: w,
+        from: w,
+        to: Address::ZERO,
+        id: role,
+        value: U256::from(1),
+    }
+}
+
+/// A history of `blocks` blocks with Roles events: a tree, a few roles, mints, revokes and
+/// renounces spread one transaction per block (so every block has logs).
 pub async fn build_history(p: &DynProvider, emitter: Address, tree: u32, blocks: u64) {
     let top = role_id(tree, &[]);
     let member = role_id(tree, &[1]);
@@ -146,7 +157,9 @@ pub async fn build_history(p: &DynProvider, emitter: Address, tree: u32, blocks:
     )
     .await;
     for i in 0..blocks {
-        if i % 5 == 4 {
+        if i % 10 == 9 {
+            emit(p, emitter, &[renounced(member, wearer(i - 2))]).await;
+        } else if i % 5 == 4 {
             emit(p, emitter, &[revoked(member, wearer(i - 2))]).await;
         } else {
             emit(

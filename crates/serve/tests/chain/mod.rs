@@ -426,18 +426,32 @@ impl Chain {
             self.settings(ci);
         }
         if r % 83 == 82 {
-            // A member leaves; another joins.
+            // A member leaves (revoked, or every other time renouncing: as Roles logs a renounce,
+            // the ERC-1155 burn alone); another joins.
             let member = cell + U256::from(1);
             let gone = self.cells[ci].voters.remove(0);
-            self.emit(
-                ROLES,
-                &IRoles::RoleRevoked {
-                    roleId: member,
-                    wearer: gone,
-                    by: executor,
-                    renounced: false,
-                },
-            );
+            if (r / 83).is_multiple_of(2) {
+                self.emit(
+                    ROLES,
+                    &IRoles::RoleRevoked {
+                        roleId: member,
+                        wearer: gone,
+                        by: executor,
+                        renounced: false,
+                    },
+                );
+            } else {
+                self.emit(
+                    ROLES,
+                    &dao_bindings::Roles::TransferSingle {
+                        operator: gone,
+                        from: gone,
+                        to: Address::ZERO,
+                        id: member,
+                        value: U256::from(1),
+                    },
+                );
+            }
             self.minted += 1;
             let v = addr(0xa0, self.minted);
             self.mint(member, v);
