@@ -4,9 +4,7 @@
 //! makes resume, reorg rollback (re-fold from the raw logs kept in SQLite) and the audit simple.
 //! Every entity remembers the event that last touched it, so a report can name it.
 
-use std::collections::BTreeMap;
-
-use alloy::primitives::map::HashSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use alloy::{
     primitives::{Address, B256, U256},
@@ -140,14 +138,15 @@ pub struct Anomaly {
     pub problem: String,
 }
 
-/// Keys changed since the last flush to SQLite.
+/// Keys changed since the last flush to SQLite. Sorted sets: the rows are written in key order
+/// (sequential B-tree inserts) without a sort, and no key is hashed (a mint's key is 52 bytes).
 #[derive(Debug, Default)]
 pub(crate) struct Dirty {
-    pub(crate) trees: HashSet<u32>,
-    pub(crate) roles: HashSet<U256>,
-    pub(crate) wearers: HashSet<(U256, Address)>,
-    pub(crate) entities: HashSet<EntityKey>,
-    pub(crate) standing: HashSet<(U256, Address)>,
+    pub(crate) trees: BTreeSet<u32>,
+    pub(crate) roles: BTreeSet<U256>,
+    pub(crate) wearers: BTreeSet<(U256, Address)>,
+    pub(crate) entities: BTreeSet<EntityKey>,
+    pub(crate) standing: BTreeSet<(U256, Address)>,
 }
 
 impl Dirty {
