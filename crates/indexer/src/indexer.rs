@@ -81,11 +81,16 @@ impl IndexerConfig {
     }
 }
 
-/// The default [`IndexerConfig::resident_limit`]: 100,000 entities (some tens of MiB).
-pub const DEFAULT_RESIDENT_LIMIT: usize = 100_000;
+/// The default [`IndexerConfig::resident_limit`]: 50,000 entities (some tens of MiB: a held
+/// grant is about 300 bytes with its share of the map; at 100,000 the working set was the
+/// largest part of the indexer's memory once a long history filled it).
+pub const DEFAULT_RESIDENT_LIMIT: usize = 50_000;
 
-/// The default [`IndexerConfig::logs_per_query`].
-pub const DEFAULT_LOGS_PER_QUERY: u64 = 50_000;
+/// The default [`IndexerConfig::logs_per_query`]: 20,000 logs (about 16 MB of JSON on the
+/// wire). The next range's query is in flight while a range is committed, so two ranges are in
+/// memory at a time; a range this size already keeps the per-range costs (a commit, a query)
+/// small against the per-log ones.
+pub const DEFAULT_LOGS_PER_QUERY: u64 = 20_000;
 
 /// What one catch-up did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
