@@ -27,8 +27,9 @@
 //!   is per row, and this history has ~8,000 logs per block. Writing was 2.4 of the 3.0 s of
 //!   phase 2; the encoding also halves the bytes (a transaction, contract, signature or repeated
 //!   topic stored once per block);
-//! - the range's wearers written 64 rows to a statement, and sorted dirty sets (no sort before
-//!   writing, no SipHash of a 52-byte key per mint);
+//! - the range's wearers written 64 rows to a statement; dirty keys in sorted sets instead of
+//!   SipHash sets (no hash of a 52-byte key per mint), and a range's grants a list sorted once
+//!   when written (a push per mint instead of a second tree insert);
 //! - the next range's `eth_getLogs` in flight while a range is folded and committed, read
 //!   straight into raw logs (alloy's flattened `Log` made serde buffer each log as generic
 //!   content: most of this process's CPU in phase 3);

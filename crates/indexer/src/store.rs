@@ -1187,8 +1187,11 @@ fn write_dirty(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
         // The most numerous rows (a mint each): written many to a statement.
         let mut del =
             tx.prepare_cached("DELETE FROM wearers WHERE role_id = ?1 AND wearer = ?2")?;
-        let mut kept = Vec::with_capacity(dirty.wearers.len());
-        for key in &dirty.wearers {
+        let mut keys = dirty.wearers;
+        keys.sort_unstable();
+        keys.dedup();
+        let mut kept = Vec::with_capacity(keys.len());
+        for key in &keys {
             match state.wearers.get(key) {
                 Some(w) => kept.push(w),
                 None => {
