@@ -2,7 +2,7 @@
 //! its checkpoint, detect reorgs (at start, before each range near the head, on every poll) and
 //! roll back to the common ancestor.
 
-use std::{collections::BTreeSet, future::Future, path::Path, time::Duration};
+use std::{collections::BTreeSet, future::Future, path::Path, sync::Arc, time::Duration};
 
 use alloy::primitives::{Address, B256, U256};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -11,7 +11,7 @@ use crate::{
     fetch::{AdaptiveFetcher, FetchError, FetchStats, RangePolicy, backoff},
     fold::EntityKey,
     model::{Contracts, State},
-    source::{LogSource, SourceError},
+    source::{LogSource, RawLog, SourceError},
     store::{Store, StoreError},
 };
 
@@ -81,11 +81,16 @@ impl IndexerConfig {
     }
 }
 
-/// The default [`IndexerConfig::resident_limit`]: 100,000 entities (some tens of MiB).
-pub const DEFAULT_RESIDENT_LIMIT: usize = 100_000;
+/// The default [`IndexerConfig::resident_limit`]: 50,000 entities (some tens of MiB: a held
+/// grant is about 300 bytes with its share of the map; at 100,000 the working set was the
+/// largest part of the indexer's memory once a long history filled it).
+pub const DEFAULT_RESIDENT_LIMIT: usize = 50_000;
 
-/// The default [`IndexerConfig::logs_per_query`].
-pub const DEFAULT_LOGS_PER_QUERY: u64 = 50_000;
+/// The default [`IndexerConfig::logs_per_query`]: 20,000 logs (about 16 MB of JSON on the
+/// wire). The next range's query is in flight while a range is committed, so two ranges are in
+/// memory at a time; a range this size already keeps the per-range costs (a commit, a query)
+/// small against the per-log ones.
+pub const DEFAULT_LOGS_PER_QUERY: u64 = 20_000;
 
 /// What one catch-up did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -136,7 +141,8 @@ impl Changes {
 /// An indexer over one source and one database.
 #[derive(Debug)]
 pub struct Indexer<S> {
-    source: S,
+    /// Shared with the query of the next range, sent while the current one is folded.
+    source: Arc<S>,
     store: Store,
     /// The fold's working set (see [`crate::working`]), not the whole state.
     state: State,
@@ -154,7 +160,27 @@ pub struct Indexer<S> {
     whole: bool,
 }
 
-impl<S: LogSource> Indexer<S> {
+/// The query of the next range, sent while the current range is folded and committed: the
+/// provider prepares its answer (and this process decodes its JSON, on another thread of the
+/// runtime) meanwhile. One at a time, in block order, from the fetcher's state after the
+/// previous query: the adaptive range sees the same sequence of queries as without it. Dropped
+/// (a reorg, a failed commit, the caller gone), the query is abandoned.
+struct Ahead {
+    from: u64,
+    /// The fetcher after the query (its range adapted), and what the query returned.
+    task: tokio::task::JoinHandle<(AdaptiveFetcher, Fetched)>,
+}
+
+/// What [`AdaptiveFetcher::fetch`] returns: the last block covered and the logs.
+type Fetched = Result<(u64, Vec<RawLog>), FetchError>;
+
+impl Drop for Ahead {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl<S: LogSource + 'static> Indexer<S> {
     /// Opens the database at `db` (created if missing). Nothing is re-folded and no entity is
     /// loaded: the fold reads the ones its logs need as it goes.
     pub async fn open(source: S, db: &Path, cfg: IndexerConfig) -> Result<Self, IndexError> {
@@ -199,7 +225,7 @@ impl<S: LogSource> Indexer<S> {
         Ok(Self {
             fetcher: AdaptiveFetcher::new(cfg.range.clone()).with_log_target(cfg.logs_per_query),
             addresses: cfg.contracts.addresses(),
-            source,
+            source: Arc::new(source),
             store,
             state,
             full: std::cell::OnceCell::new(),
@@ -288,11 +314,28 @@ impl<S: LogSource> Indexer<S> {
         let target = head.saturating_sub(self.cfg.confirmations);
         let mut next = self.next_block()?;
         let bar = self.progress_bar(next, target);
+        let mut ahead: Option<Ahead> = None;
         while next <= target {
-            let (end, logs) = self
-                .fetcher
-                .fetch(&self.source, &self.addresses, next, target)
-                .await?;
+            let (end, logs) = match ahead.take() {
+                Some(mut a) if a.from == next => {
+                    let (fetcher, fetched) = match (&mut a.task).await {
+                        Ok(done) => done,
+                        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                        Err(e) => {
+                            return Err(
+                                FetchError::Source(SourceError::Fatal(e.to_string())).into()
+                            );
+                        }
+                    };
+                    self.fetcher = fetcher;
+                    fetched?
+                }
+                _ => {
+                    self.fetcher
+                        .fetch(&*self.source, &self.addresses, next, target)
+                        .await?
+                }
+            };
             let near_head = head.saturating_sub(end) <= self.cfg.reorg_window;
             let Some(end_hash) = self.retry(|s| s.block_hash(end)).await? else {
                 // The head moved back under us: a reorg. Re-check from the checkpoint.
@@ -340,6 +383,9 @@ impl<S: LogSource> Indexer<S> {
                 .map(|l| (l.block_number, l.block_hash))
                 .collect();
             hashes.dedup();
+            if end < target {
+                ahead = Some(self.query_ahead(end + 1, target));
+            }
             self.full.take();
             self.store.fold_range(&mut self.state, &logs)?;
             // What the range changed, for readers that keep a picture of the index, before the
@@ -403,6 +449,18 @@ impl<S: LogSource> Indexer<S> {
         }
     }
 
+    /// Sends the query of the blocks from `from` on (see [`Ahead`]).
+    fn query_ahead(&self, from: u64, to: u64) -> Ahead {
+        let source = Arc::clone(&self.source);
+        let addresses = self.addresses.clone();
+        let mut fetcher = self.fetcher.clone();
+        let task = tokio::spawn(async move {
+            let fetched = fetcher.fetch(&*source, &addresses, from, to).await;
+            (fetcher, fetched)
+        });
+        Ahead { from, task }
+    }
+
     fn next_block(&self) -> Result<u64, IndexError> {
         Ok(self
             .store
@@ -444,7 +502,7 @@ impl<S: LogSource> Indexer<S> {
                     crate::identity::check(
                         &self.store,
                         &self.db,
-                        &self.source,
+                        &*self.source,
                         &self.cfg.contracts,
                         &self.cfg.contracts,
                         false,
@@ -483,7 +541,7 @@ impl<S: LogSource> Indexer<S> {
     {
         let mut attempt = 0;
         loop {
-            match f(&self.source).await {
+            match f(&*self.source).await {
                 Ok(v) => return Ok(v),
                 Err(SourceError::Transient(msg)) if attempt < self.cfg.range.max_retries => {
                     attempt += 1;

@@ -19,8 +19,9 @@
 //!    decoded by its contract's typed `sol!` event enum and folded by an exhaustive `match` into
 //!    the role tables and the typed [`domain`] ([`fold`]); budgets through the one [`ledger`].
 //!    Folding is pure: the same raw logs always give the same state.
-//! 4. [`store::Store`] keeps raw logs keyed by (chain id, block hash, log index), so re-ingesting
-//!    is harmless; the derived tables; the hashes of recent blocks; and the checkpoint (last block
+//! 4. [`store::Store`] keeps raw logs, one row per block keyed by (block number, block hash) and
+//!    merged by log index, so re-ingesting is harmless ([`log_block`]: the encoding); the derived
+//!    tables; the hashes of recent blocks; and the checkpoint (last block
 //!    and its hash), written in the same SQLite transaction as the rows of the range it closes.
 //!    Killed at any point, a restart resumes at checkpoint + 1: no gap, no duplicate. The fold
 //!    keeps a bounded working set ([`working`]): what a range reads is loaded from the derived
@@ -62,6 +63,7 @@ pub mod identity;
 pub mod indexer;
 pub mod json;
 pub mod ledger;
+pub mod log_block;
 pub mod model;
 pub mod network;
 pub mod owners;

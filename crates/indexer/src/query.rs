@@ -291,7 +291,7 @@ impl Store {
                 .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?)
         };
         Ok(IndexCounts {
-            raw_logs: n("raw_logs")?,
+            raw_logs: self.raw_log_count()?,
             trees: n("trees")?,
             roles: n("roles")?,
             wearers: n("wearers")?,

@@ -5,7 +5,7 @@ use std::future::Future;
 
 use alloy::{
     eips::BlockNumberOrTag,
-    primitives::{Address, B256, Bytes},
+    primitives::{Address, B256, Bytes, U64},
     providers::Provider,
     rpc::types::{Filter, Log},
     transports::{RpcError, TransportErrorKind},
@@ -42,6 +42,38 @@ impl RawLog {
             address: log.address(),
             topics: log.topics().to_vec(),
             data: log.data().data.clone(),
+        })
+    }
+}
+
+/// A log of an `eth_getLogs` answer, read straight into what [`RawLog`] needs. Alloy's
+/// [`Log`] flattens its inner log, which makes serde buffer every log of the answer as generic
+/// content before reading it; this reads each field once.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RpcLog {
+    address: Address,
+    topics: Vec<B256>,
+    data: Bytes,
+    block_hash: Option<B256>,
+    block_number: Option<U64>,
+    transaction_hash: Option<B256>,
+    transaction_index: Option<U64>,
+    log_index: Option<U64>,
+}
+
+impl RpcLog {
+    /// `None` for a pending log (no block yet), as [`RawLog::from_rpc`].
+    fn into_raw(self) -> Option<RawLog> {
+        Some(RawLog {
+            block_number: self.block_number?.to(),
+            block_hash: self.block_hash?,
+            tx_index: self.transaction_index?.to(),
+            tx_hash: self.transaction_hash?,
+            log_index: self.log_index?.to(),
+            address: self.address,
+            topics: self.topics,
+            data: self.data,
         })
     }
 }
@@ -253,12 +285,13 @@ impl<P: Provider> LogSource for RpcSource<P> {
         to: u64,
     ) -> Result<Vec<RawLog>, SourceError> {
         let filter = query.filter(from, to);
-        let logs = self
+        // What `Provider::get_logs` sends, read into `RpcLog`s.
+        let logs: Vec<RpcLog> = self
             .provider
-            .get_logs(&filter)
+            .raw_request("eth_getLogs".into(), (filter,))
             .await
             .map_err(|e| SourceError::from_rpc(&e))?;
-        let mut out: Vec<RawLog> = logs.iter().filter_map(RawLog::from_rpc).collect();
+        let mut out: Vec<RawLog> = logs.into_iter().filter_map(RpcLog::into_raw).collect();
         out.sort_unstable_by_key(RawLog::position);
         Ok(out)
     }

@@ -1,7 +1,9 @@
 //! SQLite persistence: raw logs, derived tables, recent block hashes and the checkpoint.
 //!
 //! Invariants:
-//! - `raw_logs` is keyed by (chain id, block hash, log index): ingesting a log twice is a no-op.
+//! - `raw_logs` holds one row per block, keyed by (block number, block hash), its logs encoded in
+//!   chain order ([`crate::log_block`]); a block stored again gains only the log indexes it
+//!   lacks: ingesting a log twice is a no-op.
 //! - The checkpoint (last indexed block and its hash) is written in the SAME transaction as the
 //!   raw logs, block hashes and derived rows of the range it closes. A process killed at any
 //!   point leaves either the whole range or none of it, so a restart resumes at checkpoint + 1
@@ -49,21 +51,18 @@ CREATE TABLE IF NOT EXISTS checkpoint (
 -- Hashes of recent blocks (every block that had logs, and every range end) inside the
 -- confirmation window, to find the common ancestor after a reorg.
 CREATE TABLE IF NOT EXISTS blocks (number INTEGER PRIMARY KEY, hash BLOB NOT NULL);
+-- One row per block that has logs of ours: its logs in chain order, encoded in `body`
+-- (crate::log_block: a transaction, contract or repeated topic stored once), `logs` of them.
+-- SQLite's cost is per row, and a dense history has thousands of our logs per block. Keyed by
+-- (block number, block hash): ingesting a block's logs twice is a no-op; a reorg or a repair
+-- deletes whole blocks; chain order is read from the key without a sort.
 CREATE TABLE IF NOT EXISTS raw_logs (
-    chain_id INTEGER NOT NULL,
-    block_hash BLOB NOT NULL,
-    log_index INTEGER NOT NULL,
     block_number INTEGER NOT NULL,
-    tx_index INTEGER NOT NULL,
-    tx_hash BLOB NOT NULL,
-    address BLOB NOT NULL,
-    topics BLOB NOT NULL,
-    data BLOB NOT NULL,
-    -- Unique by (chain id, block hash, log index) as the key says; led by the block number so
-    -- that inserts append to the index (a block hash is random: keyed by it first, every insert
-    -- lands on a random page) and chain order is read from it without a sort.
-    UNIQUE (chain_id, block_number, log_index, block_hash)
-);
+    block_hash BLOB NOT NULL,
+    logs INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (block_number, block_hash)
+) WITHOUT ROWID;
 
 -- Derived tables. Ids are 32-byte big-endian BLOBs and addresses 20-byte BLOBs (cheap to
 -- encode and compare in the hot path); `table_json` renders them as 0x hex and checksummed
@@ -151,8 +150,10 @@ const DERIVED_INDEXES: &str =
 /// 5: `entities.owner` (listing by cell, proposal, role without reading every row).
 /// 6: the events of trees, roles and grants keep their transaction and log positions.
 /// 7: the governor's inherited `EIP712DomainChanged` is known, not counted as undecoded.
-/// 8: an ERC-1155 burn with no `RoleRevoked` before it is a renounce (Roles no longer logs
-///    `RoleRevoked` for one): it ends the grant, where an older fold ignored it.
+/// 8: raw logs stored one row per block (crate::log_block); an index of the one-row-per-log
+///    layout has them converted when it is opened ([`Store::open`]), read as they are when it
+///    is opened read-only. An ERC-1155 burn with no `RoleRevoked` before it is a renounce (Roles
+///    no longer logs `RoleRevoked` for one): it ends the grant, where an older fold ignored it.
 pub const SCHEMA_VERSION: u32 = 8;
 
 /// The fold's counters and anomalies, kept in `meta` under `fold` so that opening an index
@@ -177,6 +178,11 @@ pub struct Store {
     conn: Connection,
     chain_id: u64,
     timings: RangeTimings,
+    /// The raw logs are in the layout of schema versions before 8, one row per log (an old
+    /// index opened read-only: [`Store::open`] converts them).
+    per_log_rows: bool,
+    /// The encoding buffer of [`insert_logs`], kept between ranges.
+    body: Vec<u8>,
 }
 
 /// Where [`Store::index_range`] spent its time, summed over the ranges this store indexed (the
@@ -209,7 +215,7 @@ impl Store {
 
     /// Opens an existing database read-only-ish (no chain check), e.g. for `state --indexed`.
     pub fn open_existing(path: &Path) -> Result<(Self, Contracts), StoreError> {
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
         conn.execute_batch(SCHEMA)?;
         let get = |k: &str| -> Result<Option<String>, rusqlite::Error> {
             conn.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
@@ -225,16 +231,27 @@ impl Store {
             })?,
             None => Contracts::default(),
         };
-        let mut store = Self {
-            conn,
-            chain_id,
-            timings: RangeTimings::default(),
-        };
+        convert_per_log_rows(&mut conn)?;
+        let mut store = Self::with_connection(conn, chain_id);
         store.migrate(contracts)?;
         Ok((store, contracts))
     }
 
-    fn init(conn: Connection, chain_id: u64, contracts: &Contracts) -> Result<Self, StoreError> {
+    fn with_connection(conn: Connection, chain_id: u64) -> Self {
+        Self {
+            conn,
+            chain_id,
+            timings: RangeTimings::default(),
+            per_log_rows: false,
+            body: Vec::new(),
+        }
+    }
+
+    fn init(
+        mut conn: Connection,
+        chain_id: u64,
+        contracts: &Contracts,
+    ) -> Result<Self, StoreError> {
         // WAL + NORMAL: a killed process loses nothing committed; an OS crash may lose the last
         // transactions but never leaves a half-written one (the checkpoint moves with its rows).
         // 64 KiB pages: fewer B-tree levels, splits and page writes for ~300-byte raw log rows
@@ -242,7 +259,11 @@ impl Store {
         conn.pragma_update(None, "page_size", 65_536)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "cache_size", -65_536)?; // 64 MiB
+        // 16 MiB of page cache: writes append (the raw logs by block, the rows of a range in key
+        // order) and reads are point lookups of the working set, so a bigger cache mostly holds
+        // pages already written (it was 64 MiB: a quarter of the indexer's memory at 1,000,000
+        // events).
+        conn.pragma_update(None, "cache_size", -16_384)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.execute_batch(SCHEMA)?;
         let get = |k: &str| -> Result<Option<String>, rusqlite::Error> {
@@ -310,11 +331,8 @@ impl Store {
                 )?;
             }
         }
-        let mut store = Self {
-            conn,
-            chain_id,
-            timings: RangeTimings::default(),
-        };
+        convert_per_log_rows(&mut conn)?;
+        let mut store = Self::with_connection(conn, chain_id);
         store.migrate(*contracts)?;
         Ok(store)
     }
@@ -342,7 +360,8 @@ impl Store {
             return Ok(());
         }
         let tx = self.conn.transaction()?;
-        let logs: u64 = tx.query_row("SELECT COUNT(*) FROM raw_logs", [], |r| r.get(0))?;
+        let logs: u64 =
+            tx.query_row("SELECT COALESCE(SUM(logs), 0) FROM raw_logs", [], |r| r.get(0))?;
         if version.is_some() || logs > 0 {
             tracing::info!(
                 from = ?version,
@@ -403,24 +422,35 @@ impl Store {
 
     /// Every raw log in chain order.
     pub fn raw_logs(&self) -> Result<Vec<RawLog>, StoreError> {
-        load_logs(&self.conn)
+        load_logs(&self.conn, self.per_log_rows)
     }
 
     /// The raw logs of blocks `from..=to`, in chain order (to read a long history a slice at a
     /// time).
     pub fn raw_logs_in(&self, from: u64, to: u64) -> Result<Vec<RawLog>, StoreError> {
-        let mut st = self.conn.prepare_cached(&format!(
-            "SELECT {LOG_COLUMNS} FROM raw_logs WHERE block_number BETWEEN ?1 AND ?2
-             ORDER BY block_number, tx_index, log_index"
-        ))?;
-        let rows = st.query_map(params![from, to], log_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        if self.per_log_rows {
+            let mut st = self.conn.prepare_cached(&format!(
+                "SELECT {LOG_COLUMNS} FROM raw_logs WHERE block_number BETWEEN ?1 AND ?2
+                 ORDER BY block_number, tx_index, log_index"
+            ))?;
+            let rows = st.query_map(params![from, to], log_row)?;
+            return Ok(rows.collect::<Result<_, _>>()?);
+        }
+        let mut st = self.conn.prepare_cached(
+            "SELECT block_number, block_hash, body FROM raw_logs WHERE block_number BETWEEN ?1 AND ?2
+             ORDER BY block_number, block_hash",
+        )?;
+        read_blocks(st.query(params![from, to])?)
     }
 
+    /// The number of raw logs stored.
     pub fn raw_log_count(&self) -> Result<u64, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT COUNT(*) FROM raw_logs", [], |r| r.get(0))?)
+        let sql = if self.per_log_rows {
+            "SELECT COUNT(*) FROM raw_logs"
+        } else {
+            "SELECT COALESCE(SUM(logs), 0) FROM raw_logs"
+        };
+        Ok(self.conn.query_row(sql, [], |r| r.get(0))?)
     }
 
     /// Commits one range: its logs, block hashes, the derived rows the state changed, and the
@@ -434,7 +464,7 @@ impl Store {
         state: &mut State,
     ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        insert_logs(&tx, self.chain_id, logs)?;
+        insert_logs(&tx, logs, &mut self.body)?;
         {
             let mut st =
                 tx.prepare_cached("INSERT OR REPLACE INTO blocks (number, hash) VALUES (?1, ?2)")?;
@@ -721,11 +751,11 @@ impl Store {
                 table: "meta",
                 what: e.to_string(),
             })?;
+        let per_log_rows = has_per_log_rows(&conn)?;
         Ok((
             Self {
-                conn,
-                chain_id,
-                timings: RangeTimings::default(),
+                per_log_rows,
+                ..Self::with_connection(conn, chain_id)
             },
             contracts,
         ))
@@ -769,10 +799,15 @@ impl Store {
         let tx = self.conn.transaction()?;
         let mut removed = 0u64;
         for r in ranges {
-            removed += tx.execute(
+            removed += tx.query_row(
+                "SELECT COALESCE(SUM(logs), 0) FROM raw_logs WHERE block_number BETWEEN ?1 AND ?2",
+                params![r.from, r.to],
+                |row| row.get::<_, u64>(0),
+            )?;
+            tx.execute(
                 "DELETE FROM raw_logs WHERE block_number BETWEEN ?1 AND ?2",
                 params![r.from, r.to],
-            )? as u64;
+            )?;
         }
         let fresh: Vec<RawLog> = chain
             .iter()
@@ -783,7 +818,7 @@ impl Store {
             })
             .cloned()
             .collect();
-        insert_logs(&tx, self.chain_id, &fresh)?;
+        insert_logs(&tx, &fresh, &mut self.body)?;
         for t in DERIVED_TABLES {
             tx.execute(&format!("DELETE FROM {t}"), [])?;
         }
@@ -804,61 +839,203 @@ fn set_checkpoint(tx: &Transaction<'_>, cp: Option<(u64, B256)>) -> Result<(), S
     Ok(())
 }
 
-fn insert_logs(tx: &Transaction<'_>, chain_id: u64, logs: &[RawLog]) -> Result<(), StoreError> {
-    let mut st = tx.prepare_cached(
-        "INSERT OR IGNORE INTO raw_logs (chain_id, block_hash, log_index, block_number, tx_index, tx_hash, address, topics, data)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+/// Writes `logs` (in chain order) one row per block. A block already stored gains the logs it
+/// does not have (by log index): ingesting a log twice is a no-op, as in the one-row-per-log
+/// layout.
+fn insert_logs(
+    tx: &Transaction<'_>,
+    logs: &[RawLog],
+    body: &mut Vec<u8>,
+) -> Result<(), StoreError> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO raw_logs (block_number, block_hash, logs, body) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT DO NOTHING",
     )?;
-    let mut topics = Vec::with_capacity(128);
-    for l in logs {
-        topics.clear();
-        for t in &l.topics {
-            topics.extend_from_slice(t.as_slice());
-        }
-        st.execute(params![
-            chain_id,
-            l.block_hash.as_slice(),
-            l.log_index,
-            l.block_number,
-            l.tx_index,
-            l.tx_hash.as_slice(),
-            l.address.as_slice(),
-            &topics,
-            l.data.as_ref(),
+    for block in
+        logs.chunk_by(|a, b| (a.block_number, a.block_hash) == (b.block_number, b.block_hash))
+    {
+        let first = &block[0];
+        crate::log_block::encode(block, body);
+        let added = insert.execute(params![
+            first.block_number,
+            first.block_hash.as_slice(),
+            block.len(),
+            body.as_slice(),
         ])?;
+        if added == 0 {
+            merge_block(tx, block, body)?;
+        }
     }
     Ok(())
 }
 
+/// Adds to a stored block the logs of `block` it does not hold (a damaged row is replaced).
+fn merge_block(
+    tx: &Transaction<'_>,
+    block: &[RawLog],
+    body: &mut Vec<u8>,
+) -> Result<(), StoreError> {
+    let first = &block[0];
+    let stored: Vec<u8> = tx.query_row(
+        "SELECT body FROM raw_logs WHERE block_number = ?1 AND block_hash = ?2",
+        params![first.block_number, first.block_hash.as_slice()],
+        |r| Ok(bytes(r, 0)?.to_vec()),
+    )?;
+    let mut merged = Vec::new();
+    if crate::log_block::decode(first.block_number, first.block_hash, &stored, &mut merged).is_err()
+    {
+        merged.clear();
+    }
+    let held: std::collections::BTreeSet<u64> = merged.iter().map(|l| l.log_index).collect();
+    merged.extend(
+        block
+            .iter()
+            .filter(|l| !held.contains(&l.log_index))
+            .cloned(),
+    );
+    merged.sort_by_key(RawLog::position);
+    crate::log_block::encode(&merged, body);
+    tx.execute(
+        "UPDATE raw_logs SET logs = ?3, body = ?4 WHERE block_number = ?1 AND block_hash = ?2",
+        params![
+            first.block_number,
+            first.block_hash.as_slice(),
+            merged.len(),
+            body.as_slice()
+        ],
+    )?;
+    Ok(())
+}
+
+/// Decodes rows of (block number, block hash, body) into logs. A row that does not decode (an
+/// edited file) reads as one log of zeros at its block, a log no chain has: the audit's evidence
+/// check then names the block instead of the whole read failing.
+fn read_blocks(mut rows: rusqlite::Rows<'_>) -> Result<Vec<RawLog>, StoreError> {
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let number: u64 = r.get(0)?;
+        let hash_bytes = bytes(r, 1)?;
+        let hash = word(hash_bytes);
+        let start = out.len();
+        let decoded = crate::log_block::decode(number, hash, bytes(r, 2)?, &mut out);
+        if decoded.is_err() || hash_bytes.len() != 32 {
+            out.truncate(start);
+            out.push(RawLog {
+                block_number: number,
+                block_hash: hash,
+                tx_index: 0,
+                tx_hash: B256::ZERO,
+                log_index: 0,
+                address: Address::ZERO,
+                topics: Vec::new(),
+                data: Bytes::new(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Whether the raw logs are in the layout of schema versions before 8: one row per log.
+fn has_per_log_rows(conn: &Connection) -> Result<bool, rusqlite::Error> {
+    conn.query_row(
+        "SELECT COUNT(*) > 0 FROM pragma_table_info('raw_logs') WHERE name = 'tx_hash'",
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// Converts raw logs stored one row per log (schema versions before 8) to one row per block, in
+/// one transaction, a block at a time (the history is never all in memory).
+fn convert_per_log_rows(conn: &mut Connection) -> Result<(), StoreError> {
+    if !has_per_log_rows(conn)? {
+        return Ok(());
+    }
+    tracing::info!("raw logs stored one row per log: converting them to one row per block");
+    let tx = conn.transaction()?;
+    tx.execute_batch("ALTER TABLE raw_logs RENAME TO raw_logs_per_log;")?;
+    tx.execute_batch(SCHEMA)?;
+    {
+        // The old table's unique index is (chain id, block number, log index, block hash).
+        let mut st = tx.prepare(&format!(
+            "SELECT {LOG_COLUMNS} FROM raw_logs_per_log
+             ORDER BY chain_id, block_number, log_index, block_hash"
+        ))?;
+        let mut rows = st.query([])?;
+        let (mut block, mut body) = (Vec::<RawLog>::new(), Vec::new());
+        loop {
+            let next = rows.next()?.map(log_row).transpose()?;
+            let ends = match (&next, block.first()) {
+                (Some(l), Some(f)) => {
+                    (l.block_number, l.block_hash) != (f.block_number, f.block_hash)
+                }
+                (None, Some(_)) => true,
+                (_, None) => false,
+            };
+            if ends {
+                block.sort_by_key(RawLog::position);
+                insert_logs(&tx, &block, &mut body)?;
+                block.clear();
+            }
+            match next {
+                Some(l) => block.push(l),
+                None => break,
+            }
+        }
+    }
+    tx.execute_batch("DROP TABLE raw_logs_per_log;")?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// The columns of a raw log in the one-row-per-log layout (schema versions before 8), in the
+/// order [`log_row`] reads them.
 const LOG_COLUMNS: &str =
     "block_number, block_hash, tx_index, tx_hash, log_index, address, topics, data";
 
-fn load_logs(conn: &Connection) -> Result<Vec<RawLog>, StoreError> {
-    let mut st = conn.prepare(&format!(
-        "SELECT {LOG_COLUMNS} FROM raw_logs ORDER BY block_number, tx_index, log_index"
-    ))?;
-    let rows = st.query_map([], log_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+/// Every raw log in chain order (`per_log_rows`: in the layout before schema version 8).
+fn load_logs(conn: &Connection, per_log_rows: bool) -> Result<Vec<RawLog>, StoreError> {
+    if per_log_rows {
+        let mut st = conn.prepare(&format!(
+            "SELECT {LOG_COLUMNS} FROM raw_logs ORDER BY block_number, tx_index, log_index"
+        ))?;
+        let rows = st.query_map([], log_row)?;
+        return Ok(rows.collect::<Result<_, _>>()?);
+    }
+    let mut st = conn.prepare(
+        "SELECT block_number, block_hash, body FROM raw_logs ORDER BY block_number, block_hash",
+    )?;
+    read_blocks(st.query([])?)
 }
 
-/// At most `limit` raw logs after the log at `after` (block number, log index; `None`: from
-/// the first), in chain order: the unique index leads with the block number and log index, so
-/// a slice costs what it returns.
+/// The raw logs of the blocks after block number `after` (`None`: from the first), in chain
+/// order: whole blocks, read 64 block numbers at a time until they hold at least `limit` logs or
+/// the history ends. Returns the logs and the last block number read (`None`: nothing left).
 fn logs_after(
     conn: &Connection,
-    after: Option<(u64, u64)>,
+    after: Option<u64>,
     limit: usize,
-) -> Result<Vec<RawLog>, StoreError> {
-    let mut st = conn.prepare_cached(&format!(
-        "SELECT {LOG_COLUMNS} FROM raw_logs WHERE (block_number, log_index) > (?1, ?2)
-         ORDER BY block_number, log_index LIMIT ?3"
-    ))?;
-    let (block, index) = after.map_or((-1, -1), |(b, l)| (b as i64, l as i64));
-    let rows = st.query_map(
-        params![block, index, i64::try_from(limit).unwrap_or(i64::MAX)],
-        log_row,
+) -> Result<(Vec<RawLog>, Option<u64>), StoreError> {
+    // The 64th block number after `from`: every row up to it is read, so a block is never split.
+    let mut bound = conn.prepare_cached(
+        "SELECT MAX(block_number) FROM (SELECT DISTINCT block_number FROM raw_logs
+         WHERE block_number > ?1 ORDER BY block_number LIMIT 64)",
     )?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut blocks = conn.prepare_cached(
+        "SELECT block_number, block_hash, body FROM raw_logs
+         WHERE block_number > ?1 AND block_number <= ?2 ORDER BY block_number, block_hash",
+    )?;
+    let mut out = Vec::new();
+    let mut from = after.map_or(-1, |b| b as i64);
+    let mut last = None;
+    while out.len() < limit {
+        let Some(to) = bound.query_row([from], |r| r.get::<_, Option<i64>>(0))? else {
+            break;
+        };
+        out.extend(read_blocks(blocks.query(params![from, to])?)?);
+        from = to;
+        last = Some(to as u64);
+    }
+    Ok((out, last))
 }
 
 /// Decodes `logs`, loads from `c` the entities their fold reads that `state` does not hold
@@ -884,20 +1061,21 @@ fn fold_logs(
 }
 
 /// How a re-fold of the derived tables from the raw logs ([`Store::rebuild_derived`], schema
-/// migrations, reorg rollbacks) bounds its memory.
+/// migrations, reorg rollbacks, audit repairs) bounds its memory; by default as the indexer
+/// bounds a range's (a query's worth of logs, its resident limit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RefoldLimits {
-    /// Raw logs read back and folded at a time.
+    /// Raw logs read back and folded at a time (whole blocks: at least this many, or the rest).
     pub slice: usize,
-    /// Entities kept in memory between slices (the indexer's default resident limit).
+    /// Entities kept in memory between slices.
     pub resident: usize,
 }
 
 impl Default for RefoldLimits {
     fn default() -> Self {
         Self {
-            slice: 50_000,
-            resident: 100_000,
+            slice: crate::indexer::DEFAULT_LOGS_PER_QUERY as usize,
+            resident: crate::indexer::DEFAULT_RESIDENT_LIMIT,
         }
     }
 }
@@ -916,16 +1094,15 @@ fn refold(
     let mut state = State::new(contracts);
     let mut after = None;
     loop {
-        let logs = logs_after(tx, after, slice)?;
-        let Some(last) = logs.last() else { break };
-        after = Some((last.block_number, last.log_index));
+        let (logs, last) = logs_after(tx, after, slice)?;
+        if last.is_none() {
+            break;
+        }
+        after = last;
         fold_logs(tx, &mut state, &logs)?;
         write_dirty(tx, &mut state)?;
         if state.resident_len() > limits.resident {
             state.evict();
-        }
-        if logs.len() < slice {
-            break;
         }
     }
     // An empty history still records its (zero) counters.
@@ -982,7 +1159,7 @@ fn address(b: &[u8]) -> Address {
 
 /// Writes the rows the state changed since the last write, then forgets them.
 ///
-/// Keys are written in key order (sequential B-tree inserts), as BLOBs (no hex formatting or
+/// Keys are written in key order (the dirty sets are sorted: sequential B-tree inserts), as BLOBs (no hex formatting or
 /// address checksumming in the hot path).
 fn write_dirty(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError> {
     let dirty = std::mem::take(&mut state.dirty);
@@ -992,7 +1169,7 @@ fn write_dirty(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
              last_log_index) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
         let mut del = tx.prepare_cached("DELETE FROM trees WHERE tree_id = ?1")?;
-        for id in sorted(dirty.trees) {
+        for id in dirty.trees {
             match state.trees.get(&id) {
                 Some(t) => up.execute(params![
                     t.tree_id,
@@ -1014,7 +1191,7 @@ fn write_dirty(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
         )?;
         let mut del = tx.prepare_cached("DELETE FROM roles WHERE role_id = ?1")?;
-        for id in sorted(dirty.roles) {
+        for id in dirty.roles {
             match state.roles.get(&id) {
                 Some(r) => up.execute(params![
                     r.role_id.to_be_bytes::<32>(),
@@ -1043,30 +1220,39 @@ fn write_dirty(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
         }
     }
     {
-        let mut up = tx.prepare_cached(
-            "INSERT OR REPLACE INTO wearers (role_id, wearer, since_block, expiry, granted_by, last_block,
-             last_tx, last_tx_index, last_log_index)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?;
+        // The most numerous rows (a mint each): written many to a statement.
         let mut del =
             tx.prepare_cached("DELETE FROM wearers WHERE role_id = ?1 AND wearer = ?2")?;
-        for key in sorted(dirty.wearers) {
-            let role = key.0.to_be_bytes::<32>();
-            match state.wearers.get(&key) {
-                Some(w) => up.execute(params![
-                    role,
-                    w.wearer.as_slice(),
-                    w.since_block,
-                    w.expiry,
-                    w.granted_by.as_slice(),
-                    w.last_event.block,
-                    w.last_event.tx_hash.as_slice(),
-                    w.last_event.tx_index,
-                    w.last_event.log_index,
-                ])?,
-                None => del.execute(params![role, key.1.as_slice()])?,
-            };
+        let mut keys = dirty.wearers;
+        keys.sort_unstable();
+        keys.dedup();
+        let mut kept = Vec::with_capacity(keys.len());
+        for key in &keys {
+            match state.wearers.get(key) {
+                Some(w) => kept.push(w),
+                None => {
+                    del.execute(params![key.0.to_be_bytes::<32>(), key.1.as_slice()])?;
+                }
+            }
         }
+        upsert_batched(
+            tx,
+            "wearers (role_id, wearer, since_block, expiry, granted_by, last_block, last_tx, \
+             last_tx_index, last_log_index)",
+            9,
+            &kept,
+            |st, at, w| {
+                st.raw_bind_parameter(at, w.role_id.to_be_bytes::<32>())?;
+                st.raw_bind_parameter(at + 1, w.wearer.as_slice())?;
+                st.raw_bind_parameter(at + 2, w.since_block)?;
+                st.raw_bind_parameter(at + 3, w.expiry)?;
+                st.raw_bind_parameter(at + 4, w.granted_by.as_slice())?;
+                st.raw_bind_parameter(at + 5, w.last_event.block)?;
+                st.raw_bind_parameter(at + 6, w.last_event.tx_hash.as_slice())?;
+                st.raw_bind_parameter(at + 7, w.last_event.tx_index)?;
+                st.raw_bind_parameter(at + 8, w.last_event.log_index)
+            },
+        )?;
     }
     {
         let mut up = tx.prepare_cached(
@@ -1075,7 +1261,7 @@ fn write_dirty(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
         )?;
         let mut del =
             tx.prepare_cached("DELETE FROM bad_standing WHERE role_id = ?1 AND wearer = ?2")?;
-        for key in sorted(dirty.standing) {
+        for key in dirty.standing {
             let role = key.0.to_be_bytes::<32>();
             match state.bad_standing.get(&key) {
                 Some(at) => up.execute(params![
@@ -1095,7 +1281,7 @@ fn write_dirty(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
             "INSERT OR REPLACE INTO entities (kind, id, doc, owner) VALUES (?1, ?2, ?3, ?4)",
         )?;
         let mut del = tx.prepare_cached("DELETE FROM entities WHERE kind = ?1 AND id = ?2")?;
-        for key in sorted(dirty.entities) {
+        for key in dirty.entities {
             match state.domain.doc(&key) {
                 Some(doc) => {
                     let doc = doc.map_err(|e| StoreError::Corrupt {
@@ -1125,11 +1311,46 @@ fn write_dirty(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
     Ok(())
 }
 
-/// A dirty set's keys in order, so rows go into their B-trees sequentially.
-fn sorted<K: Ord>(keys: impl IntoIterator<Item = K>) -> Vec<K> {
-    let mut v: Vec<K> = keys.into_iter().collect();
-    v.sort_unstable();
-    v
+/// Rows per statement of [`upsert_batched`].
+const ROWS_PER_STATEMENT: usize = 64;
+
+/// `INSERT OR REPLACE`s `rows` into `table_columns` (`table (col, ...)`, `columns` of them),
+/// [`ROWS_PER_STATEMENT`] to a statement: one statement step, one parse of the VM program's
+/// loop, per that many rows instead of per row. `bind` binds a row's columns from parameter
+/// `at` on.
+fn upsert_batched<T>(
+    tx: &Transaction<'_>,
+    table_columns: &str,
+    columns: usize,
+    rows: &[T],
+    bind: impl Fn(&mut rusqlite::Statement<'_>, usize, &T) -> rusqlite::Result<()>,
+) -> Result<(), StoreError> {
+    let sql = |n: usize| {
+        let row = format!("({})", vec!["?"; columns].join(", "));
+        format!(
+            "INSERT OR REPLACE INTO {table_columns} VALUES {}",
+            vec![row; n].join(", ")
+        )
+    };
+    let mut chunks = rows.chunks_exact(ROWS_PER_STATEMENT);
+    if rows.len() >= ROWS_PER_STATEMENT {
+        let mut st = tx.prepare_cached(&sql(ROWS_PER_STATEMENT))?;
+        for chunk in &mut chunks {
+            for (i, row) in chunk.iter().enumerate() {
+                bind(&mut st, i * columns + 1, row)?;
+            }
+            st.raw_execute()?;
+        }
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut st = tx.prepare_cached(&sql(1))?;
+        for row in rest {
+            bind(&mut st, 1, row)?;
+            st.raw_execute()?;
+        }
+    }
+    Ok(())
 }
 
 /// Replaces every derived row with the state's.

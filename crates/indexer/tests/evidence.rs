@@ -20,8 +20,9 @@ use common::anvil_path;
 use dao_bindings::ITreasury;
 use dao_deploy::{Options, dev, safe::SafeTransaction};
 use dao_indexer::{
-    Contracts, Indexer, IndexerConfig, RpcSource, Store,
+    Contracts, Indexer, IndexerConfig, RawLog, RpcSource, Store,
     audit::{AuditReport, Severity},
+    log_block,
     verify::{self, BlockRange},
 };
 
@@ -148,6 +149,46 @@ fn planted(db: &Path, name: &str, sql: &str) -> PathBuf {
     copy
 }
 
+/// The stored raw logs of block `block` (one row per block, see `dao_indexer::log_block`).
+fn stored_block(db: &Path, block: u64) -> Vec<RawLog> {
+    let conn = rusqlite::Connection::open(db).expect("open");
+    let (hash, body): (Vec<u8>, Vec<u8>) = conn
+        .query_row(
+            "SELECT block_hash, body FROM raw_logs WHERE block_number = ?1",
+            [block],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("a stored block");
+    let mut logs = Vec::new();
+    log_block::decode(
+        block,
+        alloy::primitives::B256::from_slice(&hash),
+        &body,
+        &mut logs,
+    )
+    .expect("decode");
+    logs
+}
+
+/// A copy of `db` whose stored logs of `block` are edited by `edit`, then written back encoded
+/// as the indexer writes them (what an edit of the file that knows the format does).
+fn planted_logs(db: &Path, name: &str, block: u64, edit: impl FnOnce(&mut Vec<RawLog>)) -> PathBuf {
+    let mut logs = stored_block(db, block);
+    edit(&mut logs);
+    logs.sort_by_key(RawLog::position);
+    let mut body = Vec::new();
+    log_block::encode(&logs, &mut body);
+    let copy = planted(db, name, "");
+    rusqlite::Connection::open(&copy)
+        .expect("open")
+        .execute(
+            "UPDATE raw_logs SET logs = ?2, body = ?3 WHERE block_number = ?1",
+            rusqlite::params![block, logs.len(), body],
+        )
+        .expect("plant");
+    copy
+}
+
 fn with_rule<'a>(r: &'a AuditReport, rule: &str) -> Vec<&'a dao_indexer::Finding> {
     r.findings
         .iter()
@@ -218,22 +259,29 @@ async fn planted_index_discrepancies_are_named_by_rule_and_range_and_repaired() 
     // 2. One log deleted (a StateUpdated: the state silently lost a document).
     let state_updated =
         <dao_bindings::ICellRegistry::StateUpdated as alloy::sol_types::SolEvent>::SIGNATURE_HASH;
-    let block: u64 = rusqlite::Connection::open(&db)
-        .expect("open")
-        .query_row(
-            "SELECT block_number FROM raw_logs WHERE substr(topics, 1, 32) = ?1 ORDER BY block_number LIMIT 1",
-            [state_updated.as_slice()],
-            |r| r.get(0),
-        )
+    let block = (first_block..=last_block)
+        .find(|&b| {
+            rusqlite::Connection::open(&db)
+                .expect("open")
+                .query_row(
+                    "SELECT COUNT(*) FROM raw_logs WHERE block_number = ?1",
+                    [b],
+                    |r| r.get::<_, u64>(0),
+                )
+                .expect("count")
+                > 0
+                && stored_block(&db, b)
+                    .iter()
+                    .any(|l| l.topics.first() == Some(&state_updated))
+        })
         .expect("a StateUpdated log");
-    let deleted = planted(
-        &db,
-        "deleted.db",
-        &format!(
-            "DELETE FROM raw_logs WHERE rowid = (SELECT rowid FROM raw_logs WHERE substr(topics, 1, 32) = x'{}' AND block_number = {block} LIMIT 1);",
-            hex::encode(state_updated)
-        ),
-    );
+    let deleted = planted_logs(&db, "deleted.db", block, |logs| {
+        let i = logs
+            .iter()
+            .position(|l| l.topics.first() == Some(&state_updated))
+            .expect("in the block");
+        logs.remove(i);
+    });
     let r = audit(&net, &deleted).await;
     let f = with_rule(&r, verify::LOGS_MATCH_CHAIN);
     assert_eq!(f.len(), 1, "{}", r.render());
@@ -259,14 +307,12 @@ async fn planted_index_discrepancies_are_named_by_rule_and_range_and_repaired() 
     );
 
     // 3. One log altered (the spend's amount).
-    let altered = planted(
-        &db,
-        "altered.db",
-        &format!(
-            "UPDATE raw_logs SET data = CAST(x'{}' || substr(data, 33) AS BLOB) WHERE rowid = (SELECT rowid FROM raw_logs WHERE block_number = {last_block} ORDER BY log_index DESC LIMIT 1);",
-            hex::encode([0x11u8; 32])
-        ),
-    );
+    let altered = planted_logs(&db, "altered.db", last_block, |logs| {
+        let last = logs.last_mut().expect("a log");
+        let mut data = vec![0x11u8; 32];
+        data.extend_from_slice(&last.data[32..]);
+        last.data = data.into();
+    });
     let r = audit(&net, &altered).await;
     let f = with_rule(&r, verify::LOGS_MATCH_CHAIN);
     assert_eq!(f.len(), 1, "{}", r.render());
@@ -287,14 +333,12 @@ async fn planted_index_discrepancies_are_named_by_rule_and_range_and_repaired() 
     );
 
     // 4. A foreign log (another contract's, in an existing block).
-    let foreign = planted(
-        &db,
-        "foreign.db",
-        &format!(
-            "INSERT INTO raw_logs SELECT chain_id, block_hash, 999, block_number, tx_index, tx_hash, x'{}', topics, data FROM raw_logs WHERE block_number = {first_block} LIMIT 1;",
-            hex::encode([0xf0u8; 20])
-        ),
-    );
+    let foreign = planted_logs(&db, "foreign.db", first_block, |logs| {
+        let mut log = logs[0].clone();
+        log.log_index = 999;
+        log.address = Address::repeat_byte(0xf0);
+        logs.push(log);
+    });
     let r = audit(&net, &foreign).await;
     let f = with_rule(&r, verify::LOGS_MATCH_CHAIN);
     assert_eq!(f.len(), 1, "{}", r.render());
@@ -311,13 +355,13 @@ async fn planted_index_discrepancies_are_named_by_rule_and_range_and_repaired() 
         f[0].detail
     );
 
-    // 4b. A row edited into the wrong shape (a 31-byte block hash, data as TEXT): a finding
-    // naming its block, not a failure to audit.
+    // 4b. A row edited into the wrong shape (a 31-byte block hash, a cut body as TEXT): a
+    // finding naming its block, not a failure to audit.
     let malformed = planted(
         &db,
         "malformed.db",
         &format!(
-            "UPDATE raw_logs SET block_hash = substr(block_hash, 2), data = CAST(data AS TEXT) WHERE rowid = (SELECT rowid FROM raw_logs WHERE block_number = {last_block} LIMIT 1);"
+            "UPDATE raw_logs SET block_hash = substr(block_hash, 2), body = CAST(substr(body, 1, 10) AS TEXT) WHERE block_number = {last_block};"
         ),
     );
     let r = audit(&net, &malformed).await;

@@ -764,6 +764,125 @@ fn another_schema_version_rebuilds_the_derived_tables_from_raw_logs() {
 }
 
 #[test]
+fn an_index_of_raw_logs_stored_one_row_per_log_is_converted_and_comes_out_the_same() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let logs = history();
+    // Reference: this version's layout.
+    let reference = dir.path().join("reference.db");
+    let mut folded = State::new(contracts());
+    let digest = {
+        let mut store = Store::open(&reference, 1, &contracts()).expect("open");
+        commit(&mut store, &mut folded, &logs);
+        store.digest().expect("digest")
+    };
+    // What schema version 7 left: one raw_logs row per log, keyed by (chain id, block hash, log
+    // index), and derived tables of that version.
+    let old = dir.path().join("old.db");
+    {
+        let mut store = Store::open(&old, 1, &contracts()).expect("open");
+        commit(&mut store, &mut State::new(contracts()), &logs);
+        let c = store.connection();
+        c.execute_batch(
+            "DROP TABLE raw_logs;
+             CREATE TABLE raw_logs (
+                 chain_id INTEGER NOT NULL, block_hash BLOB NOT NULL, log_index INTEGER NOT NULL,
+                 block_number INTEGER NOT NULL, tx_index INTEGER NOT NULL, tx_hash BLOB NOT NULL,
+                 address BLOB NOT NULL, topics BLOB NOT NULL, data BLOB NOT NULL,
+                 UNIQUE (chain_id, block_number, log_index, block_hash));
+             UPDATE meta SET value = '7' WHERE key = 'schema_version';
+             DELETE FROM roles;",
+        )
+        .expect("old layout");
+        // Inserted out of order: the conversion reads them back in chain order.
+        for l in logs.iter().rev() {
+            let topics: Vec<u8> = l.topics.iter().flat_map(|t| t.0).collect();
+            c.execute(
+                "INSERT INTO raw_logs VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                rusqlite::params![
+                    l.block_hash.as_slice(),
+                    l.log_index,
+                    l.block_number,
+                    l.tx_index,
+                    l.tx_hash.as_slice(),
+                    l.address.as_slice(),
+                    topics,
+                    l.data.as_ref(),
+                ],
+            )
+            .expect("old row");
+        }
+    }
+    // Opened read-only (the audit), it is read as it is.
+    {
+        let (store, _) = Store::open_read_only(&old).expect("read-only");
+        assert_eq!(store.raw_logs().expect("logs"), logs);
+        assert_eq!(store.raw_log_count().expect("count"), logs.len() as u64);
+        let last = logs.last().expect("a log").block_number;
+        assert_eq!(
+            store.raw_logs_in(last, last).expect("logs"),
+            logs.iter()
+                .filter(|l| l.block_number == last)
+                .cloned()
+                .collect::<Vec<_>>()
+        );
+    }
+    let store = Store::open(&old, 1, &contracts()).expect("converted");
+    assert_eq!(store.schema_version().expect("v"), Some(SCHEMA_VERSION));
+    assert_eq!(store.raw_logs().expect("logs"), logs);
+    assert_eq!(store.raw_log_count().expect("count"), logs.len() as u64);
+    assert_eq!(
+        store.digest().expect("digest"),
+        digest,
+        "as if written by this version"
+    );
+    assert_eq!(
+        store.load_state(contracts()).expect("load").domain,
+        folded.domain
+    );
+}
+
+#[test]
+fn a_block_ingested_again_or_in_parts_keeps_each_log_once() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let logs = history();
+    let mut folded = State::new(contracts());
+    let mut store = Store::open(&dir.path().join("ix.db"), 1, &contracts()).expect("open");
+    commit(&mut store, &mut folded, &logs);
+    let digest = store.digest().expect("digest");
+    // Every block again, and a block's logs in two parts, the second overlapping the first.
+    let mut again = State::new(contracts());
+    let (last, hash) = store.checkpoint().expect("cp").expect("a checkpoint");
+    store
+        .commit_range(&logs, &[], (last, hash), 0, &mut again)
+        .expect("again");
+    let block = logs[logs.len() / 2].block_number;
+    let of_block: Vec<RawLog> = logs
+        .iter()
+        .filter(|l| l.block_number == block)
+        .cloned()
+        .collect();
+    assert!(of_block.len() >= 2, "a block of several logs");
+    for part in [&of_block[of_block.len() - 1..], &of_block[..]] {
+        store
+            .commit_range(part, &[], (last, hash), 0, &mut again)
+            .expect("part");
+    }
+    assert_eq!(store.raw_logs().expect("logs"), logs);
+    // A block missing its first logs gains them back.
+    store
+        .connection()
+        .execute("DELETE FROM raw_logs WHERE block_number = ?1", [block])
+        .expect("delete");
+    for part in [&of_block[1..], &of_block[..1]] {
+        store
+            .commit_range(part, &[], (last, hash), 0, &mut again)
+            .expect("part");
+    }
+    assert_eq!(store.raw_logs().expect("logs"), logs);
+    assert_eq!(store.digest().expect("digest"), digest);
+}
+
+#[test]
 fn an_index_without_role_streams_is_indexed_again_from_the_start() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("ix.db");

@@ -106,7 +106,7 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>) -> std::io::Resul
 /// snapshot, then at most once per `audit_every` when the head has moved since the last one (the
 /// report names the head it audited). Provider failures are logged and retried at the next poll,
 /// as in [`Indexer::follow`].
-pub async fn follow<P: Provider + Clone>(
+pub async fn follow<P: Provider + Clone + 'static>(
     ix: &mut Indexer<RpcSource<P>>,
     provider: &P,
     start_block: u64,
