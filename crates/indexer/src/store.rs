@@ -360,8 +360,9 @@ impl Store {
             return Ok(());
         }
         let tx = self.conn.transaction()?;
-        let logs: u64 =
-            tx.query_row("SELECT COALESCE(SUM(logs), 0) FROM raw_logs", [], |r| r.get(0))?;
+        let logs: u64 = tx.query_row("SELECT COALESCE(SUM(logs), 0) FROM raw_logs", [], |r| {
+            r.get(0)
+        })?;
         if version.is_some() || logs > 0 {
             tracing::info!(
                 from = ?version,
@@ -1008,18 +1009,20 @@ fn load_logs(conn: &Connection, per_log_rows: bool) -> Result<Vec<RawLog>, Store
 }
 
 /// The raw logs of the blocks after block number `after` (`None`: from the first), in chain
-/// order: whole blocks, read 64 block numbers at a time until they hold at least `limit` logs or
-/// the history ends. Returns the logs and the last block number read (`None`: nothing left).
+/// order: whole blocks, read up to 64 block numbers at a time (fewer for a smaller `limit`) until
+/// they hold at least `limit` logs or the history ends. Returns the logs and the last block
+/// number read (`None`: nothing left).
 fn logs_after(
     conn: &Connection,
     after: Option<u64>,
     limit: usize,
 ) -> Result<(Vec<RawLog>, Option<u64>), StoreError> {
-    // The 64th block number after `from`: every row up to it is read, so a block is never split.
+    // The n-th block number after `from`: every row up to it is read, so a block is never split.
     let mut bound = conn.prepare_cached(
         "SELECT MAX(block_number) FROM (SELECT DISTINCT block_number FROM raw_logs
-         WHERE block_number > ?1 ORDER BY block_number LIMIT 64)",
+         WHERE block_number > ?1 ORDER BY block_number LIMIT ?2)",
     )?;
+    let per_read = limit.clamp(1, 64) as i64;
     let mut blocks = conn.prepare_cached(
         "SELECT block_number, block_hash, body FROM raw_logs
          WHERE block_number > ?1 AND block_number <= ?2 ORDER BY block_number, block_hash",
@@ -1028,7 +1031,7 @@ fn logs_after(
     let mut from = after.map_or(-1, |b| b as i64);
     let mut last = None;
     while out.len() < limit {
-        let Some(to) = bound.query_row([from], |r| r.get::<_, Option<i64>>(0))? else {
+        let Some(to) = bound.query_row([from, per_read], |r| r.get::<_, Option<i64>>(0))? else {
             break;
         };
         out.extend(read_blocks(blocks.query(params![from, to])?)?);
