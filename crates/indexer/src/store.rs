@@ -1009,36 +1009,40 @@ fn load_logs(conn: &Connection, per_log_rows: bool) -> Result<Vec<RawLog>, Store
 }
 
 /// The raw logs of the blocks after block number `after` (`None`: from the first), in chain
-/// order: whole blocks, read up to 64 block numbers at a time (fewer for a smaller `limit`) until
-/// they hold at least `limit` logs or the history ends. Returns the logs and the last block
+/// order: whole blocks, as many as hold `limit` logs (at least one block; each row counts its
+/// logs, so the bound is found before any body is read). Returns the logs and the last block
 /// number read (`None`: nothing left).
 fn logs_after(
     conn: &Connection,
     after: Option<u64>,
     limit: usize,
 ) -> Result<(Vec<RawLog>, Option<u64>), StoreError> {
-    // The n-th block number after `from`: every row up to it is read, so a block is never split.
-    let mut bound = conn.prepare_cached(
-        "SELECT MAX(block_number) FROM (SELECT DISTINCT block_number FROM raw_logs
-         WHERE block_number > ?1 ORDER BY block_number LIMIT ?2)",
+    let from = after.map_or(-1, |b| b as i64);
+    let mut counts = conn.prepare_cached(
+        "SELECT block_number, logs FROM raw_logs WHERE block_number > ?1
+         ORDER BY block_number LIMIT 256",
     )?;
-    let per_read = limit.clamp(1, 64) as i64;
+    let mut rows = counts.query([from])?;
+    let (mut to, mut total) = (None, 0u64);
+    while let Some(r) = rows.next()? {
+        let (number, logs): (i64, u64) = (r.get(0)?, r.get(1)?);
+        // Every row of a block number is read together: a block is never split.
+        if to.is_some_and(|t| t != number) && total >= limit as u64 {
+            break;
+        }
+        to = Some(number);
+        total += logs;
+    }
+    drop(rows);
+    let Some(to) = to else {
+        return Ok((Vec::new(), None));
+    };
     let mut blocks = conn.prepare_cached(
         "SELECT block_number, block_hash, body FROM raw_logs
          WHERE block_number > ?1 AND block_number <= ?2 ORDER BY block_number, block_hash",
     )?;
-    let mut out = Vec::new();
-    let mut from = after.map_or(-1, |b| b as i64);
-    let mut last = None;
-    while out.len() < limit {
-        let Some(to) = bound.query_row([from, per_read], |r| r.get::<_, Option<i64>>(0))? else {
-            break;
-        };
-        out.extend(read_blocks(blocks.query(params![from, to])?)?);
-        from = to;
-        last = Some(to as u64);
-    }
-    Ok((out, last))
+    let logs = read_blocks(blocks.query(params![from, to])?)?;
+    Ok((logs, Some(to as u64)))
 }
 
 /// Decodes `logs`, loads from `c` the entities their fold reads that `state` does not hold
