@@ -818,13 +818,8 @@ fn claim(
     );
 }
 
-#[test]
-fn stream_payments_are_re_derived_from_grant_times_and_rates() {
-    // M1 wears the role from before the stream: 10 blocks = 120 s at 10/s = 1200.
-    let mut h = streamed();
-    claim(&mut h, 40, M1, 1200, 0, 1200, 0);
-    // A rate change at block 45 (5/s), M2 revoked at block 50; M2 claims after: 15 blocks at
-    // 10/s (blocks 30..45) + 5 blocks at 5/s (45..50) = 1800 + 300.
+/// The stream's rate changed to 5/s at block 45 by its cell's admin.
+fn halve_the_rate_at_45(h: &mut History) {
     h.at(45).push(
         STREAMS,
         IRoleStreams::StreamRateChanged {
@@ -835,6 +830,16 @@ fn stream_payments_are_re_derived_from_grant_times_and_rates() {
             at: U256::from(time_of(45)),
         },
     );
+}
+
+#[test]
+fn stream_payments_are_re_derived_from_grant_times_and_rates() {
+    // M1 wears the role from before the stream: 10 blocks = 120 s at 10/s = 1200.
+    let mut h = streamed();
+    claim(&mut h, 40, M1, 1200, 0, 1200, 0);
+    // A rate change at block 45 (5/s), M2 revoked at block 50; M2 claims after: 15 blocks at
+    // 10/s (blocks 30..45) + 5 blocks at 5/s (45..50) = 1800 + 300.
+    halve_the_rate_at_45(&mut h);
     h.at(50).push(
         ROLES,
         IRoles::RoleRevoked {
@@ -858,16 +863,7 @@ fn stream_payments_are_re_derived_from_grant_times_and_rates() {
     for renounced in [true, false] {
         let mut h = streamed();
         claim(&mut h, 40, M1, 1200, 0, 1200, 0);
-        h.at(45).push(
-            STREAMS,
-            IRoleStreams::StreamRateChanged {
-                streamId: U256::from(1),
-                cellId: dao(),
-                by: ADMIN,
-                amount: U256::from(50),
-                at: U256::from(time_of(45)),
-            },
-        );
+        halve_the_rate_at_45(&mut h);
         if renounced {
             h.at(50).burn(M2, member(), M2, false);
         }
