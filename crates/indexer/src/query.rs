@@ -15,8 +15,8 @@ use crate::{
     fold::EntityKey,
     model::{EventRef, Role, Tree, Wearer},
     store::{
-        ROLE_COLUMNS, Store, StoreError, TREE_COLUMNS, WEARER_COLUMNS, role_row, tree_row,
-        wearer_row,
+        ROLE_COLUMNS, Store, StoreError, TREE_COLUMNS, WEARER_COLUMNS, address, bytes, role_row,
+        tree_row, wearer_row,
     },
 };
 
@@ -256,9 +256,7 @@ impl Store {
         let mut st = self
             .connection()
             .prepare_cached("SELECT wearer FROM bad_standing WHERE role_id = ?1 ORDER BY wearer")?;
-        let rows = st.query_map([role.to_be_bytes::<32>()], |r| {
-            Ok(Address::from_slice(&r.get::<_, Vec<u8>>(0)?))
-        })?;
+        let rows = st.query_map([role.to_be_bytes::<32>()], |r| Ok(address(bytes(r, 0)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

@@ -481,8 +481,8 @@ impl Store {
     }
 
     /// Rolls back to `ancestor` (`None`: before the first block): deletes later raw logs and
-    /// block hashes, empties the derived tables and re-folds them from the surviving raw logs
-    /// ([`refold`]: a slice at a time, memory flat however long the history), all in one
+    /// block hashes and re-folds the derived tables from the surviving raw logs ([`refold`]: a
+    /// slice at a time, memory flat however long the history), all in one
     /// transaction. Read the state back with [`Store::working_state`] or [`Store::load_state`].
     pub fn rollback_to(
         &mut self,
@@ -493,9 +493,6 @@ impl Store {
         let above = ancestor.map_or(-1i64, |(n, _)| n as i64);
         tx.execute("DELETE FROM raw_logs WHERE block_number > ?1", [above])?;
         tx.execute("DELETE FROM blocks WHERE number > ?1", [above])?;
-        for t in DERIVED_TABLES {
-            tx.execute(&format!("DELETE FROM {t}"), [])?;
-        }
         refold(&tx, contracts, RefoldLimits::default())?;
         set_checkpoint(&tx, ancestor)?;
         tx.commit()?;
@@ -510,9 +507,6 @@ impl Store {
         limits: RefoldLimits,
     ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        for t in DERIVED_TABLES {
-            tx.execute(&format!("DELETE FROM {t}"), [])?;
-        }
         refold(&tx, contracts, limits)?;
         tx.commit()?;
         Ok(())
@@ -820,9 +814,6 @@ impl Store {
             .cloned()
             .collect();
         insert_logs(&tx, &fresh, &mut self.body)?;
-        for t in DERIVED_TABLES {
-            tx.execute(&format!("DELETE FROM {t}"), [])?;
-        }
         refold(&tx, contracts, RefoldLimits::default())?;
         tx.commit()?;
         Ok((removed, fresh.len() as u64))
@@ -1087,16 +1078,19 @@ impl Default for RefoldLimits {
     }
 }
 
-/// Re-folds the derived tables from the stored raw logs in chain order, inside `tx`, into
-/// tables the caller has emptied: a slice of logs at a time on a bounded working set, as the
-/// indexer folds new ranges ([`crate::working`]), so that a schema migration or a reorg's
-/// rollback costs memory in proportion to a slice, not to the history. The rows and the fold's
-/// counters are written; the caller commits.
+/// Empties the derived tables and re-folds them from the stored raw logs in chain order, inside
+/// `tx`: a slice of logs at a time on a bounded working set, as the indexer folds new ranges
+/// ([`crate::working`]), so that a schema migration or a reorg's rollback costs memory in
+/// proportion to a slice, not to the history. The rows and the fold's counters are written; the
+/// caller commits.
 fn refold(
     tx: &Transaction<'_>,
     contracts: Contracts,
     limits: RefoldLimits,
 ) -> Result<(), StoreError> {
+    for t in DERIVED_TABLES {
+        tx.execute(&format!("DELETE FROM {t}"), [])?;
+    }
     let slice = limits.slice.max(1);
     let mut state = State::new(contracts);
     let mut after = None;
@@ -1133,7 +1127,7 @@ fn log_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawLog> {
 }
 
 /// A byte column, BLOB or (as an edited file may have it) TEXT, without copying.
-fn bytes<'a>(r: &'a rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'a [u8]> {
+pub(crate) fn bytes<'a>(r: &'a rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'a [u8]> {
     use rusqlite::types::ValueRef;
     match r.get_ref(i)? {
         ValueRef::Blob(b) | ValueRef::Text(b) => Ok(b),
@@ -1156,7 +1150,7 @@ fn word(b: &[u8]) -> B256 {
     }
 }
 
-fn address(b: &[u8]) -> Address {
+pub(crate) fn address(b: &[u8]) -> Address {
     if b.len() == 20 {
         Address::from_slice(b)
     } else {

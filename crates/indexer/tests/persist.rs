@@ -385,21 +385,7 @@ fn history() -> Vec<RawLog> {
         Address::repeat_byte(0xb4),
     );
     for (block, ev) in [
-        (
-            29,
-            IRoles::RoleCreated {
-                roleId: member,
-                adminId: dao,
-                details: "member".into(),
-                maxSupply: 10,
-                eligibility: Address::ZERO,
-                toggle: Address::ZERO,
-                mutable_: true,
-                claimable: false,
-                imageURI: String::new(),
-            }
-            .encode_log_data(),
-        ),
+        (29, role_created(member, dao, "member").encode_log_data()),
         (30, log_minted(member, a)),
         (31, log_minted(member, b2)),
         (32, log_minted(member, d)),
@@ -474,6 +460,21 @@ fn log_burned(operator: Address, role: U256, from: Address) -> alloy::primitives
     .encode_log_data()
 }
 
+/// A mutable role of at most 10 wearers, no modules, created under `admin`.
+fn role_created(role: U256, admin: U256, details: &str) -> IRoles::RoleCreated {
+    IRoles::RoleCreated {
+        roleId: role,
+        adminId: admin,
+        details: details.into(),
+        maxSupply: 10,
+        eligibility: Address::ZERO,
+        toggle: Address::ZERO,
+        mutable_: true,
+        claimable: false,
+        imageURI: String::new(),
+    }
+}
+
 fn log_minted(role: U256, wearer: Address) -> alloy::primitives::LogData {
     IRoles::RoleMinted {
         roleId: role,
@@ -509,17 +510,7 @@ fn a_burn_is_a_revokes_pair_or_a_renounce() {
         Address::repeat_byte(0xb1),
         Address::repeat_byte(0xb2),
     );
-    let created = IRoles::RoleCreated {
-        roleId: member,
-        adminId: U256::from(1) << 224,
-        details: String::new(),
-        maxSupply: 10,
-        eligibility: Address::ZERO,
-        toggle: Address::ZERO,
-        mutable_: true,
-        claimable: false,
-        imageURI: String::new(),
-    };
+    let created = role_created(member, U256::from(1) << 224, "");
     let revoked = IRoles::RoleRevoked {
         roleId: member,
         wearer: a,

@@ -2,8 +2,7 @@
 use super::db::{DbArgs, open_synced, target};
 use crate::ctx::{Ctx, Global};
 use alloy::primitives::B256;
-use dao_indexer::model::Anomaly;
-use dao_indexer::{Indexer, IndexerConfig, RpcSource};
+use dao_indexer::{Indexer, IndexerConfig, RpcSource, model::Anomaly};
 use eyre::Result;
 use serde::Serialize;
 use std::{fmt, time::Duration};
@@ -82,11 +81,12 @@ pub(crate) async fn run(args: Args, global: &Global) -> Result<()> {
     }
     let store = ix.store();
     let counts = store.counts()?;
+    let checkpoint = store.checkpoint()?;
     ctx.show(&IndexSummary {
         db: t.db.display().to_string(),
         chain_id: store.chain_id(),
-        block: store.checkpoint()?.map(|c| c.0),
-        block_hash: store.checkpoint()?.map(|c| c.1),
+        block: checkpoint.map(|c| c.0),
+        block_hash: checkpoint.map(|c| c.1),
         raw_logs: counts.raw_logs,
         roles: counts.roles,
         wearers: counts.wearers,

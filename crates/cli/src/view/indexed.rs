@@ -24,6 +24,7 @@ use dao_deploy::design::state_key_name;
 use dao_indexer::{
     Store,
     domain::{Cell, Proposal, StateDoc, Stream, TaskStatus},
+    model::Role,
 };
 use eyre::{Result, eyre};
 
@@ -55,7 +56,13 @@ pub(crate) fn cells(st: &Store, root: U256) -> Result<Vec<U256>> {
 /// Who wears `role` now (`Roles.isWearerOfHat`): the role is active, and the grant is not
 /// revoked, not expired at `now`, in good standing.
 pub(crate) fn wearers(st: &Store, role: U256, now: u64) -> Result<Vec<Address>> {
-    if st.role(role)?.is_some_and(|r| !r.active) {
+    let active = st.role(role)?.is_none_or(|r| r.active);
+    wearing(st, role, active, now)
+}
+
+/// [`wearers`] of a role whose `active` flag the caller has read.
+fn wearing(st: &Store, role: U256, active: bool, now: u64) -> Result<Vec<Address>> {
+    if !active {
         return Ok(Vec::new());
     }
     let bad: HashSet<Address> = st.bad_standing_of(role)?.into_iter().collect();
@@ -143,8 +150,7 @@ pub(crate) fn state_cells(
     for (cell, depth) in tree(st, root)? {
         let id = cell.id;
         let executor = st.executor(id)?.map(|e| e.executor);
-        let run_by = super::run_by(&wearers(st, id, now)?, executor, safe);
-        let roles = roles_of_cell(st, id)?
+        let roles: Vec<RoleWearers> = roles_of_cell(st, id)?
             .into_iter()
             .map(|r| {
                 Ok(RoleWearers {
@@ -154,6 +160,8 @@ pub(crate) fn state_cells(
                 })
             })
             .collect::<Result<_>>()?;
+        // The cell's admin role is the first of its roles: its wearers read once.
+        let run_by = super::run_by(&roles[0].wearers, executor, safe);
         let state = current_docs(st, id)?
             .iter()
             .filter_map(|doc| {
@@ -219,9 +227,14 @@ pub(crate) fn role(ctx: &Ctx, st: &Store, role: U256, now: u64) -> Result<RoleVi
     let r = st
         .role(role)?
         .ok_or_else(|| eyre!("no role {} in the index", RoleId(role)))?;
+    role_view(ctx, st, r, now)
+}
+
+fn role_view(ctx: &Ctx, st: &Store, r: Role, now: u64) -> Result<RoleView> {
     Ok(RoleView {
-        role: RoleId(role).to_string(),
-        name: ctx.role_name(role),
+        role: RoleId(r.role_id).to_string(),
+        name: ctx.role_name(r.role_id),
+        wearers: wearing(st, r.role_id, r.active, now)?,
         details: r.details,
         supply: r.supply,
         max_supply: r.max_supply,
@@ -230,17 +243,16 @@ pub(crate) fn role(ctx: &Ctx, st: &Store, role: U256, now: u64) -> Result<RoleVi
         active: r.active,
         eligibility: r.eligibility,
         toggle: r.toggle,
-        wearers: wearers(st, role, now)?,
     })
 }
 
+/// The cell's admin role, then the roles it administers, by id.
 pub(crate) fn role_list(ctx: &Ctx, st: &Store, cell: U256, now: u64) -> Result<RoleList> {
-    Ok(RoleList(
-        roles_of_cell(st, cell)?
-            .into_iter()
-            .map(|r| role(ctx, st, r, now))
-            .collect::<Result<_>>()?,
-    ))
+    let mut views = vec![role(ctx, st, cell, now)?];
+    for r in st.roles_under(cell)? {
+        views.push(role_view(ctx, st, r, now)?);
+    }
+    Ok(RoleList(views))
 }
 
 fn cell_or_err(st: &Store, id: U256) -> Result<Cell> {
