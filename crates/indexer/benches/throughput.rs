@@ -56,15 +56,21 @@ fn anvil_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../script/bin/anvil")
 }
 
-fn peak_rss_mib() -> f64 {
+/// A memory figure of this process from /proc/self/status (`VmHWM:`, `VmRSS:`), in MiB.
+fn status_mib(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         })
         .map_or(0.0, |kib| kib / 1024.0)
+}
+
+/// The peak resident set (VmHWM) since the last [`reset_peak`], in MiB.
+fn peak_rss_mib() -> f64 {
+    status_mib("VmHWM:")
 }
 
 /// CPU time of the calling thread (the benchmark's main thread runs every in-process phase),
@@ -92,14 +98,7 @@ fn process_cpu(pid: &str) -> f64 {
 
 /// The current resident set (VmRSS), in MiB.
 fn rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
+    status_mib("VmRSS:")
 }
 
 /// Resets VmHWM to the current RSS, so that the next reading is the peak of one phase.
