@@ -48,6 +48,7 @@ use crate::{
     model::{Contracts, EventRef, State},
     source::{LogQuery, RawLog, RpcSource},
     store::Store,
+    verify::{BlockRange, LogEvidence},
 };
 
 /// Audit errors (not findings: failures to audit at all).
@@ -291,14 +292,18 @@ fn short(id: &str) -> String {
 struct Auditor<'a, P> {
     provider: &'a P,
     contracts: Contracts,
-    state: State,
+    /// The treasury's own logs folded (the DAOs' Safes); who wears what and which cell is whose
+    /// child are the network rules' ([`Self::network`]), folded once.
+    treasury_state: State,
     ledgers: BTreeMap<(U256, Address), Ledger>,
     frozen: HashSet<U256>,
     treasurer: HashMap<U256, U256>,
     executor: HashMap<U256, Address>,
-    /// Per transaction: cells whose proposal executed, tasks the task board touched.
+    /// Per transaction of the span being judged: cells whose proposal executed, tasks the task
+    /// board touched (a transaction never spans two blocks, so a span holds it whole).
     executed_in_tx: HashMap<B256, HashSet<U256>>,
     tasks_in_tx: HashMap<B256, HashSet<U256>>,
+    /// Timestamps of the span's blocks the rules need.
     timestamps: HashMap<u64, u64>,
     findings: Vec<Finding>,
     counts: Counts,
@@ -307,14 +312,14 @@ struct Auditor<'a, P> {
     eth_out_by_module: HashMap<U256, U256>,
     /// Reads the logs that are not in the index (the Safes', tokens' transfers).
     fetcher: AdaptiveFetcher,
-    /// Block of each transaction of the judged logs, and the module's ETH payments (tx, dao,
-    /// amount): the balance rule's timeline.
-    tx_blocks: HashMap<B256, u64>,
-    eth_paid: Vec<(B256, U256, U256)>,
+    /// The module's ETH payments (block, dao, amount): the balance rule's timeline.
+    eth_paid: Vec<(u64, U256, U256)>,
     /// The cell the findings being made are about.
     current_cell: Option<U256>,
     /// How each budgeted token's amounts read in findings.
     units: TokenUnits,
+    /// The network rules, fed the same logs in the same order.
+    network: crate::network::NetworkAudit,
 }
 
 /// Decimals and symbol of each token the findings name (ETH: 18, "ETH"), read from the tokens
@@ -361,8 +366,60 @@ fn hex_id(v: U256) -> String {
     format!("{v:#066x}")
 }
 
+/// What judging the logs in chain order needs to know of the whole history first, noted while
+/// the chain's logs stream by for the evidence check.
+#[derive(Debug, Default)]
+struct HistoryFacts {
+    /// Roles a stream pays (their grants' blocks need times, from the first mint).
+    streamed: HashSet<U256>,
+    /// Tokens budgets are set in (their units are read once, for the findings).
+    budgeted: BTreeSet<Address>,
+}
+
+impl HistoryFacts {
+    fn note(&mut self, contracts: &Contracts, logs: &[RawLog]) {
+        crate::network::NetworkAudit::note_streamed_roles(contracts, logs, &mut self.streamed);
+        for log in logs {
+            if Some(log.address) == contracts.treasury
+                && log.topics.first() == Some(&ITreasury::BudgetSet::SIGNATURE_HASH)
+                && let Ok(e) = ITreasury::BudgetSet::decode_raw_log(&log.topics, &log.data)
+            {
+                self.budgeted.insert(e.token);
+            }
+        }
+    }
+}
+
+/// The logs the audit judges in `span`: the chain's, which are the stored logs wherever the
+/// evidence found them equal, and the chain's own (kept by the check) where they differ.
+fn judged_logs(
+    store: &Store,
+    evidence: &LogEvidence,
+    span: BlockRange,
+) -> Result<Vec<RawLog>, AuditError> {
+    let mut logs = store.raw_logs_in(span.from, span.to)?;
+    if evidence.diffs.is_empty() {
+        return Ok(logs);
+    }
+    logs.retain(|l| !evidence.differs_at(l.block_number));
+    let chain = &evidence.chain_logs;
+    let (lo, hi) = (
+        chain.partition_point(|l| l.block_number < span.from),
+        chain.partition_point(|l| l.block_number <= span.to),
+    );
+    logs.extend_from_slice(&chain[lo..hi]);
+    logs.sort_by_key(RawLog::position);
+    Ok(logs)
+}
+
 /// Audits the deployment indexed in `store` against the chain behind `provider`.
 /// Index first (the audit replays what the database holds, up to its checkpoint).
+///
+/// Two passes over the history, each a span of blocks (a query's worth of logs) at a time, so
+/// that memory holds a span and the rules' state (grants, cells, budgets, streams), not the
+/// history: the first fetches the chain's logs and proves the index holds them
+/// ([`crate::verify::LogCheck`]); the second judges them in chain order, read back from the
+/// index where they are the chain's.
 pub async fn audit<P: Provider>(
     provider: &P,
     store: &Store,
@@ -373,17 +430,27 @@ pub async fn audit<P: Provider>(
     // The index is evidence: prove it holds the chain's logs (and that its tables are their
     // fold) before judging anything; then judge the chain's logs, whatever the file holds.
     let source = RpcSource::new(provider.root().clone());
-    let mut fetcher = AdaptiveFetcher::new(RangePolicy::default());
-    let evidence =
-        crate::verify::check_logs(&source, &mut fetcher, store, &contracts, from_block).await?;
+    let mut fetcher = AdaptiveFetcher::new(RangePolicy::default())
+        .with_log_target(crate::indexer::DEFAULT_LOGS_PER_QUERY);
+    let mut facts = HistoryFacts::default();
+    let (evidence, spans) =
+        match crate::verify::LogCheck::start(&source, store, &contracts, from_block).await? {
+            None => (LogEvidence::default(), Vec::new()),
+            Some(mut check) => {
+                while let Some((_, logs)) = check.next_span(&source, &mut fetcher, store).await? {
+                    facts.note(&contracts, &logs);
+                }
+                let spans = std::mem::take(&mut check.spans);
+                (check.finish(store)?, spans)
+            }
+        };
     let rows = crate::verify::check_derived(store, contracts)?;
     let index = crate::verify::IndexCheck::of(&evidence, &rows);
     let evidence_findings = crate::verify::findings(&evidence, &rows);
-    let logs = evidence.chain_logs;
     let mut a = Auditor {
         provider,
         contracts,
-        state: State::new(contracts),
+        treasury_state: State::new(contracts),
         ledgers: BTreeMap::new(),
         frozen: HashSet::new(),
         treasurer: HashMap::new(),
@@ -391,44 +458,51 @@ pub async fn audit<P: Provider>(
         executed_in_tx: HashMap::new(),
         tasks_in_tx: HashMap::new(),
         timestamps: HashMap::new(),
-        findings: Vec::new(),
+        findings: evidence_findings,
         counts: Counts::default(),
         module_payments: HashMap::new(),
         eth_out_by_module: HashMap::new(),
         fetcher,
-        tx_blocks: HashMap::new(),
         eth_paid: Vec::new(),
         current_cell: None,
-        units: TokenUnits::default(),
+        units: TokenUnits::read(provider, facts.budgeted).await,
+        network: crate::network::NetworkAudit::new(contracts),
     };
-    a.findings = evidence_findings;
-    let budgeted = a.prescan(&logs);
-    a.units = TokenUnits::read(provider, budgeted).await;
-    // The network rules (roles, cells, votes, executions, stream payments) judge the same logs in
-    // the same order; accrual is in unix seconds, so the blocks they need are timed first.
-    let mut network = crate::network::NetworkAudit::new(contracts);
-    let timed = crate::network::NetworkAudit::blocks_needing_time(&contracts, &logs);
-    a.timestamps
-        .extend(block_times(provider, timed.iter().copied()).await?);
-    for log in &logs {
-        network.apply(log, a.timestamps.get(&log.block_number).copied());
-        if Some(log.address) == contracts.treasury
-            && let Ok(ev) = TreasuryEvents::decode_raw_log(&log.topics, &log.data)
-        {
-            // Every treasury event's first indexed field is its cell (the DAO for SafeApproved's
-            // second).
-            let cell_topic = if matches!(ev, TreasuryEvents::SafeApproved(_)) {
-                2
-            } else {
-                1
-            };
-            a.current_cell = log.topics.get(cell_topic).map(|t| U256::from_be_bytes(t.0));
-            a.check(log, ev).await?;
-            a.current_cell = None;
+    for span in spans {
+        let logs = judged_logs(store, &evidence, span)?;
+        a.prescan(&logs);
+        // The network rules (roles, cells, votes, executions, stream payments) judge the same
+        // logs in the same order; accrual is in unix seconds, so the blocks they need are timed
+        // first.
+        let timed = crate::network::NetworkAudit::blocks_needing_time_of(
+            &contracts,
+            &facts.streamed,
+            &logs,
+        );
+        a.timestamps = block_times(provider, timed.iter().copied()).await?;
+        for log in &logs {
+            a.network
+                .apply(log, a.timestamps.get(&log.block_number).copied());
+            if Some(log.address) != contracts.treasury {
+                continue;
+            }
+            if let Ok(ev) = TreasuryEvents::decode_raw_log(&log.topics, &log.data) {
+                // Every treasury event's first indexed field is its cell (the DAO for
+                // SafeApproved's second).
+                let cell_topic = if matches!(ev, TreasuryEvents::SafeApproved(_)) {
+                    2
+                } else {
+                    1
+                };
+                a.current_cell = log.topics.get(cell_topic).map(|t| U256::from_be_bytes(t.0));
+                a.check(log, ev).await?;
+                a.current_cell = None;
+            }
+            a.treasury_state.apply(log);
         }
-        a.state.apply(log);
     }
-    let answers = chain_answers(provider, &contracts, &network.queries(), head).await;
+    let answers = chain_answers(provider, &contracts, &a.network.queries(), head).await;
+    let network = std::mem::replace(&mut a.network, crate::network::NetworkAudit::new(contracts));
     let (network_findings, network_counts) = network.finish(&answers);
     a.findings.extend(network_findings);
     let budgets = a.head_views().await?;
@@ -452,13 +526,13 @@ impl<P: Provider> Auditor<'_, P> {
         RpcSource::new(self.provider.root().clone())
     }
 
-    /// The first pass: what later events are judged against (executions and task actions per
-    /// transaction, executors), and the tokens budgets are set in (returned, for their units).
-    fn prescan(&mut self, logs: &[RawLog]) -> BTreeSet<Address> {
+    /// A first look at a span: what its events are judged against that may come later in their
+    /// transaction (executions and task actions per transaction), and executors.
+    fn prescan(&mut self, logs: &[RawLog]) {
         use dao_bindings::{CellGovernor::CellGovernorEvents, TaskBoard::TaskBoardEvents};
-        let mut budgeted = BTreeSet::new();
+        self.executed_in_tx.clear();
+        self.tasks_in_tx.clear();
         for log in logs {
-            self.tx_blocks.insert(log.tx_hash, log.block_number);
             if Some(log.address) == self.contracts.governor {
                 match CellGovernorEvents::decode_raw_log(&log.topics, &log.data) {
                     Ok(CellGovernorEvents::ProposalExecuted(e)) => {
@@ -482,14 +556,8 @@ impl<P: Provider> Auditor<'_, P> {
                         .or_default()
                         .insert(U256::from_be_bytes(t.0));
                 }
-            } else if Some(log.address) == self.contracts.treasury
-                && log.topics.first() == Some(&ITreasury::BudgetSet::SIGNATURE_HASH)
-                && let Ok(e) = ITreasury::BudgetSet::decode_raw_log(&log.topics, &log.data)
-            {
-                budgeted.insert(e.token);
             }
         }
-        budgeted
     }
 
     fn find(
@@ -512,11 +580,11 @@ impl<P: Provider> Auditor<'_, P> {
     }
 
     fn wears(&self, who: Address, role: U256) -> bool {
-        self.state.wearers.contains_key(&(role, who))
+        self.network.wears_now(who, role)
     }
 
     fn parent_of(&self, cell: U256) -> Option<U256> {
-        self.state.domain.parent_of(cell)
+        self.network.parent_of(cell)
     }
 
     fn dao_of(&self, cell: U256) -> U256 {
@@ -746,7 +814,7 @@ impl<P: Provider> Auditor<'_, P> {
                         .spend(e.periodIndex, e.amount);
                     self.check_cap(name, at, e.cellId, e.token, e.periodIndex);
                 }
-                self.paid(log.tx_hash, e.cellId, e.token, e.to, e.amount);
+                self.paid(log, e.cellId, e.token, e.to, e.amount);
             }
             TreasuryEvents::SubAllocated(e) => {
                 self.counts.sub_allocations += 1;
@@ -854,7 +922,7 @@ impl<P: Provider> Auditor<'_, P> {
                     );
                     self.find(Severity::Error, "cap", "BountyPaid", at, detail);
                 }
-                self.paid(log.tx_hash, e.cellId, e.token, e.to, e.amount);
+                self.paid(log, e.cellId, e.token, e.to, e.amount);
             }
             // A role stream's claim: a spend of the paying cell in `periodIndex` (the re-derivation
             // of each payment from grant times and rates is issue 15's indexer side, not done yet).
@@ -870,7 +938,7 @@ impl<P: Provider> Auditor<'_, P> {
                         .pay_stream(e.periodIndex, e.amount);
                     self.check_cap(name, at, e.cellId, e.token, e.periodIndex);
                 }
-                self.paid(log.tx_hash, e.cellId, e.token, e.to, e.amount);
+                self.paid(log, e.cellId, e.token, e.to, e.amount);
             }
             TreasuryEvents::StreamsStopped(_)
             | TreasuryEvents::SafeRegistered(_)
@@ -908,14 +976,15 @@ impl<P: Provider> Auditor<'_, P> {
         }
     }
 
-    fn paid(&mut self, tx: B256, cell: U256, token: Address, to: Address, amount: U256) {
+    fn paid(&mut self, log: &RawLog, cell: U256, token: Address, to: Address, amount: U256) {
         self.module_payments
-            .entry(tx)
+            .entry(log.tx_hash)
             .or_default()
             .push((token, to, amount));
         if token.is_zero() {
             *self.eth_out_by_module.entry(self.dao_of(cell)).or_default() += amount;
-            self.eth_paid.push((tx, self.dao_of(cell), amount));
+            self.eth_paid
+                .push((log.block_number, self.dao_of(cell), amount));
         }
     }
 
@@ -997,7 +1066,7 @@ impl<P: Provider> Auditor<'_, P> {
 
     async fn safes(&mut self, from: u64, head: u64) -> Result<Vec<SafeLine>, AuditError> {
         let mut safes: Vec<(U256, Address)> = Vec::new();
-        for s in self.state.domain.safes.values() {
+        for s in self.treasury_state.domain.safes.values() {
             safes.push((s.dao, s.safe));
         }
         let mut out = Vec::new();
@@ -1056,10 +1125,8 @@ impl<P: Provider> Auditor<'_, P> {
         }
         let mut executions: HashMap<B256, usize> = HashMap::new();
         let mut movements = crate::balance::Movements::default();
-        for (tx, payer, amount) in &self.eth_paid {
-            if *payer == dao
-                && let Some(block) = self.tx_blocks.get(tx)
-            {
+        for (block, payer, amount) in &self.eth_paid {
+            if *payer == dao {
                 movements.outflow(*block, *amount);
             }
         }

@@ -269,6 +269,17 @@ impl NetworkAudit {
     /// blocks), plus grants with a term (an admin's lapsed term takes its authority away).
     pub fn blocks_needing_time(contracts: &Contracts, logs: &[RawLog]) -> BTreeSet<u64> {
         let mut streamed = HashSet::new();
+        Self::note_streamed_roles(contracts, logs, &mut streamed);
+        Self::blocks_needing_time_of(contracts, &streamed, logs)
+    }
+
+    /// Adds to `streamed` the roles a stream opened in `logs` pays (a first pass over the whole
+    /// history: a grant made before its role's stream opened accrues from the stream's start).
+    pub fn note_streamed_roles(
+        contracts: &Contracts,
+        logs: &[RawLog],
+        streamed: &mut HashSet<U256>,
+    ) {
         for log in logs {
             if Some(log.address) == contracts.streams
                 && log.topics.first() == Some(&IRoleStreams::StreamOpened::SIGNATURE_HASH)
@@ -278,6 +289,15 @@ impl NetworkAudit {
                 streamed.insert(e.roleId);
             }
         }
+    }
+
+    /// [`Self::blocks_needing_time`] of a part of the history, `streamed` noted from all of it
+    /// ([`Self::note_streamed_roles`]).
+    pub fn blocks_needing_time_of(
+        contracts: &Contracts,
+        streamed: &HashSet<U256>,
+        logs: &[RawLog],
+    ) -> BTreeSet<u64> {
         let mut blocks = BTreeSet::new();
         for log in logs {
             if Some(log.address) == contracts.streams {
@@ -329,6 +349,20 @@ impl NetworkAudit {
             cell: cell.map(|c| format!("{c:#066x}")),
             detail,
         });
+    }
+
+    /// Wears `role` now (after the logs applied so far), terms not judged: the treasury rules'
+    /// view of who wears what.
+    pub(crate) fn wears_now(&self, who: Address, role: U256) -> bool {
+        self.grants.contains_key(&(role, who))
+    }
+
+    /// The parent of `cell` (`None`: a root, or a cell never created).
+    pub(crate) fn parent_of(&self, cell: U256) -> Option<U256> {
+        self.cells
+            .get(&cell)
+            .map(|c| c.parent)
+            .filter(|p| !p.is_zero())
     }
 
     /// Wears `role` at a block of time `time` (unknown time: terms not judged).

@@ -512,6 +512,57 @@ impl Store {
         Ok(())
     }
 
+    /// A private temporary database (SQLite deletes it when the copy is dropped) holding this
+    /// one's raw logs and the derived tables a fresh fold of them writes, folded as
+    /// [`Store::rebuild_derived`] folds (a slice at a time, within `limits`): what the audit
+    /// compares this database's derived tables with, in memory flat however long the history.
+    /// Works on a database opened read-only, in either raw-log layout.
+    pub fn refolded_copy(
+        &self,
+        contracts: Contracts,
+        limits: RefoldLimits,
+    ) -> Result<Store, StoreError> {
+        // An empty path: SQLite's private on-disk temporary database.
+        let mut copy = Store::open(Path::new(""), self.chain_id, &contracts)?;
+        let tx = copy.conn.transaction()?;
+        let counts_sql = if self.per_log_rows {
+            "SELECT block_number, COUNT(*) FROM raw_logs GROUP BY block_number ORDER BY block_number"
+        } else {
+            "SELECT block_number, SUM(logs) FROM raw_logs GROUP BY block_number ORDER BY block_number"
+        };
+        let mut counts = self.conn.prepare(counts_sql)?;
+        let mut rows = counts.query([])?;
+        // Whole blocks, at least a slice's worth of logs at a time.
+        let mut pending: Option<(u64, u64, u64)> = None;
+        let slice = limits.slice.max(1) as u64;
+        loop {
+            let next = rows
+                .next()?
+                .map(|r| -> Result<(u64, u64), rusqlite::Error> { Ok((r.get(0)?, r.get(1)?)) });
+            let next = next.transpose()?;
+            let flush = match (pending, next) {
+                (Some((_, _, n)), Some(_)) => n >= slice,
+                (Some(_), None) => true,
+                (None, _) => false,
+            };
+            if flush && let Some((from, to, _)) = pending.take() {
+                insert_logs(&tx, &self.raw_logs_in(from, to)?, &mut copy.body)?;
+            }
+            match next {
+                Some((block, logs)) => {
+                    let (from, _, n) = pending.unwrap_or((block, block, 0));
+                    pending = Some((from, block, n + logs));
+                }
+                None => break,
+            }
+        }
+        drop(rows);
+        drop(counts);
+        refold(&tx, contracts, limits)?;
+        tx.commit()?;
+        Ok(copy)
+    }
+
     /// Loads the WHOLE state from the derived tables (written up to the checkpoint, in the
     /// schema version [`Store::open`] checked): no re-fold of the raw logs, but memory in
     /// proportion to history. The indexer does not need it (it keeps a bounded working set, see

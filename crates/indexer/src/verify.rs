@@ -2,32 +2,36 @@
 //!
 //! Before the audit judges anything it proves that the database holds the chain's logs:
 //!
-//! - [`check_logs`] fetches the deployment's logs for the audited range afresh, through the same
-//!   [`AdaptiveFetcher`] the indexer uses, and compares them block by block with the stored raw
-//!   logs: a count and a keccak digest of the logs' canonical encoding ([`log_digest`]) per block.
-//!   Blocks that differ are merged into ranges; each range is a finding
+//! - [`check_logs`] ([`LogCheck`], a span at a time) fetches the deployment's logs for the
+//!   audited range afresh, through the same [`AdaptiveFetcher`] the indexer uses (a query's worth
+//!   of logs at most), and compares them block by block with the stored raw logs of the same
+//!   blocks; a keccak digest of the logs' canonical encoding ([`log_digest`]) is kept for the
+//!   whole range and for each differing one. Blocks that differ are merged into ranges; each range is a finding
 //!   ([`LOGS_MATCH_CHAIN`]) naming the blocks and what differs (logs missing from the index, logs
 //!   the chain does not have, logs altered). An empty or partial index (raw logs deleted, the
 //!   checkpoint kept) is therefore a finding, never "no discrepancy after 0 events".
-//! - [`check_derived`] folds the stored raw logs afresh and compares the derived tables with what
-//!   the fold writes, row by row: every difference is a finding ([`DERIVED_MATCH_FOLD`]) naming
+//! - [`check_derived`] folds the stored raw logs afresh into a temporary database (a slice at a
+//!   time, [`Store::refolded_copy`]) and compares the derived tables with what the fold writes,
+//!   row by row in key order: every difference is a finding ([`DERIVED_MATCH_FOLD`]) naming
 //!   the table and the row's key.
 //! - [`repair`] (`daoctl audit --repair`) replaces the raw logs of the differing ranges with the
 //!   chain's and rewrites the derived tables from a fresh fold, in one transaction.
 //!
 //! Nothing here writes unless asked to repair: the checks run on a database opened read-only.
 
-use std::collections::BTreeMap;
+use std::{cmp::Ordering, collections::BTreeMap};
 
-use alloy::primitives::{B256, keccak256};
+use rusqlite::types::Value;
+
+use alloy::primitives::{B256, Keccak256, keccak256};
 use serde::Serialize;
 
 use crate::{
     audit::{Finding, Severity},
     fetch::{AdaptiveFetcher, FetchError},
-    model::{Contracts, State},
+    model::Contracts,
     source::{LogQuery, LogSource, RawLog, SourceError},
-    store::{DERIVED_TABLES, Store, StoreError},
+    store::{DERIVED_TABLES, RefoldLimits, Store, StoreError},
 };
 
 /// Rule: the stored raw logs of the audited range are the chain's logs.
@@ -107,14 +111,25 @@ pub struct LogEvidence {
     pub diffs: Vec<LogRangeDiff>,
     /// The checkpoint's block hash is not the chain's (another branch or another chain).
     pub checkpoint_off_chain: Option<(u64, B256, Option<B256>)>,
-    /// The chain's logs for the range, in chain order (what the audit judges, and what a repair
-    /// writes).
+    /// keccak256 over the canonical encodings of the chain's logs of the range, in chain order
+    /// ([`log_digest`] of all of them, computed as they stream by).
+    pub chain_digest: B256,
+    /// The chain's logs of the differing ranges, in chain order: what a repair writes, and what
+    /// the audit judges there instead of the stored ones. Only these are kept: the logs of a
+    /// range that agrees are the stored ones.
     pub chain_logs: Vec<RawLog>,
 }
 
 impl LogEvidence {
     pub fn matches(&self) -> bool {
         self.range.is_some() && self.diffs.is_empty() && self.checkpoint_off_chain.is_none()
+    }
+
+    /// Whether `block` is in a range whose stored logs are not the chain's.
+    pub fn differs_at(&self, block: u64) -> bool {
+        // The ranges are disjoint and in chain order.
+        let i = self.diffs.partition_point(|d| d.blocks.to < block);
+        self.diffs.get(i).is_some_and(|d| d.blocks.from <= block)
     }
 }
 
@@ -145,79 +160,226 @@ pub fn log_digest<'a>(logs: impl IntoIterator<Item = &'a RawLog>) -> B256 {
     keccak256(&buf)
 }
 
+/// Compares stored and chain logs block by block, fed spans of blocks in chain order (each
+/// block whole in one span); consecutive differing blocks (no agreeing block with logs between
+/// them) make one range. Holds only the logs of the differing range still open.
+#[derive(Debug, Default)]
+struct BlockDiffer {
+    diffs: Vec<LogRangeDiff>,
+    run: Option<DifferingRun>,
+}
+
+#[derive(Debug)]
+struct DifferingRun {
+    blocks: BlockRange,
+    stored: Vec<RawLog>,
+    chain: Vec<RawLog>,
+}
+
+impl BlockDiffer {
+    /// Compares the logs of one span (both in chain order); the chain logs of every differing
+    /// range closed are moved to `kept`.
+    fn feed(&mut self, stored: &[RawLog], chain: &[RawLog], kept: &mut Vec<RawLog>) {
+        let (mut i, mut j) = (0, 0);
+        while i < stored.len() || j < chain.len() {
+            let block = match (stored.get(i), chain.get(j)) {
+                (Some(s), Some(c)) => s.block_number.min(c.block_number),
+                (Some(s), None) => s.block_number,
+                (None, Some(c)) => c.block_number,
+                (None, None) => break,
+            };
+            let end_of = |logs: &[RawLog], from: usize| {
+                from + logs[from..]
+                    .iter()
+                    .take_while(|l| l.block_number == block)
+                    .count()
+            };
+            let (i2, j2) = (end_of(stored, i), end_of(chain, j));
+            let (sl, cl) = (&stored[i..i2], &chain[j..j2]);
+            (i, j) = (i2, j2);
+            if sl == cl {
+                self.close(kept);
+                continue;
+            }
+            match &mut self.run {
+                Some(run) => {
+                    run.blocks.to = block;
+                    run.stored.extend_from_slice(sl);
+                    run.chain.extend_from_slice(cl);
+                }
+                None => {
+                    self.run = Some(DifferingRun {
+                        blocks: BlockRange {
+                            from: block,
+                            to: block,
+                        },
+                        stored: sl.to_vec(),
+                        chain: cl.to_vec(),
+                    })
+                }
+            }
+        }
+    }
+
+    /// Closes the open differing range, if any, into a [`LogRangeDiff`].
+    fn close(&mut self, kept: &mut Vec<RawLog>) {
+        let Some(DifferingRun {
+            blocks,
+            stored,
+            chain,
+        }) = self.run.take()
+        else {
+            return;
+        };
+        let key = |l: &RawLog| (l.block_hash, l.log_index);
+        let chain_at: BTreeMap<_, &RawLog> = chain.iter().map(|l| (key(l), l)).collect();
+        let stored_at: BTreeMap<_, &RawLog> = stored.iter().map(|l| (key(l), l)).collect();
+        let missing = chain_at
+            .keys()
+            .filter(|k| !stored_at.contains_key(k))
+            .count();
+        let (mut foreign, mut altered) = (0, 0);
+        for (k, l) in &stored_at {
+            match chain_at.get(k) {
+                None => foreign += 1,
+                Some(cl) if cl != l => altered += 1,
+                Some(_) => {}
+            }
+        }
+        self.diffs.push(LogRangeDiff {
+            blocks,
+            stored: stored.len() as u64,
+            chain: chain.len() as u64,
+            stored_digest: log_digest(&stored),
+            chain_digest: log_digest(&chain),
+            missing: missing as u64,
+            // Duplicated keys among the stored rows count as foreign too.
+            foreign: foreign + (stored.len() - stored_at.len()) as u64,
+            altered,
+        });
+        drop((chain_at, stored_at));
+        kept.extend(chain);
+    }
+}
+
 /// Compares stored and chain logs (both in chain order) block by block; consecutive differing
 /// blocks (no agreeing block with logs between them) make one range.
 pub fn diff_logs(stored: &[RawLog], chain: &[RawLog]) -> Vec<LogRangeDiff> {
-    fn by_block(logs: &[RawLog]) -> BTreeMap<u64, Vec<&RawLog>> {
-        let mut m: BTreeMap<u64, Vec<&RawLog>> = BTreeMap::new();
-        for l in logs {
-            m.entry(l.block_number).or_default().push(l);
-        }
-        m
-    }
-    let (s, c) = (by_block(stored), by_block(chain));
-    let mut blocks: Vec<u64> = s.keys().chain(c.keys()).copied().collect();
-    blocks.sort_unstable();
-    blocks.dedup();
-    let empty = Vec::new();
-    let mut out: Vec<LogRangeDiff> = Vec::new();
-    // Logs of the current differing range, to digest and count it as a whole.
-    let mut run: Option<(BlockRange, Vec<&RawLog>, Vec<&RawLog>)> = None;
-    let close = |run: &mut Option<(BlockRange, Vec<&RawLog>, Vec<&RawLog>)>,
-                 out: &mut Vec<LogRangeDiff>| {
-        if let Some((blocks, s, c)) = run.take() {
-            let key = |l: &RawLog| (l.block_hash, l.log_index);
-            let chain_at: BTreeMap<_, &RawLog> = c.iter().map(|l| (key(l), *l)).collect();
-            let stored_at: BTreeMap<_, &RawLog> = s.iter().map(|l| (key(l), *l)).collect();
-            let missing = chain_at
-                .keys()
-                .filter(|k| !stored_at.contains_key(k))
-                .count();
-            let (mut foreign, mut altered) = (0, 0);
-            for (k, l) in &stored_at {
-                match chain_at.get(k) {
-                    None => foreign += 1,
-                    Some(cl) if cl != l => altered += 1,
-                    Some(_) => {}
-                }
-            }
-            out.push(LogRangeDiff {
-                blocks,
-                stored: s.len() as u64,
-                chain: c.len() as u64,
-                stored_digest: log_digest(s.iter().copied()),
-                chain_digest: log_digest(c.iter().copied()),
-                missing: missing as u64,
-                // Duplicated keys among the stored rows count as foreign too.
-                foreign: foreign + (s.len() - stored_at.len()) as u64,
-                altered,
-            });
-        }
-    };
-    for b in blocks {
-        let sl = s.get(&b).unwrap_or(&empty);
-        let cl = c.get(&b).unwrap_or(&empty);
-        let same = sl.len() == cl.len()
-            && log_digest(sl.iter().copied()) == log_digest(cl.iter().copied());
-        if same {
-            close(&mut run, &mut out);
-            continue;
-        }
-        match &mut run {
-            Some((range, rs, rc)) => {
-                range.to = b;
-                rs.extend(sl.iter().copied());
-                rc.extend(cl.iter().copied());
-            }
-            None => run = Some((BlockRange { from: b, to: b }, sl.clone(), cl.clone())),
-        }
-    }
-    close(&mut run, &mut out);
-    out
+    let mut differ = BlockDiffer::default();
+    let mut kept = Vec::new();
+    differ.feed(stored, chain, &mut kept);
+    differ.close(&mut kept);
+    differ.diffs
 }
 
-/// Fetches the deployment's logs of `from..=checkpoint` from `source` and compares them with the
-/// stored ones.
+/// The comparison of the stored logs with the chain's, a fetched span at a time: the chain's
+/// logs of `from..=checkpoint` are read through the adaptive fetcher (a query's worth of logs at
+/// most) and compared with the stored logs of the same blocks, so that memory holds one span
+/// (and the logs of the ranges that differ), however long the history. The audit judges each
+/// span's chain logs as they come ([`LogCheck::next_span`]); [`check_logs`] only compares.
+#[derive(Debug)]
+pub struct LogCheck {
+    query: LogQuery,
+    next: u64,
+    /// The last block to fetch (`None`: nothing to fetch).
+    last: Option<u64>,
+    ev: LogEvidence,
+    differ: BlockDiffer,
+    digest: Keccak256,
+    buf: Vec<u8>,
+    /// The spans fetched so far, in chain order.
+    pub spans: Vec<BlockRange>,
+}
+
+impl LogCheck {
+    /// Reads the checkpoint and checks its block is on the chain. `None`: the index has no
+    /// checkpoint (nothing to compare; [`LogEvidence::default`] says so).
+    pub async fn start<S: LogSource>(
+        source: &S,
+        store: &Store,
+        contracts: &Contracts,
+        from: u64,
+    ) -> Result<Option<Self>, VerifyError> {
+        let Some((checkpoint, hash)) = store.checkpoint()? else {
+            return Ok(None);
+        };
+        let mut ev = LogEvidence {
+            range: Some(BlockRange {
+                from,
+                to: checkpoint,
+            }),
+            ..LogEvidence::default()
+        };
+        let on_chain = source.block_hash(checkpoint).await?;
+        if on_chain != Some(hash) {
+            ev.checkpoint_off_chain = Some((checkpoint, hash, on_chain));
+        }
+        let addresses = contracts.addresses();
+        // Nothing to fetch: every stored log of the range is compared with none.
+        let last = (!addresses.is_empty() && from <= checkpoint).then_some(checkpoint);
+        Ok(Some(Self {
+            query: LogQuery::new(addresses),
+            next: from,
+            last,
+            ev,
+            differ: BlockDiffer::default(),
+            digest: Keccak256::new(),
+            buf: Vec::new(),
+            spans: Vec::new(),
+        }))
+    }
+
+    /// Fetches the next span of the chain's logs, compares it with the stored logs of its blocks
+    /// and returns it (in chain order); `None` once the checkpoint is passed.
+    pub async fn next_span<S: LogSource>(
+        &mut self,
+        source: &S,
+        fetcher: &mut AdaptiveFetcher,
+        store: &Store,
+    ) -> Result<Option<(BlockRange, Vec<RawLog>)>, VerifyError> {
+        let Some(last) = self.last.filter(|&last| self.next <= last) else {
+            return Ok(None);
+        };
+        let (end, mut chain) = fetcher
+            .fetch_query(source, &self.query, self.next, last)
+            .await?;
+        chain.sort_by_key(RawLog::position);
+        let span = BlockRange {
+            from: self.next,
+            to: end,
+        };
+        let stored = store.raw_logs_in(span.from, span.to)?;
+        self.compare(&stored, &chain);
+        self.spans.push(span);
+        self.next = end + 1;
+        Ok(Some((span, chain)))
+    }
+
+    fn compare(&mut self, stored: &[RawLog], chain: &[RawLog]) {
+        self.ev.stored += stored.len() as u64;
+        self.ev.chain += chain.len() as u64;
+        for l in chain {
+            self.buf.clear();
+            encode_log(l, &mut self.buf);
+            self.digest.update(&self.buf);
+        }
+        self.differ.feed(stored, chain, &mut self.ev.chain_logs);
+    }
+
+    /// Compares the stored logs above the range (a checkpoint moved back by hand leaves them
+    /// behind: the audit's business; below it they are not) and returns the evidence.
+    pub fn finish(mut self, store: &Store) -> Result<LogEvidence, VerifyError> {
+        let above = store.raw_logs_in(self.next, i64::MAX as u64)?;
+        self.compare(&above, &[]);
+        self.differ.close(&mut self.ev.chain_logs);
+        self.ev.diffs = std::mem::take(&mut self.differ.diffs);
+        self.ev.chain_digest = self.digest.finalize();
+        Ok(self.ev)
+    }
+}
+
+/// Fetches the deployment's logs of `from..=checkpoint` from `source` a span at a time and
+/// compares them with the stored ones ([`LogCheck`]).
 pub async fn check_logs<S: LogSource>(
     source: &S,
     fetcher: &mut AdaptiveFetcher,
@@ -225,40 +387,11 @@ pub async fn check_logs<S: LogSource>(
     contracts: &Contracts,
     from: u64,
 ) -> Result<LogEvidence, VerifyError> {
-    let Some((checkpoint, hash)) = store.checkpoint()? else {
+    let Some(mut check) = LogCheck::start(source, store, contracts, from).await? else {
         return Ok(LogEvidence::default());
     };
-    let mut ev = LogEvidence {
-        range: Some(BlockRange {
-            from,
-            to: checkpoint,
-        }),
-        ..LogEvidence::default()
-    };
-    let on_chain = source.block_hash(checkpoint).await?;
-    if on_chain != Some(hash) {
-        ev.checkpoint_off_chain = Some((checkpoint, hash, on_chain));
-    }
-    let stored = store.raw_logs()?;
-    let addresses = contracts.addresses();
-    ev.chain_logs = if addresses.is_empty() || from > checkpoint {
-        Vec::new()
-    } else {
-        fetcher
-            .scan(source, &LogQuery::new(addresses), from, checkpoint)
-            .await?
-    };
-    ev.chain_logs.sort_by_key(RawLog::position);
-    // Stored logs below the audited range are not the audit's business; above the checkpoint
-    // they are (a checkpoint moved back by hand leaves them behind).
-    let stored: Vec<RawLog> = stored
-        .into_iter()
-        .filter(|l| l.block_number >= from)
-        .collect();
-    ev.stored = stored.len() as u64;
-    ev.chain = ev.chain_logs.len() as u64;
-    ev.diffs = diff_logs(&stored, &ev.chain_logs);
-    Ok(ev)
+    while check.next_span(source, fetcher, store).await?.is_some() {}
+    check.finish(store)
 }
 
 /// A derived row that is not what the fold writes.
@@ -294,63 +427,157 @@ fn key_columns(table: &str) -> usize {
     }
 }
 
-/// Every row of `table` in `store`, keyed by its primary key, both rendered as text.
-fn rows(store: &Store, table: &'static str) -> Result<BTreeMap<String, String>, StoreError> {
-    let conn = store.connection();
-    let mut st = conn.prepare(&format!("SELECT * FROM {table}"))?;
-    let names: Vec<String> = st.column_names().iter().map(|s| (*s).to_owned()).collect();
-    let k = key_columns(table);
-    let mut q = st.query([])?;
-    let mut out = BTreeMap::new();
-    while let Some(row) = q.next()? {
-        let mut cols = Vec::with_capacity(names.len());
-        for (i, name) in names.iter().enumerate() {
-            let v = match row.get::<_, rusqlite::types::Value>(i)? {
-                rusqlite::types::Value::Null => "null".to_owned(),
-                rusqlite::types::Value::Integer(n) => n.to_string(),
-                rusqlite::types::Value::Real(f) => f.to_string(),
-                rusqlite::types::Value::Text(s) => s,
-                rusqlite::types::Value::Blob(b) => format!("0x{}", hex::encode(b)),
-            };
-            cols.push(format!("{name}={v}"));
+/// One value as the row renderings show it.
+fn render_value(v: &Value) -> String {
+    match v {
+        Value::Null => "null".to_owned(),
+        Value::Integer(n) => n.to_string(),
+        Value::Real(f) => f.to_string(),
+        Value::Text(s) => s.clone(),
+        Value::Blob(b) => format!("0x{}", hex::encode(b)),
+    }
+}
+
+/// SQLite's order of values (NULL, then numbers, then text, then blobs; text and blobs byte by
+/// byte): the order `ORDER BY` reads a table's keys in, which the merge of two tables follows.
+fn sqlite_order(a: &Value, b: &Value) -> Ordering {
+    fn class(v: &Value) -> u8 {
+        match v {
+            Value::Null => 0,
+            Value::Integer(_) | Value::Real(_) => 1,
+            Value::Text(_) => 2,
+            Value::Blob(_) => 3,
         }
-        out.insert(cols[..k].join(", "), cols.join(", "));
+    }
+    match (a, b) {
+        (Value::Integer(x), Value::Integer(y)) => x.cmp(y),
+        (Value::Integer(x), Value::Real(y)) => (*x as f64).total_cmp(y),
+        (Value::Real(x), Value::Integer(y)) => x.total_cmp(&(*y as f64)),
+        (Value::Real(x), Value::Real(y)) => x.total_cmp(y),
+        (Value::Text(x), Value::Text(y)) => x.as_bytes().cmp(y.as_bytes()),
+        (Value::Blob(x), Value::Blob(y)) => x.cmp(y),
+        _ => class(a).cmp(&class(b)),
+    }
+}
+
+/// A table's rows in primary-key order, one at a time: (key values, `col=value, ...` of the key,
+/// of the whole row).
+struct OrderedRows<'c> {
+    stmt: rusqlite::Statement<'c>,
+    names: Vec<String>,
+    keys: usize,
+}
+
+impl<'c> OrderedRows<'c> {
+    fn new(conn: &'c rusqlite::Connection, table: &str) -> Result<Self, StoreError> {
+        let names: Vec<String> = conn
+            .prepare(&format!("SELECT * FROM {table} LIMIT 0"))?
+            .column_names()
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let keys = key_columns(table).min(names.len());
+        let order = names[..keys].join(", ");
+        let stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))?;
+        Ok(Self { stmt, names, keys })
+    }
+}
+
+type OrderedRow = (Vec<Value>, String, String);
+
+fn next_row(
+    rows: &mut rusqlite::Rows<'_>,
+    names: &[String],
+    keys: usize,
+) -> Result<Option<OrderedRow>, StoreError> {
+    let Some(row) = rows.next()? else {
+        return Ok(None);
+    };
+    let mut values = Vec::with_capacity(names.len());
+    for i in 0..names.len() {
+        values.push(row.get::<_, Value>(i)?);
+    }
+    let cols: Vec<String> = names
+        .iter()
+        .zip(&values)
+        .map(|(n, v)| format!("{n}={}", render_value(v)))
+        .collect();
+    values.truncate(keys);
+    Ok(Some((values, cols[..keys].join(", "), cols.join(", "))))
+}
+
+/// Compares every derived table of `store` with the one of `folded`, merging the two in key order
+/// (one row of each in memory at a time): every row missing from one side or different is a
+/// [`RowDiff`].
+fn compare_derived(store: &Store, folded: &Store) -> Result<Vec<RowDiff>, StoreError> {
+    let mut out = Vec::new();
+    for &table in DERIVED_TABLES {
+        let mut s = OrderedRows::new(store.connection(), table)?;
+        let mut f = OrderedRows::new(folded.connection(), table)?;
+        let (s_names, s_keys) = (s.names.clone(), s.keys);
+        let (f_names, f_keys) = (f.names.clone(), f.keys);
+        let mut s_rows = s.stmt.query([])?;
+        let mut f_rows = f.stmt.query([])?;
+        let mut stored = next_row(&mut s_rows, &s_names, s_keys)?;
+        let mut fold = next_row(&mut f_rows, &f_names, f_keys)?;
+        loop {
+            let order = match (&stored, &fold) {
+                (None, None) => break,
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (Some((sk, _, _)), Some((fk, _, _))) => sk
+                    .iter()
+                    .zip(fk)
+                    .map(|(a, b)| sqlite_order(a, b))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(Ordering::Equal),
+            };
+            match order {
+                Ordering::Less => {
+                    let (_, key, row) = stored.take().expect("a stored row");
+                    out.push(RowDiff {
+                        table,
+                        key,
+                        stored: Some(row),
+                        folded: None,
+                    });
+                    stored = next_row(&mut s_rows, &s_names, s_keys)?;
+                }
+                Ordering::Greater => {
+                    let (_, key, row) = fold.take().expect("a folded row");
+                    out.push(RowDiff {
+                        table,
+                        key,
+                        stored: None,
+                        folded: Some(row),
+                    });
+                    fold = next_row(&mut f_rows, &f_names, f_keys)?;
+                }
+                Ordering::Equal => {
+                    let (_, key, s_row) = stored.take().expect("a stored row");
+                    let (_, _, f_row) = fold.take().expect("a folded row");
+                    if s_row != f_row {
+                        out.push(RowDiff {
+                            table,
+                            key,
+                            stored: Some(s_row),
+                            folded: Some(f_row),
+                        });
+                    }
+                    stored = next_row(&mut s_rows, &s_names, s_keys)?;
+                    fold = next_row(&mut f_rows, &f_names, f_keys)?;
+                }
+            }
+        }
     }
     Ok(out)
 }
 
-/// Folds the stored raw logs afresh (in memory) and compares every derived table with it.
+/// Folds the stored raw logs afresh into a temporary database ([`Store::refolded_copy`], a
+/// slice at a time) and compares every derived table with it, row by row in key order.
 pub fn check_derived(store: &Store, contracts: Contracts) -> Result<Vec<RowDiff>, StoreError> {
-    let mut state = State::new(contracts);
-    state.apply_all(&store.raw_logs()?);
-    let mut fresh = Store::open_in_memory(store.chain_id(), &contracts)?;
-    fresh.rewrite_derived(&mut state)?;
-    let mut out = Vec::new();
-    for &table in DERIVED_TABLES {
-        let (stored, folded) = (rows(store, table)?, rows(&fresh, table)?);
-        for (key, s) in &stored {
-            match folded.get(key) {
-                Some(f) if f == s => {}
-                f => out.push(RowDiff {
-                    table,
-                    key: key.clone(),
-                    stored: Some(s.clone()),
-                    folded: f.cloned(),
-                }),
-            }
-        }
-        for (key, f) in &folded {
-            if !stored.contains_key(key) {
-                out.push(RowDiff {
-                    table,
-                    key: key.clone(),
-                    stored: None,
-                    folded: Some(f.clone()),
-                });
-            }
-        }
-    }
-    Ok(out)
+    let folded = store.refolded_copy(contracts, RefoldLimits::default())?;
+    compare_derived(store, &folded)
 }
 
 /// What a repair did.
@@ -558,7 +785,7 @@ impl IndexCheck {
             blocks: ev.range,
             stored_logs: ev.stored,
             chain_logs: ev.chain,
-            chain_digest: log_digest(&ev.chain_logs),
+            chain_digest: ev.chain_digest,
             differing_ranges: ev.diffs.len() as u64,
             differing_rows: rows.len() as u64,
         }
@@ -611,6 +838,94 @@ mod tests {
         assert_eq!(d[1].blocks, BlockRange { from: 3, to: 4 });
         assert_eq!((d[1].altered, d[1].missing, d[1].foreign), (0, 1, 1));
         assert_ne!(d[1].stored_digest, d[1].chain_digest);
+    }
+
+    #[test]
+    fn comparing_span_by_span_finds_what_comparing_the_whole_history_finds() {
+        let chain: Vec<RawLog> = (1..=12u64)
+            .flat_map(|b| (0..2).map(move |i| log(b, i, 0)))
+            .collect();
+        // Altered at 2, a run 5..=7 (missing, altered, foreign), an extra log at 12.
+        let mut stored: Vec<RawLog> = chain
+            .iter()
+            .filter(|l| !(l.block_number == 5 && l.log_index == 1))
+            .cloned()
+            .collect();
+        for l in &mut stored {
+            if (l.block_number == 2 && l.log_index == 0) || l.block_number == 6 {
+                l.data = Bytes::from(vec![9]);
+            }
+        }
+        stored.insert(
+            stored
+                .iter()
+                .position(|l| l.block_number == 8)
+                .expect("block 8"),
+            log(7, 5, 0),
+        );
+        stored.push(log(12, 2, 0));
+        let whole = diff_logs(&stored, &chain);
+        assert_eq!(whole.len(), 3, "{whole:?}");
+        for width in 1..=12u64 {
+            let mut differ = BlockDiffer::default();
+            let mut kept = Vec::new();
+            for from in (1..=12).step_by(width as usize) {
+                let to = from + width - 1;
+                let span = |logs: &[RawLog]| -> Vec<RawLog> {
+                    logs.iter()
+                        .filter(|l| (from..=to).contains(&l.block_number))
+                        .cloned()
+                        .collect()
+                };
+                differ.feed(&span(&stored), &span(&chain), &mut kept);
+            }
+            differ.close(&mut kept);
+            assert_eq!(differ.diffs, whole, "spans of {width} blocks");
+            // Only the chain's logs of the differing ranges are kept.
+            let differing: Vec<RawLog> = chain
+                .iter()
+                .filter(|l| {
+                    whole
+                        .iter()
+                        .any(|d| (d.blocks.from..=d.blocks.to).contains(&l.block_number))
+                })
+                .cloned()
+                .collect();
+            assert_eq!(kept, differing, "spans of {width} blocks");
+        }
+    }
+
+    #[test]
+    fn merging_follows_the_order_sqlite_reads_keys_in() {
+        let conn = rusqlite::Connection::open_in_memory().expect("sqlite");
+        conn.execute_batch("CREATE TABLE t (v)").expect("table");
+        let values = [
+            Value::Blob(vec![1, 2]),
+            Value::Text("b".into()),
+            Value::Integer(-5),
+            Value::Null,
+            Value::Blob(vec![1]),
+            Value::Real(2.5),
+            Value::Integer(3),
+            Value::Text("a".into()),
+            Value::Blob(vec![0, 9, 9]),
+            Value::Integer(2),
+            Value::Text("ab".into()),
+            Value::Real(-7.25),
+        ];
+        for v in &values {
+            conn.execute("INSERT INTO t (v) VALUES (?1)", [v])
+                .expect("insert");
+        }
+        let mut st = conn.prepare("SELECT v FROM t ORDER BY v").expect("query");
+        let by_sqlite: Vec<Value> = st
+            .query_map([], |r| r.get(0))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("values");
+        let mut ours = values.to_vec();
+        ours.sort_by(sqlite_order);
+        assert_eq!(ours, by_sqlite);
     }
 
     #[test]
