@@ -2,80 +2,42 @@
 //! "no discrepancy after 0 events"), a read-only copy audits without being written, `--repair`
 //! rebuilds what differs, and an index of a restarted dev chain is refused (kept as it is) until
 //! `--force`.
-use alloy::{node_bindings::Anvil, primitives::Address};
-use std::{
-    path::{Path, PathBuf},
-    process::Output,
-};
+mod common;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use alloy::primitives::Address;
+use common::Net;
+use std::path::Path;
 
-fn daoctl(url: &str, deployments: &Path, args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_daoctl"))
-        .args(args)
-        .env("DAOCTL_RPC_URL", url)
-        .env("DAOCTL_DEPLOYMENTS", deployments)
-        .env_remove("DAOCTL_PRIVATE_KEY")
-        .env_remove("DAOCTL_DEV_ACCOUNT")
-        .env_remove("DAOCTL_DAO")
-        .env_remove("DAOCTL_INDEX_DB")
-        .current_dir(root())
-        .output()
-        .expect("daoctl runs")
-}
-
-fn ok(url: &str, deployments: &Path, args: &[&str]) -> String {
-    let out = daoctl(url, deployments, args);
-    assert!(
-        out.status.success(),
-        "daoctl {args:?} failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn deploy(url: &str, deployments: &Path) {
-    ok(
-        url,
-        deployments,
-        &[
-            "deploy",
-            &root().join("examples/riverside.toml").display().to_string(),
-            "--dev-account",
-            "0",
-        ],
-    );
-    ok(
-        url,
-        deployments,
-        &[
-            "treasury",
-            "spend",
-            "operations",
-            &Address::repeat_byte(0x55).to_string(),
-            "0.5ether",
-            "--dev-account",
-            "2",
-        ],
-    );
+/// Deploys examples/riverside.toml on `net` (dev account 0) and spends from it (account 2).
+fn deploy_and_spend(net: &Net) {
+    let out = net.ok(&[
+        "deploy",
+        &common::example("riverside.toml"),
+        "--dev-account",
+        "0",
+    ]);
+    assert!(out.contains("deployed:"), "{out}");
+    net.ok(&[
+        "treasury",
+        "spend",
+        "operations",
+        &Address::repeat_byte(0x55).to_string(),
+        "0.5ether",
+        "--dev-account",
+        "2",
+    ]);
 }
 
 #[tokio::test]
 async fn audit_proves_the_index_repairs_it_reads_read_only_files_and_refuses_foreign_ones() {
-    let anvil = Anvil::new().path(root().join("script/bin/anvil")).spawn();
-    let url = anvil.endpoint();
-    let deployments = tempfile::tempdir().expect("tmp");
+    let net = Net::empty();
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("riverside.db");
     let db_arg = db.display().to_string();
-    deploy(&url, deployments.path());
-    let d = deployments.path();
+    deploy_and_spend(&net);
 
     // Clean: audits clean and says what it compared.
-    let out = ok(&url, d, &["audit", "--db", &db_arg]);
+    let out = net.ok(&["audit", "--db", &db_arg]);
     assert!(out.contains("are the chain's (digest 0x"), "{out}");
     assert!(out.contains("no discrepancy"), "{out}");
 
@@ -86,15 +48,11 @@ async fn audit_proves_the_index_repairs_it_reads_read_only_files_and_refuses_for
     perms.set_readonly(true);
     std::fs::set_permissions(&ro, perms).expect("chmod");
     let before = std::fs::read(&ro).expect("read");
-    let out = ok(&url, d, &["audit", "--db", &ro.display().to_string()]);
+    let out = net.ok(&["audit", "--db", &ro.display().to_string()]);
     assert!(out.contains("no discrepancy"), "{out}");
     assert_eq!(std::fs::read(&ro).expect("read"), before, "written");
     // ... and --repair refuses to touch it.
-    let out = daoctl(
-        &url,
-        d,
-        &["audit", "--repair", "--db", &ro.display().to_string()],
-    );
+    let out = net.output(&["audit", "--repair", "--db", &ro.display().to_string()]);
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("is read-only"),
@@ -107,7 +65,7 @@ async fn audit_proves_the_index_repairs_it_reads_read_only_files_and_refuses_for
         .expect("open")
         .execute_batch("DELETE FROM raw_logs;")
         .expect("plant");
-    let out = daoctl(&url, d, &["audit", "--db", &db_arg]);
+    let out = net.output(&["audit", "--db", &db_arg]);
     assert!(
         !out.status.success(),
         "an emptied index must fail the audit"
@@ -119,7 +77,7 @@ async fn audit_proves_the_index_repairs_it_reads_read_only_files_and_refuses_for
         "{text}"
     );
     assert!(text.contains("index: DIFFERS FROM THE CHAIN"), "{text}");
-    let out = daoctl(&url, d, &["audit", "--json", "--db", &db_arg]);
+    let out = net.output(&["audit", "--json", "--db", &db_arg]);
     assert!(!out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let f = v["findings"]
@@ -132,7 +90,7 @@ async fn audit_proves_the_index_repairs_it_reads_read_only_files_and_refuses_for
     assert_eq!(v["index"]["stored_logs"], 0);
 
     // --repair rebuilds it; the audit is clean again.
-    let out = daoctl(&url, d, &["audit", "--repair", "--db", &db_arg]);
+    let out = net.output(&["audit", "--repair", "--db", &db_arg]);
     assert!(
         out.status.success(),
         "{}{}",
@@ -148,23 +106,16 @@ async fn audit_proves_the_index_repairs_it_reads_read_only_files_and_refuses_for
 
     // The dev chain restarted and the DAO redeployed (same chain id, same addresses): the index
     // is refused and kept, until --force.
-    drop(anvil);
-    let anvil = Anvil::new().path(root().join("script/bin/anvil")).spawn();
-    let url = anvil.endpoint();
+    drop(net);
+    let net = Net::empty();
     // One block first, so the new run's history differs from the old one's. (Restarted in the
     // same second and replaying the same transactions, a dev chain's blocks are byte-identical
     // to the old ones: then the index does describe it, and is rightly kept.)
-    let mined = std::process::Command::new(root().join("script/bin/cast"))
-        .args(["rpc", "anvil_mine", "1", "--rpc-url", &url])
-        .output()
-        .expect("cast");
-    assert!(mined.status.success(), "{mined:?}");
-    let deployments = tempfile::tempdir().expect("tmp");
-    let d = deployments.path();
-    deploy(&url, d);
+    net.mine(1).await;
+    deploy_and_spend(&net);
     let before = std::fs::read(&db).expect("read");
     for cmd in ["index", "audit"] {
-        let out = daoctl(&url, d, &[cmd, "--db", &db_arg]);
+        let out = net.output(&[cmd, "--db", &db_arg]);
         assert!(
             !out.status.success(),
             "{cmd} must refuse another chain's index"
@@ -176,9 +127,9 @@ async fn audit_proves_the_index_repairs_it_reads_read_only_files_and_refuses_for
         );
         assert_eq!(std::fs::read(&db).expect("read"), before, "{cmd} kept it");
     }
-    let out = ok(&url, d, &["index", "--force", "--db", &db_arg]);
+    let out = net.ok(&["index", "--force", "--db", &db_arg]);
     assert!(out.contains("indexed up to block"), "{out}");
-    let out = ok(&url, d, &["audit", "--db", &db_arg]);
+    let out = net.ok(&["audit", "--db", &db_arg]);
     assert!(out.contains("no discrepancy"), "{out}");
 }
 
@@ -208,16 +159,19 @@ fn topic_is(log: &serde_json::Value, i: usize, who: Address) -> bool {
 /// rewrites its logs with `rewrite`: the index is the (lying) node's, so only the network rules
 /// can catch the forgery. Returns the exit status, the JSON report and the human one.
 fn audit_through(
-    url: &str,
-    deployments: &Path,
+    net: &Net,
     db: &Path,
     rewrite: impl Fn(&mut serde_json::Value) + Send + Sync + 'static,
 ) -> (bool, serde_json::Value, String) {
-    let proxy =
-        dao_testkit::Proxy::start(dao_testkit::ProxyConfig::hosted(url).rewriting_logs(rewrite))
-            .expect("proxy");
+    let proxy = dao_testkit::Proxy::start(
+        dao_testkit::ProxyConfig::hosted(net.anvil.endpoint()).rewriting_logs(rewrite),
+    )
+    .expect("proxy");
     let db = db.display().to_string();
-    let out = daoctl(proxy.url(), deployments, &["audit", "--json", "--db", &db]);
+    let out = net
+        .cmd_via(proxy.url(), &["audit", "--json", "--db", &db])
+        .output()
+        .expect("daoctl runs");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "json ({e}):\n{}{}",
@@ -225,7 +179,10 @@ fn audit_through(
             String::from_utf8_lossy(&out.stderr)
         )
     });
-    let text = daoctl(proxy.url(), deployments, &["audit", "--db", &db]);
+    let text = net
+        .cmd_via(proxy.url(), &["audit", "--db", &db])
+        .output()
+        .expect("daoctl runs");
     assert_eq!(text.status.success(), out.status.success());
     (
         out.status.success(),
@@ -259,97 +216,65 @@ async fn forged_votes_grants_executions_and_stream_payments_fail_the_audit_by_ru
         providers::{Provider, ProviderBuilder},
     };
     use dao_bindings::interfaces::{ICellGovernor, IRoleStreams, IRoles};
-    let anvil = Anvil::new().path(root().join("script/bin/anvil")).spawn();
-    let url = anvil.endpoint();
-    let deployments = tempfile::tempdir().expect("tmp");
-    let d = deployments.path();
+    let net = Net::empty();
     let dir = tempfile::tempdir().expect("tmp");
-    deploy(&url, d);
-    let p = ProviderBuilder::new().connect_http(anvil.endpoint_url());
-    let mine = |n: u64| {
-        let p = p.clone();
-        async move {
-            let _: serde_json::Value = p
-                .raw_request("anvil_mine".into(), (U64::from(n),))
-                .await
-                .expect("anvil_mine");
-        }
-    };
+    deploy_and_spend(&net);
+    let p = ProviderBuilder::new().connect_http(net.anvil.endpoint_url());
     // A proposal of the community cell (members: accounts 3, 4, 5): two votes, executed.
-    let id = ok(
-        &url,
-        d,
-        &[
-            "proposal",
-            "create",
-            "--cell",
-            "community",
-            "--description",
-            "fund events",
-            "--set-budget",
-            "events=2ether",
-            "--dev-account",
-            "3",
-        ],
-    );
+    let id = net.ok(&[
+        "proposal",
+        "create",
+        "--cell",
+        "community",
+        "--description",
+        "fund events",
+        "--set-budget",
+        "events=2ether",
+        "--dev-account",
+        "3",
+    ]);
     let id = id.trim();
-    mine(2).await;
-    ok(
-        &url,
-        d,
-        &["proposal", "vote", id, "for", "--dev-account", "3"],
-    );
-    ok(
-        &url,
-        d,
-        &["proposal", "vote", id, "for", "--dev-account", "4"],
-    );
-    mine(12).await;
-    ok(&url, d, &["proposal", "execute", id, "--dev-account", "3"]);
+    net.mine(2).await;
+    net.ok(&["proposal", "vote", id, "for", "--dev-account", "3"]);
+    net.ok(&["proposal", "vote", id, "for", "--dev-account", "4"]);
+    net.mine(12).await;
+    net.ok(&["proposal", "execute", id, "--dev-account", "3"]);
     // A stream of engineering's member role (account 2), claimed a day later.
-    let opened = ok(
-        &url,
-        d,
-        &[
-            "stream",
-            "open",
-            "--cell",
-            "engineering",
-            "--role",
-            "engineering.member",
-            "--amount",
-            "7ether",
-            "--period-days",
-            "7",
-            "--dev-account",
-            "2",
-            "--json",
-        ],
-    );
+    let opened = net.ok(&[
+        "stream",
+        "open",
+        "--cell",
+        "engineering",
+        "--role",
+        "engineering.member",
+        "--amount",
+        "7ether",
+        "--period-days",
+        "7",
+        "--dev-account",
+        "2",
+        "--json",
+    ]);
     let stream: serde_json::Value = serde_json::from_str(&opened).expect("json");
     let stream = stream["stream"].as_str().expect("stream id").to_owned();
     let _: serde_json::Value = p
         .raw_request("evm_increaseTime".into(), (U64::from(86_400u64),))
         .await
         .expect("evm_increaseTime");
-    mine(1).await;
-    let wearer = anvil.addresses()[2];
-    ok(
-        &url,
-        d,
-        &[
-            "stream",
-            "claim",
-            &stream,
-            "--wearer",
-            &wearer.to_string(),
-            "--dev-account",
-            "7",
-        ],
-    );
+    net.mine(1).await;
+    let wearer = net.addr(2);
+    net.ok(&[
+        "stream",
+        "claim",
+        &stream,
+        "--wearer",
+        &wearer.to_string(),
+        "--dev-account",
+        "7",
+    ]);
 
     // The true history: clean, and every kind of act was judged.
-    let (clean, v, text) = audit_through(&url, d, &dir.path().join("clean.db"), |_| {});
+    let (clean, v, text) = audit_through(&net, &dir.path().join("clean.db"), |_| {});
     assert!(text.contains("judged: "), "{text}");
     assert!(text.contains("no discrepancy"), "{text}");
     assert!(clean, "{:#}", v["findings"]);
@@ -362,7 +287,7 @@ async fn forged_votes_grants_executions_and_stream_payments_fail_the_audit_by_ru
         v["network"]
     );
 
-    let voter = anvil.addresses()[4];
+    let voter = net.addr(4);
     let stranger = Address::repeat_byte(0xee);
     let cases: Vec<(&str, Rewrite, &[&str])> = vec![
         (
@@ -409,8 +334,7 @@ async fn forged_votes_grants_executions_and_stream_payments_fail_the_audit_by_ru
         ),
     ];
     for (name, rewrite, rules) in cases {
-        let (clean, v, text) =
-            audit_through(&url, d, &dir.path().join(format!("{name}.db")), rewrite);
+        let (clean, v, text) = audit_through(&net, &dir.path().join(format!("{name}.db")), rewrite);
         // The human report groups by cell and rule, each line naming the event.
         for rule in rules {
             assert!(
