@@ -55,61 +55,12 @@ use alloy::{
 };
 use dao_bindings::Roles;
 use dao_indexer::{Contracts, Indexer, IndexerConfig, RpcSource, State, Store};
+use dao_testkit::measure::{peak_rss_mib, process_cpu, reset_peak, rss_mib, thread_cpu};
 
 /// anvil through the project's launcher (script/bin/anvil), which execs the pinned platform binary:
 /// not the npm wrapper in node_modules/.bin, whose anvil child would outlive a kill.
 fn anvil_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../script/bin/anvil")
-}
-
-/// A memory figure of this process from /proc/self/status (`VmHWM:`, `VmRSS:`), in MiB.
-fn status_mib(field: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
-}
-
-/// The peak resident set (VmHWM) since the last [`reset_peak`], in MiB.
-fn peak_rss_mib() -> f64 {
-    status_mib("VmHWM:")
-}
-
-/// CPU time of the calling thread (the benchmark's main thread runs every in-process phase),
-/// from /proc/thread-self/schedstat: figures that hold on a machine other processes load.
-fn thread_cpu() -> f64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(0.0, |ns| ns / 1e9)
-}
-
-/// CPU seconds (user + system, every thread) of process `pid` (`self`: this one), from
-/// /proc/<pid>/stat, in clock ticks of 1/100 s (Linux's USER_HZ).
-fn process_cpu(pid: &str) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            // Fields after the command name: state is field 3, utime 14, stime 15.
-            let fields: Vec<&str> = s[s.rfind(')')? + 2..].split_whitespace().collect();
-            let ticks = |field: usize| fields.get(field - 3)?.parse::<f64>().ok();
-            Some((ticks(14)? + ticks(15)?) / 100.0)
-        })
-        .unwrap_or(0.0)
-}
-
-/// The current resident set (VmRSS), in MiB.
-fn rss_mib() -> f64 {
-    status_mib("VmRSS:")
-}
-
-/// Resets VmHWM to the current RSS, so that the next reading is the peak of one phase.
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// Opens the index at `db` as `daoctl` does and reads its state through the typed queries:

@@ -24,6 +24,7 @@ use std::{
 
 use dao_indexer::{Changes, State, Store};
 use dao_serve::{Shared, Snapshot};
+use dao_testkit::measure::peak_rss_mib;
 
 fn get(addr: &str, path: &str) -> Duration {
     get_body(addr, path).0
@@ -89,17 +90,6 @@ fn first_load(addr: &str) -> (Duration, usize) {
 
 fn pct(sorted: &[Duration], p: f64) -> f64 {
     sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)].as_secs_f64() * 1e3
-}
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
 }
 
 fn head(state: &State) -> Option<(u64, String)> {

@@ -19,6 +19,9 @@
 //!
 //! The proxy runs on its own thread and runtime, so a test may block on a child process
 //! (`daoctl`) while the proxy serves it.
+//!
+//! [`measure`] reads what the benchmarks print about this process (peak and resident memory, CPU
+//! time) from Linux's /proc.
 
 use std::{
     collections::BTreeMap,
@@ -28,6 +31,8 @@ use std::{
         atomic::{AtomicU64, Ordering},
     },
 };
+
+pub mod measure;
 
 use alloy::transports::http::reqwest;
 use serde_json::{Value, json};
