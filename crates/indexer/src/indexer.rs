@@ -135,7 +135,7 @@ impl Changes {
         let d = &state.dirty;
         self.entities.extend(d.entities.iter().copied());
         self.roles.extend(d.roles.iter().copied());
-        self.wearers.extend(d.wearers.iter().copied());
+        self.wearers.extend(d.wearers.iter());
         self.standing.extend(d.standing.iter().copied());
     }
 }

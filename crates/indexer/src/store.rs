@@ -1275,9 +1275,7 @@ fn write_dirty(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
         // The most numerous rows (a mint each): written many to a statement.
         let mut del =
             tx.prepare_cached("DELETE FROM wearers WHERE role_id = ?1 AND wearer = ?2")?;
-        let mut keys = dirty.wearers;
-        keys.sort_unstable();
-        keys.dedup();
+        let keys = dirty.wearers.sorted();
         let mut kept = Vec::with_capacity(keys.len());
         for key in &keys {
             match state.wearers.get(key) {
@@ -1412,7 +1410,7 @@ fn rewrite_all(tx: &Transaction<'_>, state: &mut State) -> Result<(), StoreError
     }
     state.dirty.trees = state.trees.keys().copied().collect();
     state.dirty.roles = state.roles.keys().copied().collect();
-    state.dirty.wearers = state.wearers.keys().copied().collect();
+    state.dirty.wearers = state.wearers.keys().collect();
     state.dirty.standing = state.bad_standing.keys().copied().collect();
     state.dirty.entities = state.domain.keys().into_iter().collect();
     write_dirty(tx, state)

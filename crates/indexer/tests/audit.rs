@@ -128,7 +128,7 @@ async fn indexed_state_matches_live_reads_and_the_audit_flags_money_leaving_the_
     for (role, wearer) in s.wearers.keys() {
         assert!(
             roles
-                .isWearerOfHat(*wearer, *role)
+                .isWearerOfHat(wearer, role)
                 .call()
                 .await
                 .expect("call"),

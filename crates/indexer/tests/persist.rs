@@ -951,7 +951,7 @@ fn the_working_set_writes_the_rows_of_the_whole_state() {
     // already worn (its role and wearer must be read back from SQLite to be seen).
     let mut folded = State::new(contracts());
     folded.apply_all(&logs);
-    let (role, wearer) = *folded.wearers.keys().next().expect("a wearer");
+    let (role, wearer) = folded.wearers.keys().next().expect("a wearer");
     let block = logs.last().expect("logs").block_number + 5;
     logs.push(log_data(ROLES, block, 1000, log_minted(role, wearer)));
     let mut whole = State::new(contracts());
@@ -1055,7 +1055,7 @@ fn typed_queries_read_single_entities_and_lists_from_the_tables() {
         roles.sort_by_key(|r| r.role_id);
         assert_eq!(store.roles_of_tree(*id).expect("roles of tree"), roles);
     }
-    for (key, w) in &whole.wearers {
+    for (key, w) in whole.wearers.iter() {
         assert_eq!(
             store.wearer(key.0, key.1).expect("wearer").as_ref(),
             Some(w)
@@ -1141,7 +1141,7 @@ fn wearers_read_back_by_span_or_by_key_fold_as_the_whole_state() {
     let mut logs = history();
     let mut folded = State::new(contracts());
     folded.apply_all(&logs);
-    let (role, _) = *folded.wearers.keys().next().expect("a wearer");
+    let (role, _) = folded.wearers.keys().next().expect("a wearer");
     let who = |i: u64| Address::left_padding_from(&(0x1000 + i).to_be_bytes());
     let mut block = logs.last().expect("logs").block_number + 1;
     let push = |logs: &mut Vec<RawLog>, block: u64, evs: Vec<alloy::primitives::LogData>| {

@@ -50,7 +50,7 @@ pub struct Output {
 pub fn all_sources(s: &State) -> Vec<Source> {
     let mut v: Vec<Source> = s.domain.keys().into_iter().map(Source::Entity).collect();
     v.extend(s.roles.keys().map(|r| Source::Role(*r)));
-    v.extend(s.wearers.keys().map(|(r, w)| Source::Wearer(*r, *w)));
+    v.extend(s.wearers.keys().map(|(r, w)| Source::Wearer(r, w)));
     v
 }
 
