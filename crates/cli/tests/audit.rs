@@ -8,24 +8,10 @@ use alloy::primitives::Address;
 use common::Net;
 use std::path::Path;
 
-/// Deploys examples/riverside.toml on `net` (dev account 0) and spends from it (account 2).
+/// examples/riverside.toml with a spend, deployed on `net`.
 fn deploy_and_spend(net: &Net) {
-    let out = net.ok(&[
-        "deploy",
-        &common::example("riverside.toml"),
-        "--dev-account",
-        "0",
-    ]);
+    let out = net.deploy_riverside_and_spend();
     assert!(out.contains("deployed:"), "{out}");
-    net.ok(&[
-        "treasury",
-        "spend",
-        "operations",
-        &Address::repeat_byte(0x55).to_string(),
-        "0.5ether",
-        "--dev-account",
-        "2",
-    ]);
 }
 
 #[tokio::test]

@@ -10,26 +10,12 @@ use alloy::{
     providers::{Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
 };
-use common::{Net, root};
+use common::Net;
 
 #[tokio::test]
 async fn index_state_indexed_and_audit() {
     let net = Net::empty();
-    net.ok(&[
-        "deploy",
-        &root().join("examples/riverside.toml").display().to_string(),
-        "--dev-account",
-        "0",
-    ]);
-    net.ok(&[
-        "treasury",
-        "spend",
-        "operations",
-        &Address::repeat_byte(0x55).to_string(),
-        "0.5ether",
-        "--dev-account",
-        "2",
-    ]);
+    net.deploy_riverside_and_spend();
 
     let out = net.ok(&["index"]);
     assert!(out.contains("indexed up to block"), "{out}");

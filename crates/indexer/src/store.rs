@@ -533,28 +533,22 @@ impl Store {
         let mut counts = self.conn.prepare(counts_sql)?;
         let mut rows = counts.query([])?;
         // Whole blocks, at least a slice's worth of logs at a time.
-        let mut pending: Option<(u64, u64, u64)> = None;
         let slice = limits.slice.max(1) as u64;
-        loop {
-            let next = rows
-                .next()?
-                .map(|r| -> Result<(u64, u64), rusqlite::Error> { Ok((r.get(0)?, r.get(1)?)) });
-            let next = next.transpose()?;
-            let flush = match (pending, next) {
-                (Some((_, _, n)), Some(_)) => n >= slice,
-                (Some(_), None) => true,
-                (None, _) => false,
-            };
-            if flush && let Some((from, to, _)) = pending.take() {
+        let (mut blocks, mut logs) = (None, 0u64);
+        while let Some(r) = rows.next()? {
+            let (block, n): (u64, u64) = (r.get(0)?, r.get(1)?);
+            let (from, _) = blocks.unwrap_or((block, block));
+            blocks = Some((from, block));
+            logs += n;
+            if logs >= slice
+                && let Some((from, to)) = blocks.take()
+            {
                 insert_logs(&tx, &self.raw_logs_in(from, to)?, &mut copy.body)?;
+                logs = 0;
             }
-            match next {
-                Some((block, logs)) => {
-                    let (from, _, n) = pending.unwrap_or((block, block, 0));
-                    pending = Some((from, block, n + logs));
-                }
-                None => break,
-            }
+        }
+        if let Some((from, to)) = blocks {
+            insert_logs(&tx, &self.raw_logs_in(from, to)?, &mut copy.body)?;
         }
         drop(rows);
         drop(counts);

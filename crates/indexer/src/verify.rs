@@ -512,12 +512,18 @@ fn next_row(
 fn compare_derived(store: &Store, folded: &Store) -> Result<Vec<RowDiff>, StoreError> {
     let mut out = Vec::new();
     for &table in DERIVED_TABLES {
-        let mut s = OrderedRows::new(store.connection(), table)?;
-        let mut f = OrderedRows::new(folded.connection(), table)?;
-        let (s_names, s_keys) = (s.names.clone(), s.keys);
-        let (f_names, f_keys) = (f.names.clone(), f.keys);
-        let mut s_rows = s.stmt.query([])?;
-        let mut f_rows = f.stmt.query([])?;
+        let OrderedRows {
+            stmt: mut s_stmt,
+            names: s_names,
+            keys: s_keys,
+        } = OrderedRows::new(store.connection(), table)?;
+        let OrderedRows {
+            stmt: mut f_stmt,
+            names: f_names,
+            keys: f_keys,
+        } = OrderedRows::new(folded.connection(), table)?;
+        let mut s_rows = s_stmt.query([])?;
+        let mut f_rows = f_stmt.query([])?;
         let mut stored = next_row(&mut s_rows, &s_names, s_keys)?;
         let mut fold = next_row(&mut f_rows, &f_names, f_keys)?;
         loop {

@@ -113,6 +113,23 @@ impl Net {
         (net, path)
     }
 
+    /// Deploys examples/riverside.toml on this chain (dev account 0) and spends 0.5 ether from
+    /// its operations cell (account 2, the treasurer) to 0x5555..: a history with a treasury
+    /// movement to index and audit. Returns what the deploy printed.
+    pub(crate) fn deploy_riverside_and_spend(&self) -> String {
+        let out = self.ok(&["deploy", &example("riverside.toml"), "--dev-account", "0"]);
+        self.ok(&[
+            "treasury",
+            "spend",
+            "operations",
+            &Address::repeat_byte(0x55).to_string(),
+            "0.5ether",
+            "--dev-account",
+            "2",
+        ]);
+        out
+    }
+
     /// Writes `text` as the file `name` of this test's directory; returns its path.
     pub(crate) fn write(&self, name: &str, text: &str) -> String {
         let path = self.dir.path().join(name);
