@@ -38,18 +38,19 @@ abstract contract FloorModule {
         safeOf[daoTree] = safe;
     }
 
-    /// @dev Takes `amount` from the budget word (one SLOAD, one SSTORE) and returns the period index and
-    /// the DAO's Safe (one SLOAD).
-    function _take(uint256 cellId, address token, uint256 amount) internal returns (uint256 index, address safe) {
-        mapping(address => uint256) storage budgets = budgetWord[cellId];
-        uint256 w = budgets[token];
+    /// @dev Checks that the budget word is current and holds `amount`, writes it less `amount` (one SLOAD,
+    /// one SSTORE) and returns the word as it was. Callers read the period index and the DAO's tree
+    /// from it themselves: a second internal call would count in the floor.
+    function _take(mapping(address => uint256) storage budgets, address token, uint256 amount)
+        internal
+        returns (uint256 w)
+    {
+        w = budgets[token];
         if (block.timestamp >= (w >> 128) & 0xffffffff) revert Refused(2);
         if (amount > uint128(w)) revert Refused(3);
         unchecked {
             budgets[token] = w - amount;
         }
-        index = (w >> 160) & 0xffffffff;
-        safe = safeOf[uint32(w >> 192)];
     }
 
     /// @dev `token.balanceOf(to)` before and after the Safe's `execTransactionFromModule(token, 0,
@@ -87,25 +88,9 @@ contract SpendFloorModule is FloorModule {
 
     constructor(address roles_) FloorModule(roles_) {}
 
-    function spend(uint256 cellId, address token, address to, uint256 amount) external {
-        address roles = _roles;
-        assembly ("memory-safe") {
-            mstore(0x00, shl(224, 0x4352409a)) // isWearerOfHat(address,uint256)
-            mstore(0x04, caller())
-            mstore(0x24, cellId)
-            if iszero(staticcall(gas(), roles, 0x00, 0x44, 0x00, 0x20)) { revert(0, 0) }
-            if iszero(eq(mload(0x00), 1)) { revert(0, 0) }
-        }
-        (uint256 index, address safe) = _take(cellId, token, amount);
-        bytes32 topic = SPENT;
-        assembly ("memory-safe") {
-            let m := mload(0x40)
-            mstore(m, amount)
-            mstore(add(m, 0x20), index)
-            mstore(add(m, 0x40), caller())
-            log4(m, 0x60, topic, cellId, token, to)
-        }
-        _pay(safe, token, to, amount);
+    function spend(uint256 cellId, address token, address to, uint256 amount) external wearerOf(cellId) {
+        uint256 w = _take(budgetWord[cellId], token, amount);
+        _logAndPay(cellId, token, to, amount, (w >> 160) & 0xffffffff, safeOf[uint32(w >> 192)]);
     }
 
     /// @dev The Safe AllowanceModule's keying: budgets under the Safe named in the call, so the DAO's
@@ -117,7 +102,17 @@ contract SpendFloorModule is FloorModule {
         budgetWordOf[safe][cellId][token] = word;
     }
 
-    function spendFrom(address safe, uint256 cellId, address token, address to, uint256 amount) external {
+    function spendFrom(address safe, uint256 cellId, address token, address to, uint256 amount)
+        external
+        wearerOf(cellId)
+    {
+        uint256 w = _take(budgetWordOf[safe][cellId], token, amount);
+        _logAndPay(cellId, token, to, amount, (w >> 160) & 0xffffffff, safe);
+    }
+
+    /// @dev `Roles.isWearerOfHat(caller, cellId)` must be true (the grant and the role, read live). A
+    /// modifier, so that it is inlined: the floor pays no internal call for it.
+    modifier wearerOf(uint256 cellId) {
         address roles = _roles;
         assembly ("memory-safe") {
             mstore(0x00, shl(224, 0x4352409a)) // isWearerOfHat(address,uint256)
@@ -126,18 +121,17 @@ contract SpendFloorModule is FloorModule {
             if iszero(staticcall(gas(), roles, 0x00, 0x44, 0x00, 0x20)) { revert(0, 0) }
             if iszero(eq(mload(0x00), 1)) { revert(0, 0) }
         }
-        mapping(address => uint256) storage budgets = budgetWordOf[safe][cellId];
-        uint256 w = budgets[token];
-        if (block.timestamp >= (w >> 128) & 0xffffffff) revert Refused(2);
-        if (amount > uint128(w)) revert Refused(3);
-        unchecked {
-            budgets[token] = w - amount;
-        }
+        _;
+    }
+
+    function _logAndPay(uint256 cellId, address token, address to, uint256 amount, uint256 index, address safe)
+        private
+    {
         bytes32 topic = SPENT;
         assembly ("memory-safe") {
             let m := mload(0x40)
             mstore(m, amount)
-            mstore(add(m, 0x20), and(shr(160, w), 0xffffffff))
+            mstore(add(m, 0x20), index)
             mstore(add(m, 0x40), caller())
             log4(m, 0x60, topic, cellId, token, to)
         }
@@ -166,7 +160,9 @@ contract ClaimFloorModule is FloorModule {
         uint256 hi;
         (amount, hi) = _settle(roleId, token, wearer);
         if (amount == 0) return 0;
-        (uint256 index, address safe) = _take(roleId & TREE_MASK, token, amount);
+        uint256 w = _take(budgetWord[roleId & TREE_MASK], token, amount);
+        uint256 index = (w >> 160) & 0xffffffff;
+        address safe = safeOf[uint32(w >> 192)];
         bytes32 topic = CLAIMED;
         assembly ("memory-safe") {
             let m := mload(0x40)
