@@ -226,23 +226,7 @@ async fn forged_votes_grants_executions_and_stream_payments_fail_the_audit_by_ru
     net.mine(12).await;
     net.ok(&["proposal", "execute", id, "--dev-account", "3"]);
     // A stream of engineering's member role (account 2), claimed a day later.
-    let stream = net.json(&[
-        "stream",
-        "open",
-        "--cell",
-        "engineering",
-        "--role",
-        "engineering.member",
-        "--amount",
-        "7ether",
-        "--period-days",
-        "7",
-        "--dev-account",
-        "2",
-    ])["stream"]
-        .as_str()
-        .expect("stream id")
-        .to_owned();
+    let stream = net.open_engineering_stream();
     let _: serde_json::Value = p
         .raw_request("evm_increaseTime".into(), (U64::from(86_400u64),))
         .await

@@ -867,23 +867,7 @@ async fn dry_run_simulates_as_the_sender_and_fails_when_a_step_would() {
 async fn streams_open_claim_close() {
     let net = Net::deploy("riverside.toml");
     // Engineering (admin 2, member 2) streams 7 ETH a week to each wearer of its member role.
-    let id = net.json(&[
-        "stream",
-        "open",
-        "--cell",
-        "engineering",
-        "--role",
-        "engineering.member",
-        "--amount",
-        "7ether",
-        "--period-days",
-        "7",
-        "--dev-account",
-        "2",
-    ])["stream"]
-        .as_str()
-        .expect("stream id")
-        .to_owned();
+    let id = net.open_engineering_stream();
     // A stranger cannot open one.
     let err = net.fails(&[
         "stream",
@@ -1045,23 +1029,7 @@ async fn every_read_is_the_same_live_and_indexed() {
     ]);
     net.ok(&["task", "claim", &task, "--dev-account", "6"]);
     net.ok(&["task", "submit", &task, "ipfs://done", "--dev-account", "6"]);
-    let stream = net.json(&[
-        "stream",
-        "open",
-        "--cell",
-        "engineering",
-        "--role",
-        "engineering.member",
-        "--amount",
-        "7ether",
-        "--period-days",
-        "7",
-        "--dev-account",
-        "2",
-    ])["stream"]
-        .as_str()
-        .expect("stream id")
-        .to_owned();
+    let stream = net.open_engineering_stream();
     let partnership = net.json(&[
         "cell",
         "partnership",

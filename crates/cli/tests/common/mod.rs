@@ -113,6 +113,28 @@ impl Net {
         (net, path)
     }
 
+    /// On a deployed riverside: engineering (admin: account 2) opens a stream of 7 ether a week to each
+    /// wearer of its member role. Returns the stream's id.
+    pub(crate) fn open_engineering_stream(&self) -> String {
+        self.json(&[
+            "stream",
+            "open",
+            "--cell",
+            "engineering",
+            "--role",
+            "engineering.member",
+            "--amount",
+            "7ether",
+            "--period-days",
+            "7",
+            "--dev-account",
+            "2",
+        ])["stream"]
+            .as_str()
+            .expect("stream id")
+            .to_owned()
+    }
+
     /// Deploys examples/riverside.toml on this chain (dev account 0) and spends 0.5 ether from
     /// its operations cell (account 2, the treasurer) to 0x5555..: a history with a treasury
     /// movement to index and audit. Returns what the deploy printed.
